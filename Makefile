@@ -1,0 +1,105 @@
+# rvOS-C++ — build, run and test. Plain make; see README.md for the targets.
+
+CROSS    ?= riscv64-unknown-elf-
+CXX_RV   := $(CROSS)g++
+OBJCOPY  := $(CROSS)objcopy
+STRIP    := $(CROSS)strip
+QEMU     ?= qemu-system-riscv64
+BUILD    := build
+
+# Freestanding C++20 for RV64IMAC: no FPU state to switch, no exceptions,
+# no RTTI, no C++ library.
+ARCH_FLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
+# The link names the base ISA only, so gcc picks its rv64imac/lp64 libgcc.
+LINK_FLAGS := -march=rv64imac -mabi=lp64 -nostdlib -static
+CXXFLAGS_RV := $(ARCH_FLAGS) -std=c++20 -O2 -g -Wall -Wextra -ffreestanding -fno-exceptions -fno-rtti \
+               -fno-threadsafe-statics -fno-use-cxa-atexit -fno-stack-protector -fno-omit-frame-pointer \
+               -nostdlib -MMD -MP -Ilib
+export CROSS CXX_RV STRIP ARCH_FLAGS LINK_FLAGS CXXFLAGS_RV
+
+USER_PROGRAMS := shell hello crash
+
+QEMU_FLAGS := -machine virt -bios default -m 128M -smp 1 -nographic -no-reboot
+
+# ---- The kernel ---------------------------------------------------------------
+KERNEL_SRCS := $(shell find kernel -name '*.cpp' -o -name '*.S') lib/base/string.cpp lib/base/format.cpp \
+               lib/base/cmem.cpp lib/wire/wire.cpp
+KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel-obj/%.o,$(KERNEL_SRCS))
+KERNEL := $(BUILD)/kernel.elf
+USER_IMAGES := $(patsubst %,$(BUILD)/user/%.elf,$(USER_PROGRAMS))
+
+.PHONY: all build run debug check unit lint test deps clean user-programs
+all: build
+build: $(KERNEL)
+
+$(BUILD)/kernel-obj/%.cpp.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX_RV) $(CXXFLAGS_RV) -Ikernel -c $< -o $@
+
+$(BUILD)/kernel-obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CXX_RV) $(ARCH_FLAGS) -c $< -o $@
+
+# The user programs are embedded in the kernel image (stripped ELF files).
+$(BUILD)/programs.S: Makefile
+	@mkdir -p $(dir $@)
+	@{ for p in $(USER_PROGRAMS); do \
+	     printf '    .section .rodata\n    .balign 8\nimage_%s: .incbin "%s.elf"\nimage_%s_end:\nname_%s: .asciz "%s"\n' $$p $$p $$p $$p $$p; \
+	   done; \
+	   printf '    .section .rodata\n    .balign 8\n    .global program_images\nprogram_images:\n'; \
+	   for p in $(USER_PROGRAMS); do printf '    .quad name_%s, image_%s, image_%s_end\n' $$p $$p $$p; done; \
+	   printf '    .quad 0, 0, 0\n'; } > $@
+
+$(BUILD)/programs.o: $(BUILD)/programs.S $(USER_IMAGES)
+	$(CXX_RV) $(ARCH_FLAGS) -Wa,-I$(BUILD)/user -c $< -o $@
+
+$(KERNEL): $(KERNEL_OBJS) $(BUILD)/programs.o linker/kernel.ld
+	$(CXX_RV) $(LINK_FLAGS) -T linker/kernel.ld -Wl,--no-warn-rwx-segments \
+	    $(KERNEL_OBJS) $(BUILD)/programs.o -lgcc -o $@
+
+# ---- User space ----------------------------------------------------------------
+# Each program has its own Makefile (user/<name>/Makefile) linking lib/rvos.
+$(BUILD)/lib/librvos.a: user-programs-lib
+	@true
+.PHONY: user-programs-lib
+user-programs-lib:
+	@$(MAKE) --no-print-directory -C lib/rvos
+
+$(BUILD)/user/%.elf: user-programs-lib FORCE
+	@$(MAKE) --no-print-directory -C user/$*
+FORCE:
+
+-include $(KERNEL_OBJS:.o=.d)
+
+# ---- Running ---------------------------------------------------------------------
+run: deps build
+	@echo "Booting rvOS-C++ (quit QEMU with Ctrl-A X)"
+	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL)
+
+debug: deps build
+	@echo "QEMU waits for GDB on localhost:1234. In another terminal:"
+	@echo "  gdb-multiarch $(KERNEL) -ex 'target remote :1234'"
+	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL) -s -S
+
+# ---- Testing ---------------------------------------------------------------------
+deps:
+	@harness/ensure-deps.sh
+
+PYTHON = $(shell harness/find-python.sh)
+
+include tests/unit/unit.mk
+
+lint:
+	@$(PYTHON) harness/lint.py
+
+test: build
+	$(PYTHON) -m pytest -n 2 tests/acceptance
+
+check: deps
+	@$(MAKE) --no-print-directory build
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory test
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,20 @@
+"""Test harness for rvOS-C++: boots the kernel image in QEMU and drives its
+serial console (see harness.machine.Machine)."""
+
+from .machine import (
+    PROMPT,
+    Machine,
+    MachineError,
+    MachineTimeout,
+    default_kernel_path,
+    repo_root,
+)
+
+__all__ = [
+    "PROMPT",
+    "Machine",
+    "MachineError",
+    "MachineTimeout",
+    "default_kernel_path",
+    "repo_root",
+]

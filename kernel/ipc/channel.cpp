@@ -1,0 +1,96 @@
+#include "ipc/channel.h"
+
+namespace ipc {
+
+void MessageQueue::push(const QueuedMessage& m) {
+    slots_[(head_ + count_) % rvos::kQueueDepth] = m;
+    count_++;
+}
+
+QueuedMessage MessageQueue::pop() {
+    QueuedMessage m = slots_[head_];
+    head_ = (head_ + 1) % rvos::kQueueDepth;
+    count_--;
+    return m;
+}
+
+Endpoint& Endpoint::peer() {
+    return this == &channel->ends[0] ? channel->ends[1] : channel->ends[0];
+}
+
+static void wake(Endpoint& endpoint) {
+    if (endpoint.waiter) task_wake(endpoint.waiter);
+}
+
+Error send(Endpoint& from, const Message& message, Endpoint* cap) {
+    Endpoint& to = from.peer();
+    if (to.closed) return Error::PeerClosed;
+    if (to.queue.full()) return Error::QueueFull;
+    to.queue.push(QueuedMessage{message, cap});
+    wake(to);
+    return Error::None;
+}
+
+Error receive(Endpoint& at, QueuedMessage& out) {
+    if (at.queue.empty()) return at.peer().closed ? Error::PeerClosed : Error::WouldBlock;
+    out = at.queue.pop();
+    return Error::None;
+}
+
+void ref(Endpoint& endpoint) { endpoint.refs++; }
+
+void unref(Endpoint& endpoint) {
+    if (--endpoint.refs > 0) return;
+    endpoint.closed = true;
+    endpoint.waiter = nullptr;
+    // Capabilities still queued here can never be received: drop them. This
+    // may close further endpoints; the recursion is bounded by the number of
+    // channels.
+    while (!endpoint.queue.empty()) {
+        QueuedMessage m = endpoint.queue.pop();
+        if (m.cap) unref(*m.cap);
+    }
+    Endpoint& peer = endpoint.peer();
+    if (peer.closed) {
+        endpoint.channel->table->release(*endpoint.channel);
+    } else {
+        wake(peer);
+    }
+}
+
+ChannelTable::ChannelTable() {
+    for (size_t i = rvos::kMaxChannels; i-- > 0;) {
+        channels_[i].table = this;
+        channels_[i].next_free = free_;
+        free_ = &channels_[i];
+    }
+}
+
+ErrorOr<Channel*> ChannelTable::create() {
+    if (!free_) return Error::ChannelTableFull;
+    Channel* channel = free_;
+    free_ = channel->next_free;
+    channel->in_use = true;
+    for (Endpoint& end : channel->ends) {
+        end.channel = channel;
+        end.refs = 1;
+        end.closed = false;
+        end.waiter = nullptr;
+    }
+    in_use_++;
+    return channel;
+}
+
+void ChannelTable::release(Channel& channel) {
+    channel.in_use = false;
+    channel.next_free = free_;
+    free_ = &channel;
+    in_use_--;
+}
+
+ChannelTable& channels() {
+    static ChannelTable table;
+    return table;
+}
+
+}  // namespace ipc

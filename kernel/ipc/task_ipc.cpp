@@ -1,0 +1,81 @@
+#include "ipc/task_ipc.h"
+
+#include "task/scheduler.h"
+
+namespace ipc {
+
+ErrorOr<HandlePair> create_channel(Task& task) {
+    // Check room first so a half-installed pair never has to be undone.
+    if (rvos::kMaxHandles - task.handles.count() < 2) return Error::HandleTableFull;
+    Channel* channel = TRY(channels().create());
+    rvos::Handle a = task.handles.install(&channel->ends[0]).value();
+    rvos::Handle b = task.handles.install(&channel->ends[1]).value();
+    return HandlePair{a, b};
+}
+
+Error send(Task& task, rvos::Handle handle, Message& message) {
+    auto from = task.handles.get(handle);
+    if (from.is_error()) return from.error();
+    if (message.len > rvos::kMessagePayload || message.reserved != 0) return Error::BadArgument;
+    Endpoint* cap = nullptr;
+    if (message.cap != rvos::kNoHandle) {
+        auto carried = task.handles.get(message.cap);
+        if (carried.is_error()) return carried.error();
+        cap = carried.value();
+    }
+    message.sender_pid = task.pid;
+    Error error = ipc::send(*from.value(), message, cap);
+    if (error != Error::None) return error;
+    if (cap) (void)task.handles.take(message.cap);  // the reference now travels with the message
+    return Error::None;
+}
+
+namespace {
+Error receive_now(Task& task, Endpoint& at, Message& out) {
+    // A capability needs a free slot; check before dequeuing so a full
+    // table loses nothing.
+    if (!at.queue.empty() && at.queue.front().cap && task.handles.full()) return Error::HandleTableFull;
+    QueuedMessage queued;
+    Error error = ipc::receive(at, queued);
+    if (error != Error::None) return error;
+    out = queued.message;
+    out.cap = queued.cap ? task.handles.install(queued.cap).value() : rvos::kNoHandle;
+    return Error::None;
+}
+}  // namespace
+
+Error receive(Task& task, rvos::Handle handle, Message& out, bool block) {
+    for (;;) {
+        auto at = task.handles.get(handle);
+        if (at.is_error()) return at.error();
+        Error error = receive_now(task, *at.value(), out);
+        if (error != Error::WouldBlock || !block) return error;
+        auto ready = wait(task, &handle, 1);
+        if (ready.is_error()) return ready.error();
+    }
+}
+
+Error close(Task& task, rvos::Handle handle) { return task.handles.close(handle); }
+
+ErrorOr<size_t> wait(Task& task, const rvos::Handle* handles, size_t count) {
+    if (count == 0 || count > rvos::kMaxHandles) return Error::BadArgument;
+    Endpoint* endpoints[rvos::kMaxHandles];
+    for (size_t i = 0; i < count; i++) {
+        endpoints[i] = TRY(task.handles.get(handles[i]));
+        if (endpoints[i]->readable()) return i;
+        if (endpoints[i]->waiter && endpoints[i]->waiter != &task) return Error::Busy;
+    }
+    for (;;) {
+        for (size_t i = 0; i < count; i++) endpoints[i]->waiter = &task;
+        sched::block();
+        // Our handles keep these endpoints alive while we sleep.
+        size_t ready = count;
+        for (size_t i = 0; i < count; i++) {
+            if (endpoints[i]->waiter == &task) endpoints[i]->waiter = nullptr;
+            if (ready == count && endpoints[i]->readable()) ready = i;
+        }
+        if (ready != count) return ready;
+    }
+}
+
+}  // namespace ipc

@@ -1,0 +1,27 @@
+// Kernel entry from OpenSBI: bring up each subsystem, start init, schedule.
+#include "arch/context.h"
+#include "arch/riscv.h"
+#include "drivers/plic.h"
+#include "drivers/uart.h"
+#include "lib/print.h"
+#include "mm/memory.h"
+#include "services/services.h"
+#include "task/process.h"
+#include "task/scheduler.h"
+
+extern "C" [[noreturn]] void kernel_main() {
+    uart::init();
+    kprint("\nrvOS-C++ kernel, RISC-V 64 (Sv39), one hart\n");
+    arch::write_stvec(reinterpret_cast<uint64_t>(kernelvec));
+    mm::init();
+    plic::init();
+    plic::enable(uart::kIrq);
+    sched::start_timer();
+    kprint("[boot] traps: stvec set, timer every 10 ms, UART interrupts through the PLIC\n");
+    size_t programs = 0;
+    process::for_each_program([&](const char*) { programs++; });
+    kprint("[boot] programs: %lu embedded\n", programs);
+    auto init = process::create_init(services::init_main);
+    if (init.is_error()) panic("cannot create init: %s", rvos::error_name(init.error()));
+    sched::run();
+}

@@ -1,0 +1,102 @@
+#include "mm/address_space.h"
+
+#include "base/string.h"
+#include "mm/memory.h"
+
+namespace mm {
+
+using rvos::kUserBase;
+using rvos::kUserEnd;
+
+namespace {
+bool in_user_range(uintptr_t va, size_t length) {
+    return va >= kUserBase && va < kUserEnd && length <= kUserEnd - va;
+}
+}  // namespace
+
+base::ErrorOr<void> AddressSpace::init() {
+    table_ = TRY(PageTable::create());
+    add_kernel_mappings(table_);
+    return {};
+}
+
+void AddressSpace::destroy() {
+    table_.for_each_user_page([](uintptr_t, uintptr_t pa) { frames().free(reinterpret_cast<void*>(pa)); });
+    table_.free();
+    pages_ = 0;
+}
+
+base::ErrorOr<void> AddressSpace::map_zeroed(uintptr_t va, size_t length, Pte flags) {
+    if (va % kPageSize || !in_user_range(va, length)) return Error::BadArgument;
+    size_t mapped = 0;
+    for (; mapped < length; mapped += kPageSize) {
+        auto frame = frames().allocate();
+        base::ErrorOr<void> result = frame.is_error() ? base::ErrorOr<void>(frame.error())
+                                                      : table_.map(va + mapped, reinterpret_cast<uintptr_t>(frame.value()),
+                                                                   flags | pte::kUser);
+        if (result.is_error()) {
+            if (!frame.is_error()) frames().free(frame.value());
+            unmap(va, mapped);
+            return result.error();
+        }
+        pages_++;
+    }
+    return {};
+}
+
+void AddressSpace::unmap(uintptr_t va, size_t length) {
+    for (size_t offset = 0; offset < length; offset += kPageSize) {
+        uintptr_t pa = table_.unmap(va + offset);
+        if (pa) {
+            frames().free(reinterpret_cast<void*>(pa));
+            pages_--;
+        }
+    }
+}
+
+base::ErrorOr<uintptr_t> AddressSpace::map_anonymous(size_t length) {
+    if (length == 0 || length > rvos::kUserStackTop - rvos::kUserStackSize - mmap_next_) return Error::BadArgument;
+    length = base::align_up(length, kPageSize);
+    uintptr_t va = mmap_next_;
+    TRY(map_zeroed(va, length, pte::kRead | pte::kWrite));
+    mmap_next_ += length;
+    return va;
+}
+
+uint8_t* AddressSpace::translate(uintptr_t va, Pte need) const {
+    Pte* entry = table_.lookup(va);
+    if (!entry || (*entry & need) != need) return nullptr;
+    return reinterpret_cast<uint8_t*>(pte::address(*entry) + va % kPageSize);
+}
+
+base::ErrorOr<void> AddressSpace::copy(uintptr_t user, uint8_t* kernel, size_t length, Pte need, bool to_user) const {
+    if (length == 0) return {};
+    if (!in_user_range(user, length)) return Error::BadAddress;
+    // Check the whole range first so a failing copy changes nothing.
+    for (uintptr_t page = base::align_down(user, kPageSize); page < user + length; page += kPageSize)
+        if (!translate(page, need)) return Error::BadAddress;
+    while (length) {
+        size_t chunk = base::min<size_t>(length, kPageSize - user % kPageSize);
+        uint8_t* mapped = translate(user, need);
+        if (to_user) base::mem_copy(mapped, kernel, chunk);
+        else base::mem_copy(kernel, mapped, chunk);
+        user += chunk;
+        kernel += chunk;
+        length -= chunk;
+    }
+    return {};
+}
+
+base::ErrorOr<void> AddressSpace::copy_in(void* dst, uintptr_t src, size_t length) const {
+    return copy(src, static_cast<uint8_t*>(dst), length, pte::kUser | pte::kRead, false);
+}
+
+base::ErrorOr<void> AddressSpace::copy_out(uintptr_t dst, const void* src, size_t length) const {
+    return copy(dst, static_cast<uint8_t*>(const_cast<void*>(src)), length, pte::kUser | pte::kWrite, true);
+}
+
+base::ErrorOr<void> AddressSpace::fill(uintptr_t dst, const void* src, size_t length) const {
+    return copy(dst, static_cast<uint8_t*>(const_cast<void*>(src)), length, pte::kUser, true);
+}
+
+}  // namespace mm

@@ -1,0 +1,52 @@
+#include "mm/frame_allocator.h"
+
+#include "base/string.h"
+
+namespace mm {
+
+void FrameAllocator::init(uintptr_t begin, uintptr_t end, uint8_t* bitmap) {
+    begin_ = base::align_up(begin, kPageSize);
+    end_ = base::align_down(end, kPageSize);
+    bitmap_ = bitmap;
+    total_ = (end_ - begin_) / kPageSize;
+    base::mem_set(bitmap_, 0, bitmap_bytes(total_));
+    // Thread the list so that low addresses come out first.
+    free_ = nullptr;
+    for (uintptr_t frame = end_; frame > begin_;) {
+        frame -= kPageSize;
+        auto* node = reinterpret_cast<FreeFrame*>(frame);
+        node->next = free_;
+        free_ = node;
+    }
+    free_count_ = total_;
+}
+
+void FrameAllocator::set_allocated(size_t index, bool value) {
+    if (value) bitmap_[index / 8] |= static_cast<uint8_t>(1u << (index % 8));
+    else bitmap_[index / 8] &= static_cast<uint8_t>(~(1u << (index % 8)));
+}
+
+ErrorOr<void*> FrameAllocator::allocate() {
+    if (!free_) return Error::NoMemory;
+    FreeFrame* frame = free_;
+    free_ = frame->next;
+    free_count_--;
+    set_allocated(index_of(reinterpret_cast<uintptr_t>(frame)), true);
+    base::mem_set(frame, 0, kPageSize);
+    return static_cast<void*>(frame);
+}
+
+bool FrameAllocator::free(void* frame) {
+    auto address = reinterpret_cast<uintptr_t>(frame);
+    if (address < begin_ || address >= end_ || address % kPageSize) return false;
+    size_t index = index_of(address);
+    if (!allocated(index)) return false;
+    set_allocated(index, false);
+    auto* node = static_cast<FreeFrame*>(frame);
+    node->next = free_;
+    free_ = node;
+    free_count_++;
+    return true;
+}
+
+}  // namespace mm

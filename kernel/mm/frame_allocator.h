@@ -1,0 +1,48 @@
+// The physical frame allocator: a free list threaded through the free frames
+// themselves (O(1) alloc and free), plus a bitmap of allocated frames so a
+// double free or a foreign address is caught instead of corrupting the list.
+// Hardware-free: the host unit tests run it over an ordinary buffer.
+#pragma once
+
+#include "abi/abi.h"
+#include "base/error_or.h"
+
+namespace mm {
+
+using base::ErrorOr;
+using rvos::Error;
+using rvos::kPageSize;
+
+class FrameAllocator {
+public:
+    // Manages the page-aligned frames in [begin, end). The bitmap needs
+    // bitmap_bytes(n) bytes of storage, which the caller provides.
+    static size_t bitmap_bytes(size_t frames) { return (frames + 7) / 8; }
+    void init(uintptr_t begin, uintptr_t end, uint8_t* bitmap);
+
+    // A zero-filled frame, or NoMemory.
+    ErrorOr<void*> allocate();
+    // Returns false (and changes nothing) for an address that is not an
+    // allocated frame of this allocator.
+    bool free(void* frame);
+
+    size_t free_count() const { return free_count_; }
+    size_t total() const { return total_; }
+
+private:
+    struct FreeFrame {
+        FreeFrame* next;
+    };
+    size_t index_of(uintptr_t address) const { return (address - begin_) / kPageSize; }
+    bool allocated(size_t index) const { return bitmap_[index / 8] >> (index % 8) & 1; }
+    void set_allocated(size_t index, bool value);
+
+    uintptr_t begin_ = 0;
+    uintptr_t end_ = 0;
+    uint8_t* bitmap_ = nullptr;
+    FreeFrame* free_ = nullptr;
+    size_t free_count_ = 0;
+    size_t total_ = 0;
+};
+
+}  // namespace mm

@@ -1,0 +1,84 @@
+#include "mm/page_table.h"
+
+#include "arch/riscv.h"
+#include "mm/memory.h"
+
+namespace mm {
+
+namespace {
+size_t index_at(uintptr_t va, int level) { return (va >> (12 + 9 * level)) & 0x1ff; }
+}  // namespace
+
+ErrorOr<PageTable> PageTable::create() {
+    void* root = TRY(frames().allocate());
+    return PageTable(static_cast<Pte*>(root));
+}
+
+Pte* PageTable::walk(uintptr_t va, bool allocate, Error* error) const {
+    Pte* table = root_;
+    for (int level = 2; level > 0; level--) {
+        Pte& entry = table[index_at(va, level)];
+        if (entry & pte::kValid) {
+            if (pte::is_leaf(entry)) return nullptr;  // inside a gigapage: not ours
+            table = reinterpret_cast<Pte*>(pte::address(entry));
+            continue;
+        }
+        if (!allocate) return nullptr;
+        auto frame = frames().allocate();
+        if (frame.is_error()) {
+            *error = frame.error();
+            return nullptr;
+        }
+        entry = pte::make(reinterpret_cast<uintptr_t>(frame.value()), 0);
+        table = static_cast<Pte*>(frame.value());
+    }
+    return &table[index_at(va, 0)];
+}
+
+base::ErrorOr<void> PageTable::map(uintptr_t va, uintptr_t pa, Pte flags) {
+    Error error = Error::BadAddress;
+    Pte* entry = walk(va, true, &error);
+    if (!entry) return error;
+    if (*entry & pte::kValid) return Error::AlreadyExists;
+    *entry = pte::make(pa, flags | pte::kAccessed | pte::kDirty);
+    return {};
+}
+
+void PageTable::map_gigapage(size_t root_index, uintptr_t pa, Pte flags) {
+    root_[root_index] = pte::make(pa, flags | pte::kAccessed | pte::kDirty);
+}
+
+Pte* PageTable::lookup(uintptr_t va) const {
+    Error ignored;
+    Pte* entry = walk(va, false, &ignored);
+    return entry && (*entry & pte::kValid) ? entry : nullptr;
+}
+
+uintptr_t PageTable::unmap(uintptr_t va) {
+    Pte* entry = lookup(va);
+    if (!entry) return 0;
+    uintptr_t pa = pte::address(*entry);
+    *entry = 0;
+    return pa;
+}
+
+static void free_tree(Pte* table, int level) {
+    if (level > 0) {
+        for (size_t i = 0; i < 512; i++) {
+            Pte entry = table[i];
+            if ((entry & pte::kValid) && !pte::is_leaf(entry))
+                free_tree(reinterpret_cast<Pte*>(pte::address(entry)), level - 1);
+        }
+    }
+    frames().free(table);
+}
+
+void PageTable::free() {
+    if (!root_) return;
+    free_tree(root_, 2);
+    root_ = nullptr;
+}
+
+uint64_t PageTable::satp() const { return arch::kSatpSv39 | (reinterpret_cast<uintptr_t>(root_) >> 12); }
+
+}  // namespace mm

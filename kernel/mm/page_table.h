@@ -1,0 +1,86 @@
+// An Sv39 page table. The wrapper does NOT own its frames implicitly: its
+// destructor frees nothing, and free() is the one explicit way to release the
+// table frames (milestone item 6). Copying a PageTable copies a reference to
+// the same tree, so no call site ever needs a trick to stop a destructor.
+#pragma once
+
+#include "abi/abi.h"
+#include "base/error_or.h"
+
+namespace mm {
+
+using base::ErrorOr;
+using rvos::Error;
+using Pte = uint64_t;
+
+namespace pte {
+inline constexpr Pte kValid = 1 << 0;
+inline constexpr Pte kRead = 1 << 1;
+inline constexpr Pte kWrite = 1 << 2;
+inline constexpr Pte kExec = 1 << 3;
+inline constexpr Pte kUser = 1 << 4;
+inline constexpr Pte kGlobal = 1 << 5;
+inline constexpr Pte kAccessed = 1 << 6;
+inline constexpr Pte kDirty = 1 << 7;
+inline constexpr Pte kLeafMask = kRead | kWrite | kExec;
+
+inline uintptr_t address(Pte entry) { return (entry >> 10) << 12; }
+inline Pte make(uintptr_t pa, Pte flags) { return ((pa >> 12) << 10) | flags | kValid; }
+inline bool is_leaf(Pte entry) { return entry & kLeafMask; }
+}  // namespace pte
+
+class PageTable {
+public:
+    PageTable() = default;
+    ~PageTable() = default;  // deliberately frees nothing: see free()
+
+    // A new, empty table (one zeroed root frame), or NoMemory.
+    static ErrorOr<PageTable> create();
+
+    // Maps one 4 KiB page, allocating intermediate tables as needed.
+    base::ErrorOr<void> map(uintptr_t va, uintptr_t pa, Pte flags);
+    // Installs a 1 GiB leaf in the root (kernel mappings shared by all tables).
+    void map_gigapage(size_t root_index, uintptr_t pa, Pte flags);
+    // The leaf entry for va, or null if unmapped.
+    Pte* lookup(uintptr_t va) const;
+    // Removes the 4 KiB mapping at va and returns its physical address
+    // (0 if nothing was mapped).
+    uintptr_t unmap(uintptr_t va);
+
+    // Calls visit(va, pa) for every 4 KiB leaf with the U bit.
+    template <typename Visitor> void for_each_user_page(Visitor&& visit) const;
+
+    // Releases every table frame of this tree (not the pages it maps, and
+    // not gigapage leaves). The wrapper is empty afterwards.
+    void free();
+
+    bool valid() const { return root_ != nullptr; }
+    uint64_t satp() const;
+    uintptr_t root_address() const { return reinterpret_cast<uintptr_t>(root_); }
+
+private:
+    explicit PageTable(Pte* root) : root_(root) {}
+    Pte* walk(uintptr_t va, bool allocate, Error* error) const;
+
+    Pte* root_ = nullptr;
+};
+
+template <typename Visitor>
+void PageTable::for_each_user_page(Visitor&& visit) const {
+    for (size_t i = 0; i < 512; i++) {
+        Pte top = root_[i];
+        if (!(top & pte::kValid) || pte::is_leaf(top)) continue;
+        auto* middle = reinterpret_cast<Pte*>(pte::address(top));
+        for (size_t j = 0; j < 512; j++) {
+            if (!(middle[j] & pte::kValid) || pte::is_leaf(middle[j])) continue;
+            auto* bottom = reinterpret_cast<Pte*>(pte::address(middle[j]));
+            for (size_t k = 0; k < 512; k++) {
+                Pte leaf = bottom[k];
+                if ((leaf & pte::kValid) && (leaf & pte::kUser))
+                    visit((i << 30) | (j << 21) | (k << 12), pte::address(leaf));
+            }
+        }
+    }
+}
+
+}  // namespace mm

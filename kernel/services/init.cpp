@@ -1,0 +1,197 @@
+// init: the first task and the service directory. It starts the built-in
+// services and the shell, answers requests on every task's boot channel, and
+// connects clients to services. One generic handler serves every service
+// from the registration table (milestone item 4): a built-in service is one
+// line in kBuiltinServices; a user program registers itself at run time.
+#include "base/string.h"
+#include "lib/print.h"
+#include "services/services.h"
+#include "task/process.h"
+#include "task/scheduler.h"
+#include "wire/wire.h"
+
+namespace services {
+
+namespace {
+
+using rvos::proto::Init;
+using rvos::proto::Listen;
+
+// The services started at boot: task name and entry point. Each registers
+// its service name with init when it starts.
+struct BuiltinService {
+    const char* task_name;
+    void (*entry)();
+};
+constexpr BuiltinService kBuiltinServices[] = {
+    {"console", console_main},
+    {"sysinfo", sysinfo_main},
+    {"math", math_main},
+};
+constexpr const char* kFirstProgram = "shell";
+
+// The registration table: every named service init can connect clients to.
+struct ServiceEntry {
+    char name[rvos::kMaxNameLength + 1];
+    Handle listen;  // init's handle to the endpoint the service accepts clients on
+};
+ServiceEntry registry[rvos::kMaxServices];
+size_t service_count = 0;
+
+// Boot channels of every task init started: the wait list.
+Handle boot_channels[rvos::kMaxHandles];
+size_t boot_count = 0;
+
+Task& me() { return self(); }
+
+void add_boot_channel(Handle handle) {
+    if (boot_count < rvos::kMaxHandles) boot_channels[boot_count++] = handle;
+}
+
+void remove_boot_channel(size_t index) {
+    ipc::close(me(), boot_channels[index]);
+    boot_channels[index] = boot_channels[--boot_count];
+}
+
+ServiceEntry* find_service(const char* name) {
+    for (size_t i = 0; i < service_count; i++)
+        if (base::str_equal(registry[i].name, name)) return &registry[i];
+    return nullptr;
+}
+
+void remove_service(ServiceEntry& entry) {
+    ipc::close(me(), entry.listen);
+    entry = registry[--service_count];
+}
+
+void reply(Handle client, Error status, Handle cap = rvos::kNoHandle, uint32_t value = 0) {
+    Message message;
+    wire::Writer(message, static_cast<uint32_t>(Init::Reply)).put_i32(static_cast<int32_t>(status)).put_u32(value);
+    message.cap = cap;
+    if (ipc::send(me(), client, message) != Error::None && cap != rvos::kNoHandle) ipc::close(me(), cap);
+}
+
+bool valid_name(const char* name) {
+    size_t length = base::str_length(name);
+    if (length == 0) return false;
+    for (size_t i = 0; i < length; i++)
+        if (name[i] <= ' ' || name[i] > '~') return false;
+    return true;
+}
+
+// The one handler for every service: make a fresh channel, give one end to
+// the service (on its listen endpoint) and the other to the client.
+void handle_service_request(ServiceEntry& service, Handle client) {
+    auto pair = ipc::create_channel(me());
+    if (pair.is_error()) return reply(client, pair.error());
+    Message hand_over;
+    wire::Writer(hand_over, static_cast<uint32_t>(Listen::NewClient));
+    hand_over.cap = pair.value().b;
+    Error error = ipc::send(me(), service.listen, hand_over);
+    if (error != Error::None) {
+        ipc::close(me(), pair.value().a);
+        ipc::close(me(), pair.value().b);
+        if (error == Error::PeerClosed) remove_service(service);  // the service is gone
+        return reply(client, error);
+    }
+    reply(client, Error::None, pair.value().a);
+}
+
+void handle_register(Handle client, const char* name, Handle listen) {
+    Error error = Error::None;
+    if (listen == rvos::kNoHandle) error = Error::BadMessage;
+    else if (!valid_name(name)) error = Error::BadArgument;
+    else if (find_service(name)) error = Error::AlreadyExists;
+    else if (service_count == rvos::kMaxServices) error = Error::ServiceTableFull;
+    if (error != Error::None) {
+        if (listen != rvos::kNoHandle) ipc::close(me(), listen);
+        return reply(client, error);
+    }
+    ServiceEntry& entry = registry[service_count++];
+    base::str_copy(entry.name, name, sizeof entry.name);
+    entry.listen = listen;
+    reply(client, Error::None);
+}
+
+void handle_spawn(Handle client, wire::Reader& reader) {
+    char program[rvos::kMaxNameLength + 1];
+    char args[rvos::kMessagePayload];
+    if (!reader.get_str(program, sizeof program) || !reader.get_str(args, sizeof args))
+        return reply(client, Error::BadMessage);
+    auto started = process::start_user_program(me(), program, args, base::str_length(args));
+    if (started.is_error()) return reply(client, started.error());
+    add_boot_channel(started.value().boot);
+    reply(client, Error::None, started.value().process, started.value().pid);
+}
+
+void handle_request(Handle client, Message& request) {
+    wire::Reader reader(request);
+    auto tag = static_cast<Init>(reader.tag());
+    Handle cap = request.cap;
+    char name[rvos::kMaxNameLength + 1];
+    if (tag == Init::Spawn) {
+        handle_spawn(client, reader);
+    } else if ((tag == Init::Connect || tag == Init::Register) && !reader.get_str(name, sizeof name)) {
+        reply(client, Error::TooLong);
+    } else if (tag == Init::Connect) {
+        ServiceEntry* service = find_service(name);
+        if (service) handle_service_request(*service, client);
+        else reply(client, Error::NotFound);
+    } else if (tag == Init::Register) {
+        handle_register(client, name, cap);
+        return;  // the capability is now the registry's (or closed)
+    } else {
+        reply(client, reader.ok() ? Error::Unsupported : Error::BadMessage);
+    }
+    if (cap != rvos::kNoHandle) ipc::close(me(), cap);  // not expected: drop it
+}
+
+// Waits for a request on one boot channel and serves it (used at boot, so
+// the built-in services are registered before anything can ask for them).
+void serve_one(Handle boot) {
+    Message request;
+    if (ipc::receive(me(), boot, request, true) == Error::None) handle_request(boot, request);
+}
+
+void start_system() {
+    for (const BuiltinService& service : kBuiltinServices) {
+        auto started = process::start_kernel_task(me(), service.task_name, service.entry);
+        if (started.is_error()) {
+            kprint("[init] cannot start %s: %s\n", service.task_name, rvos::error_name(started.error()));
+            continue;
+        }
+        // Built-in services need no exit notification.
+        ipc::close(me(), started.value().process);
+        add_boot_channel(started.value().boot);
+        serve_one(started.value().boot);
+    }
+    kprint("[boot] services: %lu registered\n", service_count);
+    auto shell = process::start_user_program(me(), kFirstProgram, "", 0);
+    if (shell.is_error()) {
+        kprint("[init] cannot start %s: %s\n", kFirstProgram, rvos::error_name(shell.error()));
+        return;
+    }
+    ipc::close(me(), shell.value().process);
+    add_boot_channel(shell.value().boot);
+}
+
+}  // namespace
+
+void init_main() {
+    start_system();
+    for (;;) {
+        if (boot_count == 0) {
+            sched::block();  // nothing left to serve
+            continue;
+        }
+        auto ready = ipc::wait(me(), boot_channels, boot_count);
+        if (ready.is_error()) continue;
+        Handle boot = boot_channels[ready.value()];
+        Message request;
+        Error error = ipc::receive(me(), boot, request, false);
+        if (error == Error::None) handle_request(boot, request);
+        else if (error == Error::PeerClosed) remove_boot_channel(ready.value());  // the task ended
+    }
+}
+
+}  // namespace services

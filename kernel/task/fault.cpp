@@ -1,0 +1,31 @@
+#include "task/fault.h"
+
+#include "lib/print.h"
+#include "task/scheduler.h"
+
+namespace fault {
+
+const char* cause_name(uint64_t cause) {
+    switch (cause) {
+    case 0: return "misaligned instruction fetch";
+    case 1: return "instruction access fault";
+    case 2: return "illegal instruction";
+    case 3: return "breakpoint";
+    case 4: return "misaligned load";
+    case 5: return "load access fault";
+    case 6: return "misaligned store";
+    case 7: return "store access fault";
+    case 12: return "instruction page fault";
+    case 13: return "load page fault";
+    case 15: return "store page fault";
+    default: return "unexpected exception";
+    }
+}
+
+void kill_current(const char* cause, uint64_t address, uint64_t pc) {
+    Task* task = sched::current();
+    kprint("[kernel] killed pid %u (%s): %s at 0x%lx (pc 0x%lx)\n", task->pid, task->name, cause, address, pc);
+    sched::exit_current(rvos::kExitFault);
+}
+
+}  // namespace fault

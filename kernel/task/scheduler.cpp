@@ -1,0 +1,134 @@
+#include "task/scheduler.h"
+
+#include "arch/riscv.h"
+#include "arch/sbi.h"
+#include "drivers/plic.h"
+#include "lib/print.h"
+#include "mm/memory.h"
+#include "task/process.h"
+#include "wire/wire.h"
+
+namespace sched {
+
+namespace {
+
+constexpr uint64_t kTimeSlice = arch::kTimebaseHz / 100;  // 10 ms
+
+Task* running = nullptr;
+Task* ready_head = nullptr;
+Task* ready_tail = nullptr;
+arch::Context scheduler_context;
+
+Task* pop_ready() {
+    Task* task = ready_head;
+    if (task) {
+        ready_head = task->next_ready;
+        if (!ready_head) ready_tail = nullptr;
+        task->next_ready = nullptr;
+    }
+    return task;
+}
+
+void switch_to_scheduler() { switch_context(&running->context, &scheduler_context); }
+
+// A user process needs its own table; a kernel task runs on whatever table is
+// loaded, since the kernel is mapped identically in all of them.
+void load_address_space(Task& task) {
+    if (task.is_kernel) return;
+    uint64_t satp = task.space.table().satp();
+    if (arch::read_satp() != satp) {
+        arch::write_satp(satp);
+        arch::flush_tlb();
+    }
+}
+
+void reap(Task* task) {
+    if (!task->is_kernel && arch::read_satp() == task->space.table().satp()) {
+        arch::write_satp(mm::kernel_table().satp());
+        arch::flush_tlb();
+    }
+    process::destroy(task);
+}
+
+void idle() {
+    // wfi wakes for any interrupt enabled in sie even with SIE clear, so the
+    // kernel polls interrupts here instead of taking traps.
+    arch::wait_for_interrupt();
+    handle_interrupts();
+}
+
+}  // namespace
+
+Task* current() { return running; }
+
+void make_ready(Task* task) {
+    task->state = TaskState::Ready;
+    task->next_ready = nullptr;
+    if (ready_tail) ready_tail->next_ready = task;
+    else ready_head = task;
+    ready_tail = task;
+}
+
+void yield() {
+    make_ready(running);
+    switch_to_scheduler();
+}
+
+void block() {
+    running->state = TaskState::Blocked;
+    switch_to_scheduler();
+}
+
+void exit_current(int32_t status) {
+    Task* task = running;
+    task->handles.close_all();
+    if (task->exit_endpoint) {
+        rvos::Message message;
+        wire::Writer(message, static_cast<uint32_t>(rvos::proto::Process::Exited)).put_i32(status);
+        message.sender_pid = task->pid;
+        ipc::send(*task->exit_endpoint, message, nullptr);
+        ipc::unref(*task->exit_endpoint);
+        task->exit_endpoint = nullptr;
+    }
+    task->state = TaskState::Exited;
+    switch_to_scheduler();
+    panic("exited task %u was scheduled again", task->pid);
+}
+
+void run() {
+    for (;;) {
+        Task* task = pop_ready();
+        if (!task) {
+            idle();
+            continue;
+        }
+        running = task;
+        task->state = TaskState::Running;
+        load_address_space(*task);
+        switch_context(&scheduler_context, &task->context);
+        running = nullptr;
+        if (task->state == TaskState::Exited) reap(task);
+    }
+}
+
+void start_timer() {
+    arch::set_sie(arch::kIntTimer | arch::kIntExternal);
+    sbi::set_timer(arch::read_time() + kTimeSlice);
+}
+
+bool handle_interrupts() {
+    uint64_t pending = arch::read_sip();
+    bool slice_over = false;
+    if (pending & arch::kIntExternal) plic::handle_interrupts();
+    if (pending & arch::kIntTimer) {
+        sbi::set_timer(arch::read_time() + kTimeSlice);
+        slice_over = true;
+    }
+    return slice_over;
+}
+
+}  // namespace sched
+
+void task_wake(Task* task) {
+    if (task->state == TaskState::Blocked) sched::make_ready(task);
+}

@@ -1,0 +1,40 @@
+// A task is the kernel's unit of execution: a kernel task (a built-in
+// service running in S-mode on its own kernel stack) or a user process (a
+// kernel stack plus an address space and a trap frame). Both own a handle
+// table; handles are the only way either reaches a kernel object.
+#pragma once
+
+#include "abi/abi.h"
+#include "abi/protocol.h"
+#include "arch/context.h"
+#include "ipc/handle_table.h"
+#include "mm/address_space.h"
+
+enum class TaskState : uint8_t {
+    Ready = static_cast<uint8_t>(rvos::proto::ProcessState::Ready),
+    Running = static_cast<uint8_t>(rvos::proto::ProcessState::Running),
+    Blocked = static_cast<uint8_t>(rvos::proto::ProcessState::Blocked),
+    Exited = static_cast<uint8_t>(rvos::proto::ProcessState::Exited),
+};
+
+struct Task {
+    uint32_t pid = 0;
+    char name[rvos::kMaxNameLength + 1] = {};
+    TaskState state = TaskState::Ready;
+    bool is_kernel = false;
+
+    arch::Context context = {};  // kernel registers while switched out
+    arch::TrapFrame frame = {};  // user registers (user processes)
+    uint8_t* kernel_stack = nullptr;
+    void (*kernel_entry)() = nullptr;  // kernel tasks
+
+    ipc::HandleTable handles;
+    mm::AddressSpace space;  // user processes
+    // The kernel's end of the "process handle" channel: the exit status is
+    // sent through it when the task ends.
+    ipc::Endpoint* exit_endpoint = nullptr;
+
+    Task* next_ready = nullptr;
+};
+
+inline constexpr size_t kKernelStackSize = 16 * 1024;

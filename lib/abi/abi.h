@@ -1,0 +1,131 @@
+// The rvOS application binary interface: the one definition of everything the
+// kernel and user space must agree on — syscall numbers, the message layout,
+// error codes, limits and the address-space layout. Both sides include this
+// header; nothing here may depend on either side.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace rvos {
+
+// ---- Limits ---------------------------------------------------------------
+// Milestone 1, item 1: a compositor or network stack needs room to grow, and
+// every limit below is enforced with its own error, never a panic.
+inline constexpr size_t kMaxHandles = 64;      // per process (milestone: >= 32)
+inline constexpr size_t kMaxChannels = 128;    // system-wide (milestone: >= 64)
+inline constexpr size_t kMaxServices = 16;     // named services (milestone: >= 8)
+inline constexpr size_t kQueueDepth = 64;      // messages per endpoint (item 2)
+inline constexpr size_t kMaxProcesses = 32;    // kernel tasks + user processes
+inline constexpr size_t kMessagePayload = 64;  // bytes of data in one message
+inline constexpr size_t kMaxNameLength = 15;   // process and service names
+inline constexpr size_t kMaxArgsLength = 256;  // spawn argument string
+inline constexpr size_t kPageSize = 4096;
+
+// ---- Address-space layout (Sv39) --------------------------------------------
+// User space lives in the second gigabyte. The first gigabyte (MMIO) and the
+// third (RAM, where the kernel is) are mapped in every address space without
+// the U bit, so a syscall never switches page tables.
+inline constexpr uint64_t kUserBase = 0x4000'0000;
+inline constexpr uint64_t kUserEnd = 0x8000'0000;
+inline constexpr uint64_t kUserStackTop = 0x7fff'0000;
+inline constexpr uint64_t kUserStackSize = 64 * 1024;
+inline constexpr uint64_t kMmapBase = 0x6000'0000;  // anonymous memory grows up from here
+
+// ---- Handles ----------------------------------------------------------------
+using Handle = int32_t;
+inline constexpr Handle kNoHandle = -1;
+inline constexpr Handle kBootHandle = 0;  // every process's channel to init
+
+// ---- Errors -----------------------------------------------------------------
+// A syscall returns a non-negative value on success and -Error on failure.
+enum class Error : int32_t {
+    None = 0,
+    BadSyscall = 1,        // unknown syscall number
+    BadAddress = 2,        // user pointer not mapped, not user, or not writable
+    BadArgument = 3,       // an argument is out of range
+    BadHandle = 4,         // handle number not in this process's table
+    HandleTableFull = 5,   // the process has kMaxHandles handles already
+    ChannelTableFull = 6,  // the system has kMaxChannels channels already
+    NoMemory = 7,          // out of frames or kernel heap
+    QueueFull = 8,         // the receiving endpoint already holds kQueueDepth messages
+    WouldBlock = 9,        // nothing to receive (non-blocking receive)
+    PeerClosed = 10,       // the other side of the channel is gone
+    NotFound = 11,         // no such service, program or file
+    AlreadyExists = 12,    // e.g. a service name that is already registered
+    TooLong = 13,          // a name, path or payload exceeds its limit
+    Busy = 14,             // another task already waits on this endpoint
+    ProcessTableFull = 15, // kMaxProcesses processes already exist
+    ServiceTableFull = 16, // kMaxServices services already registered
+    BadMessage = 17,       // a request that does not parse
+    BadExecutable = 18,    // an ELF image the loader refuses
+    Overflow = 19,         // an arithmetic result does not fit
+    Unsupported = 20,      // a valid request this server does not implement
+};
+
+inline constexpr const char* error_name(Error e) {
+    switch (e) {
+    case Error::None: return "ok";
+    case Error::BadSyscall: return "bad syscall number";
+    case Error::BadAddress: return "bad address";
+    case Error::BadArgument: return "bad argument";
+    case Error::BadHandle: return "bad handle";
+    case Error::HandleTableFull: return "handle table full";
+    case Error::ChannelTableFull: return "channel table full";
+    case Error::NoMemory: return "out of memory";
+    case Error::QueueFull: return "queue full";
+    case Error::WouldBlock: return "would block";
+    case Error::PeerClosed: return "peer closed";
+    case Error::NotFound: return "not found";
+    case Error::AlreadyExists: return "already exists";
+    case Error::TooLong: return "too long";
+    case Error::Busy: return "busy";
+    case Error::ProcessTableFull: return "process table full";
+    case Error::ServiceTableFull: return "service table full";
+    case Error::BadMessage: return "bad message";
+    case Error::BadExecutable: return "bad executable";
+    case Error::Overflow: return "overflow";
+    case Error::Unsupported: return "unsupported";
+    }
+    return "unknown error";
+}
+
+// ---- Messages ---------------------------------------------------------------
+// The kernel copies a Message in on send and out on receive. sender_pid is
+// always overwritten by the kernel, so it cannot be forged. `cap`, when not
+// kNoHandle, names a handle in the sender's table; the kernel moves it out on
+// send and installs it in the receiver's table on receive, where `cap` then
+// holds the receiver's handle number.
+struct Message {
+    uint32_t len;         // bytes of data used, <= kMessagePayload
+    uint32_t sender_pid;  // written by the kernel
+    Handle cap;           // capability carried, or kNoHandle
+    uint32_t reserved;    // must be zero
+    uint8_t data[kMessagePayload];
+};
+static_assert(sizeof(Message) == 80);
+
+// ---- Syscalls -----------------------------------------------------------------
+// ecall with the number in a7, arguments in a0..a5; the result comes back in
+// a0 (value or -Error) and, for chan_create, the second handle in a1.
+enum class Syscall : uint64_t {
+    Exit = 0,            // (status) — never returns
+    Yield = 1,           // ()
+    GetPid = 2,          // () -> pid
+    ChanCreate = 3,      // () -> a0 = handle A, a1 = handle B
+    ChanSend = 4,        // (handle, const Message*)
+    ChanRecv = 5,        // (handle, Message*) — WouldBlock if empty
+    ChanRecvWait = 6,    // (handle, Message*) — blocks until a message or peer close
+    ChanClose = 7,       // (handle)
+    Wait = 8,            // (const Handle*, count) -> index of a ready handle; blocks
+    Mmap = 9,            // (length) -> address of zeroed, user-writable pages
+    Munmap = 10,         // (address, length)
+    Shutdown = 11,       // () — powers the machine off
+    Count = 12,
+};
+
+// ---- Process status reported on the exit channel ------------------------------
+// Exit status of a process the kernel killed for a fault.
+inline constexpr int32_t kExitFault = -1000;
+
+}  // namespace rvos

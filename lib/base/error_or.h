@@ -1,0 +1,54 @@
+// Errors as values: a function that can fail returns ErrorOr<T>, and TRY()
+// returns early with the error. There are no exceptions on this target.
+#pragma once
+
+#include "abi/abi.h"
+#include "base/types.h"
+
+namespace base {
+
+using rvos::Error;
+
+template <typename T>
+class [[nodiscard]] ErrorOr {
+public:
+    ErrorOr(const T& value) : value_(value), error_(Error::None) {}
+    ErrorOr(T&& value) : value_(base::move(value)), error_(Error::None) {}
+    ErrorOr(Error error) : value_(), error_(error) {}
+
+    bool is_error() const { return error_ != Error::None; }
+    Error error() const { return error_; }
+    T& value() { return value_; }
+    const T& value() const { return value_; }
+    T release_value() { return base::move(value_); }
+
+private:
+    T value_;
+    Error error_;
+};
+
+template <>
+class [[nodiscard]] ErrorOr<void> {
+public:
+    ErrorOr() : error_(Error::None) {}
+    ErrorOr(Error error) : error_(error) {}
+
+    bool is_error() const { return error_ != Error::None; }
+    Error error() const { return error_; }
+    void release_value() {}
+
+private:
+    Error error_;
+};
+
+}  // namespace base
+
+// Evaluate an ErrorOr expression; on error return it from the enclosing
+// function, otherwise yield the value (GNU statement expression).
+#define TRY(expression)                                   \
+    ({                                                    \
+        auto _try_result = (expression);                  \
+        if (_try_result.is_error())                       \
+            return _try_result.error();                   \
+        _try_result.release_value();                      \
+    })

@@ -1,0 +1,91 @@
+#include "base/string.h"
+
+namespace base {
+
+size_t str_length(const char* s) {
+    size_t n = 0;
+    while (s[n]) n++;
+    return n;
+}
+
+size_t str_length_bounded(const char* s, size_t max) {
+    size_t n = 0;
+    while (n < max && s[n]) n++;
+    return n;
+}
+
+bool str_equal(const char* a, const char* b) {
+    while (*a && *a == *b) a++, b++;
+    return *a == *b;
+}
+
+bool str_starts_with(const char* s, const char* prefix) {
+    while (*prefix)
+        if (*s++ != *prefix++) return false;
+    return true;
+}
+
+void str_copy(char* dst, const char* src, size_t size) {
+    if (size == 0) return;
+    size_t i = 0;
+    for (; i + 1 < size && src[i]; i++) dst[i] = src[i];
+    dst[i] = 0;
+}
+
+void mem_copy(void* dst, const void* src, size_t n) {
+    auto* d = static_cast<uint8_t*>(dst);
+    auto* s = static_cast<const uint8_t*>(src);
+    // Word copies when both sides are aligned: messages are copied on every IPC.
+    if (((reinterpret_cast<uintptr_t>(d) | reinterpret_cast<uintptr_t>(s)) & 7) == 0) {
+        for (; n >= 8; n -= 8, d += 8, s += 8)
+            *reinterpret_cast<uint64_t*>(d) = *reinterpret_cast<const uint64_t*>(s);
+    }
+    while (n--) *d++ = *s++;
+}
+
+void mem_set(void* dst, int value, size_t n) {
+    auto* d = static_cast<uint8_t*>(dst);
+    if ((reinterpret_cast<uintptr_t>(d) & 7) == 0) {
+        uint64_t pattern = 0x0101010101010101ull * static_cast<uint8_t>(value);
+        for (; n >= 8; n -= 8, d += 8) *reinterpret_cast<uint64_t*>(d) = pattern;
+    }
+    while (n--) *d++ = static_cast<uint8_t>(value);
+}
+
+bool mem_equal(const void* a, const void* b, size_t n) {
+    auto* x = static_cast<const uint8_t*>(a);
+    auto* y = static_cast<const uint8_t*>(b);
+    for (size_t i = 0; i < n; i++)
+        if (x[i] != y[i]) return false;
+    return true;
+}
+
+bool parse_u32(const char* s, uint32_t* out) {
+    if (!*s) return false;
+    uint64_t value = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9') return false;
+        value = value * 10 + static_cast<uint64_t>(*s - '0');
+        if (value > 0xffffffffull) return false;
+    }
+    *out = static_cast<uint32_t>(value);
+    return true;
+}
+
+static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+Word next_word(const char** cursor) {
+    const char* p = *cursor;
+    while (*p && is_space(*p)) p++;
+    const char* start = p;
+    while (*p && !is_space(*p)) p++;
+    *cursor = p;
+    return Word{start, static_cast<size_t>(p - start)};
+}
+
+bool word_is(Word w, const char* literal) {
+    size_t n = str_length(literal);
+    return n == w.length && mem_equal(w.start, literal, n);
+}
+
+}  // namespace base

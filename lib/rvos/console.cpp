@@ -1,0 +1,104 @@
+#include "rvos/console.h"
+
+#include "abi/protocol.h"
+#include "base/format.h"
+#include "rvos/service.h"
+#include "wire/wire.h"
+
+namespace rvos::console {
+
+namespace {
+
+using proto::Console;
+
+// The connection lives for the whole program; a raw handle keeps it free of
+// static destructors.
+Handle stdio = kNoHandle;
+
+base::ErrorOr<Handle> connection() {
+    if (stdio == kNoHandle) {
+        Channel channel = TRY(connect("stdio"));
+        stdio = channel.release();
+    }
+    return stdio;
+}
+
+class ConsoleSink final : public base::FormatSink {
+public:
+    void put(const char* text, size_t length) override {
+        while (length) {
+            size_t chunk = base::min(length, sizeof buffer_ - used_);
+            base::mem_copy(buffer_ + used_, text, chunk);
+            used_ += chunk;
+            text += chunk;
+            length -= chunk;
+            if (used_ == sizeof buffer_) flush();
+        }
+    }
+    void flush() {
+        if (used_) write(buffer_, used_);
+        used_ = 0;
+    }
+
+private:
+    char buffer_[256];
+    size_t used_ = 0;
+};
+
+}  // namespace
+
+Error write(const char* text, size_t length) {
+    auto handle = connection();
+    if (handle.is_error()) return handle.error();
+    while (length) {
+        Message request;
+        wire::Writer writer(request, static_cast<uint32_t>(Console::Write));
+        size_t chunk = base::min(length, writer.remaining());
+        writer.put_bytes(text, chunk);
+        Error error = sys::chan_send(handle.value(), request);
+        if (error == Error::None) {
+            Message reply;
+            error = sys::chan_recv_wait(handle.value(), reply);
+        }
+        if (error != Error::None) return error;
+        text += chunk;
+        length -= chunk;
+    }
+    return Error::None;
+}
+
+void print(const char* fmt, ...) {
+    ConsoleSink sink;
+    va_list args;
+    va_start(args, fmt);
+    base::vformat(sink, fmt, args);
+    va_end(args);
+    sink.flush();
+}
+
+base::ErrorOr<Line> read_line(char* buffer, size_t size) {
+    Handle handle = TRY(connection());
+    Message request;
+    wire::Writer(request, static_cast<uint32_t>(Console::ReadLine));
+    Error error = sys::chan_send(handle, request);
+    if (error != Error::None) return error;
+    Line line{0, false};
+    for (;;) {
+        Message piece;
+        error = sys::chan_recv_wait(handle, piece);
+        if (error != Error::None) return error;
+        wire::Reader reader(piece);
+        if (reader.tag() != static_cast<uint32_t>(Console::LineData)) return Error::BadMessage;
+        uint8_t flags = reader.get_u8();
+        if (!reader.ok()) return Error::BadMessage;
+        size_t chunk = base::min(reader.rest_length(), size - 1 - line.length);
+        base::mem_copy(buffer + line.length, reader.rest(), chunk);
+        line.length += chunk;
+        line.interrupted = flags & proto::kLineInterrupted;
+        if (!(flags & proto::kLineMore)) break;
+    }
+    buffer[line.length] = 0;
+    return line;
+}
+
+}  // namespace rvos::console

@@ -1,0 +1,26 @@
+// Talking to init over the boot channel (handle 0): find a service by name,
+// offer one, start a program and wait for it.
+#pragma once
+
+#include "rvos/channel.h"
+
+namespace rvos {
+
+// A channel to the named service, or NotFound.
+base::ErrorOr<Channel> connect(const char* name);
+
+// Registers a service; new clients then arrive on `listen` as
+// proto::Listen::NewClient messages carrying the client's channel.
+base::ErrorOr<Channel> register_service(const char* name);
+
+struct Child {
+    uint32_t pid;
+    Channel process;  // receives the exit status
+};
+// Starts an embedded program with an argument string.
+base::ErrorOr<Child> spawn(const char* program, const char* args);
+// Waits for a child to end and returns its exit status (kExitFault if the
+// kernel killed it).
+base::ErrorOr<int32_t> wait_exit(Child& child);
+
+}  // namespace rvos

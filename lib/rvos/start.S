@@ -1,0 +1,8 @@
+# Program entry: the kernel starts a process here with sp set and
+# a0/a1 = the command line (program name and arguments) on the stack.
+    .section .text.start
+    .global _start
+_start:
+    li s0, 0            # end of the frame-pointer chain
+    call rvos_start     # never returns
+1:  j 1b

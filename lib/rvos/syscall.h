@@ -1,0 +1,37 @@
+// Raw syscall wrappers: the only place in user space that executes ecall
+// (milestone item 5). Everything else — channels, services, the C library —
+// is built on these.
+#pragma once
+
+#include "abi/abi.h"
+#include "base/error_or.h"
+
+namespace rvos::sys {
+
+using base::ErrorOr;
+
+struct HandlePair {
+    Handle a;
+    Handle b;
+};
+
+[[noreturn]] void exit(int status);
+void yield();
+uint32_t getpid();
+ErrorOr<HandlePair> chan_create();
+// QueueFull means the receiver's queue holds kQueueDepth messages already:
+// nothing was enqueued, so the caller can back off and retry.
+Error chan_send(Handle handle, const Message& message);
+Error chan_recv(Handle handle, Message& message);       // WouldBlock if empty
+Error chan_recv_wait(Handle handle, Message& message);  // blocks
+Error chan_close(Handle handle);
+ErrorOr<size_t> wait(const Handle* handles, size_t count);
+ErrorOr<void*> mmap(size_t length);
+Error munmap(void* address, size_t length);
+[[noreturn]] void shutdown();
+
+// For tests that must issue arbitrary syscalls (the crash and fuzz programs):
+// the raw value of a0 after the call.
+int64_t raw_syscall(uint64_t number, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0);
+
+}  // namespace rvos::sys
