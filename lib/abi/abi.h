@@ -21,6 +21,9 @@ inline constexpr size_t kMessagePayload = 64;  // bytes of data in one message
 inline constexpr size_t kMaxNameLength = 15;   // process and service names
 inline constexpr size_t kMaxArgsLength = 256;  // spawn argument string
 inline constexpr size_t kPageSize = 4096;
+inline constexpr size_t kMaxPathLength = 48;       // fits one fs request message
+inline constexpr size_t kMaxFileNameLength = 31;   // one path component
+inline constexpr size_t kMaxFileSize = 8 * 1024 * 1024;
 
 // ---- Address-space layout (Sv39) --------------------------------------------
 // User space lives in the second gigabyte. The first gigabyte (MMIO) and the
@@ -61,6 +64,10 @@ enum class Error : int32_t {
     BadExecutable = 18,    // an ELF image the loader refuses
     Overflow = 19,         // an arithmetic result does not fit
     Unsupported = 20,      // a valid request this server does not implement
+    IsDirectory = 21,      // a file operation on a directory
+    NotDirectory = 22,     // a path component that is a file
+    NotEmpty = 23,         // deleting a directory that has entries
+    FileTooBig = 24,       // a file would exceed kMaxFileSize
 };
 
 inline constexpr const char* error_name(Error e) {
@@ -86,6 +93,10 @@ inline constexpr const char* error_name(Error e) {
     case Error::BadExecutable: return "bad executable";
     case Error::Overflow: return "overflow";
     case Error::Unsupported: return "unsupported";
+    case Error::IsDirectory: return "is a directory";
+    case Error::NotDirectory: return "not a directory";
+    case Error::NotEmpty: return "directory not empty";
+    case Error::FileTooBig: return "file too big";
     }
     return "unknown error";
 }

@@ -56,4 +56,35 @@ enum class Math : uint32_t {
     Reply = 0x100,
 };
 
+// The filesystem service ("fs"). The control channel from connect("fs"):
+enum class Fs : uint32_t {
+    Open = 1,     // u32 flags, str path      -> status, u64 size, cap = file channel
+    Delete = 2,   // str path                 -> status
+    Stat = 3,     // str path                 -> status, u8 kind, u64 size
+    ReadDir = 4,  // str path                 -> DirEntry..., then DirEnd
+    Mkdir = 5,    // str path                 -> status
+    DirEntry = 6, // u8 kind, u64 size, str name
+    DirEnd = 7,   // status
+    Reply = 0x100,
+};
+// Open flags.
+inline constexpr uint32_t kOpenRead = 1;
+inline constexpr uint32_t kOpenWrite = 2;
+inline constexpr uint32_t kOpenCreate = 4;
+inline constexpr uint32_t kOpenTruncate = 8;
+inline constexpr uint32_t kOpenExclusive = 16;
+inline constexpr uint32_t kOpenAppend = 32;
+enum class FsKind : uint8_t { File = 1, Directory = 2 };
+
+// A file channel (one per open file; closing it closes the file):
+enum class File : uint32_t {
+    Read = 1,   // u64 offset, u32 length     -> status, bytes (at most kFileChunk)
+    Write = 2,  // u64 offset, bytes           -> status, u32 written, u64 new size
+    Stat = 3,   // ()                          -> status, u8 kind, u64 size
+    Reply = 0x100,
+};
+// Bytes of file data one message carries (tag, status/offset fields first).
+inline constexpr size_t kFileReadChunk = 56;   // 64 - tag - status
+inline constexpr size_t kFileWriteChunk = 52;  // 64 - tag - offset
+
 }  // namespace rvos::proto
