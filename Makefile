@@ -15,7 +15,12 @@ LINK_FLAGS := -march=rv64imac -mabi=lp64 -nostdlib -static
 CXXFLAGS_RV := $(ARCH_FLAGS) -std=c++20 -O2 -g -Wall -Wextra -ffreestanding -fno-exceptions -fno-rtti \
                -fno-threadsafe-statics -fno-use-cxa-atexit -fno-stack-protector -fno-omit-frame-pointer \
                -nostdlib -MMD -MP -Ilib
-export CROSS CXX_RV STRIP ARCH_FLAGS LINK_FLAGS CXXFLAGS_RV
+# User space links picolibc (the C library) and lib/rvos, whose POSIX hooks
+# picolibc calls; lib/rvos/include overrides picolibc headers it lacks.
+USER_CXXFLAGS := $(filter-out -nostdlib,$(CXXFLAGS_RV)) --specs=picolibc.specs -ffunction-sections -fdata-sections
+USER_CFLAGS   := $(ARCH_FLAGS) -std=c11 -O2 -g -Wall -Wextra --specs=picolibc.specs -ffunction-sections -fdata-sections
+USER_LINK_FLAGS := -march=rv64imac -mabi=lp64 --specs=picolibc.specs -nostartfiles -static -Wl,--gc-sections
+export CROSS CXX_RV STRIP ARCH_FLAGS LINK_FLAGS CXXFLAGS_RV USER_CXXFLAGS USER_CFLAGS USER_LINK_FLAGS
 
 USER_PROGRAMS := shell hello crash
 

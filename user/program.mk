@@ -1,6 +1,7 @@
 # Shared rules for a user program. A program's Makefile sets PROGRAM and
 # LIBS (which must include rvos) and includes this file. Output:
-# build/user/$(PROGRAM).elf, linked at rvos::kUserBase with linker/user.ld.
+# build/user/$(PROGRAM).elf, linked at rvos::kUserBase with linker/user.ld,
+# against lib/rvos and picolibc.
 ROOT  := ../..
 BUILD := $(ROOT)/build
 OUT   := $(BUILD)/user
@@ -8,14 +9,17 @@ OBJ   := $(OUT)/obj/$(PROGRAM)
 SRCS  := $(wildcard *.cpp)
 OBJS  := $(patsubst %.cpp,$(OBJ)/%.o,$(SRCS))
 LIB_ARCHIVES := $(patsubst %,$(BUILD)/lib/lib%.a,$(LIBS))
+INCLUDES := -I$(ROOT)/lib/rvos/include -I$(ROOT)/lib
 
+# lib/rvos is linked whole: picolibc calls back into its POSIX hooks, and
+# --gc-sections drops whatever the program does not use.
 $(OUT)/$(PROGRAM).elf: $(OBJS) $(LIB_ARCHIVES) $(ROOT)/linker/user.ld
-	$(CXX_RV) $(LINK_FLAGS) -T $(ROOT)/linker/user.ld -Wl,--gc-sections \
-	    $(OBJS) -L$(BUILD)/lib $(patsubst %,-l%,$(LIBS)) -lgcc -o $(OUT)/$(PROGRAM).debug.elf
+	$(CROSS)gcc $(USER_LINK_FLAGS) -T $(ROOT)/linker/user.ld $(OBJS) -L$(BUILD)/lib \
+	    -Wl,--whole-archive $(patsubst %,-l%,$(LIBS)) -Wl,--no-whole-archive -o $(OUT)/$(PROGRAM).debug.elf
 	$(STRIP) -o $@ $(OUT)/$(PROGRAM).debug.elf
 
 $(OBJ)/%.o: %.cpp
 	@mkdir -p $(dir $@)
-	$(CXX_RV) $(CXXFLAGS_RV) -ffunction-sections -fdata-sections -I$(ROOT)/lib -c $< -o $@
+	$(CXX_RV) $(USER_CXXFLAGS) $(INCLUDES) -c $< -o $@
 
 -include $(OBJS:.o=.d)

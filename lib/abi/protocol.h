@@ -4,6 +4,7 @@
 // right after the tag.
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 namespace rvos::proto {

@@ -4,5 +4,6 @@
     .global _start
 _start:
     li s0, 0            # end of the frame-pointer chain
+    la tp, __tls_base   # thread-local storage (errno)
     call rvos_start     # never returns
 1:  j 1b

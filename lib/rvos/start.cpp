@@ -1,5 +1,8 @@
 // Runtime start-up for user programs: split the command line into argv,
-// run static constructors, call main, exit with its status.
+// run static constructors, call main, exit with its status through the C
+// library (atexit handlers, stdio flush).
+#include <stdlib.h>
+
 #include "rvos/syscall.h"
 
 extern "C" int main(int argc, char** argv);
@@ -7,8 +10,6 @@ extern "C" int main(int argc, char** argv);
 extern "C" {
 using Constructor = void (*)();
 extern Constructor __init_array_start[], __init_array_end[];
-
-void __cxa_pure_virtual() { rvos::sys::exit(rvos::kExitFault); }
 }
 
 namespace {
@@ -29,5 +30,5 @@ extern "C" [[noreturn]] void rvos_start(char* command_line, size_t length) {
     }
     argv[argc] = nullptr;
     for (Constructor* c = __init_array_start; c < __init_array_end; c++) (*c)();
-    rvos::sys::exit(main(argc, argv));
+    exit(main(argc, argv));
 }

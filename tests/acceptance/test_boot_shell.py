@@ -14,7 +14,7 @@ KILL_LINE = re.compile(
 FRAMES = re.compile(r"^frames: free (\d+) of (\d+)$", re.M)
 HEAP = re.compile(r"^heap: (\d+) bytes in use$", re.M)
 CHANNELS = re.compile(r"^channels: (\d+) of (\d+)$", re.M)
-HANDLE_ROW = re.compile(r"^(\d+) (\S+) (\d+)$")
+HANDLE_ROW = re.compile(r"^(\d+)\s+(\S+)\s+(\d+)$")  # "<pid> <name> <count>", columns may be padded
 
 
 def lines(text):

@@ -1,0 +1,159 @@
+#include "rvos/fs.h"
+
+#include "rvos/service.h"
+#include "wire/wire.h"
+
+namespace rvos::fs {
+
+namespace {
+
+using FileOp = proto::File;
+using proto::Fs;
+
+Handle control = kNoHandle;
+
+base::ErrorOr<Handle> connection() {
+    if (control == kNoHandle) {
+        Channel channel = TRY(connect("fs"));
+        control = channel.release();
+    }
+    return control;
+}
+
+// Sends a request carrying a path on the control channel; the reply's
+// status is checked and the reader left after it.
+Error path_call(Fs op, const char* path, uint32_t flags, bool with_flags, Message& reply) {
+    Handle handle = TRY(connection());
+    Message request;
+    wire::Writer writer(request, static_cast<uint32_t>(op));
+    if (with_flags) writer.put_u32(flags);
+    writer.put_str(path);
+    if (!writer.ok()) return Error::TooLong;
+    Error error = sys::chan_send(handle, request);
+    if (error == Error::None) error = sys::chan_recv_wait(handle, reply);
+    return error;
+}
+
+Error status_of(wire::Reader& reader) {
+    reader.tag();
+    auto status = static_cast<Error>(reader.get_i32());
+    return reader.ok() ? status : Error::BadMessage;
+}
+
+}  // namespace
+
+base::ErrorOr<size_t> fs::File::read(uint64_t offset, void* buffer, size_t length) const {
+    auto* out = static_cast<uint8_t*>(buffer);
+    size_t done = 0;
+    while (done < length) {
+        Message request, reply;
+        size_t want = base::min(length - done, proto::kFileReadChunk);
+        wire::Writer(request, static_cast<uint32_t>(FileOp::Read)).put_u64(offset + done).put_u32(static_cast<uint32_t>(want));
+        Error error = channel_.call(request, reply);
+        if (error != Error::None) return error;
+        wire::Reader reader(reply);
+        error = status_of(reader);
+        if (error != Error::None) return error;
+        size_t got = base::min(reader.rest_length(), want);
+        base::mem_copy(out + done, reader.rest(), got);
+        done += got;
+        if (got < want) break;  // end of file
+    }
+    return done;
+}
+
+base::ErrorOr<size_t> fs::File::write(uint64_t offset, const void* data, size_t length) const {
+    auto* in = static_cast<const uint8_t*>(data);
+    size_t done = 0;
+    while (done < length) {
+        Message request, reply;
+        size_t chunk = base::min(length - done, proto::kFileWriteChunk);
+        wire::Writer(request, static_cast<uint32_t>(FileOp::Write)).put_u64(offset + done).put_bytes(in + done, chunk);
+        Error error = channel_.call(request, reply);
+        if (error != Error::None) return error;
+        wire::Reader reader(reply);
+        error = status_of(reader);
+        if (error != Error::None) return done ? base::ErrorOr<size_t>(done) : error;
+        done += reader.get_u32();
+    }
+    return done;
+}
+
+base::ErrorOr<Stat> fs::File::stat() const {
+    Message request, reply;
+    wire::Writer(request, static_cast<uint32_t>(FileOp::Stat));
+    Error error = channel_.call(request, reply);
+    if (error != Error::None) return error;
+    wire::Reader reader(reply);
+    error = status_of(reader);
+    if (error != Error::None) return error;
+    Stat st{static_cast<Kind>(reader.get_u8()), reader.get_u64()};
+    if (!reader.ok()) return Error::BadMessage;
+    return st;
+}
+
+base::ErrorOr<fs::File> open(const char* path, uint32_t flags) {
+    Message reply;
+    Error error = path_call(Fs::Open, path, flags, true, reply);
+    if (error != Error::None) return error;
+    wire::Reader reader(reply);
+    error = status_of(reader);
+    if (error == Error::None && reply.cap == kNoHandle) error = Error::BadMessage;
+    if (error != Error::None) {
+        if (reply.cap != kNoHandle) sys::chan_close(reply.cap);
+        return error;
+    }
+    return fs::File(Channel(reply.cap));
+}
+
+Error remove(const char* path) {
+    Message reply;
+    Error error = path_call(Fs::Delete, path, 0, false, reply);
+    if (error != Error::None) return error;
+    wire::Reader reader(reply);
+    return status_of(reader);
+}
+
+Error mkdir(const char* path) {
+    Message reply;
+    Error error = path_call(Fs::Mkdir, path, 0, false, reply);
+    if (error != Error::None) return error;
+    wire::Reader reader(reply);
+    return status_of(reader);
+}
+
+base::ErrorOr<Stat> stat(const char* path) {
+    Message reply;
+    Error error = path_call(Fs::Stat, path, 0, false, reply);
+    if (error != Error::None) return error;
+    wire::Reader reader(reply);
+    error = status_of(reader);
+    if (error != Error::None) return error;
+    Stat st{static_cast<Kind>(reader.get_u8()), reader.get_u64()};
+    if (!reader.ok()) return Error::BadMessage;
+    return st;
+}
+
+Error read_dir(const char* path, void (*visit)(const DirEntry& entry, void* context), void* context) {
+    Message reply;
+    Error error = path_call(Fs::ReadDir, path, 0, false, reply);
+    for (;;) {
+        if (error != Error::None) return error;
+        wire::Reader reader(reply);
+        auto tag = static_cast<Fs>(reader.tag());
+        if (tag == Fs::DirEnd) {
+            auto status = static_cast<Error>(reader.get_i32());
+            return reader.ok() ? status : Error::BadMessage;
+        }
+        if (tag != Fs::DirEntry) return Error::BadMessage;
+        DirEntry entry;
+        entry.kind = static_cast<Kind>(reader.get_u8());
+        entry.size = reader.get_u64();
+        reader.get_str(entry.name, sizeof entry.name);
+        if (!reader.ok()) return Error::BadMessage;
+        visit(entry, context);
+        error = sys::chan_recv_wait(control, reply);
+    }
+}
+
+}  // namespace rvos::fs

@@ -1,0 +1,48 @@
+// The filesystem client: a control channel to the fs service, and File, an
+// owned per-file channel (closing it closes the file). Reads and writes of
+// any size are split into messages here, transparently.
+#pragma once
+
+#include "abi/protocol.h"
+#include "rvos/channel.h"
+
+namespace rvos::fs {
+
+using Kind = proto::FsKind;
+
+struct Stat {
+    Kind kind;
+    uint64_t size;
+};
+
+class File {
+public:
+    File() = default;
+    explicit File(Channel channel) : channel_(base::move(channel)) {}
+
+    bool valid() const { return channel_.valid(); }
+    // Read/write at an offset; return the bytes transferred (a short read
+    // means end of file).
+    base::ErrorOr<size_t> read(uint64_t offset, void* buffer, size_t length) const;
+    base::ErrorOr<size_t> write(uint64_t offset, const void* data, size_t length) const;
+    base::ErrorOr<Stat> stat() const;
+    void close() { channel_.close(); }
+
+private:
+    Channel channel_;
+};
+
+base::ErrorOr<File> open(const char* path, uint32_t flags);
+Error remove(const char* path);
+Error mkdir(const char* path);
+base::ErrorOr<Stat> stat(const char* path);
+
+struct DirEntry {
+    Kind kind;
+    uint64_t size;
+    char name[kMaxFileNameLength + 1];
+};
+// Lists a directory: calls visit(entry, context) for each entry in order.
+Error read_dir(const char* path, void (*visit)(const DirEntry& entry, void* context), void* context);
+
+}  // namespace rvos::fs

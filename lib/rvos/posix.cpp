@@ -1,0 +1,259 @@
+// POSIX hooks picolibc calls (open, read, write, lseek, close, unlink, stat,
+// fstat, mkdir, _exit, sbrk), implemented on lib/rvos. Descriptors 0-2 are
+// the console; 3 and up are files, each an fs file channel plus an offset.
+#include "rvos/posix.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/string.h"
+#include "rvos/console.h"
+#include "rvos/fs.h"
+
+namespace rvos::posix {
+
+namespace {
+
+constexpr int kMaxDescriptors = 64;
+constexpr int kFirstFile = 3;
+
+struct Descriptor {
+    fs::File* file;  // null: the slot is free
+    uint64_t offset;
+    bool append;
+};
+Descriptor descriptors[kMaxDescriptors];
+
+Descriptor* file_descriptor(int fd) {
+    if (fd < kFirstFile || fd >= kMaxDescriptors || !descriptors[fd].file) return nullptr;
+    return &descriptors[fd];
+}
+
+uint32_t open_flags(int flags) {
+    uint32_t result = 0;
+    int access = flags & O_ACCMODE;
+    if (access == O_RDONLY || access == O_RDWR) result |= proto::kOpenRead;
+    if (access == O_WRONLY || access == O_RDWR) result |= proto::kOpenWrite;
+    if (flags & O_CREAT) result |= proto::kOpenCreate;
+    if (flags & O_TRUNC) result |= proto::kOpenTruncate;
+    if (flags & O_EXCL) result |= proto::kOpenExclusive;
+    if (flags & O_APPEND) result |= proto::kOpenAppend;
+    return result;
+}
+
+void fill_stat(struct stat* st, const fs::Stat& info) {
+    base::mem_set(st, 0, sizeof *st);
+    st->st_mode = info.kind == fs::Kind::Directory ? (S_IFDIR | 0755) : (S_IFREG | 0644);
+    st->st_size = static_cast<off_t>(info.size);
+    st->st_nlink = 1;
+    st->st_blksize = 512;
+}
+
+// Console input for read(0): one line at a time, handed out as bytes.
+char input_line[512];
+size_t input_length = 0, input_used = 0;
+
+ssize_t read_console(void* buffer, size_t length) {
+    if (input_used == input_length) {
+        auto line = console::read_line(input_line, sizeof input_line - 1);
+        if (line.is_error()) return fail(line.error());
+        input_length = line.value().length;
+        input_line[input_length++] = '\n';
+        input_used = 0;
+    }
+    size_t n = base::min(length, input_length - input_used);
+    base::mem_copy(buffer, input_line + input_used, n);
+    input_used += n;
+    return static_cast<ssize_t>(n);
+}
+
+// The break for malloc: anonymous pages from mmap, which hands out
+// consecutive addresses, so the heap stays contiguous.
+uintptr_t heap_start = 0, heap_end = 0, heap_mapped = 0;
+
+// Maps at least `bytes` more at the end of the heap.
+bool grow_heap(size_t bytes) {
+    size_t length = base::align_up(bytes, kPageSize);
+    auto pages = sys::mmap(length);
+    if (pages.is_error()) return false;
+    auto at = reinterpret_cast<uintptr_t>(pages.value());
+    if (heap_start && at != heap_mapped) {  // someone else mapped memory in between
+        sys::munmap(pages.value(), length);
+        return false;
+    }
+    if (!heap_start) heap_start = heap_end = heap_mapped = at;
+    heap_mapped += length;
+    return true;
+}
+
+void* no_memory() {
+    errno = ENOMEM;
+    return reinterpret_cast<void*>(-1);
+}
+
+}  // namespace
+
+int errno_for(Error error) {
+    switch (error) {
+    case Error::None: return 0;
+    case Error::NotFound: return ENOENT;
+    case Error::AlreadyExists: return EEXIST;
+    case Error::IsDirectory: return EISDIR;
+    case Error::NotDirectory: return ENOTDIR;
+    case Error::NotEmpty: return ENOTEMPTY;
+    case Error::HandleTableFull: return EMFILE;
+    case Error::ChannelTableFull: return ENFILE;
+    case Error::TooLong: return ENAMETOOLONG;
+    case Error::NoMemory: return ENOMEM;
+    case Error::FileTooBig: return EFBIG;
+    case Error::BadHandle: return EBADF;
+    case Error::BadAddress: return EFAULT;
+    case Error::PeerClosed: return EPIPE;
+    case Error::QueueFull: return EAGAIN;
+    case Error::WouldBlock: return EAGAIN;
+    case Error::Busy: return EBUSY;
+    case Error::BadArgument: return EINVAL;
+    case Error::Unsupported: return ENOSYS;
+    default: return EIO;
+    }
+}
+
+int fail(Error error) {
+    errno = errno_for(error);
+    return -1;
+}
+
+}  // namespace rvos::posix
+
+using namespace rvos;
+using rvos::posix::fail;
+
+extern "C" {
+
+int open(const char* path, int flags, ...) {
+    int fd = posix::kFirstFile;
+    while (fd < posix::kMaxDescriptors && posix::descriptors[fd].file) fd++;
+    if (fd == posix::kMaxDescriptors) return fail(Error::HandleTableFull);
+    auto file = fs::open(path, posix::open_flags(flags));
+    if (file.is_error()) return fail(file.error());
+    auto* owned = new fs::File(file.release_value());
+    if (!owned) return fail(Error::NoMemory);
+    posix::descriptors[fd] = posix::Descriptor{owned, 0, (flags & O_APPEND) != 0};
+    return fd;
+}
+
+int close(int fd) {
+    if (fd >= 0 && fd < posix::kFirstFile) return 0;
+    posix::Descriptor* d = posix::file_descriptor(fd);
+    if (!d) return fail(Error::BadHandle);
+    delete d->file;  // closes the file channel: the server frees its side
+    d->file = nullptr;
+    return 0;
+}
+
+ssize_t read(int fd, void* buffer, size_t length) {
+    if (fd == STDIN_FILENO) return posix::read_console(buffer, length);
+    posix::Descriptor* d = posix::file_descriptor(fd);
+    if (!d) return fail(Error::BadHandle);
+    auto n = d->file->read(d->offset, buffer, length);
+    if (n.is_error()) return fail(n.error());
+    d->offset += n.value();
+    return static_cast<ssize_t>(n.value());
+}
+
+ssize_t write(int fd, const void* data, size_t length) {
+    if (fd == STDOUT_FILENO || fd == STDERR_FILENO) {
+        Error error = console::write(static_cast<const char*>(data), length);
+        return error == Error::None ? static_cast<ssize_t>(length) : fail(error);
+    }
+    posix::Descriptor* d = posix::file_descriptor(fd);
+    if (!d) return fail(Error::BadHandle);
+    if (d->append) {
+        auto st = d->file->stat();
+        if (st.is_error()) return fail(st.error());
+        d->offset = st.value().size;
+    }
+    auto n = d->file->write(d->offset, data, length);
+    if (n.is_error()) return fail(n.error());
+    d->offset += n.value();
+    return static_cast<ssize_t>(n.value());
+}
+
+off_t lseek(int fd, off_t offset, int whence) {
+    posix::Descriptor* d = posix::file_descriptor(fd);
+    if (!d) return fail(fd >= 0 && fd < posix::kFirstFile ? Error::Unsupported : Error::BadHandle);
+    int64_t base = 0;
+    if (whence == SEEK_CUR) {
+        base = static_cast<int64_t>(d->offset);
+    } else if (whence == SEEK_END) {
+        auto st = d->file->stat();
+        if (st.is_error()) return fail(st.error());
+        base = static_cast<int64_t>(st.value().size);
+    } else if (whence != SEEK_SET) {
+        return fail(Error::BadArgument);
+    }
+    int64_t target = base + offset;
+    if (target < 0) return fail(Error::BadArgument);
+    d->offset = static_cast<uint64_t>(target);
+    return static_cast<off_t>(target);
+}
+
+int unlink(const char* path) {
+    Error error = fs::remove(path);
+    return error == Error::None ? 0 : fail(error);
+}
+
+int mkdir(const char* path, mode_t) {
+    Error error = fs::mkdir(path);
+    return error == Error::None ? 0 : fail(error);
+}
+
+int stat(const char* path, struct stat* st) {
+    auto info = fs::stat(path);
+    if (info.is_error()) return fail(info.error());
+    posix::fill_stat(st, info.value());
+    return 0;
+}
+
+int fstat(int fd, struct stat* st) {
+    if (fd >= 0 && fd < posix::kFirstFile) {
+        base::mem_set(st, 0, sizeof *st);
+        st->st_mode = S_IFCHR | 0600;
+        return 0;
+    }
+    posix::Descriptor* d = posix::file_descriptor(fd);
+    if (!d) return fail(Error::BadHandle);
+    auto info = d->file->stat();
+    if (info.is_error()) return fail(info.error());
+    posix::fill_stat(st, info.value());
+    return 0;
+}
+
+int isatty(int fd) { return fd >= 0 && fd < posix::kFirstFile; }
+
+void _exit(int status) {
+    posix::flush_stdout();
+    sys::exit(status);
+}
+
+void* sbrk(ptrdiff_t increment) {
+    using posix::heap_end;
+    using posix::heap_start;
+    if (!heap_start && !posix::grow_heap(kPageSize)) return posix::no_memory();
+    uintptr_t new_end = heap_end + static_cast<uintptr_t>(increment);
+    if (increment < 0 && static_cast<uintptr_t>(-increment) > heap_end - heap_start) {
+        errno = EINVAL;
+        return reinterpret_cast<void*>(-1);
+    }
+    if (new_end > posix::heap_mapped && !posix::grow_heap(new_end - posix::heap_mapped)) return posix::no_memory();
+    uintptr_t old_end = heap_end;
+    heap_end = new_end;
+    return reinterpret_cast<void*>(old_end);
+}
+
+}  // extern "C"
+
+extern "C" void rvos_flush_stdout(void);
+void rvos::posix::flush_stdout() { rvos_flush_stdout(); }
