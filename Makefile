@@ -22,7 +22,7 @@ USER_CFLAGS   := $(ARCH_FLAGS) -std=c11 -O2 -g -Wall -Wextra --specs=picolibc.sp
 USER_LINK_FLAGS := -march=rv64imac -mabi=lp64 --specs=picolibc.specs -nostartfiles -static -Wl,--gc-sections
 export CROSS CXX_RV STRIP ARCH_FLAGS LINK_FLAGS CXXFLAGS_RV USER_CXXFLAGS USER_CFLAGS USER_LINK_FLAGS
 
-USER_PROGRAMS := shell hello crash
+USER_PROGRAMS := shell fs hello hello-std crash
 
 QEMU_FLAGS := -machine virt -bios default -m 128M -smp 1 -nographic -no-reboot
 
@@ -48,11 +48,12 @@ $(BUILD)/kernel-obj/%.S.o: %.S
 # The user programs are embedded in the kernel image (stripped ELF files).
 $(BUILD)/programs.S: Makefile
 	@mkdir -p $(dir $@)
-	@{ for p in $(USER_PROGRAMS); do \
-	     printf '    .section .rodata\n    .balign 8\nimage_%s: .incbin "%s.elf"\nimage_%s_end:\nname_%s: .asciz "%s"\n' $$p $$p $$p $$p $$p; \
+	@{ i=0; for p in $(USER_PROGRAMS); do \
+	     printf '    .section .rodata\n    .balign 8\nimage_%d: .incbin "%s.elf"\nimage_%d_end:\nname_%d: .asciz "%s"\n' $$i $$p $$i $$i $$p; \
+	     i=$$((i+1)); \
 	   done; \
 	   printf '    .section .rodata\n    .balign 8\n    .global program_images\nprogram_images:\n'; \
-	   for p in $(USER_PROGRAMS); do printf '    .quad name_%s, image_%s, image_%s_end\n' $$p $$p $$p; done; \
+	   i=0; for p in $(USER_PROGRAMS); do printf '    .quad name_%d, image_%d, image_%d_end\n' $$i $$i $$i; i=$$((i+1)); done; \
 	   printf '    .quad 0, 0, 0\n'; } > $@
 
 $(BUILD)/programs.o: $(BUILD)/programs.S $(USER_IMAGES)

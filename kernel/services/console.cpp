@@ -55,7 +55,7 @@ void send_line(Server& server, Handle reader, const char* text, size_t length, u
         writer.put_u8(flags | more).put_bytes(text + sent, chunk);
         server.reply(reader, piece);
         sent += chunk;
-    } while (sent < length && server.has_client(reader));
+    } while (sent < length && server.watching(reader));
 }
 
 // Hands typed-ahead lines to waiting readers.
@@ -65,7 +65,7 @@ void deliver(Server& server) {
         while (end < console.typed_length && console.typed_ahead[end] != '\n') end++;
         if (end == console.typed_length) return;  // no complete line yet
         Handle reader = pop_reader();
-        if (!server.has_client(reader)) continue;
+        if (!server.watching(reader)) continue;
         send_line(server, reader, console.typed_ahead, end, 0);
         size_t consumed = end + 1;
         base::mem_copy(console.typed_ahead, console.typed_ahead + consumed, console.typed_length - consumed);
@@ -89,7 +89,7 @@ void interrupt_line(Server& server) {
     console.length = 0;
     if (console.reader_count) {
         Handle reader = pop_reader();
-        if (server.has_client(reader)) send_line(server, reader, "", 0, rvos::proto::kLineInterrupted);
+        if (server.watching(reader)) send_line(server, reader, "", 0, rvos::proto::kLineInterrupted);
     }
 }
 
@@ -116,12 +116,12 @@ void handle_input_byte(Server& server, char c) {
     // Other control bytes and input beyond kMaxLine are ignored.
 }
 
-void handle_input(Server& server, Message& message) {
+void handle_input(Server& server, Handle, void*, Message& message) {
     size_t length = base::min<size_t>(message.len, rvos::kMessagePayload);
     for (size_t i = 0; i < length; i++) handle_input_byte(server, static_cast<char>(message.data[i]));
 }
 
-void handle_request(Server& server, Handle client, Message& request) {
+void handle_request(Server& server, Handle client, void*, Message& request) {
     wire::Reader reader(request);
     auto tag = static_cast<Console>(reader.tag());
     Error status = Error::None;
@@ -154,10 +154,12 @@ void console_main() {
     auto driver_end = self().handles.take(pair.value().b);
     uart::set_input_endpoint(driver_end.value());
 
+    auto listen = register_service("stdio");
+    if (listen.is_error()) return;
     Server server;
-    if (server.register_name("stdio") != Error::None) return;
-    server.add_source(pair.value().a, handle_input);
-    server.serve(handle_request);
+    server.watch(pair.value().a, handle_input, nullptr, nullptr);
+    server.listen(listen.value(), handle_request);
+    server.run();
 }
 
 }  // namespace services

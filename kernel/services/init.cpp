@@ -14,6 +14,7 @@ namespace services {
 
 namespace {
 
+using base::ErrorOr;
 using rvos::proto::Init;
 using rvos::proto::Listen;
 
@@ -28,6 +29,8 @@ constexpr BuiltinService kBuiltinServices[] = {
     {"sysinfo", sysinfo_main},
     {"math", math_main},
 };
+// User-space servers started at boot; each registers its service name.
+constexpr const char* kBootServers[] = {"fs"};
 constexpr const char* kFirstProgram = "shell";
 
 // The registration table: every named service init can connect clients to.
@@ -153,26 +156,26 @@ void serve_one(Handle boot) {
     if (ipc::receive(me(), boot, request, true) == Error::None) handle_request(boot, request);
 }
 
-void start_system() {
-    for (const BuiltinService& service : kBuiltinServices) {
-        auto started = process::start_kernel_task(me(), service.task_name, service.entry);
-        if (started.is_error()) {
-            kprint("[init] cannot start %s: %s\n", service.task_name, rvos::error_name(started.error()));
-            continue;
-        }
-        // Built-in services need no exit notification.
-        ipc::close(me(), started.value().process);
-        add_boot_channel(started.value().boot);
-        serve_one(started.value().boot);
-    }
-    kprint("[boot] services: %lu registered\n", service_count);
-    auto shell = process::start_user_program(me(), kFirstProgram, "", 0);
-    if (shell.is_error()) {
-        kprint("[init] cannot start %s: %s\n", kFirstProgram, rvos::error_name(shell.error()));
+// Takes over a task init started for the life of the system: no exit
+// notification, its boot channel joins the wait list. A server's first
+// request is its registration, served right away so its name is known
+// before anything can ask for it.
+void adopt(const char* name, ErrorOr<process::Started> started, bool is_server) {
+    if (started.is_error()) {
+        kprint("[init] cannot start %s: %s\n", name, rvos::error_name(started.error()));
         return;
     }
-    ipc::close(me(), shell.value().process);
-    add_boot_channel(shell.value().boot);
+    ipc::close(me(), started.value().process);
+    add_boot_channel(started.value().boot);
+    if (is_server) serve_one(started.value().boot);
+}
+
+void start_system() {
+    for (const BuiltinService& service : kBuiltinServices)
+        adopt(service.task_name, process::start_kernel_task(me(), service.task_name, service.entry), true);
+    for (const char* program : kBootServers) adopt(program, process::start_user_program(me(), program, "", 0), true);
+    kprint("[boot] services: %lu registered\n", service_count);
+    adopt(kFirstProgram, process::start_user_program(me(), kFirstProgram, "", 0), false);
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ Error compute(Math op, uint32_t a, uint32_t b, uint32_t* result) {
     return Error::None;
 }
 
-void handle_request(Server& server, Handle client, Message& request) {
+void handle_request(Server& server, Handle client, void*, Message& request) {
     wire::Reader reader(request);
     auto op = static_cast<Math>(reader.tag());
     uint32_t a = reader.get_u32();
@@ -40,9 +40,11 @@ void handle_request(Server& server, Handle client, Message& request) {
 }  // namespace
 
 void math_main() {
+    auto listen = register_service("math");
+    if (listen.is_error()) return;
     Server server;
-    if (server.register_name("math") != Error::None) return;
-    server.serve(handle_request);
+    server.listen(listen.value(), handle_request);
+    server.run();
 }
 
 }  // namespace services

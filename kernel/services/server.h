@@ -1,11 +1,9 @@
-// The request loop shared by the kernel's built-in services: register a name
-// with init, accept clients that init hands over, and call the service's
-// handler for every request. A client that closes its end, or that stops
-// reading its replies until its queue is full, is dropped; the service
-// keeps serving everyone else.
+// What the kernel's built-in services share: the generic server loop run on
+// kernel task IPC, and registration with init.
 #pragma once
 
 #include "ipc/task_ipc.h"
+#include "service/server_loop.h"
 
 namespace services {
 
@@ -13,38 +11,24 @@ using rvos::Error;
 using rvos::Handle;
 using rvos::Message;
 
-class Server {
-public:
-    // A handler that keeps request.cap sets it to kNoHandle; otherwise the
-    // server closes it after the handler returns.
-    using RequestHandler = void (*)(Server& server, Handle client, Message& request);
-    using SourceHandler = void (*)(Server& server, Message& message);
-
-    // Registers `name` with init over the boot channel.
-    Error register_name(const char* name);
-    // Watches an extra handle (e.g. a device's input channel).
-    void add_source(Handle handle, SourceHandler handler);
-    // Serves forever.
-    [[noreturn]] void serve(RequestHandler handler);
-
-    // Sends a reply; a client whose queue is full or that is gone is dropped.
-    void reply(Handle client, Message& message);
-    void drop_client(Handle client);
-    bool has_client(Handle client) const;
-
-private:
-    void add_client(Handle client);
-
-    Handle listen_ = rvos::kNoHandle;
-    Handle source_ = rvos::kNoHandle;
-    SourceHandler source_handler_ = nullptr;
-    Handle clients_[rvos::kMaxHandles];
-    size_t client_count_ = 0;
-};
-
 // The calling kernel task.
 Task& self();
+
+// IPC for ServerLoop: the calling kernel task's own handles.
+struct KernelIpc {
+    static base::ErrorOr<size_t> wait(const Handle* handles, size_t count) { return ipc::wait(self(), handles, count); }
+    static Error receive(Handle handle, Message& message) { return ipc::receive(self(), handle, message, false); }
+    static Error send(Handle handle, const Message& message) {
+        Message copy = message;
+        return ipc::send(self(), handle, copy);
+    }
+    static void close(Handle handle) { ipc::close(self(), handle); }
+};
+using Server = service::ServerLoop<KernelIpc>;
+
 // Sends `request` on the boot channel and waits for init's reply.
 Error call_init(Message& request, Message& reply);
+// Registers `name` with init; returns the handle new clients arrive on.
+base::ErrorOr<Handle> register_service(const char* name);
 
 }  // namespace services

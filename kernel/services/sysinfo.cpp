@@ -28,10 +28,10 @@ void send_processes(Server& server, Handle client) {
             .put_u16(static_cast<uint16_t>(task->handles.count()))
             .put_str(task->name);
     }
-    for (size_t i = 0; i < count && server.has_client(client); i++) server.reply(client, entries[i]);
+    for (size_t i = 0; i < count && server.watching(client); i++) server.reply(client, entries[i]);
     Message end;
     wire::Writer(end, static_cast<uint32_t>(SysInfo::End));
-    if (server.has_client(client)) server.reply(client, end);
+    if (server.watching(client)) server.reply(client, end);
 }
 
 void send_memory(Server& server, Handle client) {
@@ -45,7 +45,7 @@ void send_memory(Server& server, Handle client) {
     server.reply(client, stats);
 }
 
-void handle_request(Server& server, Handle client, Message& request) {
+void handle_request(Server& server, Handle client, void*, Message& request) {
     wire::Reader reader(request);
     switch (static_cast<SysInfo>(reader.tag())) {
     case SysInfo::Processes: send_processes(server, client); break;
@@ -61,9 +61,11 @@ void handle_request(Server& server, Handle client, Message& request) {
 }  // namespace
 
 void sysinfo_main() {
+    auto listen = register_service("sysinfo");
+    if (listen.is_error()) return;
     Server server;
-    if (server.register_name("sysinfo") != Error::None) return;
-    server.serve(handle_request);
+    server.listen(listen.value(), handle_request);
+    server.run();
 }
 
 }  // namespace services

@@ -62,12 +62,15 @@ enum class Fs : uint32_t {
     Open = 1,     // u32 flags, str path      -> status, u64 size, cap = file channel
     Delete = 2,   // str path                 -> status
     Stat = 3,     // str path                 -> status, u8 kind, u64 size
-    ReadDir = 4,  // str path                 -> DirEntry..., then DirEnd
+    ReadDir = 4,  // u32 first, str path      -> up to kDirBatch DirEntry, then DirEnd
     Mkdir = 5,    // str path                 -> status
     DirEntry = 6, // u8 kind, u64 size, str name
-    DirEnd = 7,   // status
+    DirEnd = 7,   // status, u8 more (ask again from first + entries received)
     Reply = 0x100,
 };
+// Entries per ReadDir answer: well under kQueueDepth, so a listing never
+// overflows the client's queue.
+inline constexpr size_t kDirBatch = 32;
 // Open flags.
 inline constexpr uint32_t kOpenRead = 1;
 inline constexpr uint32_t kOpenWrite = 2;

@@ -135,24 +135,36 @@ base::ErrorOr<Stat> stat(const char* path) {
 }
 
 Error read_dir(const char* path, void (*visit)(const DirEntry& entry, void* context), void* context) {
-    Message reply;
-    Error error = path_call(Fs::ReadDir, path, 0, false, reply);
+    Handle handle = TRY(connection());
+    uint32_t first = 0;
     for (;;) {
-        if (error != Error::None) return error;
-        wire::Reader reader(reply);
-        auto tag = static_cast<Fs>(reader.tag());
-        if (tag == Fs::DirEnd) {
-            auto status = static_cast<Error>(reader.get_i32());
-            return reader.ok() ? status : Error::BadMessage;
+        // One batch per request, so the answer always fits our queue.
+        Message request, reply;
+        wire::Writer writer(request, static_cast<uint32_t>(Fs::ReadDir));
+        writer.put_u32(first).put_str(path);
+        if (!writer.ok()) return Error::TooLong;
+        Error error = sys::chan_send(handle, request);
+        for (;;) {
+            if (error == Error::None) error = sys::chan_recv_wait(handle, reply);
+            if (error != Error::None) return error;
+            wire::Reader reader(reply);
+            auto tag = static_cast<Fs>(reader.tag());
+            if (tag == Fs::DirEnd) {
+                auto status = static_cast<Error>(reader.get_i32());
+                bool more = reader.get_u8();
+                if (!reader.ok()) return Error::BadMessage;
+                if (status != Error::None || !more) return status;
+                break;
+            }
+            if (tag != Fs::DirEntry) return Error::BadMessage;
+            DirEntry entry;
+            entry.kind = static_cast<Kind>(reader.get_u8());
+            entry.size = reader.get_u64();
+            reader.get_str(entry.name, sizeof entry.name);
+            if (!reader.ok()) return Error::BadMessage;
+            visit(entry, context);
+            first++;
         }
-        if (tag != Fs::DirEntry) return Error::BadMessage;
-        DirEntry entry;
-        entry.kind = static_cast<Kind>(reader.get_u8());
-        entry.size = reader.get_u64();
-        reader.get_str(entry.name, sizeof entry.name);
-        if (!reader.ok()) return Error::BadMessage;
-        visit(entry, context);
-        error = sys::chan_recv_wait(control, reply);
     }
 }
 

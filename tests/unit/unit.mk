@@ -24,7 +24,8 @@ UNIT_CODE_SRCS := \
     kernel/mm/heap.cpp \
     lib/wire/wire.cpp \
     lib/base/string.cpp \
-    lib/base/format.cpp
+    lib/base/format.cpp \
+    user/fs/tree.cpp
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/*.cpp))
 UNIT_SRCS := $(UNIT_CODE_SRCS) $(UNIT_TEST_SRCS)
 UNIT_OBJS := $(patsubst %.cpp,$(UNIT_OBJ_DIR)/%.o,$(UNIT_SRCS))

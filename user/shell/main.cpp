@@ -1,13 +1,24 @@
 // The interactive shell on the serial console.
+#include <stdio.h>
+#include <string.h>
+
 #include "abi/abi.h"
 #include "base/string.h"
 #include "rvos/console.h"
 #include "rvos/math.h"
 #include "rvos/service.h"
 #include "rvos/sysinfo.h"
+#include "shell.h"
 
-using base::Word;
-using rvos::console::print;
+namespace shell {
+
+bool next_word(const char*& rest, char* out, size_t size) {
+    base::Word word = base::next_word(&rest);
+    if (!word.length || word.length + 1 > size) return false;
+    memcpy(out, word.start, word.length);
+    out[word.length] = 0;
+    return true;
+}
 
 namespace {
 
@@ -23,96 +34,82 @@ void cmd_help(const char*);
 
 void cmd_echo(const char* rest) {
     // Words separated by single spaces, like a POSIX shell's echo.
-    char out[kMaxLine + 1];
-    size_t length = 0;
-    const char* cursor = rest;
-    for (Word w = base::next_word(&cursor); w.length; w = base::next_word(&cursor)) {
-        if (length) out[length++] = ' ';
-        base::mem_copy(out + length, w.start, w.length);
-        length += w.length;
+    char word[kMaxLine];
+    bool first = true;
+    while (next_word(rest, word, sizeof word)) {
+        printf(first ? "%s" : " %s", word);
+        first = false;
     }
-    out[length++] = '\n';
-    rvos::console::write(out, length);
+    putchar('\n');
 }
 
 void cmd_ps(const char*) {
     rvos::sysinfo::ProcessInfo processes[rvos::kMaxProcesses];
     auto count = rvos::sysinfo::processes(processes, rvos::kMaxProcesses);
-    if (count.is_error()) return print("ps: %s\n", rvos::error_name(count.error()));
-    print("PID NAME            STATE    KIND\n");
+    if (count.is_error()) return (void)printf("ps: %s\n", rvos::error_name(count.error()));
+    printf("PID NAME            STATE    KIND\n");
     for (size_t i = 0; i < count.value(); i++) {
         const auto& p = processes[i];
-        print("%3u %-15s %-8s %s\n", p.pid, p.name, rvos::sysinfo::state_name(p.state),
-              rvos::sysinfo::kind_name(p.kind));
+        printf("%3u %-15s %-8s %s\n", static_cast<unsigned>(p.pid), p.name, rvos::sysinfo::state_name(p.state),
+               rvos::sysinfo::kind_name(p.kind));
     }
 }
 
 void cmd_mem(const char*) {
     auto memory = rvos::sysinfo::memory();
-    if (memory.is_error()) return print("mem: %s\n", rvos::error_name(memory.error()));
+    if (memory.is_error()) return (void)printf("mem: %s\n", rvos::error_name(memory.error()));
     const auto& m = memory.value();
-    print("frames: free %lu of %lu\n", m.free_frames, m.total_frames);
-    print("heap: %lu bytes in use\n", m.heap_used);
-    print("channels: %u of %u\n", m.channels_used, m.channels_max);
+    printf("frames: free %lu of %lu\n", static_cast<unsigned long>(m.free_frames),
+           static_cast<unsigned long>(m.total_frames));
+    printf("heap: %lu bytes in use\n", static_cast<unsigned long>(m.heap_used));
+    printf("channels: %u of %u\n", static_cast<unsigned>(m.channels_used), static_cast<unsigned>(m.channels_max));
     rvos::sysinfo::ProcessInfo processes[rvos::kMaxProcesses];
     auto count = rvos::sysinfo::processes(processes, rvos::kMaxProcesses);
-    if (count.is_error()) return print("mem: %s\n", rvos::error_name(count.error()));
-    print("handles:\n");
+    if (count.is_error()) return (void)printf("mem: %s\n", rvos::error_name(count.error()));
+    printf("handles:\n");
     for (size_t i = 0; i < count.value(); i++)
-        print("%3u %-15s %u\n", processes[i].pid, processes[i].name, processes[i].handles);
-}
-
-bool word_to_cstr(Word w, char* out, size_t size) {
-    if (w.length + 1 > size) return false;
-    base::mem_copy(out, w.start, w.length);
-    out[w.length] = 0;
-    return true;
+        printf("%3u %-15s %u\n", static_cast<unsigned>(processes[i].pid), processes[i].name,
+               static_cast<unsigned>(processes[i].handles));
 }
 
 void cmd_math(const char* rest) {
-    const char* usage = "usage: math add|sub|mul <a> <b>\n";
-    const char* cursor = rest;
-    Word op = base::next_word(&cursor);
-    Word words[2] = {base::next_word(&cursor), base::next_word(&cursor)};
-    if (!words[1].length || base::next_word(&cursor).length) return print("%s", usage);
-    uint32_t values[2];
-    for (int i = 0; i < 2; i++) {
-        char text[16];
-        if (!word_to_cstr(words[i], text, sizeof text) || !base::parse_u32(text, &values[i])) {
-            print("math: invalid number: ");
-            rvos::console::write(words[i].start, words[i].length);
-            return print("\n");
-        }
+    const char* usage = "usage: math add|sub|mul <a> <b>";
+    char op[8], words[2][kMaxLine], extra[2];
+    if (!next_word(rest, op, sizeof op) || !next_word(rest, words[0], sizeof words[0]) ||
+        !next_word(rest, words[1], sizeof words[1]) || next_word(rest, extra, sizeof extra)) {
+        return (void)puts(usage);
     }
+    uint32_t values[2];
+    for (int i = 0; i < 2; i++)
+        if (!base::parse_u32(words[i], &values[i])) return (void)printf("math: invalid number: %s\n", words[i]);
     base::ErrorOr<uint32_t> result = rvos::Error::BadArgument;
-    if (base::word_is(op, "add")) result = rvos::math::add(values[0], values[1]);
-    else if (base::word_is(op, "sub")) result = rvos::math::sub(values[0], values[1]);
-    else if (base::word_is(op, "mul")) result = rvos::math::mul(values[0], values[1]);
-    else return print("%s", usage);
-    if (result.is_error()) return print("math: %s\n", rvos::error_name(result.error()));
-    print("%u\n", result.value());
+    if (strcmp(op, "add") == 0) result = rvos::math::add(values[0], values[1]);
+    else if (strcmp(op, "sub") == 0) result = rvos::math::sub(values[0], values[1]);
+    else if (strcmp(op, "mul") == 0) result = rvos::math::mul(values[0], values[1]);
+    else return (void)puts(usage);
+    if (result.is_error()) return (void)printf("math: %s\n", rvos::error_name(result.error()));
+    printf("%u\n", static_cast<unsigned>(result.value()));
 }
 
 void cmd_run(const char* rest) {
-    const char* cursor = rest;
-    Word program_word = base::next_word(&cursor);
     char program[rvos::kMaxNameLength + 1];
-    if (!program_word.length) return print("usage: run <program> [args]\n");
-    if (!word_to_cstr(program_word, program, sizeof program)) return print("run: program name too long\n");
-    while (*cursor == ' ') cursor++;
-    auto child = rvos::spawn(program, cursor);
+    if (!next_word(rest, program, sizeof program)) return (void)puts("usage: run <program> [args]");
+    while (*rest == ' ') rest++;
+    fflush(stdout);
+    auto child = rvos::spawn(program, rest);
     if (child.is_error()) {
-        if (child.error() == rvos::Error::NotFound) return print("run: %s: not found\n", program);
-        return print("run: %s: %s\n", program, rvos::error_name(child.error()));
+        if (child.error() == rvos::Error::NotFound) return (void)printf("run: %s: not found\n", program);
+        return (void)printf("run: %s: %s\n", program, rvos::error_name(child.error()));
     }
     auto status = rvos::wait_exit(child.value());
-    if (status.is_error()) return print("run: %s: %s\n", program, rvos::error_name(status.error()));
-    if (status.value() == rvos::kExitFault) print("%s: killed by fault\n", program);
-    else if (status.value() != 0) print("%s: exited with status %d\n", program, status.value());
+    if (status.is_error()) return (void)printf("run: %s: %s\n", program, rvos::error_name(status.error()));
+    if (status.value() == rvos::kExitFault) printf("%s: killed by fault\n", program);
+    else if (status.value() != 0) printf("%s: exited with status %d\n", program, static_cast<int>(status.value()));
 }
 
 void cmd_shutdown(const char*) {
-    print("Powering off.\n");
+    puts("Powering off.");
+    fflush(stdout);
     rvos::sys::shutdown();
 }
 
@@ -123,37 +120,47 @@ constexpr Command kCommands[] = {
     {"math", "math add|sub|mul <a> <b>  unsigned 32-bit arithmetic by the math service", cmd_math},
     {"run", "run <program> [args]      start a program and wait for it", cmd_run},
     {"mem", "mem                       memory, channel and handle counts", cmd_mem},
+    {"ls", "ls [path]                 list a directory (kind, size, name)", cmd_ls},
+    {"cat", "cat <path>                print a file", cmd_cat},
+    {"write", "write <path> <text>       replace a file's contents with a line of text", cmd_write},
+    {"stat", "stat <path>               kind and size of a file or directory", cmd_stat},
+    {"rm", "rm <path>                 delete a file or an empty directory", cmd_rm},
+    {"mkdir", "mkdir <path>              create a directory", cmd_mkdir},
     {"shutdown", "shutdown                  power the machine off", cmd_shutdown},
 };
 
 void cmd_help(const char*) {
-    for (const Command& c : kCommands) print("%s\n", c.usage);
+    for (const Command& c : kCommands) puts(c.usage);
 }
 
 void execute(const char* line) {
-    const char* cursor = line;
-    Word name = base::next_word(&cursor);
-    if (!name.length) return;
+    char name[16];
+    const char* rest = line;
+    base::Word word = base::next_word(&rest);
+    if (!word.length) return;
     for (const Command& c : kCommands) {
-        if (base::word_is(name, c.name)) return c.run(cursor);
+        if (base::word_is(word, c.name)) return c.run(rest);
     }
-    print("unknown command: ");
-    rvos::console::write(name.start, name.length);
-    print(" (type 'help')\n");
+    size_t length = word.length < sizeof name - 1 ? word.length : sizeof name - 1;
+    memcpy(name, word.start, length);
+    name[length] = 0;
+    printf("unknown command: %s (type 'help')\n", name);
 }
 
 }  // namespace
+}  // namespace shell
 
-int main(int, char**) {
-    char line[kMaxLine];
+int main() {
+    char line[shell::kMaxLine];
     for (;;) {
-        print("rvos> ");
+        printf("rvos> ");
+        fflush(stdout);
         auto read = rvos::console::read_line(line, sizeof line);
         if (read.is_error()) {
-            print("shell: console: %s\n", rvos::error_name(read.error()));
+            printf("shell: console: %s\n", rvos::error_name(read.error()));
             return 1;
         }
-        if (read.value().interrupted) continue;
-        execute(line);
+        if (!read.value().interrupted) shell::execute(line);
+        fflush(stdout);
     }
 }

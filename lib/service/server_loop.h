@@ -1,0 +1,114 @@
+// The request loop every server runs, kernel service or user program alike:
+// wait on a set of handles, receive, and call the handler registered for the
+// handle that became readable. A peer that goes away, or a client that
+// stops reading until its reply queue is full, is dropped — the server keeps
+// serving everyone else. Hardware-free: `Ipc` supplies wait/receive/send/
+// close (kernel task operations in the kernel, syscalls in user space).
+#pragma once
+
+#include "abi/abi.h"
+#include "abi/protocol.h"
+#include "wire/wire.h"
+
+namespace service {
+
+using rvos::Error;
+using rvos::Handle;
+using rvos::Message;
+
+template <typename Ipc>
+class ServerLoop {
+public:
+    // Called with each message received on a watched handle. A handler that
+    // keeps message.cap sets it to kNoHandle; otherwise the loop closes it,
+    // so a client cannot fill the server's handle table.
+    using Handler = void (*)(ServerLoop& loop, Handle handle, void* context, Message& message);
+    // Called when a watched handle is dropped (peer gone, or drop()).
+    using CloseHandler = void (*)(ServerLoop& loop, Handle handle, void* context);
+
+    // New clients arrive on `listen` (proto::Listen::NewClient); each is
+    // watched with `client_handler`.
+    void listen(Handle listen, Handler client_handler, CloseHandler on_close = nullptr) {
+        client_handler_ = client_handler;
+        client_close_ = on_close;
+        watch(listen, accept, nullptr, nullptr);
+    }
+
+    // Watches a handle; false if the watch list is full (the caller still
+    // owns the handle then).
+    bool watch(Handle handle, Handler handler, void* context, CloseHandler on_close) {
+        if (count_ == rvos::kMaxHandles) return false;
+        entries_[count_] = Entry{handle, handler, context, on_close};
+        handles_[count_] = handle;
+        count_++;
+        return true;
+    }
+
+    // Sends a reply; a client that cannot take it is dropped.
+    Error reply(Handle client, const Message& message) {
+        Error error = Ipc::send(client, message);
+        if (error != Error::None) drop(client);
+        return error;
+    }
+
+    // Stops watching `handle`, runs its close handler and closes it.
+    void drop(Handle handle) {
+        for (size_t i = 0; i < count_; i++) {
+            if (handles_[i] != handle) continue;
+            Entry entry = entries_[i];
+            count_--;
+            entries_[i] = entries_[count_];
+            handles_[i] = handles_[count_];
+            if (entry.on_close) entry.on_close(*this, entry.handle, entry.context);
+            Ipc::close(handle);
+            return;
+        }
+    }
+
+    bool watching(Handle handle) const {
+        for (size_t i = 0; i < count_; i++)
+            if (handles_[i] == handle) return true;
+        return false;
+    }
+    size_t watched() const { return count_; }
+
+    // Serves one message (or one peer close).
+    void run_once() {
+        auto ready = Ipc::wait(handles_, count_);
+        if (ready.is_error()) return;
+        Entry entry = entries_[ready.value()];
+        Message message;
+        Error error = Ipc::receive(entry.handle, message);
+        if (error == Error::PeerClosed) return drop(entry.handle);
+        if (error != Error::None) return;
+        entry.handler(*this, entry.handle, entry.context, message);
+        if (message.cap != rvos::kNoHandle) Ipc::close(message.cap);
+    }
+
+    [[noreturn]] void run() {
+        for (;;) run_once();
+    }
+
+private:
+    struct Entry {
+        Handle handle;
+        Handler handler;
+        void* context;
+        CloseHandler on_close;
+    };
+
+    static void accept(ServerLoop& loop, Handle, void*, Message& message) {
+        wire::Reader reader(message);
+        if (reader.tag() != static_cast<uint32_t>(rvos::proto::Listen::NewClient) || message.cap == rvos::kNoHandle)
+            return;
+        if (loop.watch(message.cap, loop.client_handler_, nullptr, loop.client_close_)) message.cap = rvos::kNoHandle;
+    }
+
+    Entry entries_[rvos::kMaxHandles];
+    Handle handles_[rvos::kMaxHandles];  // parallel to entries_, for Ipc::wait
+    size_t count_ = 0;
+    Handler client_handler_ = nullptr;
+    CloseHandler client_close_ = nullptr;
+};
+
+}  // namespace service
