@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Grep-level checks for the structural milestone criteria.
+
+Each rule prints `file:line: what is wrong` for every violation; the run
+fails if any rule fires. Rules take the repository root so the tests in
+tests/lint can feed them small bad trees.
+"""
+import pathlib
+import re
+import sys
+
+SOURCE_SUFFIXES = {".cpp", ".h", ".c", ".S", ".s", ".rs"}
+SKIP_DIRS = {"build", ".git", "tests", "harness", "__pycache__"}
+
+
+def sources(root, under="."):
+    base = root / under
+    if not base.exists():
+        return
+    for path in sorted(base.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part in SKIP_DIRS for part in rel.parts) or not path.is_file():
+            continue
+        if path.suffix in SOURCE_SUFFIXES:
+            yield path
+
+
+def rel(root, path):
+    return str(path.relative_to(root))
+
+
+def code_lines(path):
+    """Lines with // and # comments stripped (enough for grep-level rules)."""
+    for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        stripped = re.sub(r"//.*", "", line)
+        if path.suffix in {".S", ".s"}:
+            stripped = re.sub(r"#.*", "", stripped)
+        yield number, stripped
+
+
+def rule_ecall_only_in_kernel_and_rvos(root):
+    """Milestone 5: lib/rvos is the only user-space syscall layer."""
+    problems = []
+    for path in sources(root):
+        r = rel(root, path)
+        if r.startswith("kernel/") or r.startswith("lib/rvos/"):
+            continue
+        for number, line in code_lines(path):
+            if re.search(r"\becall\b", line):
+                problems.append(f"{r}:{number}: ecall outside kernel/ and lib/rvos (use lib/rvos)")
+    return problems
+
+
+def rule_no_syscall_wrapper_files_in_user(root):
+    """Milestone 5: no program carries its own syscall wrappers."""
+    problems = []
+    user = root / "user"
+    if user.exists():
+        for path in sorted(user.rglob("*")):
+            if path.is_file() and re.match(r"syscalls?[._]", path.name):
+                problems.append(f"{rel(root, path)}:1: syscall wrapper file in a user program (use lib/rvos)")
+    return problems
+
+
+def rule_programs_link_rvos(root):
+    """Milestone 5: every user program's Makefile links lib/rvos."""
+    problems = []
+    user = root / "user"
+    for makefile in sorted(user.glob("*/Makefile")) if user.exists() else []:
+        text = makefile.read_text()
+        libs = re.search(r"^LIBS\s*:?=\s*(.*)$", text, re.M)
+        if not libs or "rvos" not in libs.group(1).split():
+            problems.append(f"{rel(root, makefile)}:1: program does not link lib/rvos (LIBS := rvos)")
+        if "include ../program.mk" not in text:
+            problems.append(f"{rel(root, makefile)}:1: program does not use user/program.mk")
+    return problems
+
+
+def rule_page_table_frees_only_explicitly(root):
+    """Milestone 6: the page-table destructor frees nothing, free() is explicit,
+    and no code works around a destructor."""
+    problems = []
+    header = root / "kernel/mm/page_table.h"
+    if not header.exists():
+        return ["kernel/mm/page_table.h:1: page-table header missing"]
+    text = header.read_text()
+    destructor = re.search(r"~PageTable\(\)\s*(=\s*default\s*;|\{\s*\})", text)
+    if not destructor:
+        problems.append("kernel/mm/page_table.h:1: ~PageTable() must be `= default` or empty (it frees nothing)")
+    if not re.search(r"\bvoid\s+free\(\)\s*;", text):
+        problems.append("kernel/mm/page_table.h:1: PageTable needs an explicit `void free();`")
+    workaround = re.compile(
+        r"(PageTable[^;\n]*\b(release|leak|into_raw|forget)\s*\()"
+        r"|(\b(release|leak|into_raw|forget)\w*\s*\([^)]*PageTable)"
+        r"|(new\s*\([^)]*\)\s*(mm::)?PageTable)"
+        r"|(new\s+(mm::)?PageTable\b)"
+        r"|(mem::forget)"
+    )
+    for path in sources(root, "kernel"):
+        for number, line in code_lines(path):
+            if workaround.search(line):
+                problems.append(f"{rel(root, path)}:{number}: works around the PageTable destructor")
+    return problems
+
+
+def rule_init_has_one_service_handler(root):
+    """Milestone 4: init has one generic service handler, no per-service copies."""
+    problems = []
+    init = root / "kernel/services/init.cpp"
+    if not init.exists():
+        return ["kernel/services/init.cpp:1: init missing"]
+    definitions = []
+    for number, line in code_lines(init):
+        match = re.match(r"^\s*(?:static\s+)?void\s+(handle_\w*_request)\s*\(", line)
+        if match and not line.rstrip().endswith(";"):
+            definitions.append((number, match.group(1)))
+    service_handlers = [d for d in definitions if d[1] != "handle_request"]
+    if len(service_handlers) != 1 or service_handlers[0][1] != "handle_service_request":
+        for number, name in service_handlers:
+            if name != "handle_service_request":
+                problems.append(f"kernel/services/init.cpp:{number}: per-service handler {name} (use the table)")
+        if not any(name == "handle_service_request" for _, name in service_handlers):
+            problems.append("kernel/services/init.cpp:1: no generic handle_service_request")
+    return problems
+
+
+LIMITS = {"kMaxHandles": 32, "kMaxChannels": 64, "kMaxServices": 8, "kQueueDepth": 1}
+
+
+def rule_abi_limits_meet_milestone(root):
+    """Milestone 1 and 2: the limits, defined once in the ABI header."""
+    problems = []
+    abi = root / "lib/abi/abi.h"
+    if not abi.exists():
+        return ["lib/abi/abi.h:1: ABI header missing"]
+    text = abi.read_text()
+    for name, minimum in LIMITS.items():
+        match = re.search(rf"\b{name}\s*=\s*(\d+)", text)
+        if not match:
+            problems.append(f"lib/abi/abi.h:1: {name} is not defined")
+        elif int(match.group(1)) < minimum:
+            line = text[: match.start()].count("\n") + 1
+            problems.append(f"lib/abi/abi.h:{line}: {name} = {match.group(1)} is below {minimum}")
+    for path in sources(root):
+        if rel(root, path) == "lib/abi/abi.h":
+            continue
+        for number, line in code_lines(path):
+            if re.search(r"\b(constexpr|#define)\b.*\b(MAX_HANDLES|MAX_CHANNELS|MAX_SERVICES|QUEUE_DEPTH|kMaxHandles|kMaxChannels|kMaxServices|kQueueDepth)\b\s*=?\s*\d", line):
+                problems.append(f"{rel(root, path)}:{number}: limit defined outside lib/abi/abi.h")
+    return problems
+
+
+RULES = [
+    rule_ecall_only_in_kernel_and_rvos,
+    rule_no_syscall_wrapper_files_in_user,
+    rule_programs_link_rvos,
+    rule_page_table_frees_only_explicitly,
+    rule_init_has_one_service_handler,
+    rule_abi_limits_meet_milestone,
+]
+
+
+def run(root):
+    problems = []
+    for rule in RULES:
+        problems.extend(rule(root))
+    return problems
+
+
+def main():
+    root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else pathlib.Path(__file__).resolve().parent.parent)
+    problems = run(root)
+    for problem in problems:
+        print(problem)
+    print(f"lint: {len(RULES)} rules, {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
