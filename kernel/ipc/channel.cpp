@@ -24,6 +24,8 @@ static void wake(Endpoint& endpoint) {
 
 Error send(Endpoint& from, const Message& message, Endpoint* cap) {
     Endpoint& to = from.peer();
+    // An endpoint queued on itself would keep itself alive forever.
+    if (cap == &to) return Error::BadArgument;
     if (to.closed) return Error::PeerClosed;
     if (to.queue.full()) return Error::QueueFull;
     to.queue.push(QueuedMessage{message, cap});
@@ -41,15 +43,16 @@ void ref(Endpoint& endpoint) { endpoint.refs++; }
 
 void unref(Endpoint& endpoint) {
     if (--endpoint.refs > 0) return;
-    endpoint.closed = true;
     endpoint.waiter = nullptr;
     // Capabilities still queued here can never be received: drop them. This
-    // may close further endpoints; the recursion is bounded by the number of
-    // channels.
+    // may close further endpoints, even our own peer; the recursion is
+    // bounded by the number of channels. The endpoint counts as closed only
+    // afterwards, so exactly one of the two closes releases the channel.
     while (!endpoint.queue.empty()) {
         QueuedMessage m = endpoint.queue.pop();
         if (m.cap) unref(*m.cap);
     }
+    endpoint.closed = true;
     Endpoint& peer = endpoint.peer();
     if (peer.closed) {
         endpoint.channel->table->release(*endpoint.channel);

@@ -72,7 +72,8 @@ public:
 
 // Sends `message` from `from` to its peer's queue. `cap`, if not null, is a
 // reference the caller gives up on success (it travels with the message).
-// Fails with PeerClosed or QueueFull and then enqueues nothing.
+// Fails with PeerClosed or QueueFull (or BadArgument for sending the
+// receiving endpoint through its own channel) and then enqueues nothing.
 Error send(Endpoint& from, const Message& message, Endpoint* cap);
 
 // Takes the next message queued at `at`. WouldBlock if none and the peer is

@@ -8,6 +8,7 @@ void FrameAllocator::init(uintptr_t begin, uintptr_t end, uint8_t* bitmap) {
     begin_ = base::align_up(begin, kPageSize);
     end_ = base::align_down(end, kPageSize);
     bitmap_ = bitmap;
+    if (end_ < begin_) end_ = begin_;  // no whole frame in the region
     total_ = (end_ - begin_) / kPageSize;
     base::mem_set(bitmap_, 0, bitmap_bytes(total_));
     // Thread the list so that low addresses come out first.

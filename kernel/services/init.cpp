@@ -41,19 +41,16 @@ struct ServiceEntry {
 ServiceEntry registry[rvos::kMaxServices];
 size_t service_count = 0;
 
-// Boot channels of every task init started: the wait list.
-Handle boot_channels[rvos::kMaxHandles];
-size_t boot_count = 0;
+// init watches every task's boot channel (requests) and every service's
+// listen endpoint (to learn when the service is gone).
+Server loop;
 
 Task& me() { return self(); }
 
-void add_boot_channel(Handle handle) {
-    if (boot_count < rvos::kMaxHandles) boot_channels[boot_count++] = handle;
-}
+void handle_request(Server&, Handle client, void*, Message& request);
 
-void remove_boot_channel(size_t index) {
-    ipc::close(me(), boot_channels[index]);
-    boot_channels[index] = boot_channels[--boot_count];
+void add_boot_channel(Handle handle) {
+    if (!loop.watch(handle, handle_request, nullptr, nullptr)) ipc::close(me(), handle);
 }
 
 ServiceEntry* find_service(const char* name) {
@@ -62,10 +59,19 @@ ServiceEntry* find_service(const char* name) {
     return nullptr;
 }
 
-void remove_service(ServiceEntry& entry) {
-    ipc::close(me(), entry.listen);
-    entry = registry[--service_count];
+// A service's listen endpoint closed: the service is gone and its name is
+// free again. (The loop closes the handle.)
+void service_gone(Server&, Handle listen, void*) {
+    for (size_t i = 0; i < service_count; i++) {
+        if (registry[i].listen != listen) continue;
+        registry[i] = registry[--service_count];
+        return;
+    }
 }
+
+// Services send nothing on their listen endpoints; anything that arrives
+// is dropped.
+void ignore(Server&, Handle, void*, Message&) {}
 
 void reply(Handle client, Error status, Handle cap = rvos::kNoHandle, uint32_t value = 0) {
     Message message;
@@ -94,7 +100,7 @@ void handle_service_request(ServiceEntry& service, Handle client) {
     if (error != Error::None) {
         ipc::close(me(), pair.value().a);
         ipc::close(me(), pair.value().b);
-        if (error == Error::PeerClosed) remove_service(service);  // the service is gone
+        if (error == Error::PeerClosed) loop.drop(service.listen);  // the service is gone
         return reply(client, error);
     }
     reply(client, Error::None, pair.value().a);
@@ -106,6 +112,7 @@ void handle_register(Handle client, const char* name, Handle listen) {
     else if (!valid_name(name)) error = Error::BadArgument;
     else if (find_service(name)) error = Error::AlreadyExists;
     else if (service_count == rvos::kMaxServices) error = Error::ServiceTableFull;
+    else if (!loop.watch(listen, ignore, nullptr, service_gone)) error = Error::HandleTableFull;
     if (error != Error::None) {
         if (listen != rvos::kNoHandle) ipc::close(me(), listen);
         return reply(client, error);
@@ -127,7 +134,7 @@ void handle_spawn(Handle client, wire::Reader& reader) {
     reply(client, Error::None, started.value().process, started.value().pid);
 }
 
-void handle_request(Handle client, Message& request) {
+void handle_request(Server&, Handle client, void*, Message& request) {
     wire::Reader reader(request);
     auto tag = static_cast<Init>(reader.tag());
     Handle cap = request.cap;
@@ -141,19 +148,20 @@ void handle_request(Handle client, Message& request) {
         if (service) handle_service_request(*service, client);
         else reply(client, Error::NotFound);
     } else if (tag == Init::Register) {
+        request.cap = rvos::kNoHandle;  // the registry's now (or closed)
         handle_register(client, name, cap);
-        return;  // the capability is now the registry's (or closed)
     } else {
         reply(client, reader.ok() ? Error::Unsupported : Error::BadMessage);
     }
-    if (cap != rvos::kNoHandle) ipc::close(me(), cap);  // not expected: drop it
 }
 
 // Waits for a request on one boot channel and serves it (used at boot, so
 // the built-in services are registered before anything can ask for them).
 void serve_one(Handle boot) {
     Message request;
-    if (ipc::receive(me(), boot, request, true) == Error::None) handle_request(boot, request);
+    if (ipc::receive(me(), boot, request, true) != Error::None) return;
+    handle_request(loop, boot, nullptr, request);
+    if (request.cap != rvos::kNoHandle) ipc::close(me(), request.cap);
 }
 
 // Takes over a task init started for the life of the system: no exit
@@ -182,19 +190,7 @@ void start_system() {
 
 void init_main() {
     start_system();
-    for (;;) {
-        if (boot_count == 0) {
-            sched::block();  // nothing left to serve
-            continue;
-        }
-        auto ready = ipc::wait(me(), boot_channels, boot_count);
-        if (ready.is_error()) continue;
-        Handle boot = boot_channels[ready.value()];
-        Message request;
-        Error error = ipc::receive(me(), boot, request, false);
-        if (error == Error::None) handle_request(boot, request);
-        else if (error == Error::PeerClosed) remove_boot_channel(ready.value());  // the task ended
-    }
+    loop.run();
 }
 
 }  // namespace services

@@ -31,9 +31,20 @@ void emit_number(FormatSink& sink, const Spec& spec, uint64_t value, unsigned ba
         digits[n++] = static_cast<char>(d < 10 ? '0' + d : 'a' + d - 10);
         value /= base;
     } while (value);
-    if (negative) digits[n++] = '-';
     char text[24];
     for (size_t i = 0; i < n; i++) text[i] = digits[n - 1 - i];
+    if (negative && spec.zero_pad) {
+        // The sign goes before the zeros: "-0042".
+        sink.put("-", 1);
+        Spec rest = spec;
+        rest.width = spec.width ? spec.width - 1 : 0;
+        return emit(sink, rest, text, n);
+    }
+    if (negative) {
+        for (size_t i = n; i > 0; i--) text[i] = text[i - 1];
+        text[0] = '-';
+        n++;
+    }
     emit(sink, spec, text, n);
 }
 

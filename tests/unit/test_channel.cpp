@@ -263,9 +263,6 @@ TEST_F(ChannelTest, CapabilitiesCarriedTransitivelyAreAllDroppedOnClose) {
 }
 
 TEST_F(ChannelTest, ClosingEndpointWhoseQueueCarriesItsOwnPeerReleasesChannelOnce) {
-    GTEST_SKIP() << "BUG kernel/ipc/channel.cpp:49-55 unref(): when draining the queue closes "
-                    "the peer, both unref calls release the channel (in_use() underflows to "
-                    "SIZE_MAX, the free list gets a self-loop and create() returns one channel forever)";
     // a sends itself to b: a's only reference is now the queued message.
     ASSERT_EQ(ipc::send(a(), message_with(1), &a()), Error::None);
     ipc::unref(b());  // drops the message, which closes a, which closes the channel
