@@ -69,12 +69,21 @@ uint8_t* AddressSpace::translate(uintptr_t va, Pte need) const {
     return reinterpret_cast<uint8_t*>(pte::address(*entry) + va % kPageSize);
 }
 
-base::ErrorOr<void> AddressSpace::copy(uintptr_t user, uint8_t* kernel, size_t length, Pte need, bool to_user) const {
+base::ErrorOr<void> AddressSpace::check(uintptr_t va, size_t length, Pte need) const {
     if (length == 0) return {};
-    if (!in_user_range(user, length)) return Error::BadAddress;
-    // Check the whole range first so a failing copy changes nothing.
-    for (uintptr_t page = base::align_down(user, kPageSize); page < user + length; page += kPageSize)
+    if (!in_user_range(va, length)) return Error::BadAddress;
+    for (uintptr_t page = base::align_down(va, kPageSize); page < va + length; page += kPageSize)
         if (!translate(page, need)) return Error::BadAddress;
+    return {};
+}
+
+base::ErrorOr<void> AddressSpace::check_writable(uintptr_t va, size_t length) const {
+    return check(va, length, pte::kUser | pte::kWrite);
+}
+
+base::ErrorOr<void> AddressSpace::copy(uintptr_t user, uint8_t* kernel, size_t length, Pte need, bool to_user) const {
+    // Check the whole range first so a failing copy changes nothing.
+    TRY(check(user, length, need));
     while (length) {
         size_t chunk = base::min<size_t>(length, kPageSize - user % kPageSize);
         uint8_t* mapped = translate(user, need);

@@ -26,6 +26,8 @@ public:
     // byte of the user range is mapped for user access (writable for copy_out).
     base::ErrorOr<void> copy_in(void* dst, uintptr_t src, size_t length) const;
     base::ErrorOr<void> copy_out(uintptr_t dst, const void* src, size_t length) const;
+    // BadAddress unless every byte of the user range is writable by the user.
+    base::ErrorOr<void> check_writable(uintptr_t va, size_t length) const;
     // Kernel-side writes (the loader): needs the page mapped, ignores U/W.
     base::ErrorOr<void> fill(uintptr_t dst, const void* src, size_t length) const;
 
@@ -35,6 +37,7 @@ public:
 private:
     // The kernel address of the user byte at va, if mapped with `need`.
     uint8_t* translate(uintptr_t va, Pte need) const;
+    base::ErrorOr<void> check(uintptr_t va, size_t length, Pte need) const;
     base::ErrorOr<void> copy(uintptr_t user, uint8_t* kernel, size_t length, Pte need, bool to_user) const;
 
     PageTable table_;

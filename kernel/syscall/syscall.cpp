@@ -57,11 +57,8 @@ Result sys_chan_send(Task& t, arch::TrapFrame& f) {
 Result receive(Task& t, arch::TrapFrame& f, bool block) {
     // Check the destination before taking a message off the queue, so a bad
     // pointer cannot lose it.
-    Message probe;
-    auto writable = t.space.copy_in(&probe, f.a(1), sizeof probe);
+    auto writable = t.space.check_writable(f.a(1), sizeof(Message));
     if (writable.is_error()) return Result::error(writable.error());
-    auto dest_ok = t.space.copy_out(f.a(1), &probe, sizeof probe);
-    if (dest_ok.is_error()) return Result::error(dest_ok.error());
     Message message;
     Error error = ipc::receive(t, handle_arg(f, 0), message, block);
     if (error != Error::None) return Result::error(error);
