@@ -30,6 +30,13 @@ Error HandleTable::close(rvos::Handle handle) {
     return Error::None;
 }
 
+void HandleTable::clear_waiter(const Task* task) {
+    for (uint64_t used = used_; used; used &= used - 1) {
+        Endpoint* endpoint = slots_[__builtin_ctzll(used)];
+        if (endpoint->waiter == task) endpoint->waiter = nullptr;
+    }
+}
+
 void HandleTable::close_all() {
     while (used_) close(__builtin_ctzll(used_));
 }

@@ -18,6 +18,8 @@ public:
     // Drops the handle's reference.
     Error close(rvos::Handle handle);
     void close_all();
+    // Forgets `task` as the waiter of every endpoint in this table.
+    void clear_waiter(const Task* task);
     size_t count() const { return static_cast<size_t>(__builtin_popcountll(used_)); }
     bool full() const { return used_ == kAllUsed; }
 

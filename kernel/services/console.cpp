@@ -26,6 +26,10 @@ struct LineDiscipline {
     size_t typed_length = 0;
     Handle readers[kMaxReaders];
     size_t reader_count = 0;
+    // Clients told about a Ctrl-C that no reader took (the shell, to stop
+    // the program it is waiting for).
+    Handle watchers[kMaxReaders];
+    size_t watcher_count = 0;
 };
 
 LineDiscipline console;
@@ -87,9 +91,19 @@ void finish_line(Server& server) {
 void interrupt_line(Server& server) {
     echo("^C\n", 3);
     console.length = 0;
-    if (console.reader_count) {
+    while (console.reader_count) {
         Handle reader = pop_reader();
-        if (server.watching(reader)) send_line(server, reader, "", 0, rvos::proto::kLineInterrupted);
+        if (!server.watching(reader)) continue;
+        return send_line(server, reader, "", 0, rvos::proto::kLineInterrupted);
+    }
+    for (size_t i = 0; i < console.watcher_count; i++) {
+        if (!server.watching(console.watchers[i])) {
+            console.watchers[i--] = console.watchers[--console.watcher_count];
+            continue;
+        }
+        Message event;
+        wire::Writer(event, static_cast<uint32_t>(Console::Interrupt));
+        server.notify(console.watchers[i], event);
     }
 }
 
@@ -137,6 +151,9 @@ void handle_request(Server& server, Handle client, void*, Message& request) {
             deliver(server);
             return;  // answered when a line is complete
         }
+    } else if (tag == Console::WatchInterrupts) {
+        if (console.watcher_count == kMaxReaders) status = Error::Busy;
+        else console.watchers[console.watcher_count++] = client;
     } else {
         status = Error::Unsupported;
     }

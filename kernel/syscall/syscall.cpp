@@ -4,6 +4,7 @@
 #include "ipc/task_ipc.h"
 #include "lib/print.h"
 #include "task/fault.h"
+#include "task/process.h"
 #include "task/scheduler.h"
 
 namespace syscall {
@@ -103,6 +104,14 @@ Result sys_shutdown(Task&, arch::TrapFrame&) {
     sbi::shutdown();
 }
 
+Result sys_kill(Task& t, arch::TrapFrame& f) {
+    auto target = process::process_of(t, handle_arg(f, 0));
+    if (target.is_error()) return Result::error(target.error());
+    if (target.value() == &t) sched::exit_current(rvos::kExitKilled);
+    sched::kill(target.value());
+    return Result::ok();
+}
+
 struct Entry {
     const char* name;
     Handler handler;
@@ -122,6 +131,7 @@ constexpr Entry kSyscalls[] = {
     [static_cast<size_t>(Syscall::Mmap)] = {"mmap", sys_mmap},
     [static_cast<size_t>(Syscall::Munmap)] = {"munmap", sys_munmap},
     [static_cast<size_t>(Syscall::Shutdown)] = {"shutdown", sys_shutdown},
+    [static_cast<size_t>(Syscall::Kill)] = {"kill", sys_kill},
 };
 static_assert(sizeof kSyscalls / sizeof kSyscalls[0] == static_cast<size_t>(Syscall::Count),
               "every syscall in the ABI has a table entry");

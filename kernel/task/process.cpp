@@ -25,6 +25,7 @@ void kernel_task_start() {
 
 // First code a new user process runs: drop to user mode at its entry point.
 void user_process_start() {
+    if (sched::current()->killed) sched::exit_current(rvos::kExitKilled);  // killed before it ever ran
     arch::clear_sstatus(arch::kSstatusSPP);
     arch::set_sstatus(arch::kSstatusSPIE);
     user_return(&sched::current()->frame);
@@ -187,6 +188,13 @@ void destroy(Task* task) {
     mm::kernel_heap().free(task->kernel_stack);
     task->~Task();
     mm::kernel_heap().free(task);
+}
+
+ErrorOr<Task*> process_of(Task& holder, rvos::Handle handle) {
+    ipc::Endpoint* endpoint = TRY(holder.handles.get(handle));
+    for (Task* task : task_table)
+        if (task && !task->is_kernel && task->exit_endpoint == &endpoint->peer()) return task;
+    return Error::NotFound;
 }
 
 Task* task_at(size_t slot) { return slot < rvos::kMaxProcesses ? task_table[slot] : nullptr; }

@@ -32,6 +32,10 @@ ErrorOr<Started> start_user_program(Task& init, const char* program, const char*
 // The very first task, with no boot channel.
 ErrorOr<Task*> create_init(void (*entry)());
 
+// The user process whose process handle is `handle` in `holder`'s table:
+// NotFound for any other handle (kernel tasks cannot be killed).
+ErrorOr<Task*> process_of(Task& holder, rvos::Handle handle);
+
 // Frees everything a task owns. Called by the scheduler once it has exited.
 void destroy(Task* task);
 

@@ -29,7 +29,12 @@ Task* pop_ready() {
     return task;
 }
 
-void switch_to_scheduler() { switch_context(&running->context, &scheduler_context); }
+// Leaves the CPU; back here when the scheduler picks this task again. A
+// task killed meanwhile ends instead of resuming.
+void switch_to_scheduler() {
+    switch_context(&running->context, &scheduler_context);
+    if (running->killed && running->state != TaskState::Exited) exit_current(rvos::kExitKilled);
+}
 
 // A user process needs its own table; a kernel task runs on whatever table is
 // loaded, since the kernel is mapped identically in all of them.
@@ -81,6 +86,7 @@ void block() {
 
 void exit_current(int32_t status) {
     Task* task = running;
+    task->handles.clear_waiter(task);  // no endpoint may keep pointing at us
     task->handles.close_all();
     if (task->exit_endpoint) {
         rvos::Message message;
@@ -91,7 +97,7 @@ void exit_current(int32_t status) {
         task->exit_endpoint = nullptr;
     }
     task->state = TaskState::Exited;
-    switch_to_scheduler();
+    switch_context(&task->context, &scheduler_context);
     panic("exited task %u was scheduled again", task->pid);
 }
 
@@ -109,6 +115,11 @@ void run() {
         running = nullptr;
         if (task->state == TaskState::Exited) reap(task);
     }
+}
+
+void kill(Task* task) {
+    task->killed = true;
+    if (task->state == TaskState::Blocked) make_ready(task);
 }
 
 void start_timer() {

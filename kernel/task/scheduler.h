@@ -18,6 +18,9 @@ void block();
 // Ends the current task: closes its handles, reports `status` on its process
 // handle and never returns. Its memory is reclaimed by the scheduler.
 [[noreturn]] void exit_current(int32_t status);
+// Marks another task to end (status kExitKilled) the next time it would
+// run; a blocked task is woken for it.
+void kill(Task* task);
 // The scheduler loop, on the boot stack. Never returns.
 [[noreturn]] void run();
 

@@ -22,6 +22,7 @@ struct Task {
     char name[rvos::kMaxNameLength + 1] = {};
     TaskState state = TaskState::Ready;
     bool is_kernel = false;
+    bool killed = false;  // ends at its next switch back in (see sched)
 
     arch::Context context = {};  // kernel registers while switched out
     arch::TrapFrame frame = {};  // user registers (user processes)

@@ -132,11 +132,14 @@ enum class Syscall : uint64_t {
     Mmap = 9,            // (length) -> address of zeroed, user-writable pages
     Munmap = 10,         // (address, length)
     Shutdown = 11,       // () — powers the machine off
-    Count = 12,
+    Kill = 12,           // (process handle) — ends that process with kExitKilled
+    Count = 13,
 };
 
 // ---- Process status reported on the exit channel ------------------------------
 // Exit status of a process the kernel killed for a fault.
 inline constexpr int32_t kExitFault = -1000;
+// Exit status of a process ended through its process handle (Kill).
+inline constexpr int32_t kExitKilled = -1001;
 
 }  // namespace rvos

@@ -32,6 +32,8 @@ enum class Console : uint32_t {
     Write = 1,     // bytes                       -> status
     ReadLine = 2,  // ()                          -> LineData...
     LineData = 3,  // u8 flags, bytes; kLineMore set on all but the last piece
+    WatchInterrupts = 4,  // () -> status; then Interrupt on every Ctrl-C no reader took
+    Interrupt = 5,
     Reply = 0x100,
 };
 inline constexpr uint8_t kLineMore = 1;         // more pieces of this line follow

@@ -101,4 +101,18 @@ base::ErrorOr<Line> read_line(char* buffer, size_t size) {
     return line;
 }
 
+base::ErrorOr<Channel> watch_interrupts() {
+    Channel channel = TRY(connect("stdio"));
+    Message request, reply;
+    wire::Writer(request, static_cast<uint32_t>(Console::WatchInterrupts));
+    Error error = channel.call(request, reply);
+    if (error != Error::None) return error;
+    wire::Reader reader(reply);
+    reader.tag();
+    auto status = static_cast<Error>(reader.get_i32());
+    if (!reader.ok()) return Error::BadMessage;
+    if (status != Error::None) return status;
+    return channel;
+}
+
 }  // namespace rvos::console

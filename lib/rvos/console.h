@@ -3,6 +3,7 @@
 #pragma once
 
 #include "base/error_or.h"
+#include "rvos/channel.h"
 
 namespace rvos::console {
 
@@ -15,5 +16,9 @@ struct Line {
 };
 // Reads one line (without its newline) into buffer, NUL-terminated.
 base::ErrorOr<Line> read_line(char* buffer, size_t size);
+
+// A separate console connection on which an Interrupt message arrives for
+// every Ctrl-C typed while no line is being read.
+base::ErrorOr<Channel> watch_interrupts();
 
 }  // namespace rvos::console

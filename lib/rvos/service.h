@@ -22,5 +22,7 @@ base::ErrorOr<Child> spawn(const char* program, const char* args);
 // Waits for a child to end and returns its exit status (kExitFault if the
 // kernel killed it).
 base::ErrorOr<int32_t> wait_exit(Child& child);
+// Ends a child; its wait_exit then reports kExitKilled.
+inline Error kill(Child& child) { return sys::kill(child.process.handle()); }
 
 }  // namespace rvos

@@ -26,6 +26,20 @@ int64_t raw_syscall(uint64_t number, uint64_t a0, uint64_t a1, uint64_t a2) {
     return call(static_cast<Syscall>(number), a0, a1, a2).a0;
 }
 
+int64_t raw_syscall_on_stack(uintptr_t sp, uint64_t number) {
+    register uint64_t a0 asm("a0") = sp;
+    register uint64_t a7 asm("a7") = number;
+    asm volatile(
+        "mv t0, sp\n"
+        "mv sp, a0\n"
+        "ecall\n"
+        "mv sp, t0\n"
+        : "+r"(a0)
+        : "r"(a7)
+        : "t0", "memory");
+    return static_cast<int64_t>(a0);
+}
+
 void exit(int status) {
     call(Syscall::Exit, static_cast<uint64_t>(status));
     __builtin_unreachable();
@@ -71,6 +85,8 @@ ErrorOr<void*> mmap(size_t length) {
 Error munmap(void* address, size_t length) {
     return error_of(call(Syscall::Munmap, reinterpret_cast<uint64_t>(address), length).a0);
 }
+
+Error kill(Handle process) { return error_of(call(Syscall::Kill, static_cast<uint64_t>(process)).a0); }
 
 void shutdown() {
     call(Syscall::Shutdown);

@@ -29,9 +29,14 @@ ErrorOr<size_t> wait(const Handle* handles, size_t count);
 ErrorOr<void*> mmap(size_t length);
 Error munmap(void* address, size_t length);
 [[noreturn]] void shutdown();
+// Ends the process behind a process handle (from spawn) with kExitKilled.
+Error kill(Handle process);
 
 // For tests that must issue arbitrary syscalls (the crash and fuzz programs):
 // the raw value of a0 after the call.
 int64_t raw_syscall(uint64_t number, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0);
+// The same with the stack pointer set to `sp` during the ecall (restored
+// afterwards), to show the kernel never trusts the user's stack.
+int64_t raw_syscall_on_stack(uintptr_t sp, uint64_t number);
 
 }  // namespace rvos::sys

@@ -51,6 +51,12 @@ public:
         return error;
     }
 
+    // Sends an event that may be dropped: a full queue loses this one
+    // message (the peer is not reading); only a gone peer is dropped.
+    void notify(Handle client, const Message& message) {
+        if (Ipc::send(client, message) == Error::PeerClosed) drop(client);
+    }
+
     // Stops watching `handle`, runs its close handler and closes it.
     void drop(Handle handle) {
         for (size_t i = 0; i < count_; i++) {

@@ -91,6 +91,24 @@ void cmd_math(const char* rest) {
     printf("%u\n", static_cast<unsigned>(result.value()));
 }
 
+// Ctrl-C while a program runs arrives here (see rvos::console::watch_interrupts).
+rvos::Channel interrupts;
+
+// Waits for the child, stopping it if Ctrl-C is typed meanwhile.
+base::ErrorOr<int32_t> wait_foreground(rvos::Child& child) {
+    rvos::Message stale;
+    while (interrupts.valid() && interrupts.receive(stale) == rvos::Error::None) {
+    }  // Ctrl-Cs typed before this program started are not for it
+    for (;;) {
+        rvos::Handle watched[2] = {child.process.handle(), interrupts.handle()};
+        auto ready = rvos::sys::wait(watched, interrupts.valid() ? 2 : 1);
+        if (ready.is_error()) return ready.error();
+        if (ready.value() == 0) return rvos::wait_exit(child);
+        rvos::Message event;
+        if (interrupts.receive(event) == rvos::Error::None) rvos::kill(child);
+    }
+}
+
 void cmd_run(const char* rest) {
     char program[rvos::kMaxNameLength + 1];
     if (!next_word(rest, program, sizeof program)) return (void)puts("usage: run <program> [args]");
@@ -101,9 +119,10 @@ void cmd_run(const char* rest) {
         if (child.error() == rvos::Error::NotFound) return (void)printf("run: %s: not found\n", program);
         return (void)printf("run: %s: %s\n", program, rvos::error_name(child.error()));
     }
-    auto status = rvos::wait_exit(child.value());
+    auto status = wait_foreground(child.value());
     if (status.is_error()) return (void)printf("run: %s: %s\n", program, rvos::error_name(status.error()));
     if (status.value() == rvos::kExitFault) printf("%s: killed by fault\n", program);
+    else if (status.value() == rvos::kExitKilled) printf("%s: stopped\n", program);
     else if (status.value() != 0) printf("%s: exited with status %d\n", program, static_cast<int>(status.value()));
 }
 
@@ -152,6 +171,8 @@ void execute(const char* line) {
 
 int main() {
     char line[shell::kMaxLine];
+    auto interrupts = rvos::console::watch_interrupts();
+    if (!interrupts.is_error()) shell::interrupts = interrupts.release_value();
     for (;;) {
         printf("rvos> ");
         fflush(stdout);

@@ -1,0 +1,250 @@
+"""Acceptance tests for the issue "Files": the fs server, the C library's
+file API as hello-std uses it, and the shell's file commands (ls, cat,
+write, stat, rm, mkdir). Each test gets a freshly booted machine, whose
+/tmp starts out empty."""
+
+import re
+
+# ---------------------------------------------------------------- helpers
+
+STEP = re.compile(r"^step (\d+): (.+): (ok|FAILED|failed)$")
+HELLO_STD_SUMMARY = "hello-std: 10 passed, 0 failed"
+LS_ROW = re.compile(r"^(dir|file)\s+(\d+)\s+(\S+)$")
+STAT_FILE = re.compile(r"^(\S+): file, (\d+) bytes$")
+STAT_DIR = re.compile(r"^(\S+): directory, (\d+) entries$")
+PS_ROW = re.compile(r"^(\d+)\s+(\S+)\s+(ready|running|blocked|exited)\s+(kernel|user)$")
+HANDLE_ROW = re.compile(r"^(\d+)\s+(\S+)\s+(\d+)$")  # "<pid> <name> <count>", padded
+
+# strerror(ENAMETOOLONG) reads "File name too long" in glibc and "File or
+# path name too long" in newlib/picolibc; either names the error.
+NAME_TOO_LONG = ("File name too long", "File or path name too long")
+
+
+def lines(text):
+    return [line.rstrip() for line in text.split("\n") if line.strip()]
+
+
+def run_silent(machine, command):
+    """A command that succeeds quietly (write, rm, mkdir) prints nothing."""
+    out = machine.run(command)
+    assert out == "", f"`{command}` should succeed silently, printed:\n{out}"
+
+
+def ls(machine, path="/tmp"):
+    """`ls path` as {name: (kind, size)}."""
+    command = f"ls {path}".rstrip()
+    out = machine.run(command)
+    entries = {}
+    for row in lines(out):
+        m = LS_ROW.match(row.strip())
+        assert m, f"`{command}`: malformed row {row!r} (want 'dir|file <size> <name>'):\n{out}"
+        assert m[3] not in entries, f"`{command}` lists {m[3]!r} twice:\n{out}"
+        entries[m[3]] = (m[1], int(m[2]))
+    return entries
+
+
+def hello_std_steps(out):
+    """hello-std's output as {step number: (what, result)}; checks the
+    summary line and that every step passed."""
+    got = lines(out)
+    steps = {}
+    for line in got:
+        m = STEP.match(line)
+        if m:
+            steps[int(m[1])] = (m[2], m[3])
+    assert sorted(steps) == list(range(1, 11)), \
+        f"hello-std should report steps 1..10, reported {sorted(steps)}:\n{out}"
+    failed = {n: what for n, (what, result) in steps.items() if result != "ok"}
+    assert not failed, f"hello-std steps failed: {failed}\n{out}"
+    assert got[-1] == HELLO_STD_SUMMARY, \
+        f"hello-std should end with {HELLO_STD_SUMMARY!r}, ended with {got[-1]!r}:\n{out}"
+    assert "exited with status" not in out, f"hello-std exited with an error:\n{out}"
+    return steps
+
+
+def handle_counts(machine):
+    """The `handles:` section of `mem` as {process name: handle count}."""
+    out = machine.run("mem")
+    got = lines(out)
+    assert "handles:" in got, f"`mem` has no 'handles:' section:\n{out}"
+    counts = {}
+    for row in got[got.index("handles:") + 1:]:
+        m = HANDLE_ROW.match(row.strip())
+        assert m, f"`mem`: malformed handles row {row!r}:\n{out}"
+        counts[m[2]] = int(m[3])
+    return counts
+
+
+def fs_handles(machine):
+    counts = handle_counts(machine)
+    assert "fs" in counts, f"`mem` lists no handles for the fs server: {counts}"
+    return counts["fs"]
+
+
+def processes(machine):
+    """`ps` as {name: state}, each name listed once."""
+    out = machine.run("ps")
+    procs = {}
+    for row in lines(out)[1:]:
+        m = PS_ROW.match(row.strip())
+        assert m, f"malformed ps row {row!r}:\n{out}"
+        assert m[2] not in procs, f"{m[2]!r} listed twice by ps:\n{out}"
+        procs[m[2]] = m[3]
+    return procs
+
+
+# --------------------------------------------------------------- hello-std
+
+def test_hello_std_passes_all_ten_steps(machine):
+    out = machine.run("run hello-std", timeout=60)
+    steps = hello_std_steps(out)
+    # The listing printed by step 8 shows both files it created.
+    assert re.search(r"^\s*file\s+one\.txt$", out, re.M) and \
+        re.search(r"^\s*file\s+two\.txt$", out, re.M), \
+        f"step 8 ({steps[8][0]}) did not list one.txt and two.txt:\n{out}"
+
+
+def test_hello_std_passes_twice_in_one_session_without_leaking_fs_handles(machine):
+    before = fs_handles(machine)
+    for attempt in (1, 2):
+        out = machine.run("run hello-std", timeout=60)
+        try:
+            hello_std_steps(out)
+        except AssertionError as exc:
+            raise AssertionError(f"run {attempt} of hello-std: {exc}") from None
+    after = fs_handles(machine)
+    assert after == before, \
+        f"fs server holds {before} handles before two runs of hello-std, {after} after"
+
+
+# ------------------------------------------------------------ shell commands
+
+def test_help_lists_the_file_commands(machine):
+    out = machine.run("help")
+    for cmd in ("ls", "cat", "write", "stat", "rm", "mkdir"):
+        assert any(re.match(re.escape(cmd) + r"\b", line) for line in lines(out)), \
+            f"help has no line starting with {cmd!r}:\n{out}"
+
+
+def test_write_then_cat_shows_the_text(machine):
+    run_silent(machine, "write /tmp/greeting hello there")
+    assert machine.run("cat /tmp/greeting") == "hello there"
+    # write replaces the file's contents.
+    run_silent(machine, "write /tmp/greeting goodbye")
+    assert machine.run("cat /tmp/greeting") == "goodbye"
+
+
+def test_stat_reports_file_size_and_directory_entries(machine):
+    text = "hello world"
+    run_silent(machine, f"write /tmp/note {text}")
+    out = machine.run("stat /tmp/note")
+    m = STAT_FILE.match(out)
+    assert m, f"stat of a file should print '<path>: file, N bytes', printed {out!r}"
+    assert m[1] == "/tmp/note", out
+    assert int(m[2]) == len(text) + 1, \
+        f"write stores the text and a newline ({len(text) + 1} bytes), stat says {m[2]}"
+
+    out = machine.run("stat /tmp")
+    m = STAT_DIR.match(out)
+    assert m, f"stat of a directory should print '<path>: directory, N entries', printed {out!r}"
+    assert m[1] == "/tmp", out
+    assert int(m[2]) == 1, f"/tmp holds only note, stat says {m[2]} entries"
+
+
+def test_ls_lists_files_with_kind_and_size(machine):
+    assert ls(machine, "/tmp") == {}, "/tmp should be empty after boot"
+    run_silent(machine, "write /tmp/a one")
+    run_silent(machine, "write /tmp/bb three")
+    assert ls(machine, "/tmp") == {"a": ("file", 4), "bb": ("file", 6)}
+    root = ls(machine, "/")
+    assert root.get("tmp", ("?",))[0] == "dir", f"`ls /` should list tmp as a dir: {root}"
+    assert ls(machine, "") == root, "`ls` without a path should list /"
+
+
+def test_mkdir_then_ls_shows_a_directory(machine):
+    run_silent(machine, "mkdir /tmp/sub")
+    entries = ls(machine, "/tmp")
+    assert entries == {"sub": ("dir", 0)}, f"ls /tmp after mkdir: {entries}"
+    assert machine.run("stat /tmp/sub") == "/tmp/sub: directory, 0 entries"
+    run_silent(machine, "write /tmp/sub/inner x")
+    assert ls(machine, "/tmp/sub") == {"inner": ("file", 2)}
+    assert ls(machine, "/tmp") == {"sub": ("dir", 1)}, "a directory's size is its entry count"
+
+
+def test_rm_of_a_file_then_cat_says_no_such_file(machine):
+    run_silent(machine, "write /tmp/gone soon")
+    run_silent(machine, "rm /tmp/gone")
+    assert machine.run("cat /tmp/gone") == "cat: /tmp/gone: No such file or directory"
+    assert machine.run("stat /tmp/gone") == "stat: /tmp/gone: No such file or directory"
+    assert "gone" not in ls(machine, "/tmp")
+    assert machine.run("rm /tmp/gone") == "rm: /tmp/gone: No such file or directory"
+
+
+def test_rm_of_a_non_empty_directory_says_directory_not_empty(machine):
+    run_silent(machine, "mkdir /tmp/d")
+    run_silent(machine, "write /tmp/d/f x")
+    assert machine.run("rm /tmp/d") == "rm: /tmp/d: Directory not empty"
+    assert machine.run("rm /tmp") == "rm: /tmp: Directory not empty"
+    assert ls(machine, "/tmp/d") == {"f": ("file", 2)}, "the refused rm deleted something"
+    # Once empty, the directory can go.
+    run_silent(machine, "rm /tmp/d/f")
+    run_silent(machine, "rm /tmp/d")
+    assert ls(machine, "/tmp") == {}
+
+
+def test_mkdir_of_an_existing_path_says_file_exists(machine):
+    run_silent(machine, "mkdir /tmp/x")
+    assert machine.run("mkdir /tmp/x") == "mkdir: /tmp/x: File exists"
+    assert machine.run("mkdir /tmp") == "mkdir: /tmp: File exists"
+    run_silent(machine, "write /tmp/f data")
+    assert machine.run("mkdir /tmp/f") == "mkdir: /tmp/f: File exists"
+    assert machine.run("cat /tmp/f") == "data", "mkdir over a file changed it"
+
+
+def test_cat_of_a_directory_says_is_a_directory(machine):
+    assert machine.run("cat /tmp") == "cat: /tmp: Is a directory"
+    assert machine.run("cat /") == "cat: /: Is a directory"
+
+
+def test_path_over_the_maximum_length_says_file_name_too_long(machine):
+    long_path = "/" + "p" * 59                         # 60 characters
+    for cmd in ("cat", "stat", "ls", "rm", "mkdir"):
+        out = machine.run(f"{cmd} {long_path}")
+        assert out in (f"{cmd}: {long_path}: {reason}" for reason in NAME_TOO_LONG), \
+            f"`{cmd}` of a 60-character path should fail with 'File name too long', got {out!r}"
+    out = machine.run(f"write {long_path} text")
+    assert out in (f"write: {long_path}: {reason}" for reason in NAME_TOO_LONG), \
+        f"`write` to a 60-character path should fail with 'File name too long', got {out!r}"
+    assert ls(machine, "/") == {"tmp": ("dir", 0)}, "a refused long path created something"
+
+
+def test_relative_path_or_dotdot_above_root_says_invalid_argument(machine):
+    for cmd in ("cat tmp", "ls tmp", "stat tmp", "write tmp/x y", "mkdir tmp/x",
+                "cat /../tmp", "ls /..", "write /tmp/../../x y", "mkdir /tmp/../../x"):
+        path = cmd.split()[1]
+        expected = f"{cmd.split()[0]}: {path}: Invalid argument"
+        assert machine.run(cmd) == expected, f"`{cmd}` should print {expected!r}"
+    assert ls(machine, "/") == {"tmp": ("dir", 0)}, "a refused path created something"
+
+
+def test_fs_server_still_answers_after_every_kind_of_error(machine):
+    machine.run("ls /tmp")                     # the shell opens its fs session
+    handles_before = fs_handles(machine)
+    errors = ["cat /nope", "rm /nope", "ls /nope", "cat /tmp", "mkdir /tmp",
+              "cat " + "/" + "q" * 59, "ls relative", "cat /../x"]
+    run_silent(machine, "mkdir /tmp/full")
+    run_silent(machine, "write /tmp/full/f x")
+    errors.append("rm /tmp/full")
+    for _ in range(3):
+        for cmd in errors:
+            out = machine.run(cmd)
+            assert re.match(re.escape(cmd.split()[0]) + r": \S+: \S", out), \
+                f"`{cmd}` should print '<cmd>: <path>: <error>', printed {out!r}"
+
+    assert ls(machine, "/tmp") == {"full": ("dir", 1)}
+    run_silent(machine, "write /tmp/after still works")
+    assert machine.run("cat /tmp/after") == "still works"
+    procs = processes(machine)
+    assert "fs" in procs and procs["fs"] != "exited", f"ps should still list a live fs: {procs}"
+    assert fs_handles(machine) == handles_before, \
+        "the fs server's handle count changed across failed requests"
