@@ -93,7 +93,9 @@ Result sys_mmap(Task& t, arch::TrapFrame& f) {
 
 Result sys_munmap(Task& t, arch::TrapFrame& f) {
     uint64_t address = f.a(0), length = f.a(1);
-    if (address % rvos::kPageSize || address < rvos::kMmapBase || length > rvos::kUserEnd - address)
+    // Only the mmap region; the length rounds up to whole pages inside it.
+    if (address % rvos::kPageSize || address < rvos::kMmapBase || address >= rvos::kUserEnd ||
+        length > rvos::kUserEnd - address)
         return Result::error(Error::BadArgument);
     t.space.unmap(address, base::align_up(length, rvos::kPageSize));
     return Result::ok();

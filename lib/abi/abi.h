@@ -110,7 +110,8 @@ inline constexpr const char* error_name(Error e) {
 struct Message {
     uint32_t len;         // bytes of data used, <= kMessagePayload
     uint32_t sender_pid;  // written by the kernel
-    Handle cap;           // capability carried, or kNoHandle
+    Handle cap = kNoHandle;  // capability carried; a fresh Message carries none
+                             // (0 would be the boot channel)
     uint32_t reserved;    // must be zero
     uint8_t data[kMessagePayload];
 };
