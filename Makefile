@@ -22,7 +22,7 @@ USER_CFLAGS   := $(ARCH_FLAGS) -std=c11 -O2 -g -Wall -Wextra --specs=picolibc.sp
 USER_LINK_FLAGS := -march=rv64imac -mabi=lp64 --specs=picolibc.specs -nostartfiles -static -Wl,--gc-sections
 export CROSS CXX_RV STRIP ARCH_FLAGS LINK_FLAGS CXXFLAGS_RV USER_CXXFLAGS USER_CFLAGS USER_LINK_FLAGS
 
-USER_PROGRAMS := shell fs hello hello-std crash limits backpressure spawnloop fuzz
+USER_PROGRAMS := shell fs hello hello-std crash limits backpressure spawnloop fuzz bench
 
 QEMU_FLAGS := -machine virt -bios default -m 128M -smp 1 -nographic -no-reboot
 
@@ -33,7 +33,7 @@ KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel-obj/%.o,$(KERNEL_SRCS))
 KERNEL := $(BUILD)/kernel.elf
 USER_IMAGES := $(patsubst %,$(BUILD)/user/%.elf,$(USER_PROGRAMS))
 
-.PHONY: all build run debug check unit lint test deps clean user-programs
+.PHONY: all build run debug check unit lint test bench bench-quick deps clean user-programs
 all: build
 build: $(KERNEL)
 
@@ -102,11 +102,21 @@ lint:
 test: build
 	$(PYTHON) -m pytest -n 2 tests/acceptance
 
+# The benchmark: boot time and the in-guest table (build/bench.txt).
+bench: deps build
+	@$(PYTHON) harness/bench.py
+
+# A short benchmark run, part of check so the benchmark cannot rot; it
+# asserts nothing about speed.
+bench-quick: build
+	@$(PYTHON) harness/bench.py --quick
+
 check: deps
-	@$(MAKE) --no-print-directory build
-	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory -j2 build
+	@$(MAKE) --no-print-directory -j2 unit
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory bench-quick
 
 clean:
 	rm -rf $(BUILD)

@@ -17,6 +17,9 @@ extern "C" [[noreturn]] void kernel_main() {
     plic::init();
     plic::enable(uart::kIrq);
     sched::start_timer();
+    // User programs may read the clock (rdtime) for timing; cycle and
+    // instruction counters stay private.
+    arch::write_scounteren(arch::kCounterTime);
     kprint("[boot] traps: stvec set, timer every 10 ms, UART interrupts through the PLIC\n");
     size_t programs = 0;
     process::for_each_program([&](const char*) { programs++; });

@@ -22,6 +22,8 @@ inline constexpr uint64_t kExcIllegalInstruction = 2;
 inline constexpr uint64_t kExcEcallFromUser = 8;
 // satp
 inline constexpr uint64_t kSatpSv39 = 8ull << 60;
+// scounteren: which counters user mode may read
+inline constexpr uint64_t kCounterTime = 1ull << 1;
 
 #define ARCH_CSR_ACCESSORS(name)                                              \
     inline uint64_t read_##name() {                                           \
@@ -42,6 +44,7 @@ ARCH_CSR_ACCESSORS(sepc)
 ARCH_CSR_ACCESSORS(scause)
 ARCH_CSR_ACCESSORS(stval)
 ARCH_CSR_ACCESSORS(satp)
+ARCH_CSR_ACCESSORS(scounteren)
 #undef ARCH_CSR_ACCESSORS
 
 inline uint64_t read_time() {

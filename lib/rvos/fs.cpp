@@ -42,22 +42,50 @@ Error status_of(wire::Reader& reader) {
 
 }  // namespace
 
+// Large transfers keep up to kWindow requests in flight on the file channel
+// (well under kQueueDepth either way), so the cost is one pair of context
+// switches per window instead of per message.
+constexpr size_t kWindow = 32;
+
 base::ErrorOr<size_t> fs::File::read(uint64_t offset, void* buffer, size_t length) const {
     auto* out = static_cast<uint8_t*>(buffer);
     size_t done = 0;
     while (done < length) {
-        Message request, reply;
-        size_t want = base::min(length - done, proto::kFileReadChunk);
-        wire::Writer(request, static_cast<uint32_t>(FileOp::Read)).put_u64(offset + done).put_u32(static_cast<uint32_t>(want));
-        Error error = channel_.call(request, reply);
-        if (error != Error::None) return error;
-        wire::Reader reader(reply);
-        error = status_of(reader);
-        if (error != Error::None) return error;
-        size_t got = base::min(reader.rest_length(), want);
-        base::mem_copy(out + done, reader.rest(), got);
-        done += got;
-        if (got < want) break;  // end of file
+        size_t requested = 0, asked = 0;
+        for (; asked < kWindow && done + requested < length; asked++) {
+            Message request;
+            size_t want = base::min(length - done - requested, proto::kFileReadChunk);
+            wire::Writer(request, static_cast<uint32_t>(FileOp::Read))
+                .put_u64(offset + done + requested)
+                .put_u32(static_cast<uint32_t>(want));
+            Error error = channel_.send(request);
+            if (error != Error::None) return error;
+            requested += want;
+        }
+        // Replies come back in order; a short one means end of file, and
+        // the replies after it carry nothing.
+        bool end_of_file = false;
+        Error failure = Error::None;
+        for (size_t i = 0; i < asked; i++) {
+            Message reply;
+            Error error = channel_.receive_wait(reply);
+            if (error != Error::None) return error;
+            wire::Reader reader(reply);
+            error = status_of(reader);
+            if (error != Error::None) {
+                failure = error;
+                continue;
+            }
+            size_t want = base::min(length - done, proto::kFileReadChunk);
+            size_t got = base::min(reader.rest_length(), want);
+            if (!end_of_file && failure == Error::None) {
+                base::mem_copy(out + done, reader.rest(), got);
+                done += got;
+            }
+            if (got < want) end_of_file = true;
+        }
+        if (failure != Error::None) return done ? base::ErrorOr<size_t>(done) : failure;
+        if (end_of_file) break;
     }
     return done;
 }
@@ -66,15 +94,28 @@ base::ErrorOr<size_t> fs::File::write(uint64_t offset, const void* data, size_t 
     auto* in = static_cast<const uint8_t*>(data);
     size_t done = 0;
     while (done < length) {
-        Message request, reply;
-        size_t chunk = base::min(length - done, proto::kFileWriteChunk);
-        wire::Writer(request, static_cast<uint32_t>(FileOp::Write)).put_u64(offset + done).put_bytes(in + done, chunk);
-        Error error = channel_.call(request, reply);
-        if (error != Error::None) return error;
-        wire::Reader reader(reply);
-        error = status_of(reader);
-        if (error != Error::None) return done ? base::ErrorOr<size_t>(done) : error;
-        done += reader.get_u32();
+        size_t sent = 0, asked = 0;
+        for (; asked < kWindow && done + sent < length; asked++) {
+            Message request;
+            size_t chunk = base::min(length - done - sent, proto::kFileWriteChunk);
+            wire::Writer(request, static_cast<uint32_t>(FileOp::Write))
+                .put_u64(offset + done + sent)
+                .put_bytes(in + done + sent, chunk);
+            Error error = channel_.send(request);
+            if (error != Error::None) return error;
+            sent += chunk;
+        }
+        Error failure = Error::None;
+        for (size_t i = 0; i < asked; i++) {
+            Message reply;
+            Error error = channel_.receive_wait(reply);
+            if (error != Error::None) return error;
+            wire::Reader reader(reply);
+            error = status_of(reader);
+            if (error != Error::None && failure == Error::None) failure = error;
+            if (failure == Error::None) done += reader.get_u32();
+        }
+        if (failure != Error::None) return done ? base::ErrorOr<size_t>(done) : failure;
     }
     return done;
 }

@@ -11,11 +11,12 @@
 namespace {
 
 int passed = 0, failed = 0;
+bool quiet = false;  // `hello-std quiet`: only failures and the summary (for the benchmark)
 
 void report(int step, const char* what, bool ok, const char* detail = nullptr) {
     if (ok) {
         passed++;
-        printf("step %d: %s: ok\n", step, what);
+        if (!quiet) printf("step %d: %s: ok\n", step, what);
     } else {
         failed++;
         printf("step %d: %s: FAILED: %s\n", step, what, detail ? detail : strerror(errno));
@@ -71,7 +72,8 @@ bool open_close_cycles(int count) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+    quiet = argc > 1 && strcmp(argv[1], "quiet") == 0;
     char buffer[64];
     struct stat st;
 
@@ -95,7 +97,7 @@ int main() {
     int seen = 0;
     if (DIR* dir = opendir("/tmp")) {
         while (struct dirent* entry = readdir(dir)) {
-            printf("  %s %s\n", entry->d_type == DT_DIR ? "dir " : "file", entry->d_name);
+            if (!quiet) printf("  %s %s\n", entry->d_type == DT_DIR ? "dir " : "file", entry->d_name);
             if (strcmp(entry->d_name, "one.txt") == 0 || strcmp(entry->d_name, "two.txt") == 0) seen++;
         }
         closedir(dir);
@@ -107,6 +109,6 @@ int main() {
     report(9, "open, write, read back, close 25 files", many_files(25));
     report(10, "200 open/close cycles of one file", open_close_cycles(200));
 
-    printf("hello-std: %d passed, %d failed\n", passed, failed);
+    if (!quiet || failed) printf("hello-std: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

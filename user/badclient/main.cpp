@@ -1,0 +1,376 @@
+// badclient: a hostile client of every server. Each built-in service
+// (stdio, sysinfo, math, fs) and init itself get malformed requests — empty,
+// truncated, unknown tags, an unexpected capability, maximum-length garbage —
+// then a client that vanishes mid-request, then a flood from a client that
+// never reads its replies. A server survives if a fresh connection still
+// gets the right answer afterwards. Every reply is awaited by polling, so a
+// server that stays silent is reported, never waited for forever.
+//   badclient           all of the above, one "survived" line per server
+//   badclient readers   17 stdio clients ask for a line and vanish
+//   badclient hoard <service>   holds as many connections as it can get
+//   badclient giveboot <name>   registers a service whose listen end is this
+//                               process's own boot channel, then exits
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "abi/protocol.h"
+#include "rvos/service.h"
+#include "wire/wire.h"
+
+using rvos::Error;
+using rvos::Handle;
+using rvos::Message;
+namespace proto = rvos::proto;
+namespace sys = rvos::sys;
+
+namespace {
+
+constexpr uint32_t tag(auto value) { return static_cast<uint32_t>(value); }
+
+// A message holding exactly `length` raw bytes.
+Message raw(const void* bytes, size_t length) {
+    Message message;
+    message.len = static_cast<uint32_t>(length);
+    message.reserved = 0;
+    memcpy(message.data, bytes, length);
+    return message;
+}
+
+enum class Got { Reply, Nothing, PeerClosed };
+
+// The next message on `handle`, polling: a server runs when we yield, so
+// a reply that does not come within a few hundred yields is not coming.
+Got poll(Handle handle, Message& reply) {
+    for (int i = 0; i < 500; i++) {
+        Error error = sys::chan_recv(handle, reply);
+        if (error == Error::None) {
+            if (reply.cap != rvos::kNoHandle) sys::chan_close(reply.cap);  // nothing we asked for
+            return Got::Reply;
+        }
+        if (error != Error::WouldBlock) return Got::PeerClosed;
+        sys::yield();
+    }
+    return Got::Nothing;
+}
+
+// The status after the tag (init, stdio, math and fs replies carry one).
+Error status_of(const Message& reply) {
+    wire::Reader reader(reply);
+    reader.tag();
+    int32_t status = reader.get_i32();
+    return reader.ok() ? static_cast<Error>(status) : Error::BadMessage;
+}
+
+// ---- Malformed requests -------------------------------------------------------
+
+struct Service {
+    const char* name;
+    Message half_field;  // a known tag with half of its first field
+    Message valid;       // a request with exactly one reply
+    Message flood;       // a cheap valid request, one reply each
+    Message costly;      // a request that makes the server do more (or nothing)
+};
+
+Service make_service(const char* name) {
+    Service s{name, {}, {}, {}, {}};
+    if (strcmp(name, "stdio") == 0) {
+        wire::Writer(s.half_field, tag(proto::Console::Reply)).put_u8(1);
+        wire::Writer(s.valid, tag(proto::Console::Write));  // writes nothing
+        wire::Writer(s.flood, tag(proto::Console::Write));
+    } else if (strcmp(name, "sysinfo") == 0) {
+        wire::Writer(s.half_field, tag(proto::SysInfo::Memory)).put_u16(7);
+        wire::Writer(s.valid, tag(proto::SysInfo::Memory));
+        wire::Writer(s.flood, tag(proto::SysInfo::Memory));
+        wire::Writer(s.costly, tag(proto::SysInfo::Processes));  // one reply per process
+    } else if (strcmp(name, "math") == 0) {
+        wire::Writer(s.half_field, tag(proto::Math::Add)).put_u16(2);
+        wire::Writer(s.valid, tag(proto::Math::Add)).put_u32(1).put_u32(2);
+        wire::Writer(s.flood, tag(proto::Math::Mul)).put_u32(6).put_u32(7);
+    } else {  // fs: a path whose length byte promises more than is there
+        wire::Writer(s.half_field, tag(proto::Fs::Stat)).put_u8(40).put_bytes("/tm", 3);
+        wire::Writer(s.valid, tag(proto::Fs::Stat)).put_str("/");
+        wire::Writer(s.flood, tag(proto::Fs::Stat)).put_str("/tmp");
+        // An open: the server makes a file channel for a client that is gone.
+        wire::Writer(s.costly, tag(proto::Fs::Open))
+            .put_u32(proto::kOpenRead | proto::kOpenWrite | proto::kOpenCreate)
+            .put_str("/tmp/badclient");
+    }
+    return s;
+}
+
+// One request; true if the server answered it (or, for `expect_silence`,
+// if it stayed silent). `answered_ok` counts replies with status 0.
+struct Tally {
+    int sent = 0, replies = 0, errors = 0, silent = 0;
+    bool closed = false;
+};
+
+void request(Handle connection, const Message& message, Tally& tally) {
+    if (tally.closed) return;
+    Error error = sys::chan_send(connection, message);
+    if (error != Error::None) {
+        printf("badclient: send refused: %s\n", rvos::error_name(error));
+        tally.closed = error == Error::PeerClosed;
+        return;
+    }
+    tally.sent++;
+    Message reply;
+    switch (poll(connection, reply)) {
+    case Got::Reply:
+        tally.replies++;
+        if (status_of(reply) != Error::None) tally.errors++;
+        break;
+    case Got::Nothing: tally.silent++; break;
+    case Got::PeerClosed: tally.closed = true; break;
+    }
+}
+
+// True if `end`'s peer is gone: the server closed a capability we sent.
+bool peer_gone(Handle end) {
+    Message message;
+    for (int i = 0; i < 100; i++) {
+        if (sys::chan_recv(end, message) == Error::PeerClosed) return true;
+        sys::yield();
+    }
+    return false;
+}
+
+bool abuse(const Service& s) {
+    auto connection = rvos::connect(s.name);
+    if (connection.is_error()) {
+        printf("badclient: %s: connect: %s\n", s.name, rvos::error_name(connection.error()));
+        return false;
+    }
+    Handle h = connection.value().handle();
+    Tally tally;
+    request(h, raw("", 0), tally);                // empty
+    request(h, raw("\x01\x00", 2), tally);        // half a tag
+    request(h, s.half_field, tally);              // a tag and half a field
+    for (uint32_t unknown : {0u, 999u, 0xffffffffu}) request(h, raw(&unknown, 4), tally);
+    uint8_t garbage[rvos::kMessagePayload];
+    for (size_t i = 0; i < sizeof garbage; i++) garbage[i] = static_cast<uint8_t>(0xa5 ^ (i * 37));
+    request(h, raw(garbage, sizeof garbage), tally);  // maximum-length garbage
+
+    // A valid request carrying a capability nobody asked for: the server
+    // must close it (our other end then sees the peer gone).
+    bool cap_closed = false;
+    auto pair = sys::chan_create();
+    if (!pair.is_error()) {
+        Message with_cap = s.valid;
+        with_cap.cap = pair.value().a;
+        request(h, with_cap, tally);
+        cap_closed = peer_gone(pair.value().b);
+        sys::chan_close(pair.value().b);
+    }
+    // Headers the kernel itself refuses: too long, reserved word set.
+    Message too_long = s.valid, reserved = s.valid;
+    too_long.len = 200;
+    reserved.reserved = 1;
+    bool kernel_refused = sys::chan_send(h, too_long) == Error::BadArgument &&
+                          sys::chan_send(h, reserved) == Error::BadArgument;
+
+    printf("badclient: %s: %d malformed requests, %d replies (%d errors), %d unanswered%s\n", s.name, tally.sent,
+           tally.replies, tally.errors, tally.silent, tally.closed ? ", then dropped" : "");
+    printf("badclient: %s: unexpected capability %s; bad headers %s\n", s.name,
+           cap_closed ? "closed by the server" : "KEPT", kernel_refused ? "refused by the kernel" : "ACCEPTED");
+    return cap_closed && kernel_refused;
+}
+
+// A client that sends a valid request and is gone before the answer.
+void vanish(const Service& s) {
+    auto connection = rvos::connect(s.name);
+    if (connection.is_error()) return;
+    sys::chan_send(connection.value().handle(), s.valid);
+    if (s.costly.len) sys::chan_send(connection.value().handle(), s.costly);
+}  // closed here, before the server has answered
+
+// Sends without ever reading: the server must drop us when its reply
+// finds our queue full, and go on serving everyone else.
+void flood(const Service& s) {
+    auto connection = rvos::connect(s.name);
+    if (connection.is_error()) return;
+    int sent = 0, full = 0;
+    Error last = Error::None;
+    while (sent + full < 20000) {
+        last = sys::chan_send(connection.value().handle(), s.flood);
+        if (last == Error::None) sent++;
+        else if (last == Error::QueueFull) full++, sys::yield();  // let the server catch up
+        else break;
+    }
+    printf("badclient: %s: flood: %d requests sent, %d refused with queue full, then: %s\n", s.name, sent, full,
+           last == Error::PeerClosed ? "dropped by the server" : rvos::error_name(last));
+}
+
+// A fresh connection and a request whose answer we know.
+bool answers_correctly(const Service& s) {
+    auto connection = rvos::connect(s.name);
+    if (connection.is_error()) return false;
+    Handle h = connection.value().handle();
+    Message request, reply;
+    if (strcmp(s.name, "stdio") == 0) {
+        wire::Writer(request, tag(proto::Console::Write)).put_bytes("badclient: stdio ok\n", 20);
+        return sys::chan_send(h, request) == Error::None && poll(h, reply) == Got::Reply &&
+               status_of(reply) == Error::None;
+    }
+    if (strcmp(s.name, "sysinfo") == 0) {
+        wire::Writer(request, tag(proto::SysInfo::Processes));
+        if (sys::chan_send(h, request) != Error::None) return false;
+        int entries = 0;
+        while (poll(h, reply) == Got::Reply) {
+            wire::Reader reader(reply);
+            uint32_t t = reader.tag();
+            if (t == tag(proto::SysInfo::End)) return entries > 0;
+            if (t != tag(proto::SysInfo::ProcessEntry)) return false;
+            entries++;
+        }
+        return false;
+    }
+    if (strcmp(s.name, "math") == 0) {
+        wire::Writer(request, tag(proto::Math::Add)).put_u32(2).put_u32(3);
+        if (sys::chan_send(h, request) != Error::None || poll(h, reply) != Got::Reply) return false;
+        wire::Reader reader(reply);
+        reader.tag();
+        Error status = static_cast<Error>(reader.get_i32());
+        return status == Error::None && reader.get_u32() == 5 && reader.ok();
+    }
+    wire::Writer(request, tag(proto::Fs::Stat)).put_str("/tmp");
+    if (sys::chan_send(h, request) != Error::None || poll(h, reply) != Got::Reply) return false;
+    wire::Reader reader(reply);
+    reader.tag();
+    Error status = static_cast<Error>(reader.get_i32());
+    return status == Error::None && reader.get_u8() == static_cast<uint8_t>(proto::FsKind::Directory) && reader.ok();
+}
+
+// ---- init, on the boot channel ------------------------------------------------
+
+// Sends a request to init; false if it did not answer. `status` is the
+// status of the answer.
+bool ask_init(const Message& message, Error& status) {
+    Message reply;
+    if (sys::chan_send(rvos::kBootHandle, message) != Error::None || poll(rvos::kBootHandle, reply) != Got::Reply)
+        return false;
+    status = status_of(reply);
+    return true;
+}
+
+bool abuse_init() {
+    struct Case {
+        const char* what;
+        Message message;
+    } cases[7];
+    size_t n = 0;
+    uint32_t unknown = 999;
+    cases[n++] = {"unknown tag", raw(&unknown, 4)};
+    cases[n++] = {"empty", raw("", 0)};
+    cases[n] = {"truncated connect", {}};
+    wire::Writer(cases[n++].message, tag(proto::Init::Connect));
+    cases[n] = {"register without a capability", {}};
+    wire::Writer(cases[n++].message, tag(proto::Init::Register)).put_str("badclient");
+    cases[n] = {"connect to a 200-character name", {}};
+    {
+        wire::Writer writer(cases[n++].message, tag(proto::Init::Connect));
+        writer.put_u8(200);
+        char filler[rvos::kMessagePayload];
+        memset(filler, 'a', sizeof filler);
+        writer.put_bytes(filler, writer.remaining());
+    }
+    cases[n] = {"spawn without arguments", {}};
+    wire::Writer(cases[n++].message, tag(proto::Init::Spawn));
+    cases[n] = {"spawn of a program that does not exist", {}};
+    wire::Writer(cases[n++].message, tag(proto::Init::Spawn)).put_str("nosuchprogram").put_str("");
+    int refused = 0;
+    for (size_t i = 0; i < n; i++) {
+        Error status = Error::None;
+        bool answered = ask_init(cases[i].message, status);
+        printf("badclient: init: %s: %s\n", cases[i].what, answered ? rvos::error_name(status) : "NO ANSWER");
+        if (answered && status != Error::None) refused++;
+    }
+    // A Connect carrying a capability: init must not keep it.
+    bool cap_closed = false;
+    auto pair = sys::chan_create();
+    if (!pair.is_error()) {
+        Message connect;
+        wire::Writer(connect, tag(proto::Init::Connect)).put_str("math");
+        connect.cap = pair.value().a;
+        Error status;
+        ask_init(connect, status);
+        cap_closed = peer_gone(pair.value().b);
+        sys::chan_close(pair.value().b);
+    }
+    printf("badclient: init: %d of %zu malformed requests refused; unexpected capability %s\n", refused, n,
+           cap_closed ? "closed" : "KEPT");
+    // Still the directory it was.
+    Service math = make_service("math");
+    return refused == static_cast<int>(n) && cap_closed && answers_correctly(math);
+}
+
+// ---- Modes that expose specific weaknesses -----------------------------------------
+
+// Clients that ask for a line and vanish before it is typed.
+int vanishing_readers() {
+    int sent = 0;
+    for (int i = 0; i < 17; i++) {
+        auto connection = rvos::connect("stdio");
+        if (connection.is_error()) break;
+        Message read_line;
+        wire::Writer(read_line, tag(proto::Console::ReadLine));
+        if (sys::chan_send(connection.value().handle(), read_line) == Error::None) sent++;
+    }  // each connection closes here, its request still queued at the console
+    printf("badclient: %d readers asked for a line and vanished\n", sent);
+    return 0;
+}
+
+// Connects to one service as often as it can, then lets go of everything.
+int hoard(const char* name) {
+    rvos::Channel held[rvos::kMaxHandles];
+    size_t count = 0;
+    Error stop = Error::None;
+    while (count < rvos::kMaxHandles) {
+        auto connection = rvos::connect(name);
+        if (connection.is_error()) {
+            stop = connection.error();
+            break;
+        }
+        held[count++] = connection.release_value();
+    }
+    for (size_t i = 0; i < count; i++) held[i].close();
+    // Printing needs a console connection: only now that handles are free.
+    printf("badclient: held %zu connections to %s, then: %s\n", count, name, rvos::error_name(stop));
+    for (int i = 0; i < 200; i++) sys::yield();  // let the server see the closes
+    bool ok = answers_correctly(make_service(name));
+    printf("badclient: %s %s\n", name, ok ? "survived" : "DID NOT SURVIVE");
+    return ok ? 0 : 1;
+}
+
+// Offers this process's own boot channel as a service's listen end.
+int give_boot_channel(const char* name) {
+    Message request;
+    wire::Writer(request, tag(proto::Init::Register)).put_str(name);
+    request.cap = rvos::kBootHandle;
+    return sys::chan_send(rvos::kBootHandle, request) == Error::None ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc == 2 && strcmp(argv[1], "readers") == 0) return vanishing_readers();
+    if (argc == 3 && strcmp(argv[1], "hoard") == 0) return hoard(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "giveboot") == 0) return give_boot_channel(argv[2]);
+
+    printf("badclient: attacking init, stdio, sysinfo, math and fs\n");
+    bool all = true;
+    bool init_ok = abuse_init();
+    printf("badclient: init %s\n", init_ok ? "survived" : "DID NOT SURVIVE");
+    all &= init_ok;
+    for (const char* name : {"stdio", "sysinfo", "math", "fs"}) {
+        Service s = make_service(name);
+        bool ok = abuse(s);
+        vanish(s);
+        flood(s);
+        ok &= answers_correctly(s);
+        printf("badclient: %s %s\n", name, ok ? "survived" : "DID NOT SURVIVE");
+        all &= ok;
+    }
+    return all ? 0 : 1;
+}

@@ -1,0 +1,319 @@
+// bench: the system's benchmark. Each row runs its operation often enough to
+// take at least 100 ms (5 ms with `bench quick`), five times, and reports the
+// median: iterations, total time and time per operation, or MB/s for the
+// throughput rows. Timing uses rdtime (10 MHz on QEMU virt).
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rvos/math.h"
+#include "rvos/server.h"
+#include "rvos/service.h"
+
+using rvos::Error;
+namespace sys = rvos::sys;
+
+namespace {
+
+constexpr uint64_t kTicksPerSecond = 10'000'000;
+uint64_t min_ticks = kTicksPerSecond / 10;  // 100 ms
+int repetitions = 5;
+
+uint64_t now() {
+    uint64_t t;
+    asm volatile("rdtime %0" : "=r"(t));
+    return t;
+}
+
+struct Row {
+    const char* name;
+    void (*run)(uint64_t iterations);
+    uint64_t bytes_per_op;  // non-zero: report MB/s
+};
+
+// ---- Fixtures shared by several rows ------------------------------------------------
+
+rvos::Channel same_a, same_b;        // a channel within this process
+rvos::Channel echo;                  // to the echo child: each message comes back
+rvos::Channel sink;                  // to the sink child: acknowledges each batch
+rvos::Child echo_child, sink_child;
+rvos::Message payload;               // a full 64-byte message
+
+void start_child(const char* mode, const char* service, rvos::Child& child, rvos::Channel& channel) {
+    auto started = rvos::spawn("bench", mode);
+    if (started.is_error()) {
+        printf("bench: spawn %s: %s\n", mode, rvos::error_name(started.error()));
+        exit(1);
+    }
+    child = started.release_value();
+    for (;;) {  // the child registers its service once it runs
+        auto connected = rvos::connect(service);
+        if (!connected.is_error()) {
+            channel = connected.release_value();
+            return;
+        }
+        sys::yield();
+    }
+}
+
+// ---- Rows -------------------------------------------------------------------------------
+
+void bench_getpid(uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) sys::getpid();
+}
+
+void bench_yield(uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) sys::yield();
+}
+
+void bench_channel(uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) {
+        auto pair = sys::chan_create();
+        sys::chan_close(pair.value().a);
+        sys::chan_close(pair.value().b);
+    }
+}
+
+void bench_same_process(uint64_t n) {
+    rvos::Message m;
+    for (uint64_t i = 0; i < n; i++) {
+        same_a.send(payload);
+        same_b.receive(m);
+    }
+}
+
+void bench_ping_pong(uint64_t n) {
+    rvos::Message m;
+    for (uint64_t i = 0; i < n; i++) echo.call(payload, m);
+}
+
+void bench_kernel_service(uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) (void)rvos::math::add(1, 2);
+}
+
+constexpr uint64_t kBatch = 32;  // half the queue: the sender never sees QueueFull
+
+// One operation is a batch of kBatch full messages, acknowledged once.
+void bench_stream(uint64_t batches) {
+    rvos::Message ack;
+    for (uint64_t b = 0; b < batches; b++) {
+        for (uint64_t i = 0; i < kBatch; i++) sink.send(payload);
+        sink.receive_wait(ack);
+    }
+}
+
+constexpr uint64_t kMiB = 1 << 20;
+void bench_bulk(uint64_t n) { bench_stream(n * kMiB / (kBatch * rvos::kMessagePayload)); }
+
+void bench_mmap(uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) {
+        auto page = sys::mmap(rvos::kPageSize);
+        sys::munmap(page.value(), rvos::kPageSize);
+    }
+}
+
+void bench_malloc(uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) {
+        void* volatile p = malloc(64);
+        free(p);
+    }
+}
+
+char block[64];
+
+void bench_create_write(uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) {
+        int fd = open("/tmp/bench.dat", O_WRONLY | O_CREAT | O_TRUNC);
+        write(fd, block, sizeof block);
+        close(fd);
+    }
+}
+
+void bench_open_read(uint64_t n) {
+    char buffer[64];
+    for (uint64_t i = 0; i < n; i++) {
+        int fd = open("/tmp/bench.dat", O_RDONLY);
+        read(fd, buffer, sizeof buffer);
+        close(fd);
+    }
+}
+
+void bench_stat(uint64_t n) {
+    struct stat st;
+    for (uint64_t i = 0; i < n; i++) stat("/tmp/bench.dat", &st);
+}
+
+// Deleting needs files to delete: they are made first, outside the timing.
+uint64_t delete_setup_ticks = 0;
+void bench_delete(uint64_t n) {
+    char path[32];
+    uint64_t start = now();
+    for (uint64_t i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "/tmp/d%llu", static_cast<unsigned long long>(i));
+        close(open(path, O_WRONLY | O_CREAT));
+    }
+    delete_setup_ticks += now() - start;
+    for (uint64_t i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "/tmp/d%llu", static_cast<unsigned long long>(i));
+        unlink(path);
+    }
+}
+
+void make_directory(const char* path, int files) {
+    mkdir(path, 0755);
+    char name[48];
+    for (int i = 0; i < files; i++) {
+        snprintf(name, sizeof name, "%s/f%d", path, i);
+        close(open(name, O_WRONLY | O_CREAT));
+    }
+}
+
+void list(const char* path, uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) {
+        DIR* dir = opendir(path);
+        while (readdir(dir)) {
+        }
+        closedir(dir);
+    }
+}
+void bench_readdir_10(uint64_t n) { list("/tmp/r10", n); }
+void bench_readdir_100(uint64_t n) { list("/tmp/r100", n); }
+
+char megabyte_chunk[4096];
+void bench_file_write(uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) {
+        int fd = open("/tmp/big.dat", O_WRONLY | O_CREAT | O_TRUNC);
+        for (int k = 0; k < 256; k++) write(fd, megabyte_chunk, sizeof megabyte_chunk);
+        close(fd);
+    }
+}
+void bench_file_read(uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) {
+        int fd = open("/tmp/big.dat", O_RDONLY);
+        while (read(fd, megabyte_chunk, sizeof megabyte_chunk) > 0) {
+        }
+        close(fd);
+    }
+}
+
+void run_and_wait(const char* program, const char* args) {
+    auto child = rvos::spawn(program, args);
+    if (!child.is_error()) (void)rvos::wait_exit(child.value());
+}
+void bench_spawn(uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) run_and_wait("bench", "nop");
+}
+void bench_hello_std(uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) run_and_wait("hello-std", "quiet");
+}
+
+const Row kRows[] = {
+    {"getpid", bench_getpid, 0},
+    {"yield (nothing else runnable)", bench_yield, 0},
+    {"channel create+close", bench_channel, 0},
+    {"IPC send+receive, same process", bench_same_process, 0},
+    {"IPC round trip, two processes", bench_ping_pong, 0},
+    {"IPC round trip, kernel service", bench_kernel_service, 0},
+    {"IPC stream, 64-byte messages x32", bench_stream, kBatch * rvos::kMessagePayload},
+    {"bulk transfer 1 MiB, two procs", bench_bulk, kMiB},
+    {"mmap+munmap one page", bench_mmap, 0},
+    {"malloc+free 64 B", bench_malloc, 0},
+    {"file create+write 64 B+close", bench_create_write, 0},
+    {"file open+read 64 B+close", bench_open_read, 0},
+    {"stat", bench_stat, 0},
+    {"delete", bench_delete, 0},
+    {"readdir, 10 entries", bench_readdir_10, 0},
+    {"readdir, 100 entries", bench_readdir_100, 0},
+    {"file write 1 MiB", bench_file_write, 1 << 20},
+    {"file read 1 MiB", bench_file_read, 1 << 20},
+    {"spawn+exit+wait, trivial", bench_spawn, 0},
+    {"spawn+run hello-std", bench_hello_std, 0},
+};
+
+uint64_t timed(const Row& row, uint64_t n) {
+    delete_setup_ticks = 0;
+    uint64_t start = now();
+    row.run(n);
+    return now() - start - delete_setup_ticks;
+}
+
+void measure(const Row& row) {
+    // Calibrate: double the iterations until one run takes min_ticks.
+    uint64_t n = 1;
+    while (timed(row, n) < min_ticks && n < (1ull << 30)) n *= 2;
+    uint64_t samples[5];
+    for (int i = 0; i < repetitions; i++) samples[i] = timed(row, n);
+    for (int i = 0; i < repetitions; i++)  // insertion sort, then take the middle
+        for (int j = i; j > 0 && samples[j] < samples[j - 1]; j--) {
+            uint64_t t = samples[j];
+            samples[j] = samples[j - 1];
+            samples[j - 1] = t;
+        }
+    uint64_t ticks = samples[repetitions / 2];
+    uint64_t total_ns = ticks * (1'000'000'000 / kTicksPerSecond);
+    uint64_t ns_per_op = total_ns / n;
+    if (row.bytes_per_op) {
+        // bytes / ns * 1000 = MB/s (decimal megabytes), kept to one decimal.
+        uint64_t tenths = total_ns ? row.bytes_per_op * n * 10'000 / total_ns : 0;
+        printf("%-32s %10llu %10llu %12llu %7llu.%llu MB/s\n", row.name, static_cast<unsigned long long>(n),
+               static_cast<unsigned long long>(total_ns / 1000), static_cast<unsigned long long>(ns_per_op),
+               static_cast<unsigned long long>(tenths / 10), static_cast<unsigned long long>(tenths % 10));
+    } else {
+        printf("%-32s %10llu %10llu %12llu\n", row.name, static_cast<unsigned long long>(n),
+               static_cast<unsigned long long>(total_ns / 1000), static_cast<unsigned long long>(ns_per_op));
+    }
+    fflush(stdout);
+}
+
+// Children: an echo server and a sink that acknowledges each batch.
+int serve(const char* name, bool echo_back) {
+    auto listen = rvos::register_service(name);
+    if (listen.is_error()) return 1;
+    rvos::Message m;
+    if (listen.value().receive_wait(m) != Error::None) return 1;
+    rvos::Channel client(m.cap);
+    uint64_t received = 0;
+    while (client.receive_wait(m) == Error::None) {
+        if (echo_back) {
+            client.send(m);
+        } else if (++received % kBatch == 0) {
+            client.send(m);
+        }
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc > 1 && strcmp(argv[1], "nop") == 0) return 0;
+    if (argc > 1 && strcmp(argv[1], "echo") == 0) return serve("bench-echo", true);
+    if (argc > 1 && strcmp(argv[1], "sink") == 0) return serve("bench-sink", false);
+    if (argc > 1 && strcmp(argv[1], "quick") == 0) {
+        min_ticks = kTicksPerSecond / 200;  // 5 ms, one repetition: only proves it runs
+        repetitions = 1;
+    }
+
+    payload.len = rvos::kMessagePayload;
+    auto pair = rvos::Channel::create_pair(same_b);
+    same_a = pair.release_value();
+    start_child("echo", "bench-echo", echo_child, echo);
+    start_child("sink", "bench-sink", sink_child, sink);
+    make_directory("/tmp/r10", 10);
+    make_directory("/tmp/r100", 100);
+    close(open("/tmp/bench.dat", O_WRONLY | O_CREAT));
+
+    printf("%-32s %10s %10s %12s\n", repetitions == 5 ? "benchmark (median of 5)" : "benchmark (quick, 1 run)",
+           "iterations", "total us", "ns/op");
+    for (const Row& row : kRows) measure(row);
+    rvos::kill(echo_child);
+    rvos::kill(sink_child);
+    (void)rvos::wait_exit(echo_child);
+    (void)rvos::wait_exit(sink_child);
+    printf("bench: done\n");
+    return 0;
+}
