@@ -22,7 +22,7 @@ USER_CFLAGS   := $(ARCH_FLAGS) -std=c11 -O2 -g -Wall -Wextra --specs=picolibc.sp
 USER_LINK_FLAGS := -march=rv64imac -mabi=lp64 --specs=picolibc.specs -nostartfiles -static -Wl,--gc-sections
 export CROSS CXX_RV STRIP ARCH_FLAGS LINK_FLAGS CXXFLAGS_RV USER_CXXFLAGS USER_CFLAGS USER_LINK_FLAGS
 
-USER_PROGRAMS := shell fs hello hello-std crash limits backpressure spawnloop fuzz bench
+USER_PROGRAMS := shell fs hello hello-std crash limits backpressure spawnloop fuzz bench hog badclient security
 
 QEMU_FLAGS := -machine virt -bios default -m 128M -smp 1 -nographic -no-reboot
 
@@ -59,9 +59,25 @@ $(BUILD)/programs.S: Makefile
 $(BUILD)/programs.o: $(BUILD)/programs.S $(USER_IMAGES)
 	$(CXX_RV) $(ARCH_FLAGS) -Wa,-I$(BUILD)/user -c $< -o $@
 
-$(KERNEL): $(KERNEL_OBJS) $(BUILD)/programs.o linker/kernel.ld
-	$(CXX_RV) $(LINK_FLAGS) -T linker/kernel.ld -Wl,--no-warn-rwx-segments \
-	    $(KERNEL_OBJS) $(BUILD)/programs.o -lgcc -o $@
+# Two links: the first finds where every function is; its symbols become a
+# table (build/ksyms.S) that the second link appends, for stack traces.
+KERNEL_LINK = $(CXX_RV) $(LINK_FLAGS) -T linker/kernel.ld -Wl,--no-warn-rwx-segments
+$(BUILD)/kernel.pre.elf: $(KERNEL_OBJS) $(BUILD)/programs.o linker/kernel.ld
+	$(KERNEL_LINK) $(KERNEL_OBJS) $(BUILD)/programs.o -lgcc -o $@
+
+$(BUILD)/ksyms.S: $(BUILD)/kernel.pre.elf
+	@$(CROSS)nm -n -C --defined-only $< | awk ' \
+	    BEGIN { print "    .section .ksyms, \"a\"\n    .balign 8\n    .global kernel_symbols\nkernel_symbols:" } \
+	    $$2 ~ /^[tT]$$/ { name = substr($$0, index($$0, $$3)); gsub(/\\/, "\\\\", name); gsub(/"/, "\\\"", name); \
+	                      names[n] = name; printf "    .quad 0x%s, .Lname%d\n", $$1, n; n++ } \
+	    END { print "    .global kernel_symbol_count\nkernel_symbol_count:\n    .quad " n; \
+	          for (i = 0; i < n; i++) printf ".Lname%d: .asciz \"%s\"\n", i, names[i] }' > $@
+
+$(BUILD)/ksyms.o: $(BUILD)/ksyms.S
+	$(CXX_RV) $(ARCH_FLAGS) -c $< -o $@
+
+$(KERNEL): $(BUILD)/kernel.pre.elf $(BUILD)/ksyms.o
+	$(KERNEL_LINK) $(KERNEL_OBJS) $(BUILD)/programs.o $(BUILD)/ksyms.o -lgcc -o $@
 
 # ---- User space ----------------------------------------------------------------
 # Each program has its own Makefile (user/<name>/Makefile) linking lib/rvos.

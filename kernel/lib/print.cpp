@@ -3,6 +3,7 @@
 #include "arch/riscv.h"
 #include "arch/sbi.h"
 #include "drivers/uart.h"
+#include "lib/symbols.h"
 
 namespace {
 
@@ -23,9 +24,16 @@ void print_stack_trace() {
     for (int depth = 0; depth < 32 && fp && fp % 8 == 0; depth++) {
         if (fp < 0x8000'0000ull || fp > 0x8800'0000ull) break;
         uint64_t ra = *reinterpret_cast<uint64_t*>(fp - 8);
+        uint64_t caller_fp = *reinterpret_cast<uint64_t*>(fp - 16);
+        // The outermost frame (a task's entry trampoline, whose caller fp is
+        // 0) has no meaningful return address.
+        if (caller_fp == 0) break;
         if (ra < reinterpret_cast<uint64_t>(__text_start) || ra >= reinterpret_cast<uint64_t>(__text_end)) break;
-        base::format(sink, "  #%d pc 0x%lx\n", depth, ra - 4);
-        fp = *reinterpret_cast<uint64_t*>(fp - 16);
+        uint64_t pc = ra - 4;
+        const symbols::Symbol* symbol = symbols::lookup(kernel_symbols, kernel_symbol_count, pc);
+        if (symbol) base::format(sink, "  #%d 0x%lx %s+0x%lx\n", depth, pc, symbol->name, pc - symbol->address);
+        else base::format(sink, "  #%d 0x%lx\n", depth, pc);
+        fp = caller_fp;
     }
 }
 
