@@ -130,9 +130,9 @@ const ProgramImage* find_program(const char* name) {
     return nullptr;
 }
 
-ErrorOr<Started> start_kernel_task(Task& init, const char* name, void (*entry)()) {
-    Task* task = TRY(create_task(name, true));
-    task->kernel_entry = entry;
+// Wires a created task to init and lets it run; on failure nothing of it
+// is left.
+static ErrorOr<Started> launch(Task& init, Task* task) {
     auto started = connect(init, *task);
     if (started.is_error()) {
         discard(task);
@@ -140,6 +140,12 @@ ErrorOr<Started> start_kernel_task(Task& init, const char* name, void (*entry)()
     }
     sched::make_ready(task);
     return started;
+}
+
+ErrorOr<Started> start_kernel_task(Task& init, const char* name, void (*entry)()) {
+    Task* task = TRY(create_task(name, true));
+    task->kernel_entry = entry;
+    return launch(init, task);
 }
 
 ErrorOr<Started> start_user_program(Task& init, const char* program, const char* args, size_t args_length) {
@@ -161,13 +167,7 @@ ErrorOr<Started> start_user_program(Task& init, const char* program, const char*
         discard(task);
         return loaded.error();
     }
-    auto started = connect(init, *task);
-    if (started.is_error()) {
-        discard(task);
-        return started.error();
-    }
-    sched::make_ready(task);
-    return started;
+    return launch(init, task);
 }
 
 ErrorOr<Task*> create_init(void (*entry)()) {

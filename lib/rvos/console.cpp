@@ -11,17 +11,7 @@ namespace {
 
 using proto::Console;
 
-// The connection lives for the whole program; a raw handle keeps it free of
-// static destructors.
-Handle stdio = kNoHandle;
-
-base::ErrorOr<Handle> connection() {
-    if (stdio == kNoHandle) {
-        Channel channel = TRY(connect("stdio"));
-        stdio = channel.release();
-    }
-    return stdio;
-}
+ServiceConnection stdio("stdio");
 
 class ConsoleSink final : public base::FormatSink {
 public:
@@ -48,7 +38,7 @@ private:
 }  // namespace
 
 Error write(const char* text, size_t length) {
-    auto handle = connection();
+    auto handle = stdio.handle();
     if (handle.is_error()) return handle.error();
     while (length) {
         Message request;
@@ -77,7 +67,7 @@ void print(const char* fmt, ...) {
 }
 
 base::ErrorOr<Line> read_line(char* buffer, size_t size) {
-    Handle handle = TRY(connection());
+    Handle handle = TRY(stdio.handle());
     Message request;
     wire::Writer(request, static_cast<uint32_t>(Console::ReadLine));
     Error error = sys::chan_send(handle, request);

@@ -10,20 +10,12 @@ namespace {
 using FileOp = proto::File;
 using proto::Fs;
 
-Handle control = kNoHandle;
-
-base::ErrorOr<Handle> connection() {
-    if (control == kNoHandle) {
-        Channel channel = TRY(connect("fs"));
-        control = channel.release();
-    }
-    return control;
-}
+ServiceConnection control("fs");
 
 // Sends a request carrying a path on the control channel; the reply's
 // status is checked and the reader left after it.
 Error path_call(Fs op, const char* path, uint32_t flags, bool with_flags, Message& reply) {
-    Handle handle = TRY(connection());
+    Handle handle = TRY(control.handle());
     Message request;
     wire::Writer writer(request, static_cast<uint32_t>(op));
     if (with_flags) writer.put_u32(flags);
@@ -40,6 +32,16 @@ Error status_of(wire::Reader& reader) {
     return reader.ok() ? status : Error::BadMessage;
 }
 
+// A stat reply: status, kind, size.
+base::ErrorOr<Stat> stat_of(const Message& reply) {
+    wire::Reader reader(reply);
+    Error error = status_of(reader);
+    if (error != Error::None) return error;
+    Stat st{static_cast<Kind>(reader.get_u8()), reader.get_u64()};
+    if (!reader.ok()) return Error::BadMessage;
+    return st;
+}
+
 }  // namespace
 
 // Large transfers keep up to kWindow requests in flight on the file channel
@@ -51,20 +53,21 @@ base::ErrorOr<size_t> fs::File::read(uint64_t offset, void* buffer, size_t lengt
     auto* out = static_cast<uint8_t*>(buffer);
     size_t done = 0;
     while (done < length) {
-        size_t requested = 0, asked = 0;
+        size_t wants[kWindow];
+        size_t asked = 0, requested = 0;
         for (; asked < kWindow && done + requested < length; asked++) {
             Message request;
-            size_t want = base::min(length - done - requested, proto::kFileReadChunk);
+            wants[asked] = base::min(length - done - requested, proto::kFileReadChunk);
             wire::Writer(request, static_cast<uint32_t>(FileOp::Read))
                 .put_u64(offset + done + requested)
-                .put_u32(static_cast<uint32_t>(want));
+                .put_u32(static_cast<uint32_t>(wants[asked]));
             Error error = channel_.send(request);
             if (error != Error::None) return error;
-            requested += want;
+            requested += wants[asked];
         }
-        // Replies come back in order; a short one means end of file, and
-        // the replies after it carry nothing.
-        bool end_of_file = false;
+        // Every reply is collected; they come back in order, and the first
+        // short or failed one ends the transfer.
+        bool stopped = false;
         Error failure = Error::None;
         for (size_t i = 0; i < asked; i++) {
             Message reply;
@@ -72,20 +75,19 @@ base::ErrorOr<size_t> fs::File::read(uint64_t offset, void* buffer, size_t lengt
             if (error != Error::None) return error;
             wire::Reader reader(reply);
             error = status_of(reader);
+            if (stopped) continue;
             if (error != Error::None) {
                 failure = error;
+                stopped = true;
                 continue;
             }
-            size_t want = base::min(length - done, proto::kFileReadChunk);
-            size_t got = base::min(reader.rest_length(), want);
-            if (!end_of_file && failure == Error::None) {
-                base::mem_copy(out + done, reader.rest(), got);
-                done += got;
-            }
-            if (got < want) end_of_file = true;
+            size_t got = base::min(reader.rest_length(), wants[i]);
+            base::mem_copy(out + done, reader.rest(), got);
+            done += got;
+            stopped = got < wants[i];
         }
         if (failure != Error::None) return done ? base::ErrorOr<size_t>(done) : failure;
-        if (end_of_file) break;
+        if (stopped) break;
     }
     return done;
 }
@@ -125,12 +127,7 @@ base::ErrorOr<Stat> fs::File::stat() const {
     wire::Writer(request, static_cast<uint32_t>(FileOp::Stat));
     Error error = channel_.call(request, reply);
     if (error != Error::None) return error;
-    wire::Reader reader(reply);
-    error = status_of(reader);
-    if (error != Error::None) return error;
-    Stat st{static_cast<Kind>(reader.get_u8()), reader.get_u64()};
-    if (!reader.ok()) return Error::BadMessage;
-    return st;
+    return stat_of(reply);
 }
 
 base::ErrorOr<fs::File> open(const char* path, uint32_t flags) {
@@ -167,16 +164,11 @@ base::ErrorOr<Stat> stat(const char* path) {
     Message reply;
     Error error = path_call(Fs::Stat, path, 0, false, reply);
     if (error != Error::None) return error;
-    wire::Reader reader(reply);
-    error = status_of(reader);
-    if (error != Error::None) return error;
-    Stat st{static_cast<Kind>(reader.get_u8()), reader.get_u64()};
-    if (!reader.ok()) return Error::BadMessage;
-    return st;
+    return stat_of(reply);
 }
 
 Error read_dir(const char* path, void (*visit)(const DirEntry& entry, void* context), void* context) {
-    Handle handle = TRY(connection());
+    Handle handle = TRY(control.handle());
     uint32_t first = 0;
     for (;;) {
         // One batch per request, so the answer always fits our queue.

@@ -8,17 +8,14 @@ namespace rvos::math {
 
 namespace {
 
-Handle math = kNoHandle;
+ServiceConnection math("math");
 
 base::ErrorOr<uint32_t> compute(proto::Math op, uint32_t a, uint32_t b) {
-    if (math == kNoHandle) {
-        Channel channel = TRY(connect("math"));
-        math = channel.release();
-    }
+    Handle handle = TRY(math.handle());
     Message request, reply;
     wire::Writer(request, static_cast<uint32_t>(op)).put_u32(a).put_u32(b);
-    Error error = sys::chan_send(math, request);
-    if (error == Error::None) error = sys::chan_recv_wait(math, reply);
+    Error error = sys::chan_send(handle, request);
+    if (error == Error::None) error = sys::chan_recv_wait(handle, reply);
     if (error != Error::None) return error;
     wire::Reader reader(reply);
     reader.tag();

@@ -40,6 +40,14 @@ base::ErrorOr<Channel> connect(const char* name) {
     return Channel(reply.cap);
 }
 
+base::ErrorOr<Handle> ServiceConnection::handle() {
+    if (handle_ == kNoHandle) {
+        Channel channel = TRY(connect(name_));
+        handle_ = channel.release();
+    }
+    return handle_;
+}
+
 base::ErrorOr<Channel> register_service(const char* name) {
     Channel service_end;
     Channel listen = TRY(Channel::create_pair(service_end));

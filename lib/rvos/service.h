@@ -9,6 +9,19 @@ namespace rvos {
 // A channel to the named service, or NotFound.
 base::ErrorOr<Channel> connect(const char* name);
 
+// A connection to a named service, made on first use and kept for the
+// program's life. It holds a raw handle, so no static destructor runs at
+// exit; the kernel closes it with the process.
+class ServiceConnection {
+public:
+    constexpr explicit ServiceConnection(const char* name) : name_(name) {}
+    base::ErrorOr<Handle> handle();
+
+private:
+    const char* name_;
+    Handle handle_ = kNoHandle;
+};
+
 // Registers a service; new clients then arrive on `listen` as
 // proto::Listen::NewClient messages carrying the client's channel.
 base::ErrorOr<Channel> register_service(const char* name);

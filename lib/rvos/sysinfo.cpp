@@ -9,15 +9,7 @@ namespace {
 
 using proto::SysInfo;
 
-Handle sysinfo = kNoHandle;
-
-base::ErrorOr<Handle> connection() {
-    if (sysinfo == kNoHandle) {
-        Channel channel = TRY(connect("sysinfo"));
-        sysinfo = channel.release();
-    }
-    return sysinfo;
-}
+ServiceConnection sysinfo("sysinfo");
 
 Error request(Handle handle, SysInfo what) {
     Message message;
@@ -28,7 +20,7 @@ Error request(Handle handle, SysInfo what) {
 }  // namespace
 
 base::ErrorOr<size_t> processes(ProcessInfo* out, size_t capacity) {
-    Handle handle = TRY(connection());
+    Handle handle = TRY(sysinfo.handle());
     Error error = request(handle, SysInfo::Processes);
     if (error != Error::None) return error;
     size_t count = 0;
@@ -52,7 +44,7 @@ base::ErrorOr<size_t> processes(ProcessInfo* out, size_t capacity) {
 }
 
 base::ErrorOr<MemoryInfo> memory() {
-    Handle handle = TRY(connection());
+    Handle handle = TRY(sysinfo.handle());
     Error error = request(handle, SysInfo::Memory);
     if (error != Error::None) return error;
     Message message;

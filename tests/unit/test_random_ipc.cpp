@@ -177,6 +177,8 @@ public:
     void finish() {
         for (int p = 0; p < kProcesses; p++) {
             SCOPED_TRACE(::testing::Message() << "final exit of process " << p);
+            fake::clear_wakes();
+            expected_wakes_.clear();
             do_exit(p);
             if (::testing::Test::HasFatalFailure()) return;
             after_op();
@@ -184,7 +186,9 @@ public:
         }
         check_model_counts();
         ASSERT_EQ(table_->in_use(), live_);
-        if (!allow_cycles_) ASSERT_EQ(table_->in_use(), 0u) << "a channel outlived every handle without a cycle";
+        if (!allow_cycles_) {
+            ASSERT_EQ(table_->in_use(), 0u) << "a channel outlived every handle without a cycle";
+        }
         coverage_["leaked channels"] += live_;
     }
 
@@ -204,13 +208,11 @@ private:
     Op choose_op() {
         size_t total = 0;
         for (size_t w : weights_) total += w;
-        for (;;) {
-            size_t r = rng_.below(total);
-            int op = 0;
-            while (r >= weights_[op]) r -= weights_[op++];
-            if (op == kExit || runnable().size() > 0) return static_cast<Op>(op);
-            return kExit;  // everybody sleeps: only a kill can make progress
-        }
+        size_t r = rng_.below(total);
+        int op = 0;
+        while (r >= weights_[op]) r -= weights_[op++];
+        if (runnable().empty()) return kExit;  // everybody sleeps: only a kill makes progress
+        return static_cast<Op>(op);
     }
 
     std::vector<int> runnable() {
@@ -382,7 +384,7 @@ private:
             EXPECT_TRUE(end.queue.empty());
         }
         chans_.push_back(ModelChannel{channel, {}, true});
-        live_reals_.insert(channel);
+        live_reals_[channel] = chans_.size() - 1;
         live_++;
         return static_cast<int>(chans_.size() - 1) * 2;
     }
@@ -636,16 +638,19 @@ private:
     void compare_with_kernel() {
         ASSERT_EQ(table_->in_use(), live_) << "live channels";
         ASSERT_EQ(live_reals_.size(), live_);
-        for (size_t c = 0; c < chans_.size(); c++) {
-            if (!chans_[c].live) continue;
-            ASSERT_TRUE(chans_[c].real->in_use);
+        for (auto& [channel, c] : live_reals_) {
+            ASSERT_TRUE(chans_[c].live);
+            ASSERT_EQ(chans_[c].real, channel);
+            ASSERT_TRUE(channel->in_use);
             for (int side = 0; side < 2; side++) {
                 int ep = static_cast<int>(c) * 2 + side;
                 ModelEnd& m = model(ep);
                 Endpoint& r = real(ep);
                 SCOPED_TRACE(::testing::Message() << "endpoint " << ep);
                 ASSERT_EQ(r.closed, m.closed);
-                if (!m.closed) ASSERT_EQ(r.refs, m.refs);
+                if (!m.closed) {
+                    ASSERT_EQ(r.refs, m.refs);
+                }
                 ASSERT_LE(r.queue.size(), kQueueDepth);
                 ASSERT_EQ(r.queue.size(), m.queue.size());
                 ASSERT_EQ(r.queue.full(), m.queue.size() == kQueueDepth);
@@ -677,7 +682,9 @@ private:
                 ASSERT_EQ(e.value(), &real(ep));
             }
             for (Handle h = 0; h < static_cast<Handle>(kMaxHandles); h++)
-                if (!pr.handles.count(h)) ASSERT_EQ(pr.table.get(h).error(), Error::BadHandle);
+                if (!pr.handles.count(h)) {
+                    ASSERT_EQ(pr.table.get(h).error(), Error::BadHandle);
+                }
         }
         for (size_t ep = 0; ep < refs.size(); ep++)
             for (const ModelMessage& m : model(static_cast<int>(ep)).queue)
@@ -702,7 +709,7 @@ private:
     std::unique_ptr<ChannelTable> table_ = std::make_unique<ChannelTable>();
     Process procs_[kProcesses];
     std::vector<ModelChannel> chans_;
-    std::set<Channel*> live_reals_;
+    std::map<Channel*, size_t> live_reals_;  // live channel -> index in chans_
     size_t live_ = 0;
     uint32_t next_id_ = 1;
     std::vector<int> expected_wakes_;
@@ -736,8 +743,9 @@ TEST(RandomIpc, AcyclicTrafficLeavesNoChannelBehind) {
                               "send:ok", "send:queue full", "send:peer closed", "send:bad handle", "send cap:ok",
                               "send cap:bad argument", "send self:ok", "receive:ok", "receive cap:ok",
                               "receive:would block", "receive:peer closed", "receive:handle table full",
-                              "receive:bad handle", "close:ok", "close:bad handle", "dup:ok", "wait:blocked",
-                              "wait:ready", "wait:busy", "wake", "exit"});
+                              "receive:bad handle", "close:ok", "close:bad handle", "dup:ok",
+                              "dup:handle table full", "wait:blocked:ok", "wait:ready:ok", "wait:busy",
+                              "wait:bad handle", "wake:ok", "exit:ok"});
     RecordProperty("ops", static_cast<int>(scaled(5000) * 20));
 }
 
@@ -745,7 +753,7 @@ TEST(RandomIpc, CyclicTrafficMatchesTheReferenceCountingContract) {
     Coverage coverage;
     run_worlds(true, 1001, 10, 5000, coverage);
     if (HasFatalFailure()) return;
-    expect_covered(coverage, {"send cap:ok", "send self:ok", "receive cap:ok", "exit", "leaked channels"});
+    expect_covered(coverage, {"send cap:ok", "send self:ok", "receive cap:ok", "exit:ok", "wake:ok", "leaked channels"});
     RecordProperty("leaked_channels", static_cast<int>(coverage["leaked channels"]));
 }
 
@@ -930,13 +938,15 @@ TEST(RandomHeap, ManySeedsNeverOverlapLoseMemoryOrCorruptBlocks) {
                     uint8_t* gap_start = memory;
                     for (auto& [q, l] : live) {
                         uint8_t* block = q - kHeader;
-                        if (block > gap_start)
+                        if (block > gap_start) {
                             ASSERT_LT(static_cast<size_t>(block - gap_start), needed(n))
                                 << "a free gap could have served " << n << " bytes";
+                        }
                         gap_start = std::max(gap_start, block + needed(l.n) + 16);
                     }
-                    if (memory + kHeapBytes > gap_start)
+                    if (memory + kHeapBytes > gap_start) {
                         ASSERT_LT(static_cast<size_t>(memory + kHeapBytes - gap_start), needed(n));
+                    }
                     continue;
                 }
                 ASSERT_EQ(reinterpret_cast<uintptr_t>(p) % 16, 0u);
@@ -944,7 +954,9 @@ TEST(RandomHeap, ManySeedsNeverOverlapLoseMemoryOrCorruptBlocks) {
                 ASSERT_LE(p + n, memory + kHeapBytes);
                 // Neighbours by address must not overlap the new block.
                 auto next = live.lower_bound(p);
-                if (next != live.end()) ASSERT_LE(p + n, next->first - kHeader);
+                if (next != live.end()) {
+                    ASSERT_LE(p + n, next->first - kHeader);
+                }
                 if (next != live.begin()) {
                     auto prev = std::prev(next);
                     ASSERT_LE(prev->first + prev->second.n, p - kHeader);
