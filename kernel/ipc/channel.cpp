@@ -22,7 +22,7 @@ static void wake(Endpoint& endpoint) {
     if (endpoint.waiter) task_wake(endpoint.waiter);
 }
 
-Error send(Endpoint& from, const Message& message, Endpoint* cap) {
+Error send(Endpoint& from, const Message& message, Object* cap) {
     Endpoint& to = from.peer();
     // An endpoint queued on itself would keep itself alive forever.
     if (cap == &to) return Error::BadArgument;
@@ -41,6 +41,8 @@ Error receive(Endpoint& at, QueuedMessage& out) {
 
 void ref(Endpoint& endpoint) { endpoint.refs++; }
 
+void Endpoint::unref() { ipc::unref(*this); }
+
 void unref(Endpoint& endpoint) {
     if (--endpoint.refs > 0) return;
     endpoint.waiter = nullptr;
@@ -50,7 +52,7 @@ void unref(Endpoint& endpoint) {
     // afterwards, so exactly one of the two closes releases the channel.
     while (!endpoint.queue.empty()) {
         QueuedMessage m = endpoint.queue.pop();
-        if (m.cap) unref(*m.cap);
+        if (m.cap) m.cap->unref();
     }
     endpoint.closed = true;
     Endpoint& peer = endpoint.peer();

@@ -11,6 +11,7 @@
 
 #include "abi/abi.h"
 #include "base/error_or.h"
+#include "ipc/object.h"
 
 struct Task;
 // Provided by the scheduler: make a task blocked in wait/receive runnable.
@@ -29,7 +30,7 @@ struct Endpoint;
 // as a kernel reference (the sender's handle number means nothing here).
 struct QueuedMessage {
     Message message;
-    Endpoint* cap;
+    Object* cap;
 };
 
 class MessageQueue {
@@ -48,10 +49,12 @@ private:
     size_t count_ = 0;
 };
 
-struct Endpoint {
+struct Endpoint final : Object {
+    Endpoint() : Object(Kind::Endpoint) {}
+    void unref() override;  // see ipc::unref
+
     Channel* channel = nullptr;
-    uint32_t refs = 0;      // handles and in-flight capabilities naming it
-    bool closed = false;    // all references gone
+    bool closed = false;    // all references (handles, queued capabilities) gone
     Task* waiter = nullptr; // the task blocked until this endpoint is readable
     MessageQueue queue;     // messages sent by the peer, waiting to be received
 
@@ -71,10 +74,11 @@ public:
 };
 
 // Sends `message` from `from` to its peer's queue. `cap`, if not null, is a
-// reference the caller gives up on success (it travels with the message).
+// reference (to any kind of object) the caller gives up on success; it
+// travels with the message.
 // Fails with PeerClosed or QueueFull (or BadArgument for sending the
 // receiving endpoint through its own channel) and then enqueues nothing.
-Error send(Endpoint& from, const Message& message, Endpoint* cap);
+Error send(Endpoint& from, const Message& message, Object* cap);
 
 // Takes the next message queued at `at`. WouldBlock if none and the peer is
 // open, PeerClosed if none and the peer is gone. The returned cap is a

@@ -2,37 +2,45 @@
 
 namespace ipc {
 
-ErrorOr<rvos::Handle> HandleTable::install(Endpoint* endpoint) {
+ErrorOr<rvos::Handle> HandleTable::install(Object* object) {
     if (full()) return Error::HandleTableFull;
     int slot = __builtin_ctzll(~used_);
     used_ |= 1ull << slot;
-    slots_[slot] = endpoint;
+    slots_[slot] = object;
     return rvos::Handle{slot};
 }
 
-ErrorOr<Endpoint*> HandleTable::get(rvos::Handle handle) const {
+ErrorOr<Object*> HandleTable::get_object(rvos::Handle handle) const {
     if (!valid(handle)) return Error::BadHandle;
     return slots_[handle];
 }
 
-ErrorOr<Endpoint*> HandleTable::take(rvos::Handle handle) {
+ErrorOr<Endpoint*> HandleTable::get(rvos::Handle handle) const {
+    Object* object = TRY(get_object(handle));
+    if (object->kind() != Object::Kind::Endpoint) return Error::WrongType;
+    return static_cast<Endpoint*>(object);
+}
+
+ErrorOr<Object*> HandleTable::take(rvos::Handle handle) {
     if (!valid(handle)) return Error::BadHandle;
     used_ &= ~(1ull << handle);
-    Endpoint* endpoint = slots_[handle];
+    Object* object = slots_[handle];
     slots_[handle] = nullptr;
-    return endpoint;
+    return object;
 }
 
 Error HandleTable::close(rvos::Handle handle) {
-    auto endpoint = take(handle);
-    if (endpoint.is_error()) return endpoint.error();
-    unref(*endpoint.value());
+    auto object = take(handle);
+    if (object.is_error()) return object.error();
+    object.value()->unref();
     return Error::None;
 }
 
 void HandleTable::clear_waiter(const Task* task) {
     for (uint64_t used = used_; used; used &= used - 1) {
-        Endpoint* endpoint = slots_[__builtin_ctzll(used)];
+        Object* object = slots_[__builtin_ctzll(used)];
+        if (object->kind() != Object::Kind::Endpoint) continue;
+        auto* endpoint = static_cast<Endpoint*>(object);
         if (endpoint->waiter == task) endpoint->waiter = nullptr;
     }
 }

@@ -1,6 +1,6 @@
-// A process's handle table: small integers naming endpoint references. User
-// code only ever sees these numbers; another process's numbers mean nothing
-// here. Hardware-free, unit-tested on the host.
+// A process's handle table: small integers naming object references
+// (endpoints, memory). User code only ever sees these numbers; another
+// process's numbers mean nothing here. Hardware-free, unit-tested on the host.
 #pragma once
 
 #include "ipc/channel.h"
@@ -9,12 +9,14 @@ namespace ipc {
 
 class HandleTable {
 public:
-    // Takes over one reference to `endpoint`; lowest free number first, so
+    // Takes over one reference to `object`; lowest free number first, so
     // the boot channel is handle 0.
-    ErrorOr<rvos::Handle> install(Endpoint* endpoint);
+    ErrorOr<rvos::Handle> install(Object* object);
+    // The endpoint a handle names: BadHandle, or WrongType for another kind.
     ErrorOr<Endpoint*> get(rvos::Handle handle) const;
+    ErrorOr<Object*> get_object(rvos::Handle handle) const;
     // Removes the handle and hands its reference to the caller.
-    ErrorOr<Endpoint*> take(rvos::Handle handle);
+    ErrorOr<Object*> take(rvos::Handle handle);
     // Drops the handle's reference.
     Error close(rvos::Handle handle);
     void close_all();
@@ -30,7 +32,7 @@ private:
         return handle >= 0 && static_cast<size_t>(handle) < rvos::kMaxHandles && (used_ >> handle & 1);
     }
 
-    Endpoint* slots_[rvos::kMaxHandles] = {};
+    Object* slots_[rvos::kMaxHandles] = {};
     uint64_t used_ = 0;
 };
 

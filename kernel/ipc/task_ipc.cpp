@@ -17,9 +17,9 @@ Error send(Task& task, rvos::Handle handle, Message& message) {
     auto from = task.handles.get(handle);
     if (from.is_error()) return from.error();
     if (message.len > rvos::kMessagePayload || message.reserved != 0) return Error::BadArgument;
-    Endpoint* cap = nullptr;
+    Object* cap = nullptr;
     if (message.cap != rvos::kNoHandle) {
-        auto carried = task.handles.get(message.cap);
+        auto carried = task.handles.get_object(message.cap);
         if (carried.is_error()) return carried.error();
         cap = carried.value();
     }

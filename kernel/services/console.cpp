@@ -168,7 +168,8 @@ void console_main() {
     // The UART's input channel: we keep one end, the driver gets the other.
     auto pair = ipc::create_channel(self());
     if (pair.is_error()) return;
-    auto driver_end = self().handles.take(pair.value().b);
+    auto driver_end = self().handles.get(pair.value().b);
+    (void)self().handles.take(pair.value().b);  // the reference is the driver's now
     uart::set_input_endpoint(driver_end.value());
 
     auto listen = register_service("stdio");

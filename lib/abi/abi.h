@@ -68,6 +68,7 @@ enum class Error : int32_t {
     NotDirectory = 22,     // a path component that is a file
     NotEmpty = 23,         // deleting a directory that has entries
     FileTooBig = 24,       // a file would exceed kMaxFileSize
+    WrongType = 25,        // a handle to another kind of object than the call needs
 };
 
 inline constexpr const char* error_name(Error e) {
@@ -97,6 +98,7 @@ inline constexpr const char* error_name(Error e) {
     case Error::NotDirectory: return "not a directory";
     case Error::NotEmpty: return "directory not empty";
     case Error::FileTooBig: return "file too big";
+    case Error::WrongType: return "wrong handle type";
     }
     return "unknown error";
 }

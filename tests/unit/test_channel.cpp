@@ -205,7 +205,7 @@ TEST_F(ChannelTest, QueuedCapabilityKeepsItsEndpointOpen) {
     ASSERT_EQ(ipc::receive(b(), out), Error::None);
     EXPECT_EQ(out.cap, &carried);
     EXPECT_FALSE(carried.closed);
-    ipc::unref(*out.cap);
+    out.cap->unref();
     EXPECT_EQ(ipc::receive(other->ends[1], out), Error::PeerClosed);
 }
 
