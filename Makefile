@@ -13,7 +13,7 @@ ARCH_FLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
 # The link names the base ISA only, so gcc picks its rv64imac/lp64 libgcc.
 LINK_FLAGS := -march=rv64imac -mabi=lp64 -nostdlib -static
 CXXFLAGS_RV := $(ARCH_FLAGS) -std=c++20 -O2 -g -Wall -Wextra -ffreestanding -fno-exceptions -fno-rtti \
-               -fno-threadsafe-statics -fno-use-cxa-atexit -fno-stack-protector -fno-omit-frame-pointer \
+               -fno-threadsafe-statics -fno-use-cxa-atexit -fcheck-new -fno-stack-protector -fno-omit-frame-pointer \
                -nostdlib -MMD -MP -Ilib
 # User space links picolibc (the C library) and lib/rvos, whose POSIX hooks
 # picolibc calls; lib/rvos/include overrides picolibc headers it lacks.

@@ -21,7 +21,11 @@ base::ErrorOr<void> AddressSpace::init() {
 }
 
 void AddressSpace::destroy() {
-    table_.for_each_user_page([](uintptr_t, uintptr_t pa) { frames().free(reinterpret_cast<void*>(pa)); });
+    table_.for_each_user_page([](uintptr_t, Pte entry) {
+        if (!(entry & pte::kShared)) frames().free(reinterpret_cast<void*>(pte::address(entry)));
+    });
+    for (size_t i = 0; i < shared_count_; i++) shared_[i].object->unref();
+    shared_count_ = 0;
     table_.free();
     pages_ = 0;
 }
@@ -46,16 +50,58 @@ base::ErrorOr<void> AddressSpace::map_zeroed(uintptr_t va, size_t length, Pte fl
 
 void AddressSpace::unmap(uintptr_t va, size_t length) {
     for (size_t offset = 0; offset < length; offset += kPageSize) {
+        Pte* entry = table_.lookup(va + offset);
+        if (!entry || (*entry & pte::kShared)) continue;  // shared pages go with their mapping
         uintptr_t pa = table_.unmap(va + offset);
-        if (pa) {
-            frames().free(reinterpret_cast<void*>(pa));
-            pages_--;
-        }
+        frames().free(reinterpret_cast<void*>(pa));
+        pages_--;
     }
 }
 
+base::ErrorOr<uintptr_t> AddressSpace::map_shared(MemoryObject& object) {
+    if (shared_count_ == rvos::kMaxSharedMappings) return Error::NoMemory;
+    size_t length = object.pages() * kPageSize;
+    // First fit between the existing mappings, below the stack's guard page.
+    constexpr uintptr_t kSharedEnd = rvos::kUserStackTop - rvos::kUserStackSize - kPageSize;
+    uintptr_t va = rvos::kSharedBase;
+    size_t slot = 0;
+    for (; slot < shared_count_ && va + length > shared_[slot].va; slot++) va = shared_[slot].va + shared_[slot].length;
+    if (va + length > kSharedEnd) return Error::NoMemory;
+    for (size_t i = 0; i < object.pages(); i++) {
+        auto mapped = table_.map(va + i * kPageSize, object.frame(i),
+                                 pte::kUser | pte::kRead | pte::kWrite | pte::kShared);
+        if (mapped.is_error()) {
+            for (size_t k = 0; k < i; k++) table_.unmap(va + k * kPageSize);
+            return mapped.error();
+        }
+    }
+    for (size_t i = shared_count_; i > slot; i--) shared_[i] = shared_[i - 1];
+    shared_[slot] = SharedMapping{va, length, &object};
+    shared_count_++;
+    object.ref();
+    return va;
+}
+
+bool AddressSpace::is_shared_mapping(uintptr_t va) const {
+    for (size_t i = 0; i < shared_count_; i++)
+        if (shared_[i].va == va) return true;
+    return false;
+}
+
+base::ErrorOr<void> AddressSpace::unmap_shared(uintptr_t va) {
+    for (size_t i = 0; i < shared_count_; i++) {
+        if (shared_[i].va != va) continue;
+        for (size_t offset = 0; offset < shared_[i].length; offset += kPageSize) table_.unmap(va + offset);
+        shared_[i].object->unref();
+        for (size_t k = i + 1; k < shared_count_; k++) shared_[k - 1] = shared_[k];
+        shared_count_--;
+        return {};
+    }
+    return Error::BadArgument;
+}
+
 base::ErrorOr<uintptr_t> AddressSpace::map_anonymous(size_t length) {
-    if (length == 0 || length > rvos::kUserStackTop - rvos::kUserStackSize - mmap_next_) return Error::BadArgument;
+    if (length == 0 || length > rvos::kSharedBase - mmap_next_) return Error::BadArgument;
     length = base::align_up(length, kPageSize);
     uintptr_t va = mmap_next_;
     TRY(map_zeroed(va, length, pte::kRead | pte::kWrite));

@@ -4,6 +4,7 @@
 // range against this table (mapped, U, readable or writable) first.
 #pragma once
 
+#include "mm/memory_object.h"
 #include "mm/page_table.h"
 
 namespace mm {
@@ -21,6 +22,12 @@ public:
     void unmap(uintptr_t va, size_t length);
     // Anonymous memory for the mmap syscall; returns the address.
     base::ErrorOr<uintptr_t> map_anonymous(size_t length);
+    // Maps a memory object read/write in the shared region; the mapping
+    // holds a reference until it is unmapped. Returns the address.
+    base::ErrorOr<uintptr_t> map_shared(MemoryObject& object);
+    // Removes the shared mapping that starts at va (BadArgument if none).
+    base::ErrorOr<void> unmap_shared(uintptr_t va);
+    bool is_shared_mapping(uintptr_t va) const;
 
     // Copies between kernel memory and user memory; BadAddress unless every
     // byte of the user range is mapped for user access (writable for copy_out).
@@ -43,6 +50,14 @@ private:
     PageTable table_;
     uintptr_t mmap_next_ = rvos::kMmapBase;
     size_t pages_ = 0;
+    // Shared mappings, sorted by address.
+    struct SharedMapping {
+        uintptr_t va;
+        size_t length;
+        MemoryObject* object;
+    };
+    SharedMapping shared_[rvos::kMaxSharedMappings] = {};
+    size_t shared_count_ = 0;
 };
 
 }  // namespace mm

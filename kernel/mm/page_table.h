@@ -22,6 +22,9 @@ inline constexpr Pte kUser = 1 << 4;
 inline constexpr Pte kGlobal = 1 << 5;
 inline constexpr Pte kAccessed = 1 << 6;
 inline constexpr Pte kDirty = 1 << 7;
+// Software bit (RSW): the page belongs to a shared memory object, which
+// frees it — unmapping must not.
+inline constexpr Pte kShared = 1 << 8;
 inline constexpr Pte kLeafMask = kRead | kWrite | kExec;
 
 inline uintptr_t address(Pte entry) { return (entry >> 10) << 12; }
@@ -47,7 +50,7 @@ public:
     // (0 if nothing was mapped).
     uintptr_t unmap(uintptr_t va);
 
-    // Calls visit(va, pa) for every 4 KiB leaf with the U bit.
+    // Calls visit(va, entry) for every 4 KiB leaf with the U bit.
     template <typename Visitor> void for_each_user_page(Visitor&& visit) const;
 
     // Releases every table frame of this tree (not the pages it maps, and
@@ -77,7 +80,7 @@ void PageTable::for_each_user_page(Visitor&& visit) const {
             for (size_t k = 0; k < 512; k++) {
                 Pte leaf = bottom[k];
                 if ((leaf & pte::kValid) && (leaf & pte::kUser))
-                    visit((i << 30) | (j << 21) | (k << 12), pte::address(leaf));
+                    visit((i << 30) | (j << 21) | (k << 12), leaf);
             }
         }
     }

@@ -93,10 +93,14 @@ Result sys_mmap(Task& t, arch::TrapFrame& f) {
 
 Result sys_munmap(Task& t, arch::TrapFrame& f) {
     uint64_t address = f.a(0), length = f.a(1);
-    // Only the mmap region; the length rounds up to whole pages inside it.
+    // Only the mmap and shared regions; the length rounds up to whole pages.
     if (address % rvos::kPageSize || address < rvos::kMmapBase || address >= rvos::kUserEnd ||
         length > rvos::kUserEnd - address)
         return Result::error(Error::BadArgument);
+    if (t.space.is_shared_mapping(address)) {
+        auto unmapped = t.space.unmap_shared(address);
+        return unmapped.is_error() ? Result::error(unmapped.error()) : Result::ok();
+    }
     t.space.unmap(address, base::align_up(length, rvos::kPageSize));
     return Result::ok();
 }
@@ -112,6 +116,24 @@ Result sys_kill(Task& t, arch::TrapFrame& f) {
     if (target.value() == &t) sched::exit_current(rvos::kExitKilled);
     sched::kill(target.value());
     return Result::ok();
+}
+
+Result sys_mem_create(Task& t, arch::TrapFrame& f) {
+    if (t.handles.full()) return Result::error(Error::HandleTableFull);
+    auto object = mm::MemoryObject::create(f.a(0));
+    if (object.is_error()) return Result::error(object.error());
+    return Result::ok(t.handles.install(object.value()).value());
+}
+
+Result sys_mem_map(Task& t, arch::TrapFrame& f) {
+    auto object = t.handles.get_object(handle_arg(f, 0));
+    if (object.is_error()) return Result::error(object.error());
+    if (object.value()->kind() != ipc::Object::Kind::Memory) return Result::error(Error::WrongType);
+    auto& memory = *static_cast<mm::MemoryObject*>(object.value());
+    auto address = t.space.map_shared(memory);
+    if (address.is_error()) return Result::error(address.error());
+    f.a(1) = memory.pages() * rvos::kPageSize;
+    return Result::ok(static_cast<int64_t>(address.value()));
 }
 
 struct Entry {
@@ -134,6 +156,8 @@ constexpr Entry kSyscalls[] = {
     [static_cast<size_t>(Syscall::Munmap)] = {"munmap", sys_munmap},
     [static_cast<size_t>(Syscall::Shutdown)] = {"shutdown", sys_shutdown},
     [static_cast<size_t>(Syscall::Kill)] = {"kill", sys_kill},
+    [static_cast<size_t>(Syscall::MemCreate)] = {"mem_create", sys_mem_create},
+    [static_cast<size_t>(Syscall::MemMap)] = {"mem_map", sys_mem_map},
 };
 static_assert(sizeof kSyscalls / sizeof kSyscalls[0] == static_cast<size_t>(Syscall::Count),
               "every syscall in the ABI has a table entry");

@@ -33,7 +33,10 @@ inline constexpr uint64_t kUserBase = 0x4000'0000;
 inline constexpr uint64_t kUserEnd = 0x8000'0000;
 inline constexpr uint64_t kUserStackTop = 0x7fff'0000;
 inline constexpr uint64_t kUserStackSize = 64 * 1024;
-inline constexpr uint64_t kMmapBase = 0x6000'0000;  // anonymous memory grows up from here
+inline constexpr uint64_t kMmapBase = 0x6000'0000;    // anonymous memory grows up from here
+inline constexpr uint64_t kSharedBase = 0x7000'0000;  // shared memory mappings grow up from here
+inline constexpr uint64_t kMaxSharedSize = 4 * 1024 * 1024;  // bytes in one memory object
+inline constexpr size_t kMaxSharedMappings = 16;      // memory objects one process maps at once
 
 // ---- Handles ----------------------------------------------------------------
 using Handle = int32_t;
@@ -136,7 +139,9 @@ enum class Syscall : uint64_t {
     Munmap = 10,         // (address, length)
     Shutdown = 11,       // () — powers the machine off
     Kill = 12,           // (process handle) — ends that process with kExitKilled
-    Count = 13,
+    MemCreate = 13,      // (size) -> handle to a zeroed shared memory object
+    MemMap = 14,         // (memory handle) -> a0 = address, a1 = size; unmap with Munmap(address)
+    Count = 15,
 };
 
 // ---- Process status reported on the exit channel ------------------------------

@@ -87,8 +87,15 @@ enum class File : uint32_t {
     Read = 1,   // u64 offset, u32 length     -> status, bytes (at most kFileChunk)
     Write = 2,  // u64 offset, bytes           -> status, u32 written, u64 new size
     Stat = 3,   // ()                          -> status, u8 kind, u64 size
+    // Bulk transfers through a shared memory buffer the client attaches:
+    AttachBuffer = 4,  // cap = memory handle     -> status
+    ReadBulk = 5,      // u64 offset, u32 length  -> status, u32 read (data in the buffer)
+    WriteBulk = 6,     // u64 offset, u32 length  -> status, u32 written, u64 new size
     Reply = 0x100,
 };
+// Transfers of at least this many bytes go through the shared buffer.
+inline constexpr size_t kBulkThreshold = 4096;
+inline constexpr size_t kBulkBufferSize = 64 * 1024;
 // Bytes of file data one message carries (tag, status/offset fields first).
 inline constexpr size_t kFileReadChunk = 56;   // 64 - tag - status
 inline constexpr size_t kFileWriteChunk = 52;  // 64 - tag - offset

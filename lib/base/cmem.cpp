@@ -1,6 +1,6 @@
 // The four C memory functions the compiler may call on its own (struct copies,
-// zero-initialisation). Linked into the kernel and into programs that do not
-// link a C library.
+// zero-initialisation). Linked into the kernel, and into every program ahead
+// of picolibc, whose size-optimised versions copy a byte at a time.
 #include "base/string.h"
 
 extern "C" {

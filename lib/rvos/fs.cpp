@@ -49,8 +49,64 @@ base::ErrorOr<Stat> stat_of(const Message& reply) {
 // switches per window instead of per message.
 constexpr size_t kWindow = 32;
 
-base::ErrorOr<size_t> fs::File::read(uint64_t offset, void* buffer, size_t length) const {
+base::ErrorOr<size_t> fs::File::read(uint64_t offset, void* buffer, size_t length) {
     auto* out = static_cast<uint8_t*>(buffer);
+    if (length >= proto::kBulkThreshold && attach_bulk()) return transfer_bulk(FileOp::ReadBulk, offset, out, length);
+    return read_messages(offset, out, length);
+}
+
+base::ErrorOr<size_t> fs::File::write(uint64_t offset, const void* data, size_t length) {
+    auto* in = static_cast<uint8_t*>(const_cast<void*>(data));
+    if (length >= proto::kBulkThreshold && attach_bulk()) return transfer_bulk(FileOp::WriteBulk, offset, in, length);
+    return write_messages(offset, in, length);
+}
+
+// Creates the shared buffer and hands it to the server, once per file.
+bool fs::File::attach_bulk() {
+    if (bulk_.valid()) return true;
+    if (bulk_refused_) return false;
+    auto shared = SharedMemory::create(proto::kBulkBufferSize);
+    if (shared.is_error()) return false;
+    bulk_ = shared.release_value();
+    Message request, reply;
+    wire::Writer(request, static_cast<uint32_t>(FileOp::AttachBuffer));
+    request.cap = bulk_.give_handle();
+    Error error = channel_.call(request, reply);
+    if (error == Error::None) {
+        wire::Reader reader(reply);
+        error = status_of(reader);
+    } else {
+        sys::chan_close(request.cap);  // the send failed: the handle is still ours
+    }
+    if (error != Error::None) {
+        bulk_.reset();
+        bulk_refused_ = true;
+    }
+    return bulk_.valid();
+}
+
+// Moves data through the shared buffer, one buffer-full per request.
+base::ErrorOr<size_t> fs::File::transfer_bulk(FileOp op, uint64_t offset, uint8_t* data, size_t length) {
+    size_t done = 0;
+    while (done < length) {
+        size_t chunk = base::min(length - done, bulk_.size());
+        if (op == FileOp::WriteBulk) base::mem_copy(bulk_.data(), data + done, chunk);
+        Message request, reply;
+        wire::Writer(request, static_cast<uint32_t>(op)).put_u64(offset + done).put_u32(static_cast<uint32_t>(chunk));
+        Error error = channel_.call(request, reply);
+        if (error != Error::None) return error;
+        wire::Reader reader(reply);
+        error = status_of(reader);
+        size_t moved = base::min<size_t>(reader.get_u32(), chunk);
+        if (error != Error::None) return done ? base::ErrorOr<size_t>(done) : error;
+        if (op == FileOp::ReadBulk) base::mem_copy(data + done, bulk_.data(), moved);
+        done += moved;
+        if (moved < chunk) break;  // end of file
+    }
+    return done;
+}
+
+base::ErrorOr<size_t> fs::File::read_messages(uint64_t offset, uint8_t* out, size_t length) {
     size_t done = 0;
     while (done < length) {
         size_t wants[kWindow];
@@ -92,8 +148,7 @@ base::ErrorOr<size_t> fs::File::read(uint64_t offset, void* buffer, size_t lengt
     return done;
 }
 
-base::ErrorOr<size_t> fs::File::write(uint64_t offset, const void* data, size_t length) const {
-    auto* in = static_cast<const uint8_t*>(data);
+base::ErrorOr<size_t> fs::File::write_messages(uint64_t offset, const uint8_t* in, size_t length) {
     size_t done = 0;
     while (done < length) {
         size_t sent = 0, asked = 0;

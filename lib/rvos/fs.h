@@ -5,6 +5,7 @@
 
 #include "abi/protocol.h"
 #include "rvos/channel.h"
+#include "rvos/shared_memory.h"
 
 namespace rvos::fs {
 
@@ -22,14 +23,25 @@ public:
 
     bool valid() const { return channel_.valid(); }
     // Read/write at an offset; return the bytes transferred (a short read
-    // means end of file).
-    base::ErrorOr<size_t> read(uint64_t offset, void* buffer, size_t length) const;
-    base::ErrorOr<size_t> write(uint64_t offset, const void* data, size_t length) const;
+    // means end of file). Large transfers go through a shared buffer
+    // attached on first use; small ones travel in messages.
+    base::ErrorOr<size_t> read(uint64_t offset, void* buffer, size_t length);
+    base::ErrorOr<size_t> write(uint64_t offset, const void* data, size_t length);
     base::ErrorOr<Stat> stat() const;
-    void close() { channel_.close(); }
+    void close() {
+        channel_.close();
+        bulk_.reset();
+    }
 
 private:
+    base::ErrorOr<size_t> read_messages(uint64_t offset, uint8_t* out, size_t length);
+    base::ErrorOr<size_t> write_messages(uint64_t offset, const uint8_t* in, size_t length);
+    base::ErrorOr<size_t> transfer_bulk(proto::File op, uint64_t offset, uint8_t* data, size_t length);
+    bool attach_bulk();
+
     Channel channel_;
+    SharedMemory bulk_;
+    bool bulk_refused_ = false;  // the server could not map a buffer: use messages
 };
 
 base::ErrorOr<File> open(const char* path, uint32_t flags);

@@ -88,6 +88,18 @@ Error munmap(void* address, size_t length) {
 
 Error kill(Handle process) { return error_of(call(Syscall::Kill, static_cast<uint64_t>(process)).a0); }
 
+ErrorOr<Handle> mem_create(size_t size) {
+    int64_t r = call(Syscall::MemCreate, size).a0;
+    if (r < 0) return error_of(r);
+    return static_cast<Handle>(r);
+}
+
+ErrorOr<Mapping> mem_map(Handle memory) {
+    Raw r = call(Syscall::MemMap, static_cast<uint64_t>(memory));
+    if (r.a0 < 0) return error_of(r.a0);
+    return Mapping{reinterpret_cast<void*>(r.a0), static_cast<size_t>(r.a1)};
+}
+
 void shutdown() {
     call(Syscall::Shutdown);
     __builtin_unreachable();

@@ -32,6 +32,15 @@ Error munmap(void* address, size_t length);
 // Ends the process behind a process handle (from spawn) with kExitKilled.
 Error kill(Handle process);
 
+// Shared memory: a zeroed memory object of `size` bytes (rounded up to
+// pages), and mapping one into this address space (unmap with munmap).
+ErrorOr<Handle> mem_create(size_t size);
+struct Mapping {
+    void* address;
+    size_t size;
+};
+ErrorOr<Mapping> mem_map(Handle memory);
+
 // For tests that must issue arbitrary syscalls (the crash and fuzz programs):
 // the raw value of a0 after the call.
 int64_t raw_syscall(uint64_t number, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0);

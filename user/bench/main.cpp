@@ -12,6 +12,7 @@
 
 #include "rvos/math.h"
 #include "rvos/server.h"
+#include "rvos/shared_memory.h"
 #include "rvos/service.h"
 
 using rvos::Error;
@@ -40,7 +41,10 @@ struct Row {
 rvos::Channel same_a, same_b;        // a channel within this process
 rvos::Channel echo;                  // to the echo child: each message comes back
 rvos::Channel sink;                  // to the sink child: acknowledges each batch
-rvos::Child echo_child, sink_child;
+rvos::Channel bulk;                  // to the bulk child: copies out of shared memory
+rvos::Child echo_child, sink_child, bulk_child;
+rvos::SharedMemory shared;           // 1 MiB, mapped by this process and the bulk child
+uint8_t* source;                     // 1 MiB of private data to send
 rvos::Message payload;               // a full 64-byte message
 
 void start_child(const char* mode, const char* service, rvos::Child& child, rvos::Channel& channel) {
@@ -107,7 +111,17 @@ void bench_stream(uint64_t batches) {
 }
 
 constexpr uint64_t kMiB = 1 << 20;
-void bench_bulk(uint64_t n) { bench_stream(n * kMiB / (kBatch * rvos::kMessagePayload)); }
+// 1 MiB from this process's memory into the child's: one copy into the
+// shared buffer, a message, the child's copy out, its acknowledgement.
+void bench_bulk(uint64_t n) {
+    rvos::Message ready, ack;
+    for (uint64_t i = 0; i < n; i++) {
+        memcpy(shared.data(), source, kMiB);
+        bulk.call(ready, ack);
+    }
+}
+
+void bench_stream_1mib(uint64_t n) { bench_stream(n * kMiB / (kBatch * rvos::kMessagePayload)); }
 
 void bench_mmap(uint64_t n) {
     for (uint64_t i = 0; i < n; i++) {
@@ -183,22 +197,29 @@ void list(const char* path, uint64_t n) {
 void bench_readdir_10(uint64_t n) { list("/tmp/r10", n); }
 void bench_readdir_100(uint64_t n) { list("/tmp/r100", n); }
 
-char megabyte_chunk[4096];
-void bench_file_write(uint64_t n) {
+// 1 MiB files, moved in calls of kSmallCall or kLargeCall bytes.
+constexpr size_t kSmallCall = 4096, kLargeCall = 64 * 1024;
+uint8_t* io_buffer;  // kLargeCall bytes
+
+void write_file(uint64_t n, size_t call) {
     for (uint64_t i = 0; i < n; i++) {
         int fd = open("/tmp/big.dat", O_WRONLY | O_CREAT | O_TRUNC);
-        for (int k = 0; k < 256; k++) write(fd, megabyte_chunk, sizeof megabyte_chunk);
+        for (size_t done = 0; done < kMiB; done += call) write(fd, io_buffer, call);
         close(fd);
     }
 }
-void bench_file_read(uint64_t n) {
+void read_file(uint64_t n, size_t call) {
     for (uint64_t i = 0; i < n; i++) {
         int fd = open("/tmp/big.dat", O_RDONLY);
-        while (read(fd, megabyte_chunk, sizeof megabyte_chunk) > 0) {
+        while (read(fd, io_buffer, call) > 0) {
         }
         close(fd);
     }
 }
+void bench_file_write(uint64_t n) { write_file(n, kSmallCall); }
+void bench_file_read(uint64_t n) { read_file(n, kSmallCall); }
+void bench_file_write_large(uint64_t n) { write_file(n, kLargeCall); }
+void bench_file_read_large(uint64_t n) { read_file(n, kLargeCall); }
 
 void run_and_wait(const char* program, const char* args) {
     auto child = rvos::spawn(program, args);
@@ -219,7 +240,8 @@ const Row kRows[] = {
     {"IPC round trip, two processes", bench_ping_pong, 0},
     {"IPC round trip, kernel service", bench_kernel_service, 0},
     {"IPC stream, 64-byte messages x32", bench_stream, kBatch * rvos::kMessagePayload},
-    {"bulk transfer 1 MiB, two procs", bench_bulk, kMiB},
+    {"1 MiB as 64-byte messages", bench_stream_1mib, kMiB},
+    {"bulk 1 MiB via shared memory", bench_bulk, kMiB},
     {"mmap+munmap one page", bench_mmap, 0},
     {"malloc+free 64 B", bench_malloc, 0},
     {"file create+write 64 B+close", bench_create_write, 0},
@@ -228,8 +250,10 @@ const Row kRows[] = {
     {"delete", bench_delete, 0},
     {"readdir, 10 entries", bench_readdir_10, 0},
     {"readdir, 100 entries", bench_readdir_100, 0},
-    {"file write 1 MiB", bench_file_write, 1 << 20},
-    {"file read 1 MiB", bench_file_read, 1 << 20},
+    {"file write 1 MiB, 4 KiB calls", bench_file_write, kMiB},
+    {"file read 1 MiB, 4 KiB calls", bench_file_read, kMiB},
+    {"file write 1 MiB, 64 KiB calls", bench_file_write_large, kMiB},
+    {"file read 1 MiB, 64 KiB calls", bench_file_read_large, kMiB},
     {"spawn+exit+wait, trivial", bench_spawn, 0},
     {"spawn+run hello-std", bench_hello_std, 0},
 };
@@ -269,6 +293,26 @@ void measure(const Row& row) {
     fflush(stdout);
 }
 
+// The bulk child: maps the buffer it is sent, then copies it out on each
+// message.
+int serve_bulk() {
+    auto listen = rvos::register_service("bench-bulk");
+    if (listen.is_error()) return 1;
+    rvos::Message m;
+    if (listen.value().receive_wait(m) != Error::None) return 1;
+    rvos::Channel client(m.cap);
+    if (client.receive_wait(m) != Error::None || m.cap < 0) return 1;
+    auto buffer = rvos::SharedMemory::map(m.cap);
+    auto* copy = static_cast<uint8_t*>(malloc(kMiB));
+    if (buffer.is_error() || !copy) return 1;
+    client.send(m);
+    while (client.receive_wait(m) == Error::None) {
+        memcpy(copy, buffer.value().data(), kMiB);
+        client.send(m);
+    }
+    return 0;
+}
+
 // Children: an echo server and a sink that acknowledges each batch.
 int serve(const char* name, bool echo_back) {
     auto listen = rvos::register_service(name);
@@ -293,6 +337,7 @@ int main(int argc, char** argv) {
     if (argc > 1 && strcmp(argv[1], "nop") == 0) return 0;
     if (argc > 1 && strcmp(argv[1], "echo") == 0) return serve("bench-echo", true);
     if (argc > 1 && strcmp(argv[1], "sink") == 0) return serve("bench-sink", false);
+    if (argc > 1 && strcmp(argv[1], "bulk") == 0) return serve_bulk();
     if (argc > 1 && strcmp(argv[1], "quick") == 0) {
         min_ticks = kTicksPerSecond / 200;  // 5 ms, one repetition: only proves it runs
         repetitions = 1;
@@ -303,6 +348,16 @@ int main(int argc, char** argv) {
     same_a = pair.release_value();
     start_child("echo", "bench-echo", echo_child, echo);
     start_child("sink", "bench-sink", sink_child, sink);
+    start_child("bulk", "bench-bulk", bulk_child, bulk);
+    auto buffer = rvos::SharedMemory::create(kMiB);
+    source = static_cast<uint8_t*>(malloc(kMiB));
+    io_buffer = static_cast<uint8_t*>(malloc(kLargeCall));
+    if (buffer.is_error() || !source || !io_buffer) return puts("bench: no memory for the bulk buffer"), 1;
+    shared = buffer.release_value();
+    memset(source, 0x5a, kMiB);
+    rvos::Message hand_over, ack;
+    hand_over.cap = shared.give_handle();
+    bulk.call(hand_over, ack);
     make_directory("/tmp/r10", 10);
     make_directory("/tmp/r100", 100);
     close(open("/tmp/bench.dat", O_WRONLY | O_CREAT));
@@ -312,6 +367,8 @@ int main(int argc, char** argv) {
     for (const Row& row : kRows) measure(row);
     rvos::kill(echo_child);
     rvos::kill(sink_child);
+    rvos::kill(bulk_child);
+    (void)rvos::wait_exit(bulk_child);
     (void)rvos::wait_exit(echo_child);
     (void)rvos::wait_exit(sink_child);
     printf("bench: done\n");

@@ -7,6 +7,7 @@
 
 #include "rvos/console.h"
 #include "rvos/server.h"
+#include "rvos/shared_memory.h"
 #include "rvos/service.h"
 #include "tree.h"
 #include "wire/wire.h"
@@ -25,6 +26,7 @@ fs::Tree* tree;
 struct OpenFile {
     fs::Node* node;
     uint32_t flags;
+    rvos::SharedMemory bulk;  // the client's buffer for large transfers, if attached
 };
 
 Message status_reply(uint32_t tag, Error status) {
@@ -38,7 +40,42 @@ Message status_reply(uint32_t tag, Error status) {
 void file_closed(Server&, Handle, void* context) {
     auto* file = static_cast<OpenFile*>(context);
     tree->release(file->node);
-    free(file);
+    delete file;  // unmaps its buffer
+}
+
+// The client's shared buffer: mapped here for the life of the open file.
+void file_attach(Server& server, Handle client, OpenFile& file, Message& request) {
+    Error status = Error::BadMessage;
+    if (request.cap != rvos::kNoHandle) {
+        auto shared = rvos::SharedMemory::map(request.cap);
+        request.cap = rvos::kNoHandle;  // SharedMemory owns (and on failure closed) it
+        status = shared.is_error() ? shared.error() : Error::None;
+        if (!shared.is_error()) file.bulk = shared.release_value();
+    }
+    server.reply(client, status_reply(static_cast<uint32_t>(File::Reply), status));
+}
+
+// Reads or writes through the attached buffer.
+void file_bulk(Server& server, Handle client, OpenFile& file, File op, wire::Reader& request) {
+    uint64_t offset = request.get_u64();
+    uint32_t length = request.get_u32();
+    Error error = Error::None;
+    size_t moved = 0;
+    if (!request.ok()) error = Error::BadMessage;
+    else if (!file.bulk.valid() || length > file.bulk.size()) error = Error::BadArgument;
+    else if (op == File::WriteBulk && !(file.flags & rvos::proto::kOpenWrite)) error = Error::BadHandle;
+    if (error == Error::None) {
+        if (op == File::WriteBulk && (file.flags & rvos::proto::kOpenAppend)) offset = tree->size(file.node);
+        auto n = op == File::ReadBulk ? tree->read(file.node, offset, file.bulk.data(), length)
+                                      : tree->write(file.node, offset, file.bulk.data(), length);
+        if (n.is_error()) error = n.error();
+        else moved = n.value();
+    }
+    Message reply;
+    wire::Writer writer(reply, static_cast<uint32_t>(File::Reply));
+    writer.put_i32(static_cast<int32_t>(error)).put_u32(static_cast<uint32_t>(moved));
+    if (op == File::WriteBulk) writer.put_u64(tree->size(file.node));
+    server.reply(client, reply);
 }
 
 void file_read(Server& server, Handle client, OpenFile& file, wire::Reader& request) {
@@ -76,9 +113,13 @@ void file_write(Server& server, Handle client, OpenFile& file, wire::Reader& req
 void handle_file(Server& server, Handle client, void* context, Message& message) {
     auto& file = *static_cast<OpenFile*>(context);
     wire::Reader request(message);
-    switch (static_cast<File>(request.tag())) {
+    auto op = static_cast<File>(request.tag());
+    switch (op) {
     case File::Read: return file_read(server, client, file, request);
     case File::Write: return file_write(server, client, file, request);
+    case File::AttachBuffer: return file_attach(server, client, file, message);
+    case File::ReadBulk:
+    case File::WriteBulk: return file_bulk(server, client, file, op, request);
     case File::Stat: {
         fs::Stat st = tree->stat(file.node);
         Message reply;
@@ -99,10 +140,10 @@ void control_open(Server& server, Handle client, uint32_t flags, const char* pat
     auto reply_error = [&](Error e) { server.reply(client, status_reply(static_cast<uint32_t>(Fs::Reply), e)); };
     auto node = tree->open(path, flags);
     if (node.is_error()) return reply_error(node.error());
-    auto* file = static_cast<OpenFile*>(malloc(sizeof(OpenFile)));
+    auto* file = new OpenFile{node.value(), flags, {}};
     auto pair = rvos::sys::chan_create();
     if (!file || pair.is_error()) {
-        free(file);
+        delete file;
         tree->release(node.value());
         if (!pair.is_error()) {
             rvos::sys::chan_close(pair.value().a);
@@ -110,7 +151,6 @@ void control_open(Server& server, Handle client, uint32_t flags, const char* pat
         }
         return reply_error(pair.is_error() ? pair.error() : Error::NoMemory);
     }
-    *file = OpenFile{node.value(), flags};
     if (!server.watch(pair.value().a, handle_file, file, file_closed)) {
         file_closed(server, pair.value().a, file);
         rvos::sys::chan_close(pair.value().a);
