@@ -8,7 +8,7 @@ import re
 # ---------------------------------------------------------------- helpers
 
 STEP = re.compile(r"^step (\d+): (.+): (ok|FAILED|failed)$")
-HELLO_STD_SUMMARY = "hello-std: 10 passed, 0 failed"
+HELLO_STD_SUMMARY = "hello-std: 11 passed, 0 failed"
 LS_ROW = re.compile(r"^(dir|file)\s+(\d+)\s+(\S+)$")
 STAT_FILE = re.compile(r"^(\S+): file, (\d+) bytes$")
 STAT_DIR = re.compile(r"^(\S+): directory, (\d+) entries$")
@@ -52,8 +52,8 @@ def hello_std_steps(out):
         m = STEP.match(line)
         if m:
             steps[int(m[1])] = (m[2], m[3])
-    assert sorted(steps) == list(range(1, 11)), \
-        f"hello-std should report steps 1..10, reported {sorted(steps)}:\n{out}"
+    assert sorted(steps) == list(range(1, 12)), \
+        f"hello-std should report steps 1..11, reported {sorted(steps)}:\n{out}"
     failed = {n: what for n, (what, result) in steps.items() if result != "ok"}
     assert not failed, f"hello-std steps failed: {failed}\n{out}"
     assert got[-1] == HELLO_STD_SUMMARY, \

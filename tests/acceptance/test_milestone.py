@@ -27,7 +27,7 @@ HANDLE_ROW = re.compile(r"^(\d+)\s+(\S+)\s+(\d+)$")  # "<pid> <name> <count>", p
 PS_HEADER = re.compile(r"^PID\s+NAME\s+STATE\s+KIND$")
 PS_ROW = re.compile(r"^(\d+)\s+(\S+)\s+(ready|running|blocked|exited)\s+(kernel|user)$")
 STEP = re.compile(r"^step (\d+): (.+): (\S+)$")
-HELLO_STD_SUMMARY = "hello-std: 10 passed, 0 failed"
+HELLO_STD_SUMMARY = "hello-std: 11 passed, 0 failed"
 
 # Processes at boot: name -> kind.
 BOOT_PROCESSES = {"init": "kernel", "console": "kernel", "sysinfo": "kernel",
@@ -101,8 +101,8 @@ def assert_boot_processes_alive(machine, when):
 def assert_hello_std_passes(out):
     got = lines(out)
     steps = {int(m[1]): (m[2], m[3]) for m in map(STEP.match, got) if m}
-    assert sorted(steps) == list(range(1, 11)), \
-        f"hello-std should report steps 1..10, reported {sorted(steps)}:\n{out}"
+    assert sorted(steps) == list(range(1, 12)), \
+        f"hello-std should report steps 1..11, reported {sorted(steps)}:\n{out}"
     failed = {n: what for n, (what, result) in steps.items() if result != "ok"}
     assert not failed, f"hello-std steps failed: {failed}\n{out}"
     assert got[-1] == HELLO_STD_SUMMARY, \

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 namespace {
@@ -70,6 +71,34 @@ bool open_close_cycles(int count) {
     return remove("/tmp/cycle.txt") == 0;
 }
 
+// A file of several MiB written and read back through fwrite/fread: the
+// large transfers go through the shared buffer the fs client attaches.
+bool big_file(size_t bytes) {
+    const size_t block_size = 32 * 1024;
+    unsigned char* block = static_cast<unsigned char*>(malloc(block_size));
+    unsigned char* back = static_cast<unsigned char*>(malloc(block_size));
+    FILE* f = block && back ? fopen("/tmp/big.bin", "w") : nullptr;
+    bool ok = f != nullptr;
+    for (size_t done = 0; ok && done < bytes; done += block_size) {
+        for (size_t i = 0; i < block_size; i++) block[i] = static_cast<unsigned char>((done + i) * 7 / 3);
+        ok = fwrite(block, 1, block_size, f) == block_size;
+    }
+    if (f) ok = fclose(f) == 0 && ok;
+    f = ok ? fopen("/tmp/big.bin", "r") : nullptr;
+    ok = f != nullptr;
+    for (size_t done = 0; ok && done < bytes; done += block_size) {
+        for (size_t i = 0; i < block_size; i++) block[i] = static_cast<unsigned char>((done + i) * 7 / 3);
+        ok = fread(back, 1, block_size, f) == block_size && memcmp(block, back, block_size) == 0;
+    }
+    if (f) ok = fgetc(f) == EOF && fclose(f) == 0 && ok;
+    struct stat st;
+    ok = ok && stat("/tmp/big.bin", &st) == 0 && static_cast<size_t>(st.st_size) == bytes;
+    remove("/tmp/big.bin");
+    free(block);
+    free(back);
+    return ok;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -108,6 +137,7 @@ int main(int argc, char** argv) {
 
     report(9, "open, write, read back, close 25 files", many_files(25));
     report(10, "200 open/close cycles of one file", open_close_cycles(200));
+    report(11, "write and read back a 4 MiB file", big_file(4 * 1024 * 1024));
 
     if (!quiet || failed) printf("hello-std: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
