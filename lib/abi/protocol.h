@@ -94,7 +94,7 @@ enum class File : uint32_t {
     Reply = 0x100,
 };
 // Transfers of at least this many bytes go through the shared buffer.
-inline constexpr size_t kBulkThreshold = 4096;
+inline constexpr size_t kBulkThreshold = 512;
 inline constexpr size_t kBulkBufferSize = 64 * 1024;
 // Bytes of file data one message carries (tag, status/offset fields first).
 inline constexpr size_t kFileReadChunk = 56;   // 64 - tag - status

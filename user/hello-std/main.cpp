@@ -6,8 +6,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace {
 
@@ -71,26 +73,30 @@ bool open_close_cycles(int count) {
     return remove("/tmp/cycle.txt") == 0;
 }
 
-// A file of several MiB written and read back through fwrite/fread: the
-// large transfers go through the shared buffer the fs client attaches.
+// A file of several MiB written and read back with write(2)/read(2) in
+// 32 KiB calls (picolibc's fwrite/fread go a byte at a time): the large
+// transfers go through the shared buffer the fs client attaches.
 bool big_file(size_t bytes) {
     const size_t block_size = 32 * 1024;
     unsigned char* block = static_cast<unsigned char*>(malloc(block_size));
     unsigned char* back = static_cast<unsigned char*>(malloc(block_size));
-    FILE* f = block && back ? fopen("/tmp/big.bin", "w") : nullptr;
-    bool ok = f != nullptr;
+    auto fill = [&](size_t offset) {
+        for (size_t i = 0; i < block_size; i++) block[i] = static_cast<unsigned char>((offset + i) >> 3 ^ i);
+    };
+    int fd = block && back ? open("/tmp/big.bin", O_WRONLY | O_CREAT | O_TRUNC) : -1;
+    bool ok = fd >= 0;
     for (size_t done = 0; ok && done < bytes; done += block_size) {
-        for (size_t i = 0; i < block_size; i++) block[i] = static_cast<unsigned char>((done + i) * 7 / 3);
-        ok = fwrite(block, 1, block_size, f) == block_size;
+        fill(done);
+        ok = write(fd, block, block_size) == static_cast<ssize_t>(block_size);
     }
-    if (f) ok = fclose(f) == 0 && ok;
-    f = ok ? fopen("/tmp/big.bin", "r") : nullptr;
-    ok = f != nullptr;
+    if (fd >= 0) ok = close(fd) == 0 && ok;
+    fd = ok ? open("/tmp/big.bin", O_RDONLY) : -1;
+    ok = fd >= 0;
     for (size_t done = 0; ok && done < bytes; done += block_size) {
-        for (size_t i = 0; i < block_size; i++) block[i] = static_cast<unsigned char>((done + i) * 7 / 3);
-        ok = fread(back, 1, block_size, f) == block_size && memcmp(block, back, block_size) == 0;
+        fill(done);
+        ok = read(fd, back, block_size) == static_cast<ssize_t>(block_size) && memcmp(block, back, block_size) == 0;
     }
-    if (f) ok = fgetc(f) == EOF && fclose(f) == 0 && ok;
+    if (fd >= 0) ok = read(fd, back, 1) == 0 && close(fd) == 0 && ok;  // exactly at the end
     struct stat st;
     ok = ok && stat("/tmp/big.bin", &st) == 0 && static_cast<size_t>(st.st_size) == bytes;
     remove("/tmp/big.bin");
