@@ -29,13 +29,6 @@ Task* pop_ready() {
     return task;
 }
 
-// Leaves the CPU; back here when the scheduler picks this task again. A
-// task killed meanwhile ends instead of resuming.
-void switch_to_scheduler() {
-    switch_context(&running->context, &scheduler_context);
-    if (running->killed && running->state != TaskState::Exited) exit_current(rvos::kExitKilled);
-}
-
 // A user process needs its own table; a kernel task runs on whatever table is
 // loaded, since the kernel is mapped identically in all of them.
 void load_address_space(Task& task) {
@@ -45,6 +38,27 @@ void load_address_space(Task& task) {
         arch::write_satp(satp);
         arch::flush_tlb();
     }
+}
+
+// The running task (already marked Ready or Blocked) leaves the CPU. The
+// next ready task gets it directly — one context switch, so a request and
+// its reply cost two switches in all; only when nothing is ready does the
+// CPU go to the scheduler's idle loop. Back here when this task runs again;
+// a task killed meanwhile ends instead of resuming.
+void switch_away() {
+    Task* previous = running;
+    Task* next = pop_ready();
+    if (next == previous) {
+        previous->state = TaskState::Running;  // a yield with nothing else to run
+    } else if (next) {
+        running = next;
+        next->state = TaskState::Running;
+        load_address_space(*next);
+        switch_context(&previous->context, &next->context);
+    } else {
+        switch_context(&previous->context, &scheduler_context);
+    }
+    if (running->killed) exit_current(rvos::kExitKilled);
 }
 
 void reap(Task* task) {
@@ -76,12 +90,12 @@ void make_ready(Task* task) {
 
 void yield() {
     make_ready(running);
-    switch_to_scheduler();
+    switch_away();
 }
 
 void block() {
     running->state = TaskState::Blocked;
-    switch_to_scheduler();
+    switch_away();
 }
 
 void exit_current(int32_t status) {
@@ -96,6 +110,7 @@ void exit_current(int32_t status) {
         ipc::unref(*task->exit_endpoint);
         task->exit_endpoint = nullptr;
     }
+    // The scheduler's stack frees this task's stack.
     task->state = TaskState::Exited;
     switch_context(&task->context, &scheduler_context);
     panic("exited task %u was scheduled again", task->pid);
@@ -112,8 +127,11 @@ void run() {
         task->state = TaskState::Running;
         load_address_space(*task);
         switch_context(&scheduler_context, &task->context);
+        // Tasks hand the CPU to each other directly, so whoever came back
+        // here (to idle, or having exited) may not be the task started above.
+        Task* returned = running;
         running = nullptr;
-        if (task->state == TaskState::Exited) reap(task);
+        if (returned->state == TaskState::Exited) reap(returned);
     }
 }
 
