@@ -19,7 +19,7 @@ constexpr uint8_t kLsrTxIdle = 1 << 5;
 
 volatile uint8_t& reg(Register r) { return *reinterpret_cast<volatile uint8_t*>(kBase + r); }
 
-ipc::Endpoint* input_endpoint = nullptr;
+ipc::Endpoint* input = nullptr;
 
 }  // namespace
 
@@ -43,7 +43,8 @@ void write(const char* text, size_t length) {
     }
 }
 
-void set_input_endpoint(ipc::Endpoint* endpoint) { input_endpoint = endpoint; }
+void set_input_endpoint(ipc::Endpoint* endpoint) { input = endpoint; }
+ipc::Endpoint* input_endpoint() { return input; }
 
 void handle_interrupt() {
     while (reg(kLsr) & kLsrDataReady) {
@@ -54,7 +55,7 @@ void handle_interrupt() {
         message.sender_pid = 0;
         while ((reg(kLsr) & kLsrDataReady) && message.len < rvos::kMessagePayload)
             message.data[message.len++] = reg(kRbrThr);
-        if (input_endpoint) ipc::send(*input_endpoint, message, nullptr);
+        if (input) ipc::send(*input, message, nullptr);
     }
 }
 

@@ -21,6 +21,7 @@ void write(const char* text, size_t length);
 // server holds the other end). Input that finds the queue full is dropped,
 // as a hardware FIFO overrun would drop it.
 void set_input_endpoint(ipc::Endpoint* endpoint);
+ipc::Endpoint* input_endpoint();
 // Called from the PLIC dispatcher.
 void handle_interrupt();
 

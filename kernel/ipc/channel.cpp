@@ -60,7 +60,49 @@ void unref(Endpoint& endpoint) {
         endpoint.channel->table->release(*endpoint.channel);
     } else {
         wake(peer);
+        if (peer.peer_closed) peer.peer_closed(peer);
     }
+}
+
+void Marker::mark(Endpoint& endpoint) {
+    if (endpoint.marked || endpoint.closed) return;
+    endpoint.marked = true;
+    stack_[top_++] = &endpoint;
+}
+
+void Marker::propagate() {
+    // Whoever can receive on a reachable endpoint can receive every
+    // capability queued there.
+    while (top_) {
+        Endpoint& endpoint = *stack_[--top_];
+        for (size_t i = 0; i < endpoint.queue.size(); i++) {
+            Object* cap = endpoint.queue.at(i).cap;
+            if (cap && cap->kind() == Object::Kind::Endpoint) mark(*static_cast<Endpoint*>(cap));
+        }
+    }
+}
+
+size_t ChannelTable::collect_garbage(void (*mark_roots)(Marker& marker)) {
+    Marker marker;
+    mark_roots(marker);
+    marker.propagate();
+    size_t before = in_use_;
+    // Every reference to an unmarked endpoint sits in an unmarked queue, so
+    // draining those queues closes them all.
+    for (Channel& channel : channels_) {
+        for (Endpoint& end : channel.ends) {
+            if (!channel.in_use || end.closed || end.marked) continue;
+            end.refs++;  // hold it open while its queue drains
+            while (!end.queue.empty()) {
+                QueuedMessage m = end.queue.pop();
+                if (m.cap) m.cap->unref();
+            }
+            unref(end);
+        }
+    }
+    for (Channel& channel : channels_)
+        for (Endpoint& end : channel.ends) end.marked = false;
+    return before - in_use_;
 }
 
 ChannelTable::ChannelTable() {
@@ -80,7 +122,10 @@ ErrorOr<Channel*> ChannelTable::create() {
         end.channel = channel;
         end.refs = 1;
         end.closed = false;
+        end.marked = false;
         end.waiter = nullptr;
+        end.peer_closed = nullptr;
+        end.owner = nullptr;
     }
     in_use_++;
     return channel;

@@ -42,6 +42,7 @@ public:
     void push(const QueuedMessage& m);
     QueuedMessage pop();
     const QueuedMessage& front() const { return slots_[head_]; }
+    const QueuedMessage& at(size_t index) const { return slots_[(head_ + index) % rvos::kQueueDepth]; }
 
 private:
     QueuedMessage slots_[rvos::kQueueDepth];
@@ -55,8 +56,13 @@ struct Endpoint final : Object {
 
     Channel* channel = nullptr;
     bool closed = false;    // all references (handles, queued capabilities) gone
+    bool marked = false;    // reachable, during collect_garbage
     Task* waiter = nullptr; // the task blocked until this endpoint is readable
     MessageQueue queue;     // messages sent by the peer, waiting to be received
+    // Called when the peer closes while this endpoint is open (the kernel
+    // uses it on process handles: a process nobody holds a handle to ends).
+    void (*peer_closed)(Endpoint& self) = nullptr;
+    void* owner = nullptr;
 
     Endpoint& peer();
     // Readable: a receive would not block (a message, or the peer is gone).
@@ -88,10 +94,27 @@ Error receive(Endpoint& at, QueuedMessage& out);
 void ref(Endpoint& endpoint);
 void unref(Endpoint& endpoint);
 
+// Marks endpoints reachable during garbage collection.
+class Marker {
+public:
+    void mark(Endpoint& endpoint);
+    void propagate();
+
+private:
+    Endpoint* stack_[2 * rvos::kMaxChannels];
+    size_t top_ = 0;
+};
+
 // The system-wide pool of channels. Exhaustion is ChannelTableFull.
 class ChannelTable {
 public:
     ChannelTable();
+    // Frees channels that only capability cycles keep alive (A's end queued
+    // on B, B's end queued on A, no handle to either). `mark_roots` marks
+    // every endpoint a handle or the kernel holds; whatever those can
+    // receive is reachable, and everything else is closed. Returns how many
+    // channels were freed.
+    size_t collect_garbage(void (*mark_roots)(Marker& marker));
     // A fresh channel with one reference on each endpoint (for the caller's
     // two handles).
     ErrorOr<Channel*> create();

@@ -45,6 +45,12 @@ void HandleTable::clear_waiter(const Task* task) {
     }
 }
 
+bool HandleTable::holds(const Object* object) const {
+    for (uint64_t used = used_; used; used &= used - 1)
+        if (slots_[__builtin_ctzll(used)] == object) return true;
+    return false;
+}
+
 void HandleTable::close_all() {
     while (used_) close(__builtin_ctzll(used_));
 }

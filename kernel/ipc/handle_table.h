@@ -22,6 +22,11 @@ public:
     void close_all();
     // Forgets `task` as the waiter of every endpoint in this table.
     void clear_waiter(const Task* task);
+    // Whether any handle here names `object`.
+    bool holds(const Object* object) const;
+    template <typename Visitor> void for_each(Visitor&& visit) const {
+        for (uint64_t used = used_; used; used &= used - 1) visit(*slots_[__builtin_ctzll(used)]);
+    }
     size_t count() const { return static_cast<size_t>(__builtin_popcountll(used_)); }
     bool full() const { return used_ == kAllUsed; }
 

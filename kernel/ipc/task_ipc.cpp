@@ -1,5 +1,6 @@
 #include "ipc/task_ipc.h"
 
+#include "task/process.h"
 #include "task/scheduler.h"
 
 namespace ipc {
@@ -7,7 +8,11 @@ namespace ipc {
 ErrorOr<HandlePair> create_channel(Task& task) {
     // Check room first so a half-installed pair never has to be undone.
     if (rvos::kMaxHandles - task.handles.count() < 2) return Error::HandleTableFull;
-    Channel* channel = TRY(channels().create());
+    auto created = channels().create();
+    // A full table may be full of garbage cycles: collect, then retry once.
+    if (created.is_error() && process::collect_channel_garbage() > 0) created = channels().create();
+    if (created.is_error()) return created.error();
+    Channel* channel = created.value();
     rvos::Handle a = task.handles.install(&channel->ends[0]).value();
     rvos::Handle b = task.handles.install(&channel->ends[1]).value();
     return HandlePair{a, b};
@@ -32,14 +37,21 @@ Error send(Task& task, rvos::Handle handle, Message& message) {
 
 namespace {
 Error receive_now(Task& task, Endpoint& at, Message& out) {
-    // A capability needs a free slot; check before dequeuing so a full
-    // table loses nothing.
-    if (!at.queue.empty() && at.queue.front().cap && task.handles.full()) return Error::HandleTableFull;
     QueuedMessage queued;
     Error error = ipc::receive(at, queued);
     if (error != Error::None) return error;
     out = queued.message;
-    out.cap = queued.cap ? task.handles.install(queued.cap).value() : rvos::kNoHandle;
+    out.cap = rvos::kNoHandle;
+    if (!queued.cap) return Error::None;
+    // A capability needs a free slot. Without one the message is still
+    // received — it must not block the queue forever — but the capability
+    // is closed, and the caller learns it from HandleTableFull.
+    auto installed = task.handles.install(queued.cap);
+    if (installed.is_error()) {
+        queued.cap->unref();
+        return Error::HandleTableFull;
+    }
+    out.cap = installed.value();
     return Error::None;
 }
 }  // namespace

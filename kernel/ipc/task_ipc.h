@@ -18,8 +18,10 @@ ErrorOr<HandlePair> create_channel(Task& task);
 // only if the send succeeds).
 Error send(Task& task, rvos::Handle handle, Message& message);
 // Receives into `out`; a carried capability is installed in the task's
-// table and out.cap holds its number. With `block`, sleeps while the queue
-// is empty and the peer is open.
+// table and out.cap holds its number. If the table is full, the message is
+// received without it (the capability is closed) and the result is
+// HandleTableFull. With `block`, sleeps while the queue is empty and the
+// peer is open.
 Error receive(Task& task, rvos::Handle handle, Message& out, bool block);
 Error close(Task& task, rvos::Handle handle);
 // Sleeps until one of the handles is readable (a message waits or the peer

@@ -1,5 +1,6 @@
 #include "mm/address_space.h"
 
+#include "arch/riscv.h"
 #include "base/string.h"
 #include "mm/memory.h"
 
@@ -48,14 +49,28 @@ base::ErrorOr<void> AddressSpace::map_zeroed(uintptr_t va, size_t length, Pte fl
     return {};
 }
 
+// After PTEs are cleared, stale translations must go before the frames can
+// be reused — or the process could still reach a page that is someone
+// else's (or its own next page table) by now.
+static void forget_translations() { arch::flush_tlb(); }
+
 void AddressSpace::unmap(uintptr_t va, size_t length) {
+    uintptr_t freed[16];
+    size_t pending = 0;
     for (size_t offset = 0; offset < length; offset += kPageSize) {
         Pte* entry = table_.lookup(va + offset);
         if (!entry || (*entry & pte::kShared)) continue;  // shared pages go with their mapping
-        uintptr_t pa = table_.unmap(va + offset);
-        frames().free(reinterpret_cast<void*>(pa));
+        freed[pending++] = table_.unmap(va + offset);
         pages_--;
+        if (pending == sizeof freed / sizeof freed[0]) {
+            forget_translations();
+            for (size_t i = 0; i < pending; i++) frames().free(reinterpret_cast<void*>(freed[i]));
+            pending = 0;
+        }
     }
+    if (!pending) return;
+    forget_translations();
+    for (size_t i = 0; i < pending; i++) frames().free(reinterpret_cast<void*>(freed[i]));
 }
 
 base::ErrorOr<uintptr_t> AddressSpace::map_shared(MemoryObject& object) {
@@ -72,6 +87,7 @@ base::ErrorOr<uintptr_t> AddressSpace::map_shared(MemoryObject& object) {
                                  pte::kUser | pte::kRead | pte::kWrite | pte::kShared);
         if (mapped.is_error()) {
             for (size_t k = 0; k < i; k++) table_.unmap(va + k * kPageSize);
+            forget_translations();
             return mapped.error();
         }
     }
@@ -92,6 +108,7 @@ base::ErrorOr<void> AddressSpace::unmap_shared(uintptr_t va) {
     for (size_t i = 0; i < shared_count_; i++) {
         if (shared_[i].va != va) continue;
         for (size_t offset = 0; offset < shared_[i].length; offset += kPageSize) table_.unmap(va + offset);
+        forget_translations();  // before the object can free its frames
         shared_[i].object->unref();
         for (size_t k = i + 1; k < shared_count_; k++) shared_[k - 1] = shared_[k];
         shared_count_--;

@@ -135,6 +135,18 @@ void handle_input(Server& server, Handle, void*, Message& message) {
     for (size_t i = 0; i < length; i++) handle_input_byte(server, static_cast<char>(message.data[i]));
 }
 
+// A client that went away no longer reads lines or hears interrupts.
+void client_gone(Server&, Handle client, void*) {
+    for (size_t i = 0; i < console.reader_count; i++)
+        if (console.readers[i] == client) {
+            for (size_t k = i + 1; k < console.reader_count; k++) console.readers[k - 1] = console.readers[k];
+            console.reader_count--;
+            i--;
+        }
+    for (size_t i = 0; i < console.watcher_count; i++)
+        if (console.watchers[i] == client) console.watchers[i--] = console.watchers[--console.watcher_count];
+}
+
 void handle_request(Server& server, Handle client, void*, Message& request) {
     wire::Reader reader(request);
     auto tag = static_cast<Console>(reader.tag());
@@ -176,7 +188,7 @@ void console_main() {
     if (listen.is_error()) return;
     Server server;
     server.watch(pair.value().a, handle_input, nullptr, nullptr);
-    server.listen(listen.value(), handle_request);
+    server.listen(listen.value(), handle_request, client_gone);
     server.run();
 }
 

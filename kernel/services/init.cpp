@@ -106,10 +106,19 @@ void handle_service_request(ServiceEntry& service, Handle client) {
     reply(client, Error::None, pair.value().a);
 }
 
+// A listen endpoint must lead to the service, not back to init: one whose
+// peer init itself holds (say, the caller's own boot channel) would keep
+// the name — and the channel — alive forever.
+bool talks_to_init(Handle listen) {
+    auto endpoint = me().handles.get(listen);
+    return endpoint.is_error() || me().handles.holds(&endpoint.value()->peer());
+}
+
 void handle_register(Handle client, const char* name, Handle listen) {
     Error error = Error::None;
     if (listen == rvos::kNoHandle) error = Error::BadMessage;
     else if (!valid_name(name)) error = Error::BadArgument;
+    else if (talks_to_init(listen)) error = Error::BadArgument;
     else if (find_service(name)) error = Error::AlreadyExists;
     else if (service_count == rvos::kMaxServices) error = Error::ServiceTableFull;
     else if (!loop.watch(listen, ignore, nullptr, service_gone)) error = Error::HandleTableFull;
@@ -164,16 +173,16 @@ void serve_one(Handle boot) {
     if (request.cap != rvos::kNoHandle) ipc::close(me(), request.cap);
 }
 
-// Takes over a task init started for the life of the system: no exit
-// notification, its boot channel joins the wait list. A server's first
-// request is its registration, served right away so its name is known
-// before anything can ask for it.
+// Takes over a task init started for the life of the system: init keeps
+// its process handle (a process nobody holds a handle to would end) and its
+// boot channel joins the wait list. A server's first request is its
+// registration, served right away so its name is known before anything can
+// ask for it.
 void adopt(const char* name, ErrorOr<process::Started> started, bool is_server) {
     if (started.is_error()) {
         kprint("[init] cannot start %s: %s\n", name, rvos::error_name(started.error()));
         return;
     }
-    ipc::close(me(), started.value().process);
     add_boot_channel(started.value().boot);
     if (is_server) serve_one(started.value().boot);
 }

@@ -62,11 +62,12 @@ Result receive(Task& t, arch::TrapFrame& f, bool block) {
     if (writable.is_error()) return Result::error(writable.error());
     Message message;
     Error error = ipc::receive(t, handle_arg(f, 0), message, block);
-    if (error != Error::None) return Result::error(error);
+    if (error != Error::None && error != Error::HandleTableFull) return Result::error(error);
     // Mapped and writable a moment ago, and only this task can change its
-    // own mappings, so this copy cannot fail.
+    // own mappings, so this copy cannot fail. (HandleTableFull delivered the
+    // message without its capability.)
     (void)t.space.copy_out(f.a(1), &message, sizeof message);
-    return Result::ok();
+    return Result::from(error);
 }
 
 Result sys_chan_recv(Task& t, arch::TrapFrame& f) { return receive(t, f, false); }
@@ -93,14 +94,15 @@ Result sys_mmap(Task& t, arch::TrapFrame& f) {
 
 Result sys_munmap(Task& t, arch::TrapFrame& f) {
     uint64_t address = f.a(0), length = f.a(1);
-    // Only the mmap and shared regions; the length rounds up to whole pages.
-    if (address % rvos::kPageSize || address < rvos::kMmapBase || address >= rvos::kUserEnd ||
-        length > rvos::kUserEnd - address)
-        return Result::error(Error::BadArgument);
+    // A shared mapping goes whole, by its start address. Otherwise only the
+    // anonymous region [kMmapBase, kSharedBase) — never code or the stack.
     if (t.space.is_shared_mapping(address)) {
         auto unmapped = t.space.unmap_shared(address);
         return unmapped.is_error() ? Result::error(unmapped.error()) : Result::ok();
     }
+    if (address % rvos::kPageSize || address < rvos::kMmapBase || address >= rvos::kSharedBase ||
+        length > rvos::kSharedBase - address)
+        return Result::error(Error::BadArgument);
     t.space.unmap(address, base::align_up(length, rvos::kPageSize));
     return Result::ok();
 }

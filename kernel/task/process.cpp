@@ -2,6 +2,7 @@
 
 #include "arch/riscv.h"
 #include "base/string.h"
+#include "drivers/uart.h"
 #include "lib/print.h"
 #include "mm/memory.h"
 #include "task/elf.h"
@@ -105,6 +106,12 @@ ErrorOr<Started> connect(Task& init, Task& task) {
     }
     exit = exit_or.value();
     task.exit_endpoint = &exit->ends[0];
+    // Nobody left to wait for it or stop it: a process whose every process
+    // handle is closed ends (kernel tasks never do).
+    if (!task.is_kernel) {
+        task.exit_endpoint->owner = &task;
+        task.exit_endpoint->peer_closed = [](ipc::Endpoint& self) { sched::kill(static_cast<Task*>(self.owner)); };
+    }
     auto child_boot = task.handles.install(&boot->ends[0]);  // cannot fail: table is empty
     auto init_boot = init.handles.install(&boot->ends[1]);
     if (init_boot.is_error()) {
@@ -196,6 +203,19 @@ ErrorOr<Task*> process_of(Task& holder, rvos::Handle handle) {
         if (task && !task->is_kernel && task->exit_endpoint == &endpoint->peer()) return task;
     return Error::NotFound;
 }
+
+static void mark_roots(ipc::Marker& marker) {
+    for (Task* task : task_table) {
+        if (!task) continue;
+        task->handles.for_each([&](ipc::Object& object) {
+            if (object.kind() == ipc::Object::Kind::Endpoint) marker.mark(static_cast<ipc::Endpoint&>(object));
+        });
+        if (task->exit_endpoint) marker.mark(*task->exit_endpoint);
+    }
+    if (uart::input_endpoint()) marker.mark(*uart::input_endpoint());
+}
+
+size_t collect_channel_garbage() { return ipc::channels().collect_garbage(mark_roots); }
 
 Task* task_at(size_t slot) { return slot < rvos::kMaxProcesses ? task_table[slot] : nullptr; }
 size_t task_count() { return live_tasks; }

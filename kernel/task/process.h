@@ -36,6 +36,11 @@ ErrorOr<Task*> create_init(void (*entry)());
 // NotFound for any other handle (kernel tasks cannot be killed).
 ErrorOr<Task*> process_of(Task& holder, rvos::Handle handle);
 
+// Frees channels kept alive only by capability cycles (see
+// ipc::ChannelTable::collect_garbage); the roots are every task's handles,
+// process handles, and the UART's input channel.
+size_t collect_channel_garbage();
+
 // Frees everything a task owns. Called by the scheduler once it has exited.
 void destroy(Task* task);
 

@@ -103,6 +103,7 @@ void exit_current(int32_t status) {
     task->handles.clear_waiter(task);  // no endpoint may keep pointing at us
     task->handles.close_all();
     if (task->exit_endpoint) {
+        task->exit_endpoint->peer_closed = nullptr;  // no orphan callback for a task already ending
         rvos::Message message;
         wire::Writer(message, static_cast<uint32_t>(rvos::proto::Process::Exited)).put_i32(status);
         message.sender_pid = task->pid;
@@ -110,6 +111,8 @@ void exit_current(int32_t status) {
         ipc::unref(*task->exit_endpoint);
         task->exit_endpoint = nullptr;
     }
+    // Its handles may have been all that kept a capability cycle reachable.
+    process::collect_channel_garbage();
     // The scheduler's stack frees this task's stack.
     task->state = TaskState::Exited;
     switch_context(&task->context, &scheduler_context);

@@ -131,7 +131,8 @@ enum class Syscall : uint64_t {
     GetPid = 2,          // () -> pid
     ChanCreate = 3,      // () -> a0 = handle A, a1 = handle B
     ChanSend = 4,        // (handle, const Message*)
-    ChanRecv = 5,        // (handle, Message*) — WouldBlock if empty
+    ChanRecv = 5,        // (handle, Message*) — WouldBlock if empty; HandleTableFull: the
+                         // message was received but its capability closed (no free slot)
     ChanRecvWait = 6,    // (handle, Message*) — blocks until a message or peer close
     ChanClose = 7,       // (handle)
     Wait = 8,            // (const Handle*, count) -> index of a ready handle; blocks

@@ -78,7 +78,12 @@ base::ErrorOr<Line> read_line(char* buffer, size_t size) {
         error = sys::chan_recv_wait(handle, piece);
         if (error != Error::None) return error;
         wire::Reader reader(piece);
-        if (reader.tag() != static_cast<uint32_t>(Console::LineData)) return Error::BadMessage;
+        auto tag = static_cast<Console>(reader.tag());
+        if (tag == Console::Reply) {  // refused, e.g. Busy: too many readers waiting
+            auto status = static_cast<Error>(reader.get_i32());
+            return reader.ok() && status != Error::None ? status : Error::BadMessage;
+        }
+        if (tag != Console::LineData) return Error::BadMessage;
         uint8_t flags = reader.get_u8();
         if (!reader.ok()) return Error::BadMessage;
         size_t chunk = base::min(reader.rest_length(), size - 1 - line.length);

@@ -22,6 +22,8 @@ ErrorOr<HandlePair> chan_create();
 // QueueFull means the receiver's queue holds kQueueDepth messages already:
 // nothing was enqueued, so the caller can back off and retry.
 Error chan_send(Handle handle, const Message& message);
+// HandleTableFull: the message arrived, but the capability it carried was
+// closed for want of a free handle slot.
 Error chan_recv(Handle handle, Message& message);       // WouldBlock if empty
 Error chan_recv_wait(Handle handle, Message& message);  // blocks
 Error chan_close(Handle handle);

@@ -86,7 +86,10 @@ public:
         Message message;
         Error error = Ipc::receive(entry.handle, message);
         if (error == Error::PeerClosed) return drop(entry.handle);
-        if (error != Error::None) return;
+        // HandleTableFull: the message came, but without its capability
+        // (this server has no room). The handler still answers it; a
+        // NewClient is thereby refused, and that client sees its channel close.
+        if (error != Error::None && error != Error::HandleTableFull) return;
         entry.handler(*this, entry.handle, entry.context, message);
         if (message.cap != rvos::kNoHandle) Ipc::close(message.cap);
     }

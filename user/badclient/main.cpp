@@ -7,11 +7,11 @@
 // server that stays silent is reported, never waited for forever.
 //   badclient           all of the above, one "survived" line per server
 //   badclient readers   17 stdio clients ask for a line and vanish
-//   badclient hoard <service>   holds as many connections as it can get
-//   badclient giveboot <name>   registers a service whose listen end is this
-//                               process's own boot channel, then exits
+//   badclient hoard <service>   holds 63 connections to one service
+//   badclient desync    a reply it had no handle slot for, then more requests
+//   badclient squat     children register names on their own boot channels
+//                       (`badclient giveboot <name>`) and exit
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "abi/protocol.h"
@@ -75,11 +75,12 @@ struct Service {
 Service make_service(const char* name) {
     Service s{name, {}, {}, {}, {}};
     if (strcmp(name, "stdio") == 0) {
+        // Write's only field is free-form bytes: a reply tag with one stray byte instead.
         wire::Writer(s.half_field, tag(proto::Console::Reply)).put_u8(1);
         wire::Writer(s.valid, tag(proto::Console::Write));  // writes nothing
         wire::Writer(s.flood, tag(proto::Console::Write));
     } else if (strcmp(name, "sysinfo") == 0) {
-        wire::Writer(s.half_field, tag(proto::SysInfo::Memory)).put_u16(7);
+        s.half_field = raw("\x02\x00\x00", 3);  // no request has fields: three quarters of a tag
         wire::Writer(s.valid, tag(proto::SysInfo::Memory));
         wire::Writer(s.flood, tag(proto::SysInfo::Memory));
         wire::Writer(s.costly, tag(proto::SysInfo::Processes));  // one reply per process
@@ -190,8 +191,7 @@ bool abuse(const Service& s) {
 void vanish(const Service& s) {
     auto connection = rvos::connect(s.name);
     if (connection.is_error()) return;
-    sys::chan_send(connection.value().handle(), s.valid);
-    if (s.costly.len) sys::chan_send(connection.value().handle(), s.costly);
+    sys::chan_send(connection.value().handle(), s.costly.len ? s.costly : s.valid);
 }  // closed here, before the server has answered
 
 // Sends without ever reading: the server must drop us when its reply
@@ -243,6 +243,9 @@ bool answers_correctly(const Service& s) {
         Error status = static_cast<Error>(reader.get_i32());
         return status == Error::None && reader.get_u32() == 5 && reader.ok();
     }
+    // Remove the file the vanished client's open created, then stat /tmp.
+    wire::Writer(request, tag(proto::Fs::Delete)).put_str("/tmp/badclient");
+    if (sys::chan_send(h, request) != Error::None || poll(h, reply) != Got::Reply) return false;
     wire::Writer(request, tag(proto::Fs::Stat)).put_str("/tmp");
     if (sys::chan_send(h, request) != Error::None || poll(h, reply) != Got::Reply) return false;
     wire::Reader reader(reply);
@@ -330,12 +333,13 @@ int vanishing_readers() {
     return 0;
 }
 
-// Connects to one service as often as it can, then lets go of everything.
+// Holds 63 connections to one service (all its handle table allows this
+// process: 64 minus the boot channel), then lets go of them all.
 int hoard(const char* name) {
-    rvos::Channel held[rvos::kMaxHandles];
+    rvos::Channel held[rvos::kMaxHandles - 1];
     size_t count = 0;
     Error stop = Error::None;
-    while (count < rvos::kMaxHandles) {
+    while (count < sizeof held / sizeof held[0]) {
         auto connection = rvos::connect(name);
         if (connection.is_error()) {
             stop = connection.error();
@@ -345,11 +349,37 @@ int hoard(const char* name) {
     }
     for (size_t i = 0; i < count; i++) held[i].close();
     // Printing needs a console connection: only now that handles are free.
-    printf("badclient: held %zu connections to %s, then: %s\n", count, name, rvos::error_name(stop));
+    printf("badclient: held %zu connections to %s, then: %s\n", count, name,
+           stop == Error::None ? "let go of them all" : rvos::error_name(stop));
     for (int i = 0; i < 200; i++) sys::yield();  // let the server see the closes
     bool ok = answers_correctly(make_service(name));
     printf("badclient: %s %s\n", name, ok ? "survived" : "DID NOT SURVIVE");
     return ok ? 0 : 1;
+}
+
+// Fills its own handle table, asks init for a connection (the reply's
+// capability then cannot be received), frees a slot and asks for a service
+// that does not exist: the answer must be NotFound, not the earlier reply.
+int desync() {
+    printf("badclient: desync: filling the handle table\n");  // connects the console first
+    Handle ends[rvos::kMaxHandles];
+    size_t count = 0;
+    for (;;) {
+        auto pair = sys::chan_create();
+        if (pair.is_error()) break;
+        ends[count++] = pair.value().a;
+        ends[count++] = pair.value().b;
+    }
+    // chan_create needs two free slots: one is left, and this takes it.
+    auto spare = rvos::connect("math");  // (held until we return)
+    auto refused = rvos::connect("math");  // no slot for this reply's capability
+    sys::chan_close(ends[--count]);
+    auto missing = rvos::connect("nosuchservice");
+    for (size_t i = 0; i < count; i++) sys::chan_close(ends[i]);
+    printf("badclient: desync: connect with a full handle table: %s; then connect to a missing service: %s\n",
+           refused.is_error() ? rvos::error_name(refused.error()) : "ok",
+           missing.is_error() ? rvos::error_name(missing.error()) : "CONNECTED");
+    return missing.is_error() && missing.error() == Error::NotFound ? 0 : 1;
 }
 
 // Offers this process's own boot channel as a service's listen end.
@@ -360,12 +390,39 @@ int give_boot_channel(const char* name) {
     return sys::chan_send(rvos::kBootHandle, request) == Error::None ? 0 : 1;
 }
 
+// Children that each register a name with their own boot channel as its
+// listen end, then exit: once they are gone, their names must be free.
+int squat() {
+    constexpr int kChildren = 4;
+    int exited = 0;
+    for (int i = 0; i < kChildren; i++) {
+        char args[32];
+        snprintf(args, sizeof args, "giveboot squat%d", i);
+        auto child = rvos::spawn("badclient", args);
+        if (child.is_error()) continue;
+        auto status = rvos::wait_exit(child.value());
+        if (!status.is_error()) exited++;
+    }
+    int free_names = 0;
+    for (int i = 0; i < kChildren; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "squat%d", i);
+        auto listen = rvos::register_service(name);  // closed again at once
+        if (!listen.is_error()) free_names++;
+    }
+    printf("badclient: squat: %d children registered a name on their boot channel and exited; "
+           "%d of %d names free again\n", exited, free_names, kChildren);
+    return free_names == kChildren ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     if (argc == 2 && strcmp(argv[1], "readers") == 0) return vanishing_readers();
     if (argc == 3 && strcmp(argv[1], "hoard") == 0) return hoard(argv[2]);
     if (argc == 3 && strcmp(argv[1], "giveboot") == 0) return give_boot_channel(argv[2]);
+    if (argc == 2 && strcmp(argv[1], "desync") == 0) return desync();
+    if (argc == 2 && strcmp(argv[1], "squat") == 0) return squat();
 
     printf("badclient: attacking init, stdio, sysinfo, math and fs\n");
     bool all = true;

@@ -210,7 +210,8 @@ void fuzz_once() {
 
 // Unknown syscall numbers are faults: each must kill just the child.
 int try_unknown_numbers() {
-    static const uint64_t kNumbers[] = {static_cast<uint64_t>(Syscall::Count), 13, 64, 999, 1ull << 32, ~0ull};
+    constexpr uint64_t kFirstUnknown = static_cast<uint64_t>(Syscall::Count);
+    static const uint64_t kNumbers[] = {kFirstUnknown, kFirstUnknown + 1, 64, 999, 1ull << 32, ~0ull};
     int killed = 0;
     for (uint64_t number : kNumbers) {
         char args[32];

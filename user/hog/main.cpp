@@ -5,7 +5,8 @@
 //              mallocs 64 KiB blocks until malloc returns NULL, frees them
 //   hog procs  spawns itself until the process table is full, then kills
 //              and reaps every child
-//   hog hold   (a child of `hog procs`) blocks forever
+//   hog orphans <n>  spawns n children that block forever, and exits
+//   hog hold   (a child of `hog procs` and `hog orphans`) blocks forever
 // mmap is measured first because the C heap never returns its pages to the
 // system: after malloc had everything, mmap would have nothing to show.
 #include <errno.h>
@@ -59,6 +60,19 @@ int hog_memory() {
     return pages > 0 && blocks > 0 && stop == Error::NoMemory ? 0 : 1;
 }
 
+// Spawns `count` children that block forever and exits without a word to
+// them: nobody holds a handle to them any more.
+int orphan(int count) {
+    int spawned = 0;
+    for (; spawned < count; spawned++) {
+        auto child = rvos::spawn("hog", "hold");
+        if (child.is_error()) break;
+        child.value().process.release();  // not closed: just forgotten until exit
+    }
+    printf("hog: left %d children behind\n", spawned);
+    return 0;
+}
+
 int hog_processes() {
     rvos::Child children[rvos::kMaxProcesses];
     size_t count = 0;
@@ -94,6 +108,7 @@ int main(int argc, char** argv) {
     }
     if (argc == 2 && strcmp(argv[1], "mem") == 0) return hog_memory();
     if (argc == 2 && strcmp(argv[1], "procs") == 0) return hog_processes();
+    if (argc == 3 && strcmp(argv[1], "orphans") == 0) return orphan(atoi(argv[2]));
     printf("usage: hog mem|procs\n");
     return 2;
 }

@@ -178,8 +178,12 @@ int main() {
         fflush(stdout);
         auto read = rvos::console::read_line(line, sizeof line);
         if (read.is_error()) {
+            // Only a console that is gone ends the shell; anything else
+            // (say, too many readers waiting) is worth another try.
             printf("shell: console: %s\n", rvos::error_name(read.error()));
-            return 1;
+            if (read.error() == rvos::Error::PeerClosed) return 1;
+            rvos::sys::yield();
+            continue;
         }
         if (!read.value().interrupted) shell::execute(line);
         fflush(stdout);
