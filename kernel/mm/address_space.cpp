@@ -51,26 +51,27 @@ base::ErrorOr<void> AddressSpace::map_zeroed(uintptr_t va, size_t length, Pte fl
 
 // After PTEs are cleared, stale translations must go before the frames can
 // be reused — or the process could still reach a page that is someone
-// else's (or its own next page table) by now.
+// else's (or its own next page table) by now. One fence per call, not per
+// page: QEMU flushes its whole TLB on any sfence.vma.
 static void forget_translations() { arch::flush_tlb(); }
 
 void AddressSpace::unmap(uintptr_t va, size_t length) {
-    uintptr_t freed[16];
+    // Frames are freed in batches, each after a fence.
+    uintptr_t unmapped[32];
     size_t pending = 0;
+    auto free_pending = [&] {
+        forget_translations();
+        for (size_t i = 0; i < pending; i++) frames().free(reinterpret_cast<void*>(unmapped[i]));
+        pending = 0;
+    };
     for (size_t offset = 0; offset < length; offset += kPageSize) {
         Pte* entry = table_.lookup(va + offset);
         if (!entry || (*entry & pte::kShared)) continue;  // shared pages go with their mapping
-        freed[pending++] = table_.unmap(va + offset);
+        unmapped[pending++] = table_.unmap(va + offset);
         pages_--;
-        if (pending == sizeof freed / sizeof freed[0]) {
-            forget_translations();
-            for (size_t i = 0; i < pending; i++) frames().free(reinterpret_cast<void*>(freed[i]));
-            pending = 0;
-        }
+        if (pending == sizeof unmapped / sizeof unmapped[0]) free_pending();
     }
-    if (!pending) return;
-    forget_translations();
-    for (size_t i = 0; i < pending; i++) frames().free(reinterpret_cast<void*>(freed[i]));
+    if (pending) free_pending();
 }
 
 base::ErrorOr<uintptr_t> AddressSpace::map_shared(MemoryObject& object) {

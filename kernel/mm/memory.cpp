@@ -16,11 +16,35 @@ PageTable kernel_page_table;
 FrameAllocator& frames() { return frame_allocator; }
 const PageTable& kernel_table() { return kernel_page_table; }
 
+namespace {
+
+// The pages of MMIO the kernel touches: the UART and the three PLIC pages
+// (priorities, hart 0's S-mode enables, its threshold and claim).
+constexpr uintptr_t kMmioPages[] = {0x1000'0000, 0x0c00'0000, 0x0c00'2000, 0x0c20'1000};
+constexpr size_t kMmioGigabyte = 0, kRamGigabyte = 2;
+constexpr uintptr_t kMegapage = 2 * 1024 * 1024;
+
+// RAM in 2 MiB pages; of MMIO only the pages the drivers use, so a stray
+// kernel pointer into low memory (null, say) faults instead of reaching a
+// device.
+void build_kernel_table(PageTable& table) {
+    for (uintptr_t pa = kRamBase; pa < kRamEnd; pa += kMegapage)
+        if (table.map_megapage(pa, pa, pte::kRead | pte::kWrite | pte::kExec | pte::kGlobal).is_error())
+            panic("no frame for the kernel's page tables");
+    for (uintptr_t page : kMmioPages)
+        if (table.map(page, page, pte::kRead | pte::kWrite | pte::kGlobal).is_error())
+            panic("no frame for the kernel's page tables");
+    table.mark_root_entry_global(kMmioGigabyte);
+    table.mark_root_entry_global(kRamGigabyte);
+}
+
+}  // namespace
+
 void add_kernel_mappings(PageTable& table) {
-    // Gigabyte 0: MMIO (UART, PLIC). Gigabyte 2: RAM, holding the kernel.
-    // Neither carries the U bit, so user code can never touch them.
-    table.map_gigapage(0, 0x0, pte::kRead | pte::kWrite | pte::kGlobal);
-    table.map_gigapage(2, kRamBase, pte::kRead | pte::kWrite | pte::kExec | pte::kGlobal);
+    // The kernel's subtrees, shared: no entry carries the U bit, so user
+    // code can never touch them.
+    table.share_root_entry(kernel_page_table, kMmioGigabyte);
+    table.share_root_entry(kernel_page_table, kRamGigabyte);
 }
 
 void init() {
@@ -34,7 +58,7 @@ void init() {
     auto table = PageTable::create();
     if (table.is_error()) panic("no frame for the kernel page table");
     kernel_page_table = table.value();
-    add_kernel_mappings(kernel_page_table);
+    build_kernel_table(kernel_page_table);
     arch::write_satp(kernel_page_table.satp());
     arch::flush_tlb();
     kprint("[boot] paging: Sv39 enabled, kernel mapped in every address space without U\n");

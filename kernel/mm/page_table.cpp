@@ -44,8 +44,19 @@ base::ErrorOr<void> PageTable::map(uintptr_t va, uintptr_t pa, Pte flags) {
     return {};
 }
 
-void PageTable::map_gigapage(size_t root_index, uintptr_t pa, Pte flags) {
-    root_[root_index] = pte::make(pa, flags | pte::kAccessed | pte::kDirty);
+base::ErrorOr<void> PageTable::map_megapage(uintptr_t va, uintptr_t pa, Pte flags) {
+    Pte& top = root_[index_at(va, 2)];
+    if (!(top & pte::kValid)) {
+        void* frame = TRY(frames().allocate());
+        top = pte::make(reinterpret_cast<uintptr_t>(frame), 0);
+    }
+    auto* middle = reinterpret_cast<Pte*>(pte::address(top));
+    middle[index_at(va, 1)] = pte::make(pa, flags | pte::kAccessed | pte::kDirty);
+    return {};
+}
+
+void PageTable::share_root_entry(const PageTable& other, size_t index) {
+    root_[index] = other.root_[index] | pte::kGlobal;
 }
 
 Pte* PageTable::lookup(uintptr_t va) const {
@@ -66,7 +77,8 @@ static void free_tree(Pte* table, int level) {
     if (level > 0) {
         for (size_t i = 0; i < 512; i++) {
             Pte entry = table[i];
-            if ((entry & pte::kValid) && !pte::is_leaf(entry))
+            // Global subtrees are the kernel's, shared by every table.
+            if ((entry & pte::kValid) && !pte::is_leaf(entry) && !(entry & pte::kGlobal))
                 free_tree(reinterpret_cast<Pte*>(pte::address(entry)), level - 1);
         }
     }

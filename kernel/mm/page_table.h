@@ -42,8 +42,13 @@ public:
 
     // Maps one 4 KiB page, allocating intermediate tables as needed.
     base::ErrorOr<void> map(uintptr_t va, uintptr_t pa, Pte flags);
-    // Installs a 1 GiB leaf in the root (kernel mappings shared by all tables).
-    void map_gigapage(size_t root_index, uintptr_t pa, Pte flags);
+    // Maps one 2 MiB page (the kernel's RAM mapping).
+    base::ErrorOr<void> map_megapage(uintptr_t va, uintptr_t pa, Pte flags);
+    // Points this table's root entry at the same subtree as `other`'s, marked
+    // global: the kernel's subtrees are shared by every table and belong to
+    // none of them (free() leaves them alone).
+    void share_root_entry(const PageTable& other, size_t index);
+    void mark_root_entry_global(size_t index) { root_[index] |= pte::kGlobal; }
     // The leaf entry for va, or null if unmapped.
     Pte* lookup(uintptr_t va) const;
     // Removes the 4 KiB mapping at va and returns its physical address
@@ -54,7 +59,7 @@ public:
     template <typename Visitor> void for_each_user_page(Visitor&& visit) const;
 
     // Releases every table frame of this tree (not the pages it maps, and
-    // not gigapage leaves). The wrapper is empty afterwards.
+    // not the shared kernel subtrees). The wrapper is empty afterwards.
     void free();
 
     bool valid() const { return root_ != nullptr; }
@@ -72,7 +77,7 @@ template <typename Visitor>
 void PageTable::for_each_user_page(Visitor&& visit) const {
     for (size_t i = 0; i < 512; i++) {
         Pte top = root_[i];
-        if (!(top & pte::kValid) || pte::is_leaf(top)) continue;
+        if (!(top & pte::kValid) || pte::is_leaf(top) || (top & pte::kGlobal)) continue;
         auto* middle = reinterpret_cast<Pte*>(pte::address(top));
         for (size_t j = 0; j < 512; j++) {
             if (!(middle[j] & pte::kValid) || pte::is_leaf(middle[j])) continue;
