@@ -69,24 +69,35 @@ Error receive(Task& task, rvos::Handle handle, Message& out, bool block) {
 
 Error close(Task& task, rvos::Handle handle) { return task.handles.close(handle); }
 
+namespace {
+// Which handle a wait reports: a handle whose peer is gone (and whose queue
+// is drained) comes before any with a message, so a server reclaims what
+// departed clients held before it takes on new work.
+size_t pick_ready(Endpoint* const* endpoints, size_t count) {
+    size_t first_message = count;
+    for (size_t i = 0; i < count; i++) {
+        if (endpoints[i]->queue.empty() && endpoints[i]->peer().closed) return i;
+        if (first_message == count && !endpoints[i]->queue.empty()) first_message = i;
+    }
+    return first_message;
+}
+}  // namespace
+
 ErrorOr<size_t> wait(Task& task, const rvos::Handle* handles, size_t count) {
     if (count == 0 || count > rvos::kMaxHandles) return Error::BadArgument;
     Endpoint* endpoints[rvos::kMaxHandles];
     for (size_t i = 0; i < count; i++) {
         endpoints[i] = TRY(task.handles.get(handles[i]));
-        if (endpoints[i]->readable()) return i;
-        if (endpoints[i]->waiter && endpoints[i]->waiter != &task) return Error::Busy;
+        if (endpoints[i]->waiter && endpoints[i]->waiter != &task && !endpoints[i]->readable()) return Error::Busy;
     }
     for (;;) {
+        size_t ready = pick_ready(endpoints, count);
+        if (ready != count) return ready;
         for (size_t i = 0; i < count; i++) endpoints[i]->waiter = &task;
         sched::block();
         // Our handles keep these endpoints alive while we sleep.
-        size_t ready = count;
-        for (size_t i = 0; i < count; i++) {
+        for (size_t i = 0; i < count; i++)
             if (endpoints[i]->waiter == &task) endpoints[i]->waiter = nullptr;
-            if (ready == count && endpoints[i]->readable()) ready = i;
-        }
-        if (ready != count) return ready;
     }
 }
 

@@ -25,7 +25,7 @@ Error send(Task& task, rvos::Handle handle, Message& message);
 Error receive(Task& task, rvos::Handle handle, Message& out, bool block);
 Error close(Task& task, rvos::Handle handle);
 // Sleeps until one of the handles is readable (a message waits or the peer
-// closed) and returns its index.
+// closed) and returns its index; closed peers are reported first.
 ErrorOr<size_t> wait(Task& task, const rvos::Handle* handles, size_t count);
 
 }  // namespace ipc

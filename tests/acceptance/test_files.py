@@ -248,3 +248,26 @@ def test_fs_server_still_answers_after_every_kind_of_error(machine):
     assert "fs" in procs and procs["fs"] != "exited", f"ps should still list a live fs: {procs}"
     assert fs_handles(machine) == handles_before, \
         "the fs server's handle count changed across failed requests"
+
+
+def test_many_files_at_once_emfile_beyond_the_limit_and_a_thousand_cycles_leak_nothing(machine):
+    """25 files open together; far more than a process may hold gets EMFILE
+    (not a crash or a hang) and everything works again once closed; 1000
+    open/close cycles leave the fs server's and the client's handle counts
+    where they started."""
+    assert machine.run("stat /tmp").startswith("/tmp: directory")  # the shell's own fs session first
+    before = handle_counts(machine)
+    out = machine.run("run manyfiles 1000", timeout=120)
+    got = lines(out)
+    assert "manyfiles: 25 files open at once: ok" in got, out
+    limit = [line for line in got if line.startswith("manyfiles: opened ")]
+    assert limit, out
+    m = re.match(r"manyfiles: opened (\d+) of 200, then: (\S+) \((.+)\); after closing, open works: (\w+)$", limit[0])
+    assert m, f"unexpected line {limit[0]!r}:\n{out}"
+    assert int(m[1]) >= 20, f"a process should hold at least 20 open files:\n{out}"
+    assert m[2] == "EMFILE" and m[4] == "yes", out
+    assert "manyfiles: 1000 of 1000 open/close cycles" in got, out
+    assert "exited with status" not in out, out
+    after = handle_counts(machine)
+    assert after["fs"] == before["fs"], f"fs handles {before['fs']} -> {after['fs']}"
+    assert after["shell"] == before["shell"], f"shell handles {before['shell']} -> {after['shell']}"
