@@ -4,21 +4,12 @@ serial console. Each test gets a freshly booted machine."""
 import re
 
 from harness import PROMPT
+from harness.shell import CHANNELS, FRAMES, HANDLE_ROW, HEAP, PS_HEADER, PS_ROW, lines  # noqa: E402
 
 # ---------------------------------------------------------------- helpers
 
-PS_HEADER = re.compile(r"^PID\s+NAME\s+STATE\s+KIND$")
-PS_ROW = re.compile(r"^(\d+)\s+(\S+)\s+(ready|running|blocked|exited)\s+(kernel|user)$")
 KILL_LINE = re.compile(
     r"^\[kernel\] killed pid (\d+) \(crash\): (.+) at (\S+) \(pc (\S+)\)$", re.M)
-FRAMES = re.compile(r"^frames: free (\d+) of (\d+)$", re.M)
-HEAP = re.compile(r"^heap: (\d+) bytes in use$", re.M)
-CHANNELS = re.compile(r"^channels: (\d+) of (\d+)$", re.M)
-HANDLE_ROW = re.compile(r"^(\d+)\s+(\S+)\s+(\d+)$")  # "<pid> <name> <count>", columns may be padded
-
-
-def lines(text):
-    return [line.rstrip() for line in text.split("\n") if line.strip()]
 
 
 def parse_ps(out):

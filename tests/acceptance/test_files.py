@@ -4,6 +4,7 @@ write, stat, rm, mkdir). Each test gets a freshly booted machine, whose
 /tmp starts out empty."""
 
 import re
+from harness.shell import HANDLE_ROW, PS_ROW, lines  # noqa: E402
 
 # ---------------------------------------------------------------- helpers
 
@@ -12,16 +13,10 @@ HELLO_STD_SUMMARY = "hello-std: 11 passed, 0 failed"
 LS_ROW = re.compile(r"^(dir|file)\s+(\d+)\s+(\S+)$")
 STAT_FILE = re.compile(r"^(\S+): file, (\d+) bytes$")
 STAT_DIR = re.compile(r"^(\S+): directory, (\d+) entries$")
-PS_ROW = re.compile(r"^(\d+)\s+(\S+)\s+(ready|running|blocked|exited)\s+(kernel|user)$")
-HANDLE_ROW = re.compile(r"^(\d+)\s+(\S+)\s+(\d+)$")  # "<pid> <name> <count>", padded
 
 # strerror(ENAMETOOLONG) reads "File name too long" in glibc and "File or
 # path name too long" in newlib/picolibc; either names the error.
 NAME_TOO_LONG = ("File name too long", "File or path name too long")
-
-
-def lines(text):
-    return [line.rstrip() for line in text.split("\n") if line.strip()]
 
 
 def run_silent(machine, command):

@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from harness.shell import CHANNELS, FRAMES, HANDLE_ROW, HEAP, PS_HEADER, PS_ROW, lines  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,12 +21,6 @@ SLOW = 60  # seconds, for the programs that loop many times
 
 # ---------------------------------------------------------------- helpers
 
-FRAMES = re.compile(r"^frames: free (\d+) of (\d+)$", re.M)
-HEAP = re.compile(r"^heap: (\d+) bytes in use$", re.M)
-CHANNELS = re.compile(r"^channels: (\d+) of (\d+)$", re.M)
-HANDLE_ROW = re.compile(r"^(\d+)\s+(\S+)\s+(\d+)$")  # "<pid> <name> <count>", padded
-PS_HEADER = re.compile(r"^PID\s+NAME\s+STATE\s+KIND$")
-PS_ROW = re.compile(r"^(\d+)\s+(\S+)\s+(ready|running|blocked|exited)\s+(kernel|user)$")
 STEP = re.compile(r"^step (\d+): (.+): (\S+)$")
 HELLO_STD_SUMMARY = "hello-std: 11 passed, 0 failed"
 
@@ -40,10 +35,6 @@ MIN_HANDLES = 32
 MIN_CHANNELS = 64
 MIN_SERVICES = 8
 MAX_QUEUE_DEPTH = 64
-
-
-def lines(text):
-    return [line.rstrip() for line in text.split("\n") if line.strip()]
 
 
 def search(pattern, out, what):

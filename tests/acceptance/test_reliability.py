@@ -19,15 +19,10 @@ import re
 import time
 
 import pytest
+from harness.shell import CHANNELS, FRAMES, HANDLE_ROW, HEAP, PS_HEADER, PS_ROW, lines  # noqa: E402
 
 # ---------------------------------------------------------------- helpers
 
-FRAMES = re.compile(r"^frames: free (\d+) of (\d+)$", re.M)
-HEAP = re.compile(r"^heap: (\d+) bytes in use$", re.M)
-CHANNELS = re.compile(r"^channels: (\d+) of (\d+)$", re.M)
-HANDLE_ROW = re.compile(r"^(\d+)\s+(\S+)\s+(\d+)$")  # "<pid> <name> <count>", padded
-PS_HEADER = re.compile(r"^PID\s+NAME\s+STATE\s+KIND$")
-PS_ROW = re.compile(r"^(\d+)\s+(\S+)\s+(ready|running|blocked|exited)\s+(kernel|user)$")
 KILL_LINE = re.compile(r"^\[kernel\] killed pid (\d+) \((\S+)\): (.+) at (0x[0-9a-f]+) \(pc (0x[0-9a-f]+)\)$",
                        re.M)
 
@@ -52,10 +47,6 @@ CRASH_MODES = {
     "stack": (r"store page fault", r"0x7ffdf[0-9a-f]{3}"),  # the guard page below the stack
     "badsp": (r"(store|load) page fault", r"0x10"),
 }
-
-
-def lines(text):
-    return [line.rstrip() for line in text.split("\n") if line.strip()]
 
 
 def search(pattern, out, what):
