@@ -55,6 +55,18 @@ uint64_t hostile_pointer() {
     }
 }
 
+// Pointers no user read can succeed through: a blocking wait may be handed
+// these, but never readable memory, where stray bytes could name handles of
+// ours that will never become readable (and the fuzzer would sleep forever).
+uint64_t unreadable_pointer() {
+    static const uint64_t kPointers[] = {
+        0, 8, 0x1000, 0x1000'0000, 0x8000'0000, 0x8020'0000, 0x8700'0000, 0x5000'0000,
+        rvos::kUserStackTop - rvos::kUserStackSize - 8,  // starts in the guard page
+        rvos::kUserEnd - 4, ~0ull, 0x8000'0000'0000'0000ull,
+    };
+    return kPointers[below(sizeof kPointers / sizeof kPointers[0])];
+}
+
 uint64_t hostile_length() {
     static const uint64_t kLengths[] = {0, 1, 7, 64, 65, 4096, 1ull << 20, 1ull << 40, ~0ull, ~0ull - 4095,
                                         static_cast<uint64_t>(-1ll << 31)};
@@ -187,7 +199,7 @@ void fuzz_once() {
         }
         for (size_t k = 1; k < 8; k++) list[k] = static_cast<Handle>(hostile_handle());
         uint64_t count = below(2) ? 1 + below(8) : hostile_length();
-        call(Syscall::Wait, below(4) ? reinterpret_cast<uint64_t>(list) : hostile_pointer(), count);
+        call(Syscall::Wait, below(4) ? reinterpret_cast<uint64_t>(list) : unreadable_pointer(), count);
         if (!pair.is_error()) {
             sys::chan_close(pair.value().a);
             sys::chan_close(pair.value().b);
