@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rvos/service.h"
+
 namespace {
 
 constexpr int kAtOnce = 25;
@@ -76,11 +78,45 @@ bool cycles(int count) {
     return done == count;
 }
 
+// Appends `count` numbered records to a file it keeps open, reading each
+// back; true if every one came back.
+bool writer(const char* path, int count) {
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC);
+    bool ok = fd >= 0;
+    char record[16], back[16];
+    for (int i = 0; i < count && ok; i++) {
+        snprintf(record, sizeof record, "%08d", i);
+        ok = lseek(fd, i * 8, SEEK_SET) == i * 8 && write(fd, record, 8) == 8 && lseek(fd, i * 8, SEEK_SET) == i * 8 &&
+             read(fd, back, 8) == 8 && memcmp(record, back, 8) == 0;
+    }
+    if (fd >= 0) close(fd);
+    unlink(path);
+    return ok;
+}
+
+// Two programs with files open at the same time both make progress: a
+// child writes its file while this process writes another.
+bool concurrent(int count) {
+    char args[32];
+    snprintf(args, sizeof args, "writer /tmp/child %d", count);
+    auto child = rvos::spawn("manyfiles", args);
+    bool mine = writer("/tmp/parent", count);
+    bool theirs = false;
+    if (!child.is_error()) {
+        auto status = rvos::wait_exit(child.value());
+        theirs = !status.is_error() && status.value() == 0;
+    }
+    printf("manyfiles: two programs writing at once: %s, %s\n", mine ? "ok" : "FAILED", theirs ? "ok" : "FAILED");
+    return mine && theirs;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc == 4 && strcmp(argv[1], "writer") == 0) return writer(argv[2], atoi(argv[3])) ? 0 : 1;
     int count = argc > 1 ? atoi(argv[1]) : 1000;
     bool ok = open_at_once();
+    ok = concurrent(300) && ok;
     ok = open_far_too_many() && ok;
     ok = cycles(count) && ok;
     return ok ? 0 : 1;
