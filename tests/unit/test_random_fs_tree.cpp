@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "../../user/fs/tree.h"
+#include "random_support.h"
 #include "test_support.h"
 
 using fs::DirEntry;
@@ -42,35 +43,9 @@ using namespace rvos::proto;
 
 namespace {
 
-// ---- Seeds, knobs and the generator -------------------------------------------
-
-uint64_t env_number(const char* name, uint64_t fallback) {
-    const char* value = std::getenv(name);
-    if (!value || !*value) return fallback;
-    return std::strtoull(value, nullptr, 0);
-}
-
-std::vector<uint64_t> seeds(uint64_t first, size_t count) {
-    if (const char* one = std::getenv("RVOS_RANDOM_SEED"); one && *one) return {std::strtoull(one, nullptr, 0)};
-    std::vector<uint64_t> out;
-    for (size_t i = 0; i < count; i++) out.push_back(first + i);
-    return out;
-}
-
-size_t scaled(size_t ops) { return ops * static_cast<size_t>(std::max<uint64_t>(1, env_number("RVOS_RANDOM_SCALE", 1))); }
-
-class Rng {
-public:
-    explicit Rng(uint64_t seed) : engine_(seed) {}
-    uint64_t next() { return engine_(); }
-    size_t below(size_t n) { return n ? static_cast<size_t>(engine_() % n) : 0; }
-    bool percent(unsigned p) { return below(100) < p; }
-    template <typename T>
-    const T& pick(const std::vector<T>& v) { return v[below(v.size())]; }
-
-private:
-    std::mt19937_64 engine_;
-};
+using random_support::Rng;
+using random_support::scaled;
+using random_support::seeds;
 
 // ---- The model ---------------------------------------------------------------------
 
