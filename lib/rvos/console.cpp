@@ -66,13 +66,32 @@ void print(const char* fmt, ...) {
     sink.flush();
 }
 
-base::ErrorOr<Line> read_line(char* buffer, size_t size) {
+// A ReadLine request stays outstanding until its line arrives, even when
+// read_line returns early for an interrupt: the next call waits for it
+// instead of asking twice.
+bool line_requested = false;
+
+base::ErrorOr<Line> read_line(char* buffer, size_t size, Handle interrupts) {
     Handle handle = TRY(stdio.handle());
-    Message request;
-    wire::Writer(request, static_cast<uint32_t>(Console::ReadLine));
-    Error error = sys::chan_send(handle, request);
-    if (error != Error::None) return error;
+    if (!line_requested) {
+        Message request;
+        wire::Writer(request, static_cast<uint32_t>(Console::ReadLine));
+        Error error = sys::chan_send(handle, request);
+        if (error != Error::None) return error;
+        line_requested = true;
+    }
+    buffer[0] = 0;
+    if (interrupts != kNoHandle) {
+        // A Ctrl-C typed before our request reached the console went to the
+        // interrupt watchers instead: it interrupts this line all the same.
+        Handle watched[2] = {handle, interrupts};
+        size_t ready = TRY(sys::wait(watched, 2));
+        Message event;
+        if (ready == 1 && sys::chan_recv(interrupts, event) == Error::None) return Line{0, true};
+    }
+    line_requested = false;
     Line line{0, false};
+    Error error = Error::None;
     for (;;) {
         Message piece;
         error = sys::chan_recv_wait(handle, piece);

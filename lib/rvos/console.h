@@ -14,8 +14,10 @@ struct Line {
     size_t length;     // bytes stored (the rest of a longer line is dropped)
     bool interrupted;  // Ctrl-C discarded the line
 };
-// Reads one line (without its newline) into buffer, NUL-terminated.
-base::ErrorOr<Line> read_line(char* buffer, size_t size);
+// Reads one line (without its newline) into buffer, NUL-terminated. With
+// an interrupt channel (see watch_interrupts), a Ctrl-C reported there also
+// ends the wait as an interrupted (empty) line.
+base::ErrorOr<Line> read_line(char* buffer, size_t size, Handle interrupts = kNoHandle);
 
 // A separate console connection on which an Interrupt message arrives for
 // every Ctrl-C typed while no line is being read.

@@ -176,7 +176,7 @@ int main() {
     for (;;) {
         printf("rvos> ");
         fflush(stdout);
-        auto read = rvos::console::read_line(line, sizeof line);
+        auto read = rvos::console::read_line(line, sizeof line, shell::interrupts.handle());
         if (read.is_error()) {
             // Only a console that is gone ends the shell; anything else
             // (say, too many readers waiting) is worth another try.
