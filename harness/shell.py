@@ -15,3 +15,42 @@ HANDLE_ROW = re.compile(r"^(\d+)\s+(\S+)\s+(\d+)$")  # "<pid> <name> <count>", c
 def lines(text):
     """The non-blank lines of a command's output, right-stripped."""
     return [line.rstrip() for line in text.split("\n") if line.strip()]
+
+
+def search(pattern, out, what):
+    """The first match of `pattern` in a command's output; fails the test if none."""
+    m = re.search(pattern, out, re.M)
+    assert m, f"no {what} line (pattern {pattern!r}) in:\n{out}"
+    return m
+
+
+def mem(machine):
+    """`mem` as a dict: free_frames, total_frames, heap, channels,
+    max_channels, handles ({process name: count})."""
+    out = machine.run("mem")
+    frames = search(FRAMES.pattern, out, "'frames: free N of M'")
+    heap = search(HEAP.pattern, out, "'heap: N bytes in use'")
+    channels = search(CHANNELS.pattern, out, "'channels: U of M'")
+    got = lines(out)
+    assert "handles:" in got, f"`mem` has no 'handles:' section:\n{out}"
+    handles = {}
+    for row in got[got.index("handles:") + 1:]:
+        m = HANDLE_ROW.match(row.strip())
+        assert m, f"`mem`: malformed handles row {row!r}:\n{out}"
+        handles[m[2]] = int(m[3])
+    return {"free_frames": int(frames[1]), "total_frames": int(frames[2]),
+            "heap": int(heap[1]), "channels": int(channels[1]),
+            "max_channels": int(channels[2]), "handles": handles}
+
+
+def ps(machine):
+    """`ps` as a list of {pid, name, state, kind}."""
+    out = machine.run("ps")
+    rows = lines(out)
+    assert rows and PS_HEADER.match(rows[0]), f"bad ps header:\n{out}"
+    procs = []
+    for row in rows[1:]:
+        m = PS_ROW.match(row.strip())
+        assert m, f"malformed ps row {row!r}:\n{out}"
+        procs.append({"pid": int(m[1]), "name": m[2], "state": m[3], "kind": m[4]})
+    return procs

@@ -13,7 +13,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from harness.shell import CHANNELS, FRAMES, HANDLE_ROW, HEAP, PS_HEADER, PS_ROW, lines  # noqa: E402
+from harness.shell import lines, mem, ps, search  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,44 +35,6 @@ MIN_HANDLES = 32
 MIN_CHANNELS = 64
 MIN_SERVICES = 8
 MAX_QUEUE_DEPTH = 64
-
-
-def search(pattern, out, what):
-    m = re.search(pattern, out, re.M)
-    assert m, f"no {what} line (pattern {pattern!r}) in:\n{out}"
-    return m
-
-
-def mem(machine):
-    """`mem` as a dict: free_frames, total_frames, heap, channels,
-    max_channels, handles ({process name: count})."""
-    out = machine.run("mem")
-    frames = search(FRAMES.pattern, out, "'frames: free N of M'")
-    heap = search(HEAP.pattern, out, "'heap: N bytes in use'")
-    channels = search(CHANNELS.pattern, out, "'channels: U of M'")
-    got = lines(out)
-    assert "handles:" in got, f"`mem` has no 'handles:' section:\n{out}"
-    handles = {}
-    for row in got[got.index("handles:") + 1:]:
-        m = HANDLE_ROW.match(row.strip())
-        assert m, f"`mem`: malformed handles row {row!r}:\n{out}"
-        handles[m[2]] = int(m[3])
-    return {"free_frames": int(frames[1]), "total_frames": int(frames[2]),
-            "heap": int(heap[1]), "channels": int(channels[1]),
-            "max_channels": int(channels[2]), "handles": handles}
-
-
-def ps(machine):
-    """`ps` as a list of {pid, name, state, kind}."""
-    out = machine.run("ps")
-    rows = lines(out)
-    assert rows and PS_HEADER.match(rows[0]), f"bad ps header:\n{out}"
-    procs = []
-    for row in rows[1:]:
-        m = PS_ROW.match(row.strip())
-        assert m, f"malformed ps row {row!r}:\n{out}"
-        procs.append({"pid": int(m[1]), "name": m[2], "state": m[3], "kind": m[4]})
-    return procs
 
 
 def assert_boot_processes_alive(machine, when):

@@ -19,7 +19,7 @@ import re
 import time
 
 import pytest
-from harness.shell import CHANNELS, FRAMES, HANDLE_ROW, HEAP, PS_HEADER, PS_ROW, lines  # noqa: E402
+from harness.shell import lines, mem, ps, search  # noqa: E402
 
 # ---------------------------------------------------------------- helpers
 
@@ -47,41 +47,6 @@ CRASH_MODES = {
     "stack": (r"store page fault", r"0x7ffdf[0-9a-f]{3}"),  # the guard page below the stack
     "badsp": (r"(store|load) page fault", r"0x10"),
 }
-
-
-def search(pattern, out, what):
-    m = re.search(pattern, out, re.M)
-    assert m, f"no {what} line (pattern {pattern!r}) in:\n{out}"
-    return m
-
-
-def mem(machine):
-    """`mem` as a dict: free_frames, heap, channels, handles ({name: count})."""
-    out = machine.run("mem")
-    frames = search(FRAMES.pattern, out, "'frames: free N of M'")
-    heap = search(HEAP.pattern, out, "'heap: N bytes in use'")
-    channels = search(CHANNELS.pattern, out, "'channels: U of M'")
-    got = lines(out)
-    assert "handles:" in got, f"`mem` has no 'handles:' section:\n{out}"
-    handles = {}
-    for row in got[got.index("handles:") + 1:]:
-        m = HANDLE_ROW.match(row.strip())
-        assert m, f"`mem`: malformed handles row {row!r}:\n{out}"
-        handles[m[2]] = int(m[3])
-    return {"free_frames": int(frames[1]), "heap": int(heap[1]),
-            "channels": int(channels[1]), "handles": handles}
-
-
-def ps(machine):
-    out = machine.run("ps")
-    rows = lines(out)
-    assert rows and PS_HEADER.match(rows[0]), f"bad ps header:\n{out}"
-    procs = []
-    for row in rows[1:]:
-        m = PS_ROW.match(row.strip())
-        assert m, f"malformed ps row {row!r}:\n{out}"
-        procs.append({"pid": int(m[1]), "name": m[2], "state": m[3], "kind": m[4]})
-    return procs
 
 
 def baseline(machine):
