@@ -22,7 +22,13 @@ USER_CFLAGS   := $(ARCH_FLAGS) -std=c11 -O2 -g -Wall -Wextra --specs=picolibc.sp
 USER_LINK_FLAGS := -march=rv64imac -mabi=lp64 --specs=picolibc.specs -nostartfiles -static -Wl,--gc-sections
 export CROSS CXX_RV STRIP ARCH_FLAGS LINK_FLAGS CXXFLAGS_RV USER_CXXFLAGS USER_CFLAGS USER_LINK_FLAGS
 
-USER_PROGRAMS := shell fs hello hello-std crash limits backpressure spawnloop fuzz bench hog badclient security manyfiles
+# The programs embedded in the kernel image, each started by `run <name>`:
+# USER_PROGRAMS live in user/<name>, TEST_PROGRAMS (test-only programs the
+# acceptance tests run) in user/tests/<name>. This is the one list.
+USER_PROGRAMS := shell fs hello hello-std crash fuzz bench
+TEST_PROGRAMS := limits backpressure spawnloop hog badclient security manyfiles
+PROGRAMS      := $(USER_PROGRAMS) $(TEST_PROGRAMS)
+program_dir    = $(if $(filter $1,$(TEST_PROGRAMS)),user/tests/$1,user/$1)
 
 QEMU_FLAGS := -machine virt -bios default -m 128M -smp 1 -nographic -no-reboot
 
@@ -31,7 +37,7 @@ KERNEL_SRCS := $(shell find kernel -name '*.cpp' -o -name '*.S') lib/base/string
                lib/base/cmem.cpp lib/wire/wire.cpp
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel-obj/%.o,$(KERNEL_SRCS))
 KERNEL := $(BUILD)/kernel.elf
-USER_IMAGES := $(patsubst %,$(BUILD)/user/%.elf,$(USER_PROGRAMS))
+USER_IMAGES := $(patsubst %,$(BUILD)/user/%.elf,$(PROGRAMS))
 
 .PHONY: all build run debug check unit lint test bench bench-quick fuzz deps clean user-programs
 all: build
@@ -48,12 +54,12 @@ $(BUILD)/kernel-obj/%.S.o: %.S
 # The user programs are embedded in the kernel image (stripped ELF files).
 $(BUILD)/programs.S: Makefile
 	@mkdir -p $(dir $@)
-	@{ i=0; for p in $(USER_PROGRAMS); do \
+	@{ i=0; for p in $(PROGRAMS); do \
 	     printf '    .section .rodata\n    .balign 8\nimage_%d: .incbin "%s.elf"\nimage_%d_end:\nname_%d: .asciz "%s"\n' $$i $$p $$i $$i $$p; \
 	     i=$$((i+1)); \
 	   done; \
 	   printf '    .section .rodata\n    .balign 8\n    .global program_images\nprogram_images:\n'; \
-	   i=0; for p in $(USER_PROGRAMS); do printf '    .quad name_%d, image_%d, image_%d_end\n' $$i $$i $$i; i=$$((i+1)); done; \
+	   i=0; for p in $(PROGRAMS); do printf '    .quad name_%d, image_%d, image_%d_end\n' $$i $$i $$i; i=$$((i+1)); done; \
 	   printf '    .quad 0, 0, 0\n'; } > $@
 
 $(BUILD)/programs.o: $(BUILD)/programs.S $(USER_IMAGES)
@@ -80,7 +86,8 @@ $(KERNEL): $(BUILD)/kernel.pre.elf $(BUILD)/ksyms.o
 	$(KERNEL_LINK) $(KERNEL_OBJS) $(BUILD)/programs.o $(BUILD)/ksyms.o -lgcc -o $@
 
 # ---- User space ----------------------------------------------------------------
-# Each program has its own Makefile (user/<name>/Makefile) linking lib/rvos.
+# Each program has its own Makefile (user/<name>/Makefile or
+# user/tests/<name>/Makefile) linking lib/rvos.
 $(BUILD)/lib/librvos.a: user-programs-lib
 	@true
 .PHONY: user-programs-lib
@@ -88,7 +95,7 @@ user-programs-lib:
 	@$(MAKE) --no-print-directory -C lib/rvos
 
 $(BUILD)/user/%.elf: user-programs-lib FORCE
-	@$(MAKE) --no-print-directory -C user/$*
+	@$(MAKE) --no-print-directory -C $(call program_dir,$*)
 FORCE:
 
 -include $(KERNEL_OBJS:.o=.d)

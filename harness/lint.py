@@ -62,16 +62,28 @@ def rule_no_syscall_wrapper_files_in_user(root):
     return problems
 
 
+# Directories under user/ that build a library for programs, not a program.
+USER_LIBRARY_DIRS = {"user/tests/kit"}
+
+
+def program_makefiles(root):
+    """The Makefile of every user program: user/<name> and user/tests/<name>."""
+    user = root / "user"
+    if not user.exists():
+        return []
+    return [m for m in sorted(user.rglob("Makefile")) if rel(root, m.parent) not in USER_LIBRARY_DIRS]
+
+
 def rule_programs_link_rvos(root):
     """Milestone 5: every user program's Makefile links lib/rvos."""
     problems = []
-    user = root / "user"
-    for makefile in sorted(user.glob("*/Makefile")) if user.exists() else []:
+    for makefile in program_makefiles(root):
         text = makefile.read_text()
         libs = re.search(r"^LIBS\s*:?=\s*(.*)$", text, re.M)
         if not libs or "rvos" not in libs.group(1).split():
             problems.append(f"{rel(root, makefile)}:1: program does not link lib/rvos (LIBS := rvos)")
-        if "include ../program.mk" not in text:
+        includes = re.findall(r"^include\s+(\S*program\.mk)\s*$", text, re.M)
+        if not any((makefile.parent / inc).resolve() == (root / "user/program.mk").resolve() for inc in includes):
             problems.append(f"{rel(root, makefile)}:1: program does not use user/program.mk")
     return problems
 

@@ -1,8 +1,12 @@
 # Shared rules for a user program. A program's Makefile sets PROGRAM and
-# LIBS (which must include rvos) and includes this file. Output:
-# build/user/$(PROGRAM).elf, linked at rvos::kUserBase with linker/user.ld,
-# against lib/rvos and picolibc.
-ROOT  := ../..
+# LIBS (which must include rvos) and includes this file by its relative path
+# (../program.mk from user/<name>, ../../program.mk from user/tests/<name>).
+# Output: build/user/$(PROGRAM).elf, linked at rvos::kUserBase with
+# linker/user.ld, against lib/rvos and picolibc.
+# ROOT is the repository root relative to the program's directory, found from
+# where this file was included from (so it stays relative at any depth); it
+# must be computed before anything else is included.
+ROOT  := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))/..
 BUILD := $(ROOT)/build
 OUT   := $(BUILD)/user
 OBJ   := $(OUT)/obj/$(PROGRAM)

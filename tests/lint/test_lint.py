@@ -52,6 +52,28 @@ def test_program_not_linking_rvos_is_reported(tree):
     assert any(p.startswith("user/hello/Makefile:1: program does not link lib/rvos") for p in problems)
 
 
+def test_syscall_wrapper_file_in_a_test_program_is_reported(tree):
+    (tree / "user/tests/limits/syscalls.cpp").write_text("// old wrappers\n")
+    assert lint.rule_no_syscall_wrapper_files_in_user(tree) == [
+        "user/tests/limits/syscalls.cpp:1: syscall wrapper file in a user program (use lib/rvos)"
+    ]
+
+
+def test_test_program_not_linking_rvos_is_reported(tree):
+    (tree / "user/tests/limits/Makefile").write_text("PROGRAM := limits\nLIBS :=\ninclude ../../program.mk\n")
+    assert lint.rule_programs_link_rvos(tree) == [
+        "user/tests/limits/Makefile:1: program does not link lib/rvos (LIBS := rvos)"
+    ]
+
+
+def test_test_program_not_using_program_mk_is_reported(tree):
+    # ../program.mk from user/tests/<name> is not user/program.mk.
+    (tree / "user/tests/limits/Makefile").write_text("PROGRAM := limits\nLIBS := rvos\ninclude ../program.mk\n")
+    assert lint.rule_programs_link_rvos(tree) == [
+        "user/tests/limits/Makefile:1: program does not use user/program.mk"
+    ]
+
+
 def test_page_table_destructor_that_frees_is_reported(tree):
     header = tree / "kernel/mm/page_table.h"
     header.write_text(header.read_text().replace("~PageTable() = default;", "~PageTable() { free(); }"))
