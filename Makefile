@@ -87,12 +87,14 @@ $(KERNEL): $(BUILD)/kernel.pre.elf $(BUILD)/ksyms.o
 
 # ---- User space ----------------------------------------------------------------
 # Each program has its own Makefile (user/<name>/Makefile or
-# user/tests/<name>/Makefile) linking lib/rvos.
-$(BUILD)/lib/librvos.a: user-programs-lib
+# user/tests/<name>/Makefile) linking lib/rvos; the test programs also link
+# the test kit (user/tests/kit, build/lib/libtestkit.a).
+$(BUILD)/lib/librvos.a $(BUILD)/lib/libtestkit.a: user-programs-lib
 	@true
 .PHONY: user-programs-lib
 user-programs-lib:
 	@$(MAKE) --no-print-directory -C lib/rvos
+	@$(MAKE) --no-print-directory -C user/tests/kit
 
 $(BUILD)/user/%.elf: user-programs-lib FORCE
 	@$(MAKE) --no-print-directory -C $(call program_dir,$*)

@@ -7,18 +7,15 @@
 #include "abi/protocol.h"
 #include "rvos/service.h"
 #include "rvos/sysinfo.h"
+#include "tests/kit/kit.h"
 #include "wire/wire.h"
 
 using rvos::Error;
 using rvos::Handle;
+using testkit::channels_in_use;
 namespace sys = rvos::sys;
 
 namespace {
-
-uint32_t channels_in_use() {
-    auto memory = rvos::sysinfo::memory();
-    return memory.is_error() ? 0 : memory.value().channels_used;
-}
 
 // This process's handle count as sysinfo reports it.
 unsigned handles_held() {

@@ -23,11 +23,13 @@
 #include "abi/protocol.h"
 #include "rvos/service.h"
 #include "rvos/sysinfo.h"
+#include "tests/kit/kit.h"
 #include "wire/wire.h"
 
 using rvos::Error;
 using rvos::Handle;
 using rvos::Message;
+using testkit::channels_in_use;
 namespace sys = rvos::sys;
 
 namespace {
@@ -61,13 +63,8 @@ int64_t raw(rvos::Syscall number, uint64_t a0 = 0, uint64_t a1 = 0) {
 }
 constexpr int64_t refused(Error e) { return -static_cast<int64_t>(e); }
 
-// Runs `security <args>` and returns its exit status.
-int32_t run_child(const char* args) {
-    auto child = rvos::spawn("security", args);
-    if (child.is_error()) return -1;
-    auto status = rvos::wait_exit(child.value());
-    return status.is_error() ? -1 : status.value();
-}
+// Runs `security <args>` and returns its exit status (-1 if it did not run).
+int32_t run_child(const char* args) { return testkit::run_child("security", args); }
 
 // ---- handles ------------------------------------------------------------------
 
@@ -361,11 +358,6 @@ void check_isolation() {
 }
 
 // ---- capability cycle ------------------------------------------------------------------------
-
-uint32_t channels_in_use() {
-    auto memory = rvos::sysinfo::memory();
-    return memory.is_error() ? 0 : memory.value().channels_used;
-}
 
 // Channel 1's far end is queued on channel 2, and channel 2's far end on
 // channel 1; then the process closes every handle it has to either and
