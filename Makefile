@@ -122,7 +122,7 @@ include tests/unit/unit.mk
 
 lint:
 	@$(PYTHON) harness/lint.py
-	@$(PYTHON) -m pytest -q -p no:cacheprovider tests/lint
+	@$(PYTHON) -m pytest -q -p no:cacheprovider tests/lint tests/harness
 
 test: build
 	$(PYTHON) -m pytest -n 2 tests/acceptance
