@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from harness import abi  # noqa: E402
 from harness.shell import lines, mem, ps, search  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +35,14 @@ BOOT_SERVICES = 4
 MIN_HANDLES = 32
 MIN_CHANNELS = 64
 MIN_SERVICES = 8
-MAX_QUEUE_DEPTH = 64
+# The ABI's queue depth (the milestone asks for a bound, "e.g. 64").
+MAX_QUEUE_DEPTH = abi.LIMITS["kQueueDepth"]
+
+HANDLE_TABLE_FULL = abi.error_name("HandleTableFull")
+CHANNEL_TABLE_FULL = abi.error_name("ChannelTableFull")
+SERVICE_TABLE_FULL = abi.error_name("ServiceTableFull")
+QUEUE_FULL = abi.error_name("QueueFull")
+ALREADY_EXISTS = abi.error_name("AlreadyExists")
 
 
 def assert_boot_processes_alive(machine, when):
@@ -65,7 +73,7 @@ def assert_hello_std_passes(out):
 
 
 def assert_no_capability_errors(out, program):
-    for error in ("NO_CAP", "no capability", "handle table full", "channel table full"):
+    for error in ("NO_CAP", "no capability", HANDLE_TABLE_FULL, CHANNEL_TABLE_FULL):
         assert error.lower() not in out.lower(), f"{program} hit {error!r}:\n{out}"
 
 
@@ -126,15 +134,15 @@ def test_m1_limits_handles_channels_services_meet_milestone(machine):
             f"handle table holds {r['handles_max']}, milestone needs >= {MIN_HANDLES}; {where}"
         assert r["handles_held"] >= MIN_HANDLES, \
             f"a process could only hold {r['handles_held']} handles; {where}"
-        assert r["handles_stop"] == "handle table full", \
-            f"a full handle table should say 'handle table full'; {where}"
+        assert r["handles_stop"] == HANDLE_TABLE_FULL, \
+            f"a full handle table should say {HANDLE_TABLE_FULL!r}; {where}"
 
         assert r["channels_max"] >= MIN_CHANNELS, \
             f"channel table holds {r['channels_max']}, milestone needs >= {MIN_CHANNELS}; {where}"
         assert r["channels_total"] == r["channels_max"], \
             f"the channel table stopped at {r['channels_total']} of {r['channels_max']}; {where}"
-        assert r["channels_stop"] == "channel table full", \
-            f"a full channel table should say 'channel table full'; {where}"
+        assert r["channels_stop"] == CHANNEL_TABLE_FULL, \
+            f"a full channel table should say {CHANNEL_TABLE_FULL!r}; {where}"
         assert r["channels_after"] == r["channels_before"], \
             f"channels in use did not return to their count before filling; {where}"
 
@@ -142,8 +150,8 @@ def test_m1_limits_handles_channels_services_meet_milestone(machine):
         assert services >= MIN_SERVICES, \
             f"{BOOT_SERVICES} boot services + {r['services_registered']} test services = " \
             f"{services}, milestone needs >= {MIN_SERVICES}; {where}"
-        assert r["services_stop"] == "service table full", \
-            f"a full service table should say 'service table full'; {where}"
+        assert r["services_stop"] == SERVICE_TABLE_FULL, \
+            f"a full service table should say {SERVICE_TABLE_FULL!r}; {where}"
         assert r["duplicate_result"] != "accepted", \
             f"registering {r['duplicate_name']} twice was accepted; {where}"
 
@@ -157,12 +165,12 @@ def test_m2_full_queue_returns_queue_full_and_kernel_memory_is_unchanged(machine
     out = r["out"]
     assert 1 <= r["accepted"] <= MAX_QUEUE_DEPTH, \
         f"a queue should take between 1 and {MAX_QUEUE_DEPTH} messages:\n{out}"
-    assert r["overflow_send"] == r["accepted"] + 1 and r["overflow_result"] == "queue full", \
-        f"the send after a full queue should return 'queue full':\n{out}"
+    assert r["overflow_send"] == r["accepted"] + 1 and r["overflow_result"] == QUEUE_FULL, \
+        f"the send after a full queue should return {QUEUE_FULL!r}:\n{out}"
     # Backpressure: the caller sees the error and can retry after a receive.
     assert r["received"] == 1, f"the first message received should be message 1:\n{out}"
     assert r["send_after_receive"] == "ok", f"one receive should make room for one send:\n{out}"
-    assert r["send_after_that"] == "queue full", \
+    assert r["send_after_that"] == QUEUE_FULL, \
         f"one receive should make room for exactly one send:\n{out}"
     assert r["refused"] == r["flood"] and r["flood"] >= 1000, \
         f"every send into the full queue should be refused with queue full:\n{out}"
@@ -201,8 +209,8 @@ def test_m4_service_added_at_run_time_is_reachable_through_generic_handler(machi
     assert r["services_registered"] >= 1, f"limits registered no service:\n{r['out']}"
     assert r["connect_result"] == "ok", \
         f"connecting to {r['connect_name']} (registered at run time) by name failed:\n{r['out']}"
-    assert r["duplicate_result"] == "already exists", \
-        f"a second registration of {r['duplicate_name']} should say 'already exists':\n{r['out']}"
+    assert r["duplicate_result"] == ALREADY_EXISTS, \
+        f"a second registration of {r['duplicate_name']} should say {ALREADY_EXISTS!r}:\n{r['out']}"
     # The boot services still answer after the table was filled and emptied.
     assert machine.run("math mul 6 7") == "42"
     assert machine.run("stat /tmp").startswith("/tmp: directory")
@@ -290,7 +298,7 @@ def test_v7_more_than_64_messages_is_an_error_not_growth(machine):
     out = r["out"]
     assert r["accepted"] <= MAX_QUEUE_DEPTH, \
         f"a channel queued {r['accepted']} messages, more than {MAX_QUEUE_DEPTH}:\n{out}"
-    assert r["overflow_result"] == "queue full", \
+    assert r["overflow_result"] == QUEUE_FULL, \
         f"send {r['overflow_send']} should be refused with queue full:\n{out}"
     assert r["refused"] == r["flood"] >= 10000, \
         f"{r['flood'] - r['refused']} of {r['flood']} sends into a full queue were accepted:\n{out}"

@@ -19,6 +19,7 @@ import re
 import time
 
 import pytest
+from harness import abi  # noqa: E402
 from harness.shell import lines, mem, ps, search  # noqa: E402
 
 # ---------------------------------------------------------------- helpers
@@ -29,7 +30,7 @@ KILL_LINE = re.compile(r"^\[kernel\] killed pid (\d+) \((\S+)\): (.+) at (0x[0-9
 # Processes at boot: name -> kind.
 BOOT_PROCESSES = {"init": "kernel", "console": "kernel", "sysinfo": "kernel",
                   "math": "kernel", "fs": "user", "shell": "user"}
-MAX_PROCESSES = 32  # kMaxProcesses in lib/abi/abi.h
+MAX_PROCESSES = abi.LIMITS["kMaxProcesses"]
 
 SLOW = 120  # seconds, for the programs that loop many times
 HANG = 5    # seconds, for a command that hangs when a known bug strikes
@@ -163,7 +164,8 @@ def test_hog_mem_exhausts_memory_then_gives_every_frame_back(machine):
     out = machine.run("run hog mem", timeout=SLOW)
     mmap = search(r"^hog: mmap refused after (\d+) pages: (.+)$", out, "mmap")
     malloc = search(r"^hog: malloc refused after (\d+) KiB: (.+)$", out, "malloc")
-    assert mmap[2] == "out of memory", f"mmap should be refused with 'out of memory':\n{out}"
+    assert mmap[2] == abi.error_name("NoMemory"), \
+        f"mmap should be refused with {abi.error_name('NoMemory')!r}:\n{out}"
     assert re.fullmatch(r"Cannot allocate memory|Not enough space|Out of memory", malloc[2]), \
         f"malloc should fail with ENOMEM:\n{out}"
     # It got (nearly) all of memory: only page tables and the program itself are missing.
@@ -180,8 +182,8 @@ def test_hog_procs_fills_the_process_table_then_kills_every_child(machine):
     out = machine.run("run hog procs", timeout=SLOW)
     spawned = search(r"^hog: spawned (\d+) children, then: (.+)$", out, "spawned")
     expected = MAX_PROCESSES - running - 1  # the boot processes and hog itself
-    assert (int(spawned[1]), spawned[2]) == (expected, "process table full"), \
-        f"hog should spawn {expected} children, then hit 'process table full':\n{out}"
+    assert (int(spawned[1]), spawned[2]) == (expected, abi.error_name("ProcessTableFull")), \
+        f"hog should spawn {expected} children, then hit {abi.error_name('ProcessTableFull')!r}:\n{out}"
     assert f"hog: all {expected} children stopped" in lines(out), out
     assert "exited with status" not in out and not kill_lines(out), out
     assert_back_to_baseline(machine, before, "after hog procs")
@@ -249,8 +251,8 @@ def test_a_refused_reply_does_not_answer_the_next_request_to_init(machine):
     out = machine.run("run badclient desync")
     m = search(r"^badclient: desync: connect with a full handle table: (.+); "
                r"then connect to a missing service: (.+)$", out, "desync")
-    assert m[1] == "handle table full", out
-    assert m[2] == "not found", out
+    assert m[1] == abi.error_name("HandleTableFull"), out
+    assert m[2] == abi.error_name("NotFound"), out
 
 
 def test_names_registered_on_a_boot_channel_are_freed_when_the_process_exits(machine):

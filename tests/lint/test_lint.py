@@ -122,6 +122,13 @@ def test_limits_below_milestone_are_reported(tree, name, low):
     assert any(f"{name} = {low} is below" in p for p in problems)
 
 
+def test_limit_below_milestone_as_an_expression_is_reported(tree):
+    abi = tree / "lib/abi/abi.h"
+    abi.write_text(re.sub(r"\bkMaxChannels\s*=\s*\d+", "kMaxChannels = 4 * 8", abi.read_text()))
+    problems = lint.rule_abi_limits_meet_milestone(tree)
+    assert any(p.startswith("lib/abi/abi.h:") and "kMaxChannels = 32 is below 64" in p for p in problems)
+
+
 def test_missing_queue_depth_is_reported(tree):
     abi = tree / "lib/abi/abi.h"
     abi.write_text(abi.read_text().replace("kQueueDepth", "kSomethingElse"))
