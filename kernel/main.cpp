@@ -7,6 +7,7 @@
 #include "mm/memory.h"
 #include "services/services.h"
 #include "task/process.h"
+#include "task/clock.h"
 #include "task/scheduler.h"
 
 extern "C" [[noreturn]] void kernel_main() {
@@ -15,8 +16,7 @@ extern "C" [[noreturn]] void kernel_main() {
     arch::write_stvec(reinterpret_cast<uint64_t>(kernelvec));
     mm::init();
     plic::init();
-    plic::enable(uart::kIrq);
-    sched::start_timer();
+    clock::start();
     // User programs may read the clock (rdtime) for timing; cycle and
     // instruction counters stay private.
     arch::write_scounteren(arch::kCounterTime);

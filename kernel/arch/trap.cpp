@@ -1,6 +1,7 @@
 // Trap handling in C++: what uservec calls, and the catcher for kernel faults.
 #include "arch/riscv.h"
 #include "lib/print.h"
+#include "platform/interrupts.h"
 #include "syscall/syscall.h"
 #include "task/fault.h"
 #include "task/scheduler.h"
@@ -11,7 +12,7 @@ extern "C" arch::TrapFrame* user_trap(arch::TrapFrame* frame) {
     if (cause & arch::kCauseInterrupt) {
         // Preempt at the end of the slice, and also when an interrupt woke a
         // task (console input) so it answers without waiting for the tick.
-        bool slice_over = sched::handle_interrupts();
+        bool slice_over = platform::poll_interrupts();
         if (slice_over || (cause & ~arch::kCauseInterrupt) == arch::kIrqExternal) sched::yield();
     } else if (cause == arch::kExcEcallFromUser) {
         syscall::dispatch(*task, *frame);

@@ -1,6 +1,7 @@
+// The PLIC (see plic.h).
 #include "drivers/plic.h"
 
-#include "drivers/uart.h"
+#include "drivers/interrupt.h"
 
 namespace plic {
 
@@ -24,10 +25,18 @@ void enable(uint32_t irq) {
     enable_bits = enable_bits | 1u << (irq % 32);
 }
 
+void disable(uint32_t irq) {
+    volatile uint32_t& enable_bits = word(kEnableS0 + 4 * (irq / 32));
+    enable_bits = enable_bits & ~(1u << (irq % 32));
+}
+
+void complete(uint32_t irq) { word(kClaimS0) = irq; }
+
 void handle_interrupts() {
     while (uint32_t irq = word(kClaimS0)) {
-        if (irq == uart::kIrq) uart::handle_interrupt();
-        word(kClaimS0) = irq;  // complete
+        if (interrupt::dispatch(irq)) continue;  // completed by its driver's acknowledge
+        disable(irq);
+        complete(irq);
     }
 }
 

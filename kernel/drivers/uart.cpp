@@ -1,7 +1,5 @@
 #include "drivers/uart.h"
 
-#include "ipc/channel.h"
-#include "wire/wire.h"
 
 namespace uart {
 
@@ -18,8 +16,6 @@ constexpr uint8_t kLsrDataReady = 1 << 0;
 constexpr uint8_t kLsrTxIdle = 1 << 5;
 
 volatile uint8_t& reg(Register r) { return *reinterpret_cast<volatile uint8_t*>(kBase + r); }
-
-ipc::Endpoint* input = nullptr;
 
 }  // namespace
 
@@ -43,20 +39,10 @@ void write(const char* text, size_t length) {
     }
 }
 
-void set_input_endpoint(ipc::Endpoint* endpoint) { input = endpoint; }
-ipc::Endpoint* input_endpoint() { return input; }
-
-void handle_interrupt() {
-    while (reg(kLsr) & kLsrDataReady) {
-        rvos::Message message;
-        message.len = 0;
-        message.cap = rvos::kNoHandle;
-        message.reserved = 0;
-        message.sender_pid = 0;
-        while ((reg(kLsr) & kLsrDataReady) && message.len < rvos::kMessagePayload)
-            message.data[message.len++] = reg(kRbrThr);
-        if (input) ipc::send(*input, message, nullptr);
-    }
+bool read_byte(char& c) {
+    if (!(reg(kLsr) & kLsrDataReady)) return false;
+    c = static_cast<char>(reg(kRbrThr));
+    return true;
 }
 
 }  // namespace uart

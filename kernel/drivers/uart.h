@@ -1,12 +1,9 @@
-// The 16550 UART of QEMU virt: polled output, interrupt-driven input.
+// The 16550 UART of QEMU virt: polled output; input is read by the console
+// service when the UART's interrupt object fires.
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
-
-namespace ipc {
-struct Endpoint;
-}
 
 namespace uart {
 
@@ -17,12 +14,8 @@ void init();
 void put_char(char c);
 // Writes text, turning "\n" into "\r\n" for the terminal.
 void write(const char* text, size_t length);
-// Received bytes are sent as messages from this endpoint (the console
-// server holds the other end). Input that finds the queue full is dropped,
-// as a hardware FIFO overrun would drop it.
-void set_input_endpoint(ipc::Endpoint* endpoint);
-ipc::Endpoint* input_endpoint();
-// Called from the PLIC dispatcher.
-void handle_interrupt();
+// Takes a received byte if one is waiting. Input arrives through the
+// UART's interrupt object, held by the console service.
+bool read_byte(char& c);
 
 }  // namespace uart

@@ -1,70 +1,117 @@
+// Channels: bounded queues of variable-size messages, peer close, iterative
+// release and cycle collection (see channel.h).
 #include "ipc/channel.h"
+
+#include "base/string.h"
 
 namespace ipc {
 
-void MessageQueue::push(const QueuedMessage& m) {
-    slots_[(head_ + count_) % rvos::kQueueDepth] = m;
-    count_++;
+namespace {
+size_t queued_total = 0;
+}  // namespace
+
+size_t queued_bytes() { return queued_total; }
+
+ErrorOr<MessageNode*> MessageNode::allocate(size_t length, size_t handle_count) {
+    if (length > rvos::kMaxMessageBytes || handle_count > rvos::kMaxMessageHandles) return Error::BadArgument;
+    size_t charge = sizeof(MessageNode) + handle_count * sizeof(HandleEntry) + length;
+    if (queued_total + charge > rvos::kMaxQueuedBytes) return Error::NoMemory;
+    void* memory = message_memory_allocate(charge);
+    if (!memory) return Error::NoMemory;
+    auto* node = static_cast<MessageNode*>(memory);
+    node->length = static_cast<uint32_t>(length);
+    node->sender_pid = 0;
+    node->handle_count = static_cast<uint32_t>(handle_count);
+    node->charge = static_cast<uint32_t>(charge);
+    for (size_t i = 0; i < handle_count; i++) node->handles()[i] = HandleEntry{nullptr, 0};
+    queued_total += charge;
+    return node;
 }
 
-QueuedMessage MessageQueue::pop() {
-    QueuedMessage m = slots_[head_];
+void MessageNode::free(MessageNode* node, bool drop_handles) {
+    if (drop_handles)
+        for (size_t i = 0; i < node->handle_count; i++)
+            if (Object* object = node->handles()[i].object) object->unref();
+    queued_total -= node->charge;
+    message_memory_free(node);
+}
+
+void MessageQueue::push(MessageNode* node) {
+    slots_[(head_ + count_) % rvos::kQueueDepth] = node;
+    count_++;
+    bytes_ += node->charge;
+}
+
+MessageNode* MessageQueue::pop() {
+    MessageNode* node = slots_[head_];
+    slots_[head_] = nullptr;
     head_ = (head_ + 1) % rvos::kQueueDepth;
     count_--;
-    return m;
+    bytes_ -= node->charge;
+    return node;
 }
 
-Endpoint& Endpoint::peer() {
+Endpoint& Endpoint::peer() const {
     return this == &channel->ends[0] ? channel->ends[1] : channel->ends[0];
 }
 
-static void wake(Endpoint& endpoint) {
-    if (endpoint.waiter) task_wake(endpoint.waiter);
+rvos::Signals Endpoint::signals() const {
+    rvos::Signals s = 0;
+    if (!queue.empty()) s |= rvos::kSignalReadable;
+    if (peer().closed) s |= rvos::kSignalPeerClosed;
+    return s;
 }
 
-Error send(Endpoint& from, const Message& message, Object* cap) {
+Error send(Endpoint& from, MessageNode* node) {
     Endpoint& to = from.peer();
     // An endpoint queued on itself would keep itself alive forever.
-    if (cap == &to) return Error::BadArgument;
+    for (size_t i = 0; i < node->handle_count; i++)
+        if (node->handles()[i].object == &to) return Error::BadArgument;
     if (to.closed) return Error::PeerClosed;
-    if (to.queue.full()) return Error::QueueFull;
-    to.queue.push(QueuedMessage{message, cap});
-    wake(to);
+    if (!to.queue.fits(node->charge)) return Error::QueueFull;
+    to.queue.push(node);
+    to.notify();
     return Error::None;
 }
 
-Error receive(Endpoint& at, QueuedMessage& out) {
+ErrorOr<MessageNode*> receive(Endpoint& at) {
     if (at.queue.empty()) return at.peer().closed ? Error::PeerClosed : Error::WouldBlock;
-    out = at.queue.pop();
-    return Error::None;
+    return at.queue.pop();
 }
 
-void ref(Endpoint& endpoint) { endpoint.refs++; }
+// Closing an endpoint drops the references its queue carries, which may
+// close further endpoints, which carry more... To keep the kernel stack
+// flat whatever the nesting, endpoints whose last reference goes while a
+// close is running join a list that the outermost close works through.
+namespace {
+Endpoint* closing_list = nullptr;
+bool closing_active = false;
 
-void Endpoint::unref() { ipc::unref(*this); }
-
-void unref(Endpoint& endpoint) {
-    if (--endpoint.refs > 0) return;
-    endpoint.waiter = nullptr;
-    // Capabilities still queued here can never be received: drop them. This
-    // may close further endpoints, even our own peer; the recursion is
-    // bounded by the number of channels. The endpoint counts as closed only
-    // afterwards, so exactly one of the two closes releases the channel.
-    while (!endpoint.queue.empty()) {
-        QueuedMessage m = endpoint.queue.pop();
-        if (m.cap) m.cap->unref();
-    }
+void close_one(Endpoint& endpoint) {
+    while (!endpoint.queue.empty()) MessageNode::free(endpoint.queue.pop(), true);
     endpoint.closed = true;
     Endpoint& peer = endpoint.peer();
-    if (peer.closed) {
-        endpoint.channel->table->release(*endpoint.channel);
-    } else {
-        wake(peer);
-        if (peer.peer_closed) peer.peer_closed(peer);
+    if (peer.closed) endpoint.channel->table->release(*endpoint.channel);
+    else peer.notify();
+}
+}  // namespace
+
+void Endpoint::last_reference_gone() {
+    next_closing = closing_list;
+    closing_list = this;
+    if (closing_active) return;  // the outermost close will get to it
+    closing_active = true;
+    while (Endpoint* endpoint = closing_list) {
+        closing_list = endpoint->next_closing;
+        endpoint->next_closing = nullptr;
+        close_one(*endpoint);
     }
+    closing_active = false;
 }
 
-void Marker::mark(Endpoint& endpoint) {
+void Marker::mark(Object& object) {
+    if (object.kind() != Object::Kind::Endpoint) return;
+    auto& endpoint = static_cast<Endpoint&>(object);
     if (endpoint.marked || endpoint.closed) return;
     endpoint.marked = true;
     stack_[top_++] = &endpoint;
@@ -76,8 +123,8 @@ void Marker::propagate() {
     while (top_) {
         Endpoint& endpoint = *stack_[--top_];
         for (size_t i = 0; i < endpoint.queue.size(); i++) {
-            Object* cap = endpoint.queue.at(i).cap;
-            if (cap && cap->kind() == Object::Kind::Endpoint) mark(*static_cast<Endpoint*>(cap));
+            MessageNode* node = endpoint.queue.at(i);
+            for (size_t h = 0; h < node->handle_count; h++) mark(*node->handles()[h].object);
         }
     }
 }
@@ -89,52 +136,48 @@ size_t ChannelTable::collect_garbage(void (*mark_roots)(Marker& marker)) {
     size_t before = in_use_;
     // Every reference to an unmarked endpoint sits in an unmarked queue, so
     // draining those queues closes them all.
-    for (Channel& channel : channels_) {
-        for (Endpoint& end : channel.ends) {
-            if (!channel.in_use || end.closed || end.marked) continue;
-            end.refs++;  // hold it open while its queue drains
-            while (!end.queue.empty()) {
-                QueuedMessage m = end.queue.pop();
-                if (m.cap) m.cap->unref();
-            }
-            unref(end);
+    for (Slot& slot : slots_) {
+        if (!slot.in_use) continue;
+        for (Endpoint& end : slot.channel()->ends) {
+            if (end.closed || end.marked) continue;
+            end.ref();  // hold it open while its queue drains
+            while (!end.queue.empty()) MessageNode::free(end.queue.pop(), true);
+            end.unref();
         }
     }
-    for (Channel& channel : channels_)
-        for (Endpoint& end : channel.ends) end.marked = false;
+    for (Slot& slot : slots_)
+        if (slot.in_use)
+            for (Endpoint& end : slot.channel()->ends) end.marked = false;
     return before - in_use_;
 }
 
 ChannelTable::ChannelTable() {
     for (size_t i = rvos::kMaxChannels; i-- > 0;) {
-        channels_[i].table = this;
-        channels_[i].next_free = free_;
-        free_ = &channels_[i];
+        slots_[i].in_use = false;
+        slots_[i].next_free = free_;
+        free_ = &slots_[i];
     }
 }
 
 ErrorOr<Channel*> ChannelTable::create() {
     if (!free_) return Error::ChannelTableFull;
-    Channel* channel = free_;
-    free_ = channel->next_free;
-    channel->in_use = true;
-    for (Endpoint& end : channel->ends) {
-        end.channel = channel;
-        end.refs = 1;
-        end.closed = false;
-        end.marked = false;
-        end.waiter = nullptr;
-        end.peer_closed = nullptr;
-        end.owner = nullptr;
-    }
+    Slot* slot = free_;
+    free_ = slot->next_free;
+    slot->in_use = true;
+    Channel* channel = new (slot->storage) Channel();
+    channel->table = this;
+    for (Endpoint& end : channel->ends) end.channel = channel;
     in_use_++;
     return channel;
 }
 
 void ChannelTable::release(Channel& channel) {
-    channel.in_use = false;
-    channel.next_free = free_;
-    free_ = &channel;
+    // The channel is constructed at the start of its slot.
+    Slot* slot = reinterpret_cast<Slot*>(&channel);
+    channel.~Channel();
+    slot->in_use = false;
+    slot->next_free = free_;
+    free_ = slot;
     in_use_--;
 }
 

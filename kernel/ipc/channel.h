@@ -1,103 +1,115 @@
 // Capability channels: a channel is a pair of endpoints, each with a bounded
-// receive queue. This file is hardware-free (it also builds on the host for
-// unit tests); it reaches the scheduler only through task_wake().
+// receive queue. A queued message is one allocation holding its bytes (up to
+// kMaxMessageBytes) and the handles it carries (up to kMaxMessageHandles) as
+// kernel references with their rights. Each endpoint holds at most
+// kQueueDepth messages and kQueueBytes bytes; the whole system at most
+// kMaxQueuedBytes, so queued messages can never exhaust the kernel heap.
+// Hardware-free (it also builds on the host for unit tests).
 //
-// Reference counting: an endpoint stays open while any handle names it or any
-// queued message carries it as a capability. When the last reference goes,
-// the endpoint closes: its queue is drained (dropping carried capabilities)
-// and its peer's waiter wakes to see PeerClosed. The channel slot is freed
-// when both endpoints are closed.
+// An endpoint stays open while any handle names it or any queued message
+// carries it. When the last reference goes, its queue is drained (dropping
+// the references it carried: iteratively, however deep the nesting) and the
+// peer shows PeerClosed. The channel slot is freed when both ends are closed.
 #pragma once
 
 #include "abi/abi.h"
 #include "base/error_or.h"
 #include "ipc/object.h"
 
-struct Task;
-// Provided by the scheduler: make a task blocked in wait/receive runnable.
-void task_wake(Task* task);
-
 namespace ipc {
 
 using base::ErrorOr;
 using rvos::Error;
-using rvos::Message;
 
 class Channel;
-struct Endpoint;
+class ChannelTable;
 
-// A message as it sits in a queue: the payload plus the capability it carries
-// as a kernel reference (the sender's handle number means nothing here).
-struct QueuedMessage {
-    Message message;
-    Object* cap;
+// A handle in flight: the object reference and the rights it carries.
+struct HandleEntry {
+    Object* object;
+    rvos::Rights rights;
 };
+
+// One queued message: header, then the handle entries, then the bytes.
+struct MessageNode {
+    uint32_t length;
+    uint32_t sender_pid;
+    uint32_t handle_count;
+    uint32_t charge;  // bytes counted against the budgets
+    HandleEntry* handles() { return reinterpret_cast<HandleEntry*>(this + 1); }
+    uint8_t* bytes() { return reinterpret_cast<uint8_t*>(handles() + handle_count); }
+
+    // A node for `length` bytes and `handle_count` handles (entries zeroed):
+    // NoMemory once kMaxQueuedBytes are queued system-wide or the heap is out;
+    // BadArgument past the per-message limits.
+    static ErrorOr<MessageNode*> allocate(size_t length, size_t handle_count);
+    // Frees the node; drops the references it carries if `drop_handles`.
+    static void free(MessageNode* node, bool drop_handles);
+};
+
+// Bytes queued system-wide (for tests and sysinfo).
+size_t queued_bytes();
+
+// The allocator behind message nodes: the kernel heap in the kernel,
+// malloc in host tests.
+void* message_memory_allocate(size_t bytes);
+void message_memory_free(void* memory);
 
 class MessageQueue {
 public:
     bool empty() const { return count_ == 0; }
-    bool full() const { return count_ == rvos::kQueueDepth; }
     size_t size() const { return count_; }
-    // Callers check full()/empty() first; the queue never grows.
-    void push(const QueuedMessage& m);
-    QueuedMessage pop();
-    const QueuedMessage& front() const { return slots_[head_]; }
-    const QueuedMessage& at(size_t index) const { return slots_[(head_ + index) % rvos::kQueueDepth]; }
+    size_t bytes() const { return bytes_; }
+    // Whether one more message of `charge` bytes fits both budgets.
+    bool fits(size_t charge) const { return count_ < rvos::kQueueDepth && bytes_ + charge <= rvos::kQueueBytes; }
+    void push(MessageNode* node);
+    MessageNode* pop();
+    MessageNode* front() const { return slots_[head_]; }
+    MessageNode* at(size_t index) const { return slots_[(head_ + index) % rvos::kQueueDepth]; }
 
 private:
-    QueuedMessage slots_[rvos::kQueueDepth];
+    MessageNode* slots_[rvos::kQueueDepth] = {};
     size_t head_ = 0;
     size_t count_ = 0;
+    size_t bytes_ = 0;
 };
 
 struct Endpoint final : Object {
     Endpoint() : Object(Kind::Endpoint) {}
-    void unref() override;  // see ipc::unref
+    rvos::Signals signals() const override;
+    void last_reference_gone() override;
 
     Channel* channel = nullptr;
-    bool closed = false;    // all references (handles, queued capabilities) gone
-    bool marked = false;    // reachable, during collect_garbage
-    Task* waiter = nullptr; // the task blocked until this endpoint is readable
-    MessageQueue queue;     // messages sent by the peer, waiting to be received
-    // Called when the peer closes while this endpoint is open (the kernel
-    // uses it on process handles: a process nobody holds a handle to ends).
-    void (*peer_closed)(Endpoint& self) = nullptr;
-    void* owner = nullptr;
+    bool closed = false;       // all references (handles, queued messages) gone
+    bool marked = false;       // reachable, during collect_garbage
+    Endpoint* next_closing = nullptr;  // the iterative release list
+    MessageQueue queue;        // messages sent by the peer, waiting to be received
 
-    Endpoint& peer();
-    // Readable: a receive would not block (a message, or the peer is gone).
-    bool readable() { return !queue.empty() || peer().closed; }
+    Endpoint& peer() const;
 };
-
-class ChannelTable;
+template <> struct KindOf<Endpoint> { static constexpr Object::Kind value = Object::Kind::Endpoint; };
 
 class Channel {
 public:
     Endpoint ends[2];
     ChannelTable* table = nullptr;  // the pool this channel returns to
-    bool in_use = false;
-    Channel* next_free = nullptr;
 };
 
-// Sends `message` from `from` to its peer's queue. `cap`, if not null, is a
-// reference (to any kind of object) the caller gives up on success; it
-// travels with the message.
-// Fails with PeerClosed or QueueFull (or BadArgument for sending the
-// receiving endpoint through its own channel) and then enqueues nothing.
-Error send(Endpoint& from, const Message& message, Object* cap);
+// Queues `node` at the peer of `from`. On success the node (and every
+// reference it carries) belongs to the queue. Fails with PeerClosed or
+// QueueFull (depth or byte budget), or BadArgument if the node carries the
+// receiving endpoint itself (it would keep itself alive); the caller then
+// still owns the node.
+Error send(Endpoint& from, MessageNode* node);
 
-// Takes the next message queued at `at`. WouldBlock if none and the peer is
-// open, PeerClosed if none and the peer is gone. The returned cap is a
-// reference the caller now owns.
-Error receive(Endpoint& at, QueuedMessage& out);
-
-void ref(Endpoint& endpoint);
-void unref(Endpoint& endpoint);
+// Takes the next message queued at `at`: WouldBlock if none and the peer is
+// open, PeerClosed if none and the peer is gone. The caller owns the node.
+ErrorOr<MessageNode*> receive(Endpoint& at);
 
 // Marks endpoints reachable during garbage collection.
 class Marker {
 public:
-    void mark(Endpoint& endpoint);
+    void mark(Object& object);
     void propagate();
 
 private:
@@ -111,19 +123,25 @@ public:
     ChannelTable();
     // Frees channels that only capability cycles keep alive (A's end queued
     // on B, B's end queued on A, no handle to either). `mark_roots` marks
-    // every endpoint a handle or the kernel holds; whatever those can
-    // receive is reachable, and everything else is closed. Returns how many
-    // channels were freed.
+    // every object a handle holds; whatever those can receive is
+    // reachable, and everything else is closed. Returns how many channels
+    // were freed.
     size_t collect_garbage(void (*mark_roots)(Marker& marker));
-    // A fresh channel with one reference on each endpoint (for the caller's
-    // two handles).
+    // A fresh channel; each endpoint starts with one reference, owned by
+    // the caller (for its two handles).
     ErrorOr<Channel*> create();
     size_t in_use() const { return in_use_; }
     void release(Channel& channel);
 
 private:
-    Channel channels_[rvos::kMaxChannels];
-    Channel* free_ = nullptr;
+    struct Slot {
+        alignas(Channel) unsigned char storage[sizeof(Channel)];
+        Slot* next_free;
+        bool in_use;
+        Channel* channel() { return reinterpret_cast<Channel*>(storage); }
+    };
+    Slot slots_[rvos::kMaxChannels];
+    Slot* free_ = nullptr;
     size_t in_use_ = 0;
 };
 

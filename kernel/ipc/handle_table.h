@@ -1,6 +1,9 @@
-// A process's handle table: small integers naming object references
-// (endpoints, memory). User code only ever sees these numbers; another
-// process's numbers mean nothing here. Hardware-free, unit-tested on the host.
+// A process's handle table: small integers naming an object reference plus
+// the rights this handle grants. User code only ever sees these numbers;
+// another process's numbers mean nothing here. Lookups are typed:
+// get<T>(handle, rights) is BadHandle, WrongType or AccessDenied unless the
+// handle names a T with every right asked for. Hardware-free, unit-tested
+// on the host.
 #pragma once
 
 #include "ipc/channel.h"
@@ -11,23 +14,31 @@ class HandleTable {
 public:
     // Takes over one reference to `object`; lowest free number first, so
     // the boot channel is handle 0.
-    ErrorOr<rvos::Handle> install(Object* object);
-    // The endpoint a handle names: BadHandle, or WrongType for another kind.
-    ErrorOr<Endpoint*> get(rvos::Handle handle) const;
-    ErrorOr<Object*> get_object(rvos::Handle handle) const;
+    ErrorOr<rvos::Handle> install(Object* object, rvos::Rights rights);
+    ErrorOr<HandleEntry> lookup(rvos::Handle handle) const;
+    // The object a handle names, checked for kind and rights.
+    template <typename T> ErrorOr<T*> get(rvos::Handle handle, rvos::Rights needed) const {
+        HandleEntry entry = TRY(lookup(handle));
+        if (entry.object->kind() != KindOf<T>::value) return Error::WrongType;
+        if ((entry.rights & needed) != needed) return Error::AccessDenied;
+        return static_cast<T*>(entry.object);
+    }
+    // A second handle to the same object with `rights`, which must be a
+    // subset of the original's (AccessDenied otherwise, or without
+    // kRightDuplicate).
+    ErrorOr<rvos::Handle> duplicate(rvos::Handle handle, rvos::Rights rights);
     // Removes the handle and hands its reference to the caller.
-    ErrorOr<Object*> take(rvos::Handle handle);
+    ErrorOr<HandleEntry> take(rvos::Handle handle);
     // Drops the handle's reference.
     Error close(rvos::Handle handle);
     void close_all();
-    // Forgets `task` as the waiter of every endpoint in this table.
-    void clear_waiter(const Task* task);
     // Whether any handle here names `object`.
     bool holds(const Object* object) const;
     template <typename Visitor> void for_each(Visitor&& visit) const {
-        for (uint64_t used = used_; used; used &= used - 1) visit(*slots_[__builtin_ctzll(used)]);
+        for (uint64_t used = used_; used; used &= used - 1) visit(*slots_[__builtin_ctzll(used)].object);
     }
     size_t count() const { return static_cast<size_t>(__builtin_popcountll(used_)); }
+    size_t free_slots() const { return rvos::kMaxHandles - count(); }
     bool full() const { return used_ == kAllUsed; }
 
 private:
@@ -37,7 +48,7 @@ private:
         return handle >= 0 && static_cast<size_t>(handle) < rvos::kMaxHandles && (used_ >> handle & 1);
     }
 
-    Object* slots_[rvos::kMaxHandles] = {};
+    HandleEntry slots_[rvos::kMaxHandles] = {};
     uint64_t used_ = 0;
 };
 

@@ -1,104 +1,157 @@
+// IPC as a task performs it (see task_ipc.h).
 #include "ipc/task_ipc.h"
 
+#include "base/string.h"
+#include "ipc/wait.h"
 #include "task/process.h"
-#include "task/scheduler.h"
 
 namespace ipc {
 
+namespace {
+
+constexpr rvos::Rights kChannelRights = rvos::kRightRead | rvos::kRightWrite | rvos::kRightTransfer |
+                                        rvos::kRightDuplicate | rvos::kRightWait;
+
+base::ErrorOr<void> copy_from(Task& task, void* to, Buffer from, size_t length) {
+    if (!from.user) {
+        base::mem_copy(to, reinterpret_cast<const void*>(from.address), length);
+        return {};
+    }
+    return task.space.copy_in(to, from.address, length);
+}
+
+}  // namespace
+
 ErrorOr<HandlePair> create_channel(Task& task) {
     // Check room first so a half-installed pair never has to be undone.
-    if (rvos::kMaxHandles - task.handles.count() < 2) return Error::HandleTableFull;
+    if (task.handles.free_slots() < 2) return Error::HandleTableFull;
     auto created = channels().create();
     // A full table may be full of garbage cycles: collect, then retry once.
     if (created.is_error() && process::collect_channel_garbage() > 0) created = channels().create();
     if (created.is_error()) return created.error();
     Channel* channel = created.value();
-    rvos::Handle a = task.handles.install(&channel->ends[0]).value();
-    rvos::Handle b = task.handles.install(&channel->ends[1]).value();
+    rvos::Handle a = task.handles.install(&channel->ends[0], kChannelRights).value();
+    rvos::Handle b = task.handles.install(&channel->ends[1], kChannelRights).value();
     return HandlePair{a, b};
 }
 
-Error send(Task& task, rvos::Handle handle, Message& message) {
-    auto from = task.handles.get(handle);
+Error send(Task& task, rvos::Handle channel, Buffer bytes, size_t length, const rvos::Handle* handles,
+           size_t count) {
+    auto from = task.handles.get<Endpoint>(channel, rvos::kRightWrite);
     if (from.is_error()) return from.error();
-    if (message.len > rvos::kMessagePayload || message.reserved != 0) return Error::BadArgument;
-    Object* cap = nullptr;
-    if (message.cap != rvos::kNoHandle) {
-        auto carried = task.handles.get_object(message.cap);
-        if (carried.is_error()) return carried.error();
-        cap = carried.value();
+    if (length > rvos::kMaxMessageBytes || count > rvos::kMaxMessageHandles) return Error::BadArgument;
+    rvos::Handle carried[rvos::kMaxMessageHandles];
+    for (size_t i = 0; i < count; i++) {
+        carried[i] = handles[i];
+        auto entry = task.handles.lookup(handles[i]);
+        if (entry.is_error()) return entry.error();
+        if (!(entry.value().rights & rvos::kRightTransfer)) return Error::AccessDenied;
+        for (size_t k = 0; k < i; k++)
+            if (carried[k] == handles[i]) return Error::BadArgument;
     }
-    message.sender_pid = task.pid;
-    Error error = ipc::send(*from.value(), message, cap);
-    if (error != Error::None) return error;
-    if (cap) (void)task.handles.take(message.cap);  // the reference now travels with the message
+    auto allocated = MessageNode::allocate(length, count);
+    if (allocated.is_error()) return allocated.error();
+    MessageNode* node = allocated.value();
+    if (auto copied = copy_from(task, node->bytes(), bytes, length); copied.is_error()) {
+        MessageNode::free(node, false);
+        return copied.error();
+    }
+    for (size_t i = 0; i < count; i++) node->handles()[i] = task.handles.lookup(carried[i]).value();
+    node->sender_pid = task.pid;
+    Error error = ipc::send(*from.value(), node);
+    if (error != Error::None) {
+        MessageNode::free(node, false);  // the references stay with the task's handles
+        return error;
+    }
+    for (size_t i = 0; i < count; i++) (void)task.handles.take(carried[i]);  // they travel with the message
     return Error::None;
 }
 
 namespace {
-Error receive_now(Task& task, Endpoint& at, Message& out) {
-    QueuedMessage queued;
-    Error error = ipc::receive(at, queued);
-    if (error != Error::None) return error;
-    out = queued.message;
-    out.cap = rvos::kNoHandle;
-    if (!queued.cap) return Error::None;
-    // A capability needs a free slot. Without one the message is still
-    // received — it must not block the queue forever — but the capability
-    // is closed, and the caller learns it from HandleTableFull.
-    auto installed = task.handles.install(queued.cap);
-    if (installed.is_error()) {
-        queued.cap->unref();
+
+Error receive_now(Task& task, Endpoint& at, Buffer bytes, size_t capacity, rvos::Handle* handles,
+                  size_t handle_capacity, Received& info) {
+    if (at.queue.empty()) return at.peer().closed ? Error::PeerClosed : Error::WouldBlock;
+    MessageNode* node = at.queue.front();
+    info.length = node->length;
+    info.handle_count = node->handle_count;
+    info.sender_pid = node->sender_pid;
+    if (node->length > capacity || node->handle_count > handle_capacity) return Error::BufferTooSmall;
+    // Check the destination before taking the message off the queue, so a
+    // bad pointer cannot lose it; only this task changes its own mappings.
+    if (bytes.user) {
+        if (auto writable = task.space.check_writable(bytes.address, node->length); writable.is_error())
+            return writable.error();
+    }
+    node = receive(at).value();
+    if (bytes.user) (void)task.space.copy_out(bytes.address, node->bytes(), node->length);
+    else base::mem_copy(reinterpret_cast<void*>(bytes.address), node->bytes(), node->length);
+    // The handles need free slots. Without room for all, the message is
+    // still received — it must not block the queue forever — but its
+    // handles are closed, and the caller learns it from HandleTableFull.
+    Error result = Error::None;
+    if (task.handles.free_slots() < node->handle_count) {
+        info.handle_count = 0;
+        MessageNode::free(node, true);
         return Error::HandleTableFull;
     }
-    out.cap = installed.value();
-    return Error::None;
+    for (size_t i = 0; i < node->handle_count; i++) {
+        HandleEntry entry = node->handles()[i];
+        handles[i] = task.handles.install(entry.object, entry.rights).value();
+    }
+    MessageNode::free(node, false);  // the references are the task's handles now
+    return result;
 }
+
 }  // namespace
 
-Error receive(Task& task, rvos::Handle handle, Message& out, bool block) {
+Error receive(Task& task, rvos::Handle channel, Buffer bytes, size_t capacity, rvos::Handle* handles,
+              size_t handle_capacity, uint64_t deadline_ns, Received& info) {
     for (;;) {
-        auto at = task.handles.get(handle);
+        auto at = task.handles.get<Endpoint>(channel, rvos::kRightRead);
         if (at.is_error()) return at.error();
-        Error error = receive_now(task, *at.value(), out);
-        if (error != Error::WouldBlock || !block) return error;
-        auto ready = wait(task, &handle, 1);
+        Error error = receive_now(task, *at.value(), bytes, capacity, handles, handle_capacity, info);
+        if (error != Error::WouldBlock || deadline_ns == rvos::kDeadlineNow) return error;
+        rvos::WaitItem item{channel, rvos::kSignalReadable | rvos::kSignalPeerClosed, 0};
+        auto ready = wait(task, &item, 1, deadline_ns);
         if (ready.is_error()) return ready.error();
     }
 }
 
+Error discard(Task& task, rvos::Handle channel) {
+    auto at = task.handles.get<Endpoint>(channel, rvos::kRightRead);
+    if (at.is_error()) return at.error();
+    auto node = receive(*at.value());
+    if (node.is_error()) return node.error();
+    MessageNode::free(node.value(), true);
+    return Error::None;
+}
+
 Error close(Task& task, rvos::Handle handle) { return task.handles.close(handle); }
 
-namespace {
-// Which handle a wait reports: a handle whose peer is gone (and whose queue
-// is drained) comes before any with a message, so a server reclaims what
-// departed clients held before it takes on new work.
-size_t pick_ready(Endpoint* const* endpoints, size_t count) {
-    size_t first_message = count;
-    for (size_t i = 0; i < count; i++) {
-        if (endpoints[i]->queue.empty() && endpoints[i]->peer().closed) return i;
-        if (first_message == count && !endpoints[i]->queue.empty()) first_message = i;
-    }
-    return first_message;
+Error send(Task& task, rvos::Handle handle, rvos::Message& message) {
+    if (message.len > rvos::kMessagePayload || message.reserved != 0) return Error::BadArgument;
+    bool carries = message.cap != rvos::kNoHandle;
+    message.sender_pid = task.pid;
+    return send(task, handle, Buffer{reinterpret_cast<uintptr_t>(message.data), false}, message.len, &message.cap,
+                carries ? 1 : 0);
 }
-}  // namespace
 
-ErrorOr<size_t> wait(Task& task, const rvos::Handle* handles, size_t count) {
-    if (count == 0 || count > rvos::kMaxHandles) return Error::BadArgument;
-    Endpoint* endpoints[rvos::kMaxHandles];
-    for (size_t i = 0; i < count; i++) {
-        endpoints[i] = TRY(task.handles.get(handles[i]));
-        if (endpoints[i]->waiter && endpoints[i]->waiter != &task && !endpoints[i]->readable()) return Error::Busy;
+Error receive(Task& task, rvos::Handle handle, rvos::Message& out, bool block) {
+    Received info;
+    out.cap = rvos::kNoHandle;
+    out.reserved = 0;
+    Error error = receive(task, handle, Buffer{reinterpret_cast<uintptr_t>(out.data), false}, sizeof out.data,
+                          &out.cap, 1, block ? rvos::kDeadlineNever : rvos::kDeadlineNow, info);
+    if (error == Error::BufferTooSmall) {
+        (void)discard(task, handle);
+        out.len = 0;
+        return Error::BadMessage;
     }
-    for (;;) {
-        size_t ready = pick_ready(endpoints, count);
-        if (ready != count) return ready;
-        for (size_t i = 0; i < count; i++) endpoints[i]->waiter = &task;
-        sched::block();
-        // Our handles keep these endpoints alive while we sleep.
-        for (size_t i = 0; i < count; i++)
-            if (endpoints[i]->waiter == &task) endpoints[i]->waiter = nullptr;
-    }
+    out.len = static_cast<uint32_t>(info.length);
+    out.sender_pid = info.sender_pid;
+    if (info.handle_count == 0) out.cap = rvos::kNoHandle;
+    return error;
 }
 
 }  // namespace ipc

@@ -1,6 +1,6 @@
 // IPC operations as a task performs them, on its own handle numbers. The
-// syscall layer calls these after copying arguments in from user memory;
-// kernel tasks call them directly.
+// syscall layer calls these with user memory; kernel tasks call them with
+// kernel buffers. Both go through the same checks.
 #pragma once
 
 #include "task/task.h"
@@ -12,20 +12,48 @@ struct HandlePair {
     rvos::Handle b;
 };
 
+// A fresh channel: both ends in the task's table with every channel right.
 ErrorOr<HandlePair> create_channel(Task& task);
-// Sends a kernel copy of a message. Stamps sender_pid; if message.cap names
-// a handle, that handle moves with the message (it leaves the sender's table
-// only if the send succeeds).
-Error send(Task& task, rvos::Handle handle, Message& message);
-// Receives into `out`; a carried capability is installed in the task's
-// table and out.cap holds its number. If the table is full, the message is
-// received without it (the capability is closed) and the result is
-// HandleTableFull. With `block`, sleeps while the queue is empty and the
-// peer is open.
-Error receive(Task& task, rvos::Handle handle, Message& out, bool block);
+
+// Where message bytes come from or go to: kernel memory, or user memory
+// checked against the task's address space.
+struct Buffer {
+    uintptr_t address;
+    bool user;
+};
+
+// Sends `length` bytes and `count` of the task's handles on `channel`
+// (which needs kRightWrite). Each carried handle must exist, appear once,
+// have kRightTransfer, and leaves the task's table only if the send
+// succeeds. Stamps the sender's pid. Errors: BadHandle, WrongType,
+// AccessDenied, BadArgument (limits, duplicates), BadAddress, NoMemory,
+// PeerClosed, QueueFull — and nothing is sent.
+Error send(Task& task, rvos::Handle channel, Buffer bytes, size_t length, const rvos::Handle* handles,
+           size_t count);
+
+struct Received {
+    size_t length = 0;
+    size_t handle_count = 0;
+    uint32_t sender_pid = 0;
+};
+// Receives the next message into `bytes` (capacity bytes) and its handles,
+// installed in the task's table, into `handles` (capacity entries, kernel
+// memory). BufferTooSmall leaves the message queued and reports its size in
+// `info`. If the table has no room for all its handles, the message is
+// received without them (they are closed) and the result is HandleTableFull.
+// Blocks until `deadline_ns` (kDeadlineNow: WouldBlock if empty).
+Error receive(Task& task, rvos::Handle channel, Buffer bytes, size_t capacity, rvos::Handle* handles,
+              size_t handle_capacity, uint64_t deadline_ns, Received& info);
+// Drops the next message queued at `channel` (and its handles).
+Error discard(Task& task, rvos::Handle channel);
+
 Error close(Task& task, rvos::Handle handle);
-// Sleeps until one of the handles is readable (a message waits or the peer
-// closed) and returns its index; closed peers are reported first.
-ErrorOr<size_t> wait(Task& task, const rvos::Handle* handles, size_t count);
+
+// The libraries' small Message (one optional capability) on top of the
+// calls above, for kernel services.
+Error send(Task& task, rvos::Handle handle, rvos::Message& message);
+// With `block`, sleeps while the queue is empty and the peer is open. A
+// message too large for a Message is dropped and reported as BadMessage.
+Error receive(Task& task, rvos::Handle handle, rvos::Message& out, bool block);
 
 }  // namespace ipc

@@ -74,7 +74,15 @@ void AddressSpace::unmap(uintptr_t va, size_t length) {
     if (pending) free_pending();
 }
 
-base::ErrorOr<uintptr_t> AddressSpace::map_shared(MemoryObject& object) {
+base::ErrorOr<void> AddressSpace::unmap_user(uintptr_t va, size_t length) {
+    if (is_shared_mapping(va)) return unmap_shared(va);
+    if (va % kPageSize || va < rvos::kMmapBase || va >= rvos::kSharedBase || length > rvos::kSharedBase - va)
+        return Error::BadArgument;
+    unmap(va, base::align_up(length, kPageSize));
+    return {};
+}
+
+base::ErrorOr<uintptr_t> AddressSpace::map_shared(MemoryObject& object, bool writable) {
     if (shared_count_ == rvos::kMaxSharedMappings) return Error::NoMemory;
     size_t length = object.pages() * kPageSize;
     // First fit between the existing mappings, below the stack's guard page.
@@ -85,7 +93,7 @@ base::ErrorOr<uintptr_t> AddressSpace::map_shared(MemoryObject& object) {
     if (va + length > kSharedEnd) return Error::NoMemory;
     for (size_t i = 0; i < object.pages(); i++) {
         auto mapped = table_.map(va + i * kPageSize, object.frame(i),
-                                 pte::kUser | pte::kRead | pte::kWrite | pte::kShared);
+                                 pte::kUser | pte::kRead | (writable ? pte::kWrite : 0) | pte::kShared);
         if (mapped.is_error()) {
             for (size_t k = 0; k < i; k++) table_.unmap(va + k * kPageSize);
             forget_translations();

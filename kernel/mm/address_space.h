@@ -24,7 +24,10 @@ public:
     base::ErrorOr<uintptr_t> map_anonymous(size_t length);
     // Maps a memory object read/write in the shared region; the mapping
     // holds a reference until it is unmapped. Returns the address.
-    base::ErrorOr<uintptr_t> map_shared(MemoryObject& object);
+    base::ErrorOr<uintptr_t> map_shared(MemoryObject& object, bool writable);
+    // munmap: a shared mapping goes whole, by its start address; otherwise
+    // only whole pages of anonymous memory — never code or the stack.
+    base::ErrorOr<void> unmap_user(uintptr_t va, size_t length);
     // Removes the shared mapping that starts at va (BadArgument if none).
     base::ErrorOr<void> unmap_shared(uintptr_t va);
     bool is_shared_mapping(uintptr_t va) const;

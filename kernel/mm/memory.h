@@ -12,7 +12,7 @@ namespace mm {
 // milestone's deferred list.)
 inline constexpr uintptr_t kRamBase = 0x8000'0000;
 inline constexpr uintptr_t kRamEnd = 0x8800'0000;
-inline constexpr size_t kKernelHeapSize = 4 * 1024 * 1024;
+inline constexpr size_t kKernelHeapSize = 16 * 1024 * 1024;
 
 // Sets up frames and heap after the kernel image, then turns on paging.
 void init();

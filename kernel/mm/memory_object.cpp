@@ -24,12 +24,7 @@ base::ErrorOr<MemoryObject*> MemoryObject::create(size_t bytes) {
         }
         frames[object->pages_] = reinterpret_cast<uintptr_t>(frame.value());
     }
-    object->refs = 1;
     return object;
-}
-
-void MemoryObject::unref() {
-    if (--refs == 0) destroy();
 }
 
 void MemoryObject::destroy() {

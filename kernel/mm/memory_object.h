@@ -14,7 +14,8 @@ public:
     // `bytes` rounds up to whole pages; at most rvos::kMaxSharedSize.
     // Starts with one reference (for the creator's handle).
     static base::ErrorOr<MemoryObject*> create(size_t bytes);
-    void unref() override;
+    rvos::Signals signals() const override { return 0; }
+    void last_reference_gone() override { destroy(); }
 
     size_t pages() const { return pages_; }
     uintptr_t frame(size_t index) const { return frames_[index]; }
@@ -28,3 +29,5 @@ private:
 };
 
 }  // namespace mm
+
+template <> struct ipc::KindOf<mm::MemoryObject> { static constexpr Object::Kind value = Object::Kind::Memory; };

@@ -1,7 +1,7 @@
 // The console service ("stdio"): output to the UART, and line-oriented input
-// with a line discipline. The UART driver sends received bytes as messages
-// on a channel whose other end this service watches, so input is just one
-// more thing the request loop waits for.
+// with a line discipline. It holds the UART's interrupt object, so input is
+// just one more thing the request loop waits for.
+#include "drivers/interrupt.h"
 #include "drivers/uart.h"
 #include "services/services.h"
 #include "wire/wire.h"
@@ -130,9 +130,11 @@ void handle_input_byte(Server& server, char c) {
     // Other control bytes and input beyond kMaxLine are ignored.
 }
 
-void handle_input(Server& server, Handle, void*, Message& message) {
-    size_t length = base::min<size_t>(message.len, rvos::kMessagePayload);
-    for (size_t i = 0; i < length; i++) handle_input_byte(server, static_cast<char>(message.data[i]));
+// The UART's interrupt fired: take every byte it holds, then re-arm.
+void handle_input(Server& server, Handle line, void*, Message&) {
+    char c;
+    while (uart::read_byte(c)) handle_input_byte(server, c);
+    (void)self().handles.get<interrupt::InterruptObject>(line, rvos::kRightWrite).value()->acknowledge();
 }
 
 // A client that went away no longer reads lines or hears interrupts.
@@ -177,17 +179,16 @@ void handle_request(Server& server, Handle client, void*, Message& request) {
 }  // namespace
 
 void console_main() {
-    // The UART's input channel: we keep one end, the driver gets the other.
-    auto pair = ipc::create_channel(self());
-    if (pair.is_error()) return;
-    auto driver_end = self().handles.get(pair.value().b);
-    (void)self().handles.take(pair.value().b);  // the reference is the driver's now
-    uart::set_input_endpoint(driver_end.value());
+    // The console drives the UART's input through its interrupt object.
+    auto line = interrupt::InterruptObject::create(uart::kIrq);
+    if (line.is_error()) return;
+    auto input = self().handles.install(line.value(), rvos::kRightWrite | rvos::kRightWait);
+    if (input.is_error()) return line.value()->unref();
 
     auto listen = register_service("stdio");
     if (listen.is_error()) return;
     Server server;
-    server.watch(pair.value().a, handle_input, nullptr, nullptr);
+    server.watch_signals(input.value(), rvos::kSignalFired, handle_input, nullptr);
     server.listen(listen.value(), handle_request, client_gone);
     server.run();
 }

@@ -5,6 +5,7 @@
 // line in kBuiltinServices; a user program registers itself at run time.
 #include "base/string.h"
 #include "lib/print.h"
+#include "platform/power.h"
 #include "services/services.h"
 #include "task/process.h"
 #include "task/scheduler.h"
@@ -110,7 +111,7 @@ void handle_service_request(ServiceEntry& service, Handle client) {
 // peer init itself holds (say, the caller's own boot channel) would keep
 // the name — and the channel — alive forever.
 bool talks_to_init(Handle listen) {
-    auto endpoint = me().handles.get(listen);
+    auto endpoint = me().handles.get<ipc::Endpoint>(listen, 0);
     return endpoint.is_error() || me().handles.holds(&endpoint.value()->peer());
 }
 
@@ -132,13 +133,37 @@ void handle_register(Handle client, const char* name, Handle listen) {
     reply(client, Error::None);
 }
 
-void handle_spawn(Handle client, wire::Reader& reader) {
+// The argument block a program starts with: its name, then each
+// space-separated argument, every one NUL-terminated.
+size_t argument_block(char* block, const char* program, const char* args) {
+    size_t length = base::str_length(program) + 1;
+    base::mem_copy(block, program, length);
+    for (const char* p = args; *p;) {
+        while (*p == ' ') p++;
+        if (!*p) break;
+        while (*p && *p != ' ') block[length++] = *p++;
+        block[length++] = 0;
+    }
+    return length;
+}
+
+ErrorOr<process::Started> start_program(const char* program, const char* args, const Handle* handles,
+                                        size_t handle_count) {
+    char block[2 * rvos::kMessagePayload + rvos::kMaxNameLength + 2];
+    process::Launch launch{block, argument_block(block, program, args), "", 0, handles, handle_count};
+    return process::start_user_program(me(), program, launch);
+}
+
+// Spawn: a carried handle moves to the new program as its handle 1.
+void handle_spawn(Handle client, wire::Reader& reader, Message& request) {
     char program[rvos::kMaxNameLength + 1];
     char args[rvos::kMessagePayload];
     if (!reader.get_str(program, sizeof program) || !reader.get_str(args, sizeof args))
         return reply(client, Error::BadMessage);
-    auto started = process::start_user_program(me(), program, args, base::str_length(args));
+    bool carries = request.cap != rvos::kNoHandle;
+    auto started = start_program(program, args, &request.cap, carries ? 1 : 0);
     if (started.is_error()) return reply(client, started.error());
+    if (carries) request.cap = rvos::kNoHandle;  // the child's now
     add_boot_channel(started.value().boot);
     reply(client, Error::None, started.value().process, started.value().pid);
 }
@@ -149,7 +174,7 @@ void handle_request(Server&, Handle client, void*, Message& request) {
     Handle cap = request.cap;
     char name[rvos::kMaxNameLength + 1];
     if (tag == Init::Spawn) {
-        handle_spawn(client, reader);
+        handle_spawn(client, reader, request);
     } else if ((tag == Init::Connect || tag == Init::Register) && !reader.get_str(name, sizeof name)) {
         reply(client, Error::TooLong);
     } else if (tag == Init::Connect) {
@@ -190,9 +215,13 @@ void adopt(const char* name, ErrorOr<process::Started> started, bool is_server) 
 void start_system() {
     for (const BuiltinService& service : kBuiltinServices)
         adopt(service.task_name, process::start_kernel_task(me(), service.task_name, service.entry), true);
-    for (const char* program : kBootServers) adopt(program, process::start_user_program(me(), program, "", 0), true);
+    for (const char* program : kBootServers) adopt(program, start_program(program, "", nullptr, 0), true);
     kprint("[boot] services: %lu registered\n", service_count);
-    adopt(kFirstProgram, process::start_user_program(me(), kFirstProgram, "", 0), false);
+    // The shell may power the machine off: it gets a handle to the power
+    // object (as its handle 1); nothing else does.
+    auto power = me().handles.install(&power::object(), rvos::kRightWrite | rvos::kRightTransfer);
+    Handle shell_handles[] = {power.is_error() ? rvos::kNoHandle : power.value()};
+    adopt(kFirstProgram, start_program(kFirstProgram, "", shell_handles, power.is_error() ? 0 : 1), false);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ipc/task_ipc.h"
+#include "ipc/wait.h"
 #include "service/server_loop.h"
 
 namespace services {
@@ -16,7 +17,9 @@ Task& self();
 
 // IPC for ServerLoop: the calling kernel task's own handles.
 struct KernelIpc {
-    static base::ErrorOr<size_t> wait(const Handle* handles, size_t count) { return ipc::wait(self(), handles, count); }
+    static base::ErrorOr<size_t> wait(rvos::WaitItem* items, size_t count) {
+        return ipc::wait(self(), items, count, rvos::kDeadlineNever);
+    }
     static Error receive(Handle handle, Message& message) { return ipc::receive(self(), handle, message, false); }
     static Error send(Handle handle, const Message& message) {
         Message copy = message;

@@ -1,6 +1,7 @@
 #include "task/fault.h"
 
 #include "lib/print.h"
+#include "task/lifecycle.h"
 #include "task/scheduler.h"
 
 namespace fault {
@@ -25,7 +26,7 @@ const char* cause_name(uint64_t cause) {
 void kill_current(const char* cause, uint64_t address, uint64_t pc) {
     Task* task = sched::current();
     kprint("[kernel] killed pid %u (%s): %s at 0x%lx (pc 0x%lx)\n", task->pid, task->name, cause, address, pc);
-    sched::exit_current(rvos::kExitFault);
+    lifecycle::exit_current(rvos::ExitReason::Fault, 0);
 }
 
 }  // namespace fault

@@ -1,11 +1,13 @@
+// Task creation, program loading and wiring to init (see process.h).
 #include "task/process.h"
 
 #include "arch/riscv.h"
 #include "base/string.h"
-#include "drivers/uart.h"
 #include "lib/print.h"
 #include "mm/memory.h"
 #include "task/elf.h"
+#include "task/lifecycle.h"
+#include "task/process_object.h"
 #include "task/scheduler.h"
 
 namespace process {
@@ -18,15 +20,20 @@ Task* task_table[rvos::kMaxProcesses];
 size_t live_tasks = 0;
 uint32_t next_pid = 1;
 
+constexpr rvos::Rights kBootRights = rvos::kRightRead | rvos::kRightWrite | rvos::kRightTransfer |
+                                     rvos::kRightDuplicate | rvos::kRightWait;
+constexpr rvos::Rights kProcessRights = rvos::kRightRead | rvos::kRightSignal | rvos::kRightTransfer |
+                                        rvos::kRightDuplicate | rvos::kRightWait;
+
 // First code a new kernel task runs (switch_context "returns" here).
 void kernel_task_start() {
     sched::current()->kernel_entry();
-    sched::exit_current(0);
+    lifecycle::exit_current(rvos::ExitReason::Exited, 0);
 }
 
 // First code a new user process runs: drop to user mode at its entry point.
 void user_process_start() {
-    if (sched::current()->killed) sched::exit_current(rvos::kExitKilled);  // killed before it ever ran
+    if (sched::current()->killed) lifecycle::exit_current(rvos::ExitReason::Killed, 0);  // before it ever ran
     arch::clear_sstatus(arch::kSstatusSPP);
     arch::set_sstatus(arch::kSstatusSPIE);
     user_return(&sched::current()->frame);
@@ -59,8 +66,6 @@ ErrorOr<Task*> create_task(const char* name, bool is_kernel) {
 // Frees a task that never ran (creation failed half-way).
 void discard(Task* task) {
     task->handles.close_all();
-    if (task->exit_endpoint) ipc::unref(*task->exit_endpoint);
-    task->exit_endpoint = nullptr;
     destroy(task);
 }
 
@@ -69,7 +74,7 @@ mm::Pte segment_flags(const elf::Segment& s) {
            (s.executable ? mm::pte::kExec : 0);
 }
 
-base::ErrorOr<void> load_program(Task& task, const ProgramImage& program, const char* args, size_t args_length) {
+base::ErrorOr<void> load_program(Task& task, const ProgramImage& program, const Launch& launch) {
     auto size = static_cast<size_t>(program.end - program.start);
     elf::Image image = TRY(elf::parse(program.start, size));
     TRY(task.space.init());
@@ -82,51 +87,69 @@ base::ErrorOr<void> load_program(Task& task, const ProgramImage& program, const 
     }
     uintptr_t stack_bottom = rvos::kUserStackTop - rvos::kUserStackSize;
     TRY(task.space.map_zeroed(stack_bottom, rvos::kUserStackSize, mm::pte::kRead | mm::pte::kWrite));
-    // The argument string sits at the top of the stack; a0/a1 describe it.
-    uintptr_t args_at = base::align_down(rvos::kUserStackTop - args_length - 1, 16);
-    TRY(task.space.fill(args_at, args, args_length));
+    // The argument and environment strings sit at the top of the stack.
+    size_t block = launch.args_length + launch.env_length;
+    uintptr_t block_at = base::align_down(rvos::kUserStackTop - block, 16);
+    TRY(task.space.fill(block_at, launch.args, launch.args_length));
+    TRY(task.space.fill(block_at + launch.args_length, launch.env, launch.env_length));
     task.frame.sepc = image.entry;
-    task.frame.sp() = args_at;
-    task.frame.a(0) = args_at;
-    task.frame.a(1) = args_length;
+    task.frame.sp() = block_at;
+    task.frame.a(0) = block_at;
+    task.frame.a(1) = launch.args_length;
+    task.frame.a(2) = launch.env_length;
+    task.frame.a(3) = launch.handle_count;
     return {};
 }
 
 // Gives the new task its boot channel (handle 0 in its table, the other end
-// in init's) and its process handle (kernel end in the task, user end in
-// init's table).
+// in init's) and its process object (the handle in init's table).
 ErrorOr<Started> connect(Task& init, Task& task) {
-    ipc::Channel* boot = TRY(ipc::channels().create());
-    ipc::Channel* exit = nullptr;
-    auto exit_or = ipc::channels().create();
-    if (exit_or.is_error()) {
-        ipc::unref(boot->ends[0]);
-        ipc::unref(boot->ends[1]);
-        return exit_or.error();
+    if (init.handles.free_slots() < 2) return Error::HandleTableFull;
+    ProcessObject* object = ProcessObject::create(&task);
+    if (!object) return Error::NoMemory;
+    ipc::Channel* boot = nullptr;
+    auto created = ipc::channels().create();
+    if (created.is_error() && collect_channel_garbage() > 0) created = ipc::channels().create();
+    if (created.is_error()) {
+        object->unref();  // task is not linked yet: nothing to kill
+        return created.error();
     }
-    exit = exit_or.value();
-    task.exit_endpoint = &exit->ends[0];
-    // Nobody left to wait for it or stop it: a process whose every process
-    // handle is closed ends (kernel tasks never do).
-    if (!task.is_kernel) {
-        task.exit_endpoint->owner = &task;
-        task.exit_endpoint->peer_closed = [](ipc::Endpoint& self) { sched::kill(static_cast<Task*>(self.owner)); };
+    boot = created.value();
+    task.process = object;
+    (void)task.handles.install(&boot->ends[0], kBootRights);  // handle 0: the table is empty
+    rvos::Handle init_boot = init.handles.install(&boot->ends[1], kBootRights).value();
+    rvos::Handle init_process = init.handles.install(object, kProcessRights).value();
+    return Started{task.pid, init_boot, init_process};
+}
+
+// The launch handles must be init's, each with kRightTransfer.
+Error check_launch_handles(Task& init, const Launch& launch) {
+    if (launch.handle_count > rvos::kMaxMessageHandles) return Error::BadArgument;
+    for (size_t i = 0; i < launch.handle_count; i++) {
+        auto entry = init.handles.lookup(launch.handles[i]);
+        if (entry.is_error()) return entry.error();
+        if (!(entry.value().rights & rvos::kRightTransfer)) return Error::AccessDenied;
+        for (size_t k = 0; k < i; k++)
+            if (launch.handles[k] == launch.handles[i]) return Error::BadArgument;
     }
-    auto child_boot = task.handles.install(&boot->ends[0]);  // cannot fail: table is empty
-    auto init_boot = init.handles.install(&boot->ends[1]);
-    if (init_boot.is_error()) {
-        ipc::unref(boot->ends[1]);
-        ipc::unref(exit->ends[1]);
-        return init_boot.error();
+    return Error::None;
+}
+
+// Wires a created task to init, moves the (checked) launch handles into it
+// as handles 1, 2, ... and lets it run; on failure nothing of it is left
+// and init keeps its handles.
+ErrorOr<Started> launch_task(Task& init, Task* task, const Launch* launch) {
+    auto started = connect(init, *task);
+    if (started.is_error()) {
+        discard(task);
+        return started.error();
     }
-    auto init_process = init.handles.install(&exit->ends[1]);
-    if (init_process.is_error()) {
-        init.handles.close(init_boot.value());
-        ipc::unref(exit->ends[1]);
-        return init_process.error();
+    for (size_t i = 0; launch && i < launch->handle_count; i++) {
+        ipc::HandleEntry entry = init.handles.take(launch->handles[i]).value();
+        (void)task->handles.install(entry.object, entry.rights);  // a fresh table has room
     }
-    (void)child_boot;
-    return Started{task.pid, init_boot.value(), init_process.value()};
+    sched::make_ready(task);
+    return started;
 }
 
 }  // namespace
@@ -137,44 +160,24 @@ const ProgramImage* find_program(const char* name) {
     return nullptr;
 }
 
-// Wires a created task to init and lets it run; on failure nothing of it
-// is left.
-static ErrorOr<Started> launch(Task& init, Task* task) {
-    auto started = connect(init, *task);
-    if (started.is_error()) {
-        discard(task);
-        return started.error();
-    }
-    sched::make_ready(task);
-    return started;
-}
-
 ErrorOr<Started> start_kernel_task(Task& init, const char* name, void (*entry)()) {
     Task* task = TRY(create_task(name, true));
     task->kernel_entry = entry;
-    return launch(init, task);
+    return launch_task(init, task, nullptr);
 }
 
-ErrorOr<Started> start_user_program(Task& init, const char* program, const char* args, size_t args_length) {
+ErrorOr<Started> start_user_program(Task& init, const char* program, const Launch& launch) {
     const ProgramImage* image = find_program(program);
     if (!image) return Error::NotFound;
-    if (args_length > rvos::kMaxArgsLength) return Error::TooLong;
-    // The process sees its command line: the program name, then the arguments.
-    char command[rvos::kMaxNameLength + 1 + rvos::kMaxArgsLength + 1];
-    size_t length = base::str_length_bounded(program, rvos::kMaxNameLength);
-    base::mem_copy(command, program, length);
-    if (args_length) {
-        command[length++] = ' ';
-        base::mem_copy(command + length, args, args_length);
-        length += args_length;
-    }
+    if (launch.args_length + launch.env_length > rvos::kMaxSpawnBytes) return Error::TooLong;
+    if (Error error = check_launch_handles(init, launch); error != Error::None) return error;
     Task* task = TRY(create_task(program, false));
-    auto loaded = load_program(*task, *image, command, length);
+    auto loaded = load_program(*task, *image, launch);
     if (loaded.is_error()) {
         discard(task);
         return loaded.error();
     }
-    return launch(init, task);
+    return launch_task(init, task, &launch);
 }
 
 ErrorOr<Task*> create_init(void (*entry)()) {
@@ -185,6 +188,10 @@ ErrorOr<Task*> create_init(void (*entry)()) {
 }
 
 void destroy(Task* task) {
+    if (task->process) {  // never ran: nobody holds its process handle yet
+        task->process->ended(rvos::ExitReason::Killed, 0);
+        task->process = nullptr;
+    }
     if (!task->is_kernel && task->space.table().valid()) task->space.destroy();
     for (Task*& slot : task_table) {
         if (slot == task) {
@@ -197,22 +204,9 @@ void destroy(Task* task) {
     mm::kernel_heap().free(task);
 }
 
-ErrorOr<Task*> process_of(Task& holder, rvos::Handle handle) {
-    ipc::Endpoint* endpoint = TRY(holder.handles.get(handle));
-    for (Task* task : task_table)
-        if (task && !task->is_kernel && task->exit_endpoint == &endpoint->peer()) return task;
-    return Error::NotFound;
-}
-
 static void mark_roots(ipc::Marker& marker) {
-    for (Task* task : task_table) {
-        if (!task) continue;
-        task->handles.for_each([&](ipc::Object& object) {
-            if (object.kind() == ipc::Object::Kind::Endpoint) marker.mark(static_cast<ipc::Endpoint&>(object));
-        });
-        if (task->exit_endpoint) marker.mark(*task->exit_endpoint);
-    }
-    if (uart::input_endpoint()) marker.mark(*uart::input_endpoint());
+    for (Task* task : task_table)
+        if (task) task->handles.for_each([&](ipc::Object& object) { marker.mark(object); });
 }
 
 size_t collect_channel_garbage() { return ipc::channels().collect_garbage(mark_roots); }

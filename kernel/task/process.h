@@ -1,5 +1,5 @@
 // Creating and destroying tasks, loading user programs, and wiring each new
-// task to init (boot channel) and to whoever waits for it (process handle).
+// task to init (its boot channel) and to whoever holds its process handle.
 #pragma once
 
 #include "task/task.h"
@@ -22,26 +22,34 @@ template <typename Visitor> void for_each_program(Visitor&& visit);
 struct Started {
     uint32_t pid;
     rvos::Handle boot;     // init's end of the task's boot channel
-    rvos::Handle process;  // receives the exit status when the task ends
+    rvos::Handle process;  // the process handle (wait, status, kill)
+};
+
+// A program's start-up data: NUL-terminated argument strings (argv[0]
+// first), then NUL-terminated environment strings, and handles of the
+// caller's (init's) that move to the new process as handles 1, 2, ...
+struct Launch {
+    const char* args;
+    size_t args_length;
+    const char* env;
+    size_t env_length;
+    const rvos::Handle* handles;
+    size_t handle_count;
 };
 
 // Starts a kernel task / a user program as a child of `init` (the current
-// task). Nothing is left behind on failure.
+// task). Nothing is left behind on failure (the launch handles stay with
+// init then).
 ErrorOr<Started> start_kernel_task(Task& init, const char* name, void (*entry)());
-ErrorOr<Started> start_user_program(Task& init, const char* program, const char* args, size_t args_length);
+ErrorOr<Started> start_user_program(Task& init, const char* program, const Launch& launch);
 // The very first task, with no boot channel.
 ErrorOr<Task*> create_init(void (*entry)());
 
-// The user process whose process handle is `handle` in `holder`'s table:
-// NotFound for any other handle (kernel tasks cannot be killed).
-ErrorOr<Task*> process_of(Task& holder, rvos::Handle handle);
-
 // Frees channels kept alive only by capability cycles (see
-// ipc::ChannelTable::collect_garbage); the roots are every task's handles,
-// process handles, and the UART's input channel.
+// ipc::ChannelTable::collect_garbage); the roots are every task's handles.
 size_t collect_channel_garbage();
 
-// Frees everything a task owns. Called by the scheduler once it has exited.
+// Frees everything a task owns. Called once it has exited.
 void destroy(Task* task);
 
 // The task table, for sysinfo.

@@ -1,18 +1,15 @@
+// The scheduler: the run queue, switching between tasks, and the idle loop
+// (see scheduler.h). How tasks end lives in lifecycle.cpp, time in clock.cpp.
 #include "task/scheduler.h"
 
 #include "arch/riscv.h"
-#include "arch/sbi.h"
-#include "drivers/plic.h"
 #include "lib/print.h"
-#include "mm/memory.h"
-#include "task/process.h"
-#include "wire/wire.h"
+#include "platform/interrupts.h"
+#include "task/lifecycle.h"
 
 namespace sched {
 
 namespace {
-
-constexpr uint64_t kTimeSlice = arch::kTimebaseHz / 100;  // 10 ms
 
 Task* running = nullptr;
 Task* ready_head = nullptr;
@@ -58,22 +55,14 @@ void switch_away() {
     } else {
         switch_context(&previous->context, &scheduler_context);
     }
-    if (running->killed) exit_current(rvos::kExitKilled);
-}
-
-void reap(Task* task) {
-    if (!task->is_kernel && arch::read_satp() == task->space.table().satp()) {
-        arch::write_satp(mm::kernel_table().satp());
-        arch::flush_tlb();
-    }
-    process::destroy(task);
+    if (running->killed) lifecycle::exit_current(rvos::ExitReason::Killed, 0);
 }
 
 void idle() {
     // wfi wakes for any interrupt enabled in sie even with SIE clear, so the
     // kernel polls interrupts here instead of taking traps.
     arch::wait_for_interrupt();
-    handle_interrupts();
+    platform::poll_interrupts();
 }
 
 }  // namespace
@@ -98,23 +87,8 @@ void block() {
     switch_away();
 }
 
-void exit_current(int32_t status) {
+void leave_for_good() {
     Task* task = running;
-    task->handles.clear_waiter(task);  // no endpoint may keep pointing at us
-    task->handles.close_all();
-    if (task->exit_endpoint) {
-        task->exit_endpoint->peer_closed = nullptr;  // no orphan callback for a task already ending
-        rvos::Message message;
-        wire::Writer(message, static_cast<uint32_t>(rvos::proto::Process::Exited)).put_i32(status);
-        message.sender_pid = task->pid;
-        ipc::send(*task->exit_endpoint, message, nullptr);
-        ipc::unref(*task->exit_endpoint);
-        task->exit_endpoint = nullptr;
-    }
-    // Its handles may have been all that kept a capability cycle reachable.
-    process::collect_channel_garbage();
-    // The scheduler's stack frees this task's stack.
-    task->state = TaskState::Exited;
     switch_context(&task->context, &scheduler_context);
     panic("exited task %u was scheduled again", task->pid);
 }
@@ -134,29 +108,8 @@ void run() {
         // here (to idle, or having exited) may not be the task started above.
         Task* returned = running;
         running = nullptr;
-        if (returned->state == TaskState::Exited) reap(returned);
+        if (returned->state == TaskState::Exited) lifecycle::reap(returned);
     }
-}
-
-void kill(Task* task) {
-    task->killed = true;
-    if (task->state == TaskState::Blocked) make_ready(task);
-}
-
-void start_timer() {
-    arch::set_sie(arch::kIntTimer | arch::kIntExternal);
-    sbi::set_timer(arch::read_time() + kTimeSlice);
-}
-
-bool handle_interrupts() {
-    uint64_t pending = arch::read_sip();
-    bool slice_over = false;
-    if (pending & arch::kIntExternal) plic::handle_interrupts();
-    if (pending & arch::kIntTimer) {
-        sbi::set_timer(arch::read_time() + kTimeSlice);
-        slice_over = true;
-    }
-    return slice_over;
 }
 
 }  // namespace sched

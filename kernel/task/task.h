@@ -9,12 +9,26 @@
 #include "arch/context.h"
 #include "ipc/handle_table.h"
 #include "mm/address_space.h"
+#include "task/clock.h"
+
+namespace process {
+class ProcessObject;
+}
 
 enum class TaskState : uint8_t {
     Ready = static_cast<uint8_t>(rvos::proto::ProcessState::Ready),
     Running = static_cast<uint8_t>(rvos::proto::ProcessState::Running),
     Blocked = static_cast<uint8_t>(rvos::proto::ProcessState::Blocked),
     Exited = static_cast<uint8_t>(rvos::proto::ProcessState::Exited),
+};
+
+// What a task blocked in wait() is registered with, so that ending it (a
+// kill wakes it) can unhook it from every object and the deadline list.
+struct WaitState {
+    ipc::Observer* observers = nullptr;  // in the waiting frame
+    size_t count = 0;
+    clock::Deadline deadline;
+    bool timed_out = false;
 };
 
 struct Task {
@@ -31,9 +45,11 @@ struct Task {
 
     ipc::HandleTable handles;
     mm::AddressSpace space;  // user processes
-    // The kernel's end of the "process handle" channel: the exit status is
-    // sent through it when the task ends.
-    ipc::Endpoint* exit_endpoint = nullptr;
+    // The object process handles name; told how the task ended. Null once
+    // every process handle is gone.
+    process::ProcessObject* process = nullptr;
+    WaitState wait;
+    uint64_t last_syscall = ~0ull;  // for kill lines
 
     Task* next_ready = nullptr;
 };

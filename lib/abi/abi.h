@@ -17,9 +17,19 @@ inline constexpr size_t kMaxChannels = 128;    // system-wide (milestone: >= 64)
 inline constexpr size_t kMaxServices = 16;     // named services (milestone: >= 8)
 inline constexpr size_t kQueueDepth = 64;      // messages per endpoint (item 2)
 inline constexpr size_t kMaxProcesses = 32;    // kernel tasks + user processes
-inline constexpr size_t kMessagePayload = 64;  // bytes of data in one message
+inline constexpr size_t kMaxMessageBytes = 64 * 1024;  // bytes one message carries
+inline constexpr size_t kMaxMessageHandles = 16;       // handles one message carries
+// Bytes queued at one endpoint (payload + handles + bookkeeping): with the
+// depth limit, a send beyond either is QueueFull.
+inline constexpr size_t kQueueBytes = 256 * 1024;
+// Bytes queued in the whole system: the rest of the kernel heap is never
+// reachable through messages (a send beyond it is NoMemory).
+inline constexpr size_t kMaxQueuedBytes = 8 * 1024 * 1024;
+inline constexpr size_t kMessagePayload = 64;  // bytes of data in the libraries' small Message
 inline constexpr size_t kMaxNameLength = 15;   // process and service names
-inline constexpr size_t kMaxArgsLength = 256;  // spawn argument string
+// Bytes of argument and environment strings a program is started with
+// (argv and envp, each string NUL-terminated).
+inline constexpr size_t kMaxSpawnBytes = 32 * 1024;
 inline constexpr size_t kPageSize = 4096;
 inline constexpr size_t kMaxPathLength = 48;       // fits one fs request message
 inline constexpr size_t kMaxFileNameLength = 31;   // one path component
@@ -32,7 +42,7 @@ inline constexpr size_t kMaxFileSize = 8 * 1024 * 1024;
 inline constexpr uint64_t kUserBase = 0x4000'0000;
 inline constexpr uint64_t kUserEnd = 0x8000'0000;
 inline constexpr uint64_t kUserStackTop = 0x7fff'0000;
-inline constexpr uint64_t kUserStackSize = 64 * 1024;
+inline constexpr uint64_t kUserStackSize = 256 * 1024;
 inline constexpr uint64_t kMmapBase = 0x6000'0000;    // anonymous memory grows up from here
 inline constexpr uint64_t kSharedBase = 0x7000'0000;  // shared memory mappings grow up from here
 inline constexpr uint64_t kMaxSharedSize = 4 * 1024 * 1024;  // bytes in one memory object
@@ -72,6 +82,9 @@ enum class Error : int32_t {
     NotEmpty = 23,         // deleting a directory that has entries
     FileTooBig = 24,       // a file would exceed kMaxFileSize
     WrongType = 25,        // a handle to another kind of object than the call needs
+    AccessDenied = 26,     // the handle lacks a right the call needs
+    TimedOut = 27,         // a wait's deadline passed first
+    BufferTooSmall = 28,   // a receive buffer cannot hold the next message (it stays queued)
 };
 
 inline constexpr const char* error_name(Error e) {
@@ -102,6 +115,9 @@ inline constexpr const char* error_name(Error e) {
     case Error::NotEmpty: return "directory not empty";
     case Error::FileTooBig: return "file too big";
     case Error::WrongType: return "wrong handle type";
+    case Error::AccessDenied: return "access denied";
+    case Error::TimedOut: return "timed out";
+    case Error::BufferTooSmall: return "buffer too small";
     }
     return "unknown error";
 }
@@ -122,33 +138,60 @@ struct Message {
 };
 static_assert(sizeof(Message) == 80);
 
-// ---- Syscalls -----------------------------------------------------------------
-// ecall with the number in a7, arguments in a0..a5; the result comes back in
-// a0 (value or -Error) and, for chan_create, the second handle in a1.
-enum class Syscall : uint64_t {
-    Exit = 0,            // (status) — never returns
-    Yield = 1,           // ()
-    GetPid = 2,          // () -> pid
-    ChanCreate = 3,      // () -> a0 = handle A, a1 = handle B
-    ChanSend = 4,        // (handle, const Message*)
-    ChanRecv = 5,        // (handle, Message*) — WouldBlock if empty; HandleTableFull: the
-                         // message was received but its capability closed (no free slot)
-    ChanRecvWait = 6,    // (handle, Message*) — blocks until a message or peer close
-    ChanClose = 7,       // (handle)
-    Wait = 8,            // (const Handle*, count) -> index of a ready handle; blocks
-    Mmap = 9,            // (length) -> address of zeroed, user-writable pages
-    Munmap = 10,         // (address, length)
-    Shutdown = 11,       // () — powers the machine off
-    Kill = 12,           // (process handle) — ends that process with kExitKilled
-    MemCreate = 13,      // (size) -> handle to a zeroed shared memory object
-    MemMap = 14,         // (memory handle) -> a0 = address, a1 = size; unmap with Munmap(address)
-    Count = 15,
+// ---- Rights ---------------------------------------------------------------------
+// A handle is an object plus rights. A right can only be taken away: a
+// duplicate or a transfer never has more rights than its source.
+using Rights = uint32_t;
+inline constexpr Rights kRightRead = 1u << 0;       // receive; read a status
+inline constexpr Rights kRightWrite = 1u << 1;      // send; set a timer; ack an interrupt; power off
+inline constexpr Rights kRightTransfer = 1u << 2;   // may travel in a message
+inline constexpr Rights kRightDuplicate = 1u << 3;  // handle_duplicate
+inline constexpr Rights kRightMap = 1u << 4;        // map a memory object read-only
+inline constexpr Rights kRightMapWrite = 1u << 5;   // map it writable (with kRightMap)
+inline constexpr Rights kRightSignal = 1u << 6;     // kill a process
+inline constexpr Rights kRightWait = 1u << 7;       // wait on the object
+inline constexpr Rights kRightsAll = (1u << 8) - 1;
+
+// ---- Object kinds (handle_info) ---------------------------------------------------
+enum class ObjectKind : uint32_t {
+    Endpoint = 1,   // one end of a channel
+    Memory = 2,     // a shared memory object
+    Process = 3,    // a running or ended process
+    Timer = 4,      // a one-shot or periodic deadline
+    Interrupt = 5,  // a device interrupt line
+    Power = 6,      // the right to power the machine off
 };
 
-// ---- Process status reported on the exit channel ------------------------------
-// Exit status of a process the kernel killed for a fault.
-inline constexpr int32_t kExitFault = -1000;
-// Exit status of a process ended through its process handle (Kill).
-inline constexpr int32_t kExitKilled = -1001;
+// ---- Waiting ----------------------------------------------------------------------
+// Signals: what an object is ready for. wait() returns when an item's
+// object shows any of the signals the item asks for.
+using Signals = uint32_t;
+inline constexpr Signals kSignalReadable = 1u << 0;    // endpoint: a message is queued
+inline constexpr Signals kSignalPeerClosed = 1u << 1;  // endpoint: the other end is gone
+inline constexpr Signals kSignalExited = 1u << 2;      // process: it has ended
+inline constexpr Signals kSignalFired = 1u << 3;       // timer: deadline passed; interrupt: pending
+
+struct WaitItem {
+    Handle handle;
+    Signals wanted;    // in: any of these ends the wait
+    Signals observed;  // out: the object's signals when the wait returned
+};
+static_assert(sizeof(WaitItem) == 12);
+inline constexpr size_t kMaxWaitItems = kMaxHandles;
+
+// Deadlines are absolute times on the monotonic clock, in nanoseconds.
+inline constexpr uint64_t kDeadlineNever = ~0ull;  // wait forever
+inline constexpr uint64_t kDeadlineNow = 0;        // do not block
+
+// ---- How a process ended (process_status) -------------------------------------------
+// Reported apart from the exit code, so a program cannot pass for killed.
+enum class ExitReason : uint32_t {
+    Running = 0,  // not ended yet
+    Exited = 1,   // called exit(code)
+    Fault = 2,    // the kernel killed it for a fault
+    Killed = 3,   // ended through its process handle (or Ctrl-C)
+};
 
 }  // namespace rvos
+
+#include "abi/syscalls.h"

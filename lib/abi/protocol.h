@@ -13,18 +13,13 @@ namespace rvos::proto {
 enum class Init : uint32_t {
     Connect = 1,    // str name                    -> status, cap = client end
     Register = 2,   // str name, cap = listen end  -> status
-    Spawn = 3,      // str program, str args       -> status, u32 pid, cap = process handle
+    Spawn = 3,      // str program, str args (space-separated) -> status, u32 pid, cap = process handle
     Reply = 0x100,
 };
 
 // From init to a service, on the listen endpoint it registered.
 enum class Listen : uint32_t {
     NewClient = 1,  // cap = the service's end of a fresh channel to one client
-};
-
-// On a process handle (returned by Spawn) when the process ends.
-enum class Process : uint32_t {
-    Exited = 1,  // i32 status
 };
 
 // The console ("stdio").

@@ -12,4 +12,5 @@ void operator delete[](void* p) noexcept { free(p); }
 void operator delete(void* p, size_t) noexcept { free(p); }
 void operator delete[](void* p, size_t) noexcept { free(p); }
 
-extern "C" void __cxa_pure_virtual() { rvos::sys::exit(rvos::kExitFault); }
+// A fault: the kernel ends the program and says why.
+extern "C" void __cxa_pure_virtual() { __builtin_trap(); }

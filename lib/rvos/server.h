@@ -12,7 +12,7 @@
 namespace rvos {
 
 struct UserIpc {
-    static base::ErrorOr<size_t> wait(const Handle* handles, size_t count) { return sys::wait(handles, count); }
+    static base::ErrorOr<size_t> wait(WaitItem* items, size_t count) { return sys::wait(items, count); }
     static Error receive(Handle handle, Message& message) { return sys::chan_recv(handle, message); }
     static Error send(Handle handle, const Message& message) { return sys::chan_send(handle, message); }
     static void close(Handle handle) { sys::chan_close(handle); }

@@ -72,15 +72,10 @@ base::ErrorOr<Child> spawn(const char* program, const char* args) {
     return Child{reply.value, Channel(reply.cap)};
 }
 
-base::ErrorOr<int32_t> wait_exit(Child& child) {
-    Message message;
-    Error error = child.process.receive_wait(message);
-    if (error != Error::None) return error;
-    wire::Reader reader(message);
-    if (reader.tag() != static_cast<uint32_t>(proto::Process::Exited)) return Error::BadMessage;
-    int32_t status = reader.get_i32();
-    if (!reader.ok()) return Error::BadMessage;
-    return status;
+base::ErrorOr<ExitStatus> wait_exit(Child& child) {
+    WaitItem item{child.process.handle(), kSignalExited, 0};
+    TRY(sys::wait(&item, 1));
+    return sys::process_status(child.process.handle());
 }
 
 }  // namespace rvos

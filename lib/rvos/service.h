@@ -28,14 +28,14 @@ base::ErrorOr<Channel> register_service(const char* name);
 
 struct Child {
     uint32_t pid;
-    Channel process;  // receives the exit status
+    Channel process;  // the process handle (an owned handle, not a channel)
 };
+using ExitStatus = sys::ExitStatus;
 // Starts an embedded program with an argument string.
 base::ErrorOr<Child> spawn(const char* program, const char* args);
-// Waits for a child to end and returns its exit status (kExitFault if the
-// kernel killed it).
-base::ErrorOr<int32_t> wait_exit(Child& child);
-// Ends a child; its wait_exit then reports kExitKilled.
-inline Error kill(Child& child) { return sys::kill(child.process.handle()); }
+// Waits for a child to end and says how: exit code, fault or kill.
+base::ErrorOr<ExitStatus> wait_exit(Child& child);
+// Ends a child; its wait_exit then reports ExitReason::Killed.
+inline Error kill(Child& child) { return sys::process_kill(child.process.handle()); }
 
 }  // namespace rvos

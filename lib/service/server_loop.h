@@ -34,14 +34,15 @@ public:
         watch(listen, accept, nullptr, nullptr);
     }
 
-    // Watches a handle; false if the watch list is full (the caller still
+    // Watches a channel; false if the watch list is full (the caller still
     // owns the handle then).
     bool watch(Handle handle, Handler handler, void* context, CloseHandler on_close) {
-        if (count_ == rvos::kMaxHandles) return false;
-        entries_[count_] = Entry{handle, handler, context, on_close};
-        handles_[count_] = handle;
-        count_++;
-        return true;
+        return add(handle, handler, context, on_close, rvos::kSignalReadable | rvos::kSignalPeerClosed);
+    }
+    // Watches another kind of object (an interrupt, a timer): `handler`
+    // runs, with an empty message, whenever it shows one of `signals`.
+    bool watch_signals(Handle handle, rvos::Signals signals, Handler handler, void* context) {
+        return add(handle, handler, context, nullptr, signals);
     }
 
     // Sends a reply; a client that cannot take it is dropped.
@@ -60,11 +61,11 @@ public:
     // Stops watching `handle`, runs its close handler and closes it.
     void drop(Handle handle) {
         for (size_t i = 0; i < count_; i++) {
-            if (handles_[i] != handle) continue;
+            if (items_[i].handle != handle) continue;
             Entry entry = entries_[i];
             count_--;
             entries_[i] = entries_[count_];
-            handles_[i] = handles_[count_];
+            items_[i] = items_[count_];
             if (entry.on_close) entry.on_close(*this, entry.handle, entry.context);
             Ipc::close(handle);
             return;
@@ -73,17 +74,23 @@ public:
 
     bool watching(Handle handle) const {
         for (size_t i = 0; i < count_; i++)
-            if (handles_[i] == handle) return true;
+            if (items_[i].handle == handle) return true;
         return false;
     }
     size_t watched() const { return count_; }
 
     // Serves one message (or one peer close).
     void run_once() {
-        auto ready = Ipc::wait(handles_, count_);
+        auto ready = Ipc::wait(items_, count_);
         if (ready.is_error()) return;
         Entry entry = entries_[ready.value()];
         Message message;
+        if (!(items_[ready.value()].wanted & rvos::kSignalReadable)) {  // not a channel
+            message.len = 0;
+            message.cap = rvos::kNoHandle;
+            entry.handler(*this, entry.handle, entry.context, message);
+            return;
+        }
         Error error = Ipc::receive(entry.handle, message);
         if (error == Error::PeerClosed) return drop(entry.handle);
         // HandleTableFull: the message came, but without its capability
@@ -106,6 +113,14 @@ private:
         CloseHandler on_close;
     };
 
+    bool add(Handle handle, Handler handler, void* context, CloseHandler on_close, rvos::Signals wanted) {
+        if (count_ == rvos::kMaxHandles) return false;
+        entries_[count_] = Entry{handle, handler, context, on_close};
+        items_[count_] = rvos::WaitItem{handle, wanted, 0};
+        count_++;
+        return true;
+    }
+
     static void accept(ServerLoop& loop, Handle, void*, Message& message) {
         wire::Reader reader(message);
         if (reader.tag() != static_cast<uint32_t>(rvos::proto::Listen::NewClient) || message.cap == rvos::kNoHandle)
@@ -114,7 +129,7 @@ private:
     }
 
     Entry entries_[rvos::kMaxHandles];
-    Handle handles_[rvos::kMaxHandles];  // parallel to entries_, for Ipc::wait
+    rvos::WaitItem items_[rvos::kMaxHandles];  // parallel to entries_, for Ipc::wait
     size_t count_ = 0;
     Handler client_handler_ = nullptr;
     CloseHandler client_close_ = nullptr;

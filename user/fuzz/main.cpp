@@ -174,14 +174,14 @@ void fuzz_once() {
         if (pair.is_error()) break;
         rvos::Message m{};
         sys::chan_send(pair.value().a, m);
-        call(Syscall::ChanRecvWait, static_cast<uint64_t>(pair.value().b), hostile_pointer());
+        call(Syscall::ChanRecv, static_cast<uint64_t>(pair.value().b), hostile_pointer());
         sys::chan_close(pair.value().a);
         sys::chan_close(pair.value().b);
         break;
     }
     case 6: {
         uint64_t handle = hostile_handle();
-        if (call(Syscall::ChanClose, handle) == 0) forget(static_cast<Handle>(handle));
+        if (call(Syscall::HandleClose, handle) == 0) forget(static_cast<Handle>(handle));
         break;
     }
     case 7: {
@@ -216,13 +216,13 @@ void fuzz_once() {
         break;
     }
     case 9: call(Syscall::Munmap, hostile_pointer(), hostile_length()); break;
-    default: call(Syscall::Kill, hostile_handle()); break;
+    default: call(Syscall::ProcessKill, hostile_handle()); break;
     }
 }
 
 // Unknown syscall numbers are faults: each must kill just the child.
 int try_unknown_numbers() {
-    constexpr uint64_t kFirstUnknown = static_cast<uint64_t>(Syscall::Count);
+    constexpr uint64_t kFirstUnknown = rvos::kSyscallCount;
     static const uint64_t kNumbers[] = {kFirstUnknown, kFirstUnknown + 1, 64, 999, 1ull << 32, ~0ull};
     int killed = 0;
     for (uint64_t number : kNumbers) {
@@ -234,7 +234,7 @@ int try_unknown_numbers() {
             continue;
         }
         auto status = rvos::wait_exit(child.value());
-        if (!status.is_error() && status.value() == rvos::kExitFault) killed++;
+        if (!status.is_error() && status.value().reason == rvos::ExitReason::Fault) killed++;
     }
     printf("fuzz: %d of %zu unknown syscall numbers killed only the caller\n", killed,
            sizeof kNumbers / sizeof kNumbers[0]);

@@ -93,14 +93,16 @@ void cmd_math(const char* rest) {
 
 // Ctrl-C while a program runs arrives here (see rvos::console::watch_interrupts).
 rvos::Channel interrupts;
+constexpr rvos::Handle kPowerHandle = 1;
 
 // Waits for the child, stopping it if Ctrl-C is typed meanwhile.
-base::ErrorOr<int32_t> wait_foreground(rvos::Child& child) {
+base::ErrorOr<rvos::ExitStatus> wait_foreground(rvos::Child& child) {
     rvos::Message stale;
     while (interrupts.valid() && interrupts.receive(stale) == rvos::Error::None) {
     }  // Ctrl-Cs typed before this program started are not for it
     for (;;) {
-        rvos::Handle watched[2] = {child.process.handle(), interrupts.handle()};
+        rvos::WaitItem watched[2] = {{child.process.handle(), rvos::kSignalExited, 0},
+                                     {interrupts.handle(), rvos::kSignalReadable | rvos::kSignalPeerClosed, 0}};
         auto ready = rvos::sys::wait(watched, interrupts.valid() ? 2 : 1);
         if (ready.is_error()) return ready.error();
         if (ready.value() == 0) return rvos::wait_exit(child);
@@ -121,15 +123,21 @@ void cmd_run(const char* rest) {
     }
     auto status = wait_foreground(child.value());
     if (status.is_error()) return (void)printf("run: %s: %s\n", program, rvos::error_name(status.error()));
-    if (status.value() == rvos::kExitFault) printf("%s: killed by fault\n", program);
-    else if (status.value() == rvos::kExitKilled) printf("%s: stopped\n", program);
-    else if (status.value() != 0) printf("%s: exited with status %d\n", program, static_cast<int>(status.value()));
+    rvos::ExitStatus ended = status.value();
+    if (ended.reason == rvos::ExitReason::Fault) printf("%s: killed by fault\n", program);
+    else if (ended.reason == rvos::ExitReason::Killed) printf("%s: stopped\n", program);
+    else if (ended.code != 0) printf("%s: exited with status %d\n", program, static_cast<int>(ended.code));
 }
 
 void cmd_shutdown(const char*) {
+    // Handle 1 is the power capability init gives the shell.
+    auto info = rvos::sys::handle_info(kPowerHandle);
+    if (info.is_error() || info.value().kind != rvos::ObjectKind::Power)
+        return (void)printf("shutdown: %s\n", rvos::error_name(rvos::Error::AccessDenied));
     puts("Powering off.");
     fflush(stdout);
-    rvos::sys::shutdown();
+    rvos::Error error = rvos::sys::shutdown(kPowerHandle);
+    printf("shutdown: %s\n", rvos::error_name(error));
 }
 
 constexpr Command kCommands[] = {

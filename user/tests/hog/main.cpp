@@ -90,7 +90,7 @@ int hog_processes() {
     for (size_t i = 0; i < count; i++) {
         if (rvos::kill(children[i]) != Error::None) continue;
         auto status = rvos::wait_exit(children[i]);
-        if (!status.is_error() && status.value() == rvos::kExitKilled) stopped++;
+        if (!status.is_error() && status.value().reason == rvos::ExitReason::Killed) stopped++;
     }
     if (stopped == count) printf("hog: all %zu children stopped\n", count);
     else printf("hog: only %zu of %zu children stopped\n", stopped, count);

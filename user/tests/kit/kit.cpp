@@ -15,7 +15,17 @@ int32_t run_child(const char* program, const char* args) {
     auto child = rvos::spawn(program, args);
     if (child.is_error()) return -1;
     auto status = rvos::wait_exit(child.value());
-    return status.is_error() ? -1 : status.value();
+    return status.is_error() ? -1 : summary(status.value());
+}
+
+int32_t summary(const rvos::sys::ExitStatus& status) {
+    switch (status.reason) {
+    case rvos::ExitReason::Exited: return status.code;
+    case rvos::ExitReason::Fault: return kFault;
+    case rvos::ExitReason::Killed: return kKilled;
+    case rvos::ExitReason::Running: break;
+    }
+    return -1;
 }
 
 }  // namespace testkit

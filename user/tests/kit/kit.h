@@ -5,14 +5,22 @@
 
 #include <stdint.h>
 
+#include "rvos/syscall.h"
+
 namespace testkit {
 
 // Channels in use system-wide as sysinfo reports them (0 if sysinfo fails).
 uint32_t channels_in_use();
 
-// Starts `program` with `args`, waits for it and returns its exit status
-// (rvos::kExitFault if the kernel killed it), or -1 if it could not be
-// started or waited for.
+// How run_child reports a child that did not exit by itself (the kernel
+// reports the reason apart from the code; these are the kit's summary).
+inline constexpr int32_t kFault = -1000;   // killed by the kernel for a fault
+inline constexpr int32_t kKilled = -1001;  // ended through its process handle
+
+// Starts `program` with `args`, waits for it and returns its exit code,
+// kFault or kKilled, or -1 if it could not be started or waited for.
 int32_t run_child(const char* program, const char* args);
+// The same summary of an ExitStatus.
+int32_t summary(const rvos::sys::ExitStatus& status);
 
 }  // namespace testkit

@@ -104,7 +104,7 @@ bool concurrent(int count) {
     bool theirs = false;
     if (!child.is_error()) {
         auto status = rvos::wait_exit(child.value());
-        theirs = !status.is_error() && status.value() == 0;
+        theirs = !status.is_error() && status.value().reason == rvos::ExitReason::Exited && status.value().code == 0;
     }
     printf("manyfiles: two programs writing at once: %s, %s\n", mine ? "ok" : "FAILED", theirs ? "ok" : "FAILED");
     return mine && theirs;

@@ -76,12 +76,12 @@ int never_given_refused() {
     for (uint64_t h = 1; h < rvos::kMaxHandles; h++) {
         accepted += raw(rvos::Syscall::ChanSend, h, reinterpret_cast<uint64_t>(&message)) != refused(Error::BadHandle);
         accepted += raw(rvos::Syscall::ChanRecv, h, reinterpret_cast<uint64_t>(&message)) != refused(Error::BadHandle);
-        accepted += raw(rvos::Syscall::ChanClose, h) != refused(Error::BadHandle);
+        accepted += raw(rvos::Syscall::HandleClose, h) != refused(Error::BadHandle);
     }
     const uint64_t out_of_range[] = {rvos::kMaxHandles, 1000, uint64_t{1} << 31, ~uint64_t{0}};
     for (uint64_t h : out_of_range) {
         accepted += raw(rvos::Syscall::ChanSend, h, reinterpret_cast<uint64_t>(&message)) != refused(Error::BadHandle);
-        accepted += raw(rvos::Syscall::ChanClose, h) != refused(Error::BadHandle);
+        accepted += raw(rvos::Syscall::HandleClose, h) != refused(Error::BadHandle);
     }
     return accepted;
 }
@@ -143,7 +143,7 @@ void check_sender() {
             child_pid = child.value().pid;
             auto status = rvos::wait_exit(child.value());  // everything it sent is queued by now
             Message hello;
-            if (!status.is_error() && status.value() == 0 && listen.value().receive(hello) == Error::None &&
+            if (!status.is_error() && testkit::summary(status.value()) == 0 && listen.value().receive(hello) == Error::None &&
                 hello.cap != rvos::kNoHandle) {
                 rvos::Channel client(hello.cap);
                 if (client.receive(got) == Error::None) seen = got.sender_pid;
@@ -187,9 +187,9 @@ void check_names() {
 void check_kill() {
     auto pair = sys::chan_create();
     if (pair.is_error()) return report("kill", false, "chan_create");
-    bool ok = sys::kill(rvos::kBootHandle) == Error::NotFound &&   // init is no process handle
-              sys::kill(pair.value().a) == Error::NotFound &&      // nor is a plain channel
-              sys::kill(40) == Error::BadHandle && sys::kill(-1) == Error::BadHandle;
+    bool ok = sys::process_kill(rvos::kBootHandle) == Error::WrongType &&  // init is no process handle
+              sys::process_kill(pair.value().a) == Error::WrongType &&     // nor is a plain channel
+              sys::process_kill(40) == Error::BadHandle && sys::process_kill(-1) == Error::BadHandle;
     sys::chan_close(pair.value().a);
     sys::chan_close(pair.value().b);
     // The services are all still there.
@@ -205,7 +205,7 @@ void check_kernel_memory() {
     static const char* const kModes[] = {"kread", "kwrite", "sbi", "mmio"};
     for (const char* mode : kModes) {
         int32_t status = run_child(mode);
-        if (status != rvos::kExitFault) {
+        if (status != testkit::kFault) {
             ok = false;
             snprintf(detail, sizeof detail, "security %s exited with status %d", mode, static_cast<int>(status));
         }
@@ -232,7 +232,7 @@ void check_pointers() {
     const uint64_t unwritable[] = {kKernelText, kKernelRam, kUart, own_code, 0};
     for (uint64_t bad : unwritable) {
         wrong += raw(rvos::Syscall::ChanRecv, b, bad) != refused(Error::BadAddress);
-        wrong += raw(rvos::Syscall::ChanRecvWait, b, bad) != refused(Error::BadAddress);
+        wrong += raw(rvos::Syscall::ChanRecv, b, bad) != refused(Error::BadAddress);
     }
     bool kept = sys::chan_recv(pair.value().b, got) == Error::None && got.len == sent.len &&
                 memcmp(got.data, sent.data, sent.len) == 0;
@@ -314,7 +314,7 @@ void check_stale() {
         int32_t status = run_child(mode);
         char detail[64];
         snprintf(detail, sizeof detail, "security %s exited with status %d", mode, static_cast<int>(status));
-        report(mode, status == rvos::kExitFault, detail);
+        report(mode, status == testkit::kFault, detail);
     }
 }
 
@@ -346,7 +346,7 @@ void check_isolation() {
         snprintf(args, sizeof args, "peek %llu", static_cast<unsigned long long>(address));
         int32_t status = run_child(args);
         // Its own copy (exit 0) or nothing mapped there (fault): both fine.
-        if (status != 0 && status != rvos::kExitFault) {
+        if (status != 0 && status != testkit::kFault) {
             ok = false;
             snprintf(detail, sizeof detail, "child read 0x%llx: status %d", static_cast<unsigned long long>(address),
                      static_cast<int>(status));
@@ -384,7 +384,7 @@ int capability_cycle() {
     int32_t status = -1;
     if (!child.is_error()) {
         auto exited = rvos::wait_exit(child.value());
-        if (!exited.is_error()) status = exited.value();
+        if (!exited.is_error()) status = testkit::summary(exited.value());
         child.value().process.close();  // its process handle is a channel too
     }
     uint32_t after = channels_in_use();

@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
             break;
         }
         auto status = rvos::wait_exit(child.value());
-        if (!status.is_error() && status.value() == 0) succeeded++;
+        if (!status.is_error() && status.value().reason == rvos::ExitReason::Exited && status.value().code == 0)
+            succeeded++;
     }
     printf("spawnloop: %d of %d children ran and exited\n", succeeded, count);
     return succeeded == count ? 0 : 1;

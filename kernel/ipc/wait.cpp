@@ -1,0 +1,82 @@
+// Waits with deadlines (see wait.h).
+#include "ipc/wait.h"
+
+#include "task/scheduler.h"
+#include "task/timer_object.h"
+
+namespace ipc {
+
+namespace {
+
+size_t pick_ready(Object* const* objects, rvos::WaitItem* items, size_t count) {
+    size_t first = count;
+    for (size_t i = 0; i < count; i++) {
+        items[i].observed = objects[i]->signals();
+        rvos::Signals hit = items[i].observed & items[i].wanted;
+        if (hit && first == count) first = i;
+    }
+    // A drained endpoint whose peer left takes precedence.
+    for (size_t i = 0; i < count; i++) {
+        rvos::Signals hit = items[i].observed & items[i].wanted;
+        if ((hit & rvos::kSignalPeerClosed) && !(items[i].observed & rvos::kSignalReadable)) return i;
+    }
+    return first;
+}
+
+void deadline_passed(clock::Deadline& deadline) {
+    auto* task = static_cast<Task*>(deadline.owner);
+    task->wait.timed_out = true;
+    task_wake(task);
+}
+
+void unhook(Task& task) {
+    for (size_t i = 0; i < task.wait.count; i++)
+        if (task.wait.observers[i].object) task.wait.observers[i].object->forget(task.wait.observers[i]);
+    task.wait.count = 0;
+    task.wait.observers = nullptr;
+    clock::disarm(task.wait.deadline);
+}
+
+}  // namespace
+
+ErrorOr<size_t> wait(Task& task, rvos::WaitItem* items, size_t count, uint64_t deadline_ns) {
+    if (count == 0 || count > rvos::kMaxWaitItems) return Error::BadArgument;
+    Object* objects[rvos::kMaxWaitItems];
+    for (size_t i = 0; i < count; i++) {
+        HandleEntry entry = TRY(task.handles.lookup(items[i].handle));
+        if (!(entry.rights & rvos::kRightWait)) return Error::AccessDenied;
+        objects[i] = entry.object;  // our handles keep them alive while we sleep
+    }
+    Observer observers[rvos::kMaxWaitItems];
+    for (;;) {
+        size_t ready = pick_ready(objects, items, count);
+        if (ready != count) {
+            if (objects[ready]->kind() == Object::Kind::Timer &&
+                (items[ready].observed & items[ready].wanted & rvos::kSignalFired))
+                static_cast<timer::TimerObject*>(objects[ready])->consume();
+            return ready;
+        }
+        if (deadline_ns == rvos::kDeadlineNow || clock::now_ns() >= deadline_ns) return Error::TimedOut;
+        for (size_t i = 0; i < count; i++) {
+            observers[i].task = &task;
+            observers[i].wanted = items[i].wanted;
+            objects[i]->observe(observers[i]);
+        }
+        task.wait.observers = observers;
+        task.wait.count = count;
+        task.wait.timed_out = false;
+        if (deadline_ns != rvos::kDeadlineNever) {
+            task.wait.deadline.expired = deadline_passed;
+            task.wait.deadline.owner = &task;
+            clock::arm(task.wait.deadline, deadline_ns);
+        }
+        sched::block();
+        unhook(task);
+    }
+}
+
+void abandon_wait(Task& task) {
+    if (task.wait.count) unhook(task);
+}
+
+}  // namespace ipc

@@ -1,0 +1,42 @@
+// Process lifecycle (see lifecycle.h).
+#include "task/lifecycle.h"
+
+#include "arch/riscv.h"
+#include "ipc/wait.h"
+#include "lib/print.h"
+#include "mm/memory.h"
+#include "task/process.h"
+#include "task/process_object.h"
+#include "task/scheduler.h"
+
+namespace lifecycle {
+
+void exit_current(rvos::ExitReason reason, int32_t code) {
+    Task* task = sched::current();
+    ipc::abandon_wait(*task);  // no object may keep pointing into our stack
+    if (process::ProcessObject* object = task->process) {
+        task->process = nullptr;
+        object->ended(reason, code);
+    }
+    task->handles.close_all();
+    // Its handles may have been all that kept a capability cycle reachable.
+    process::collect_channel_garbage();
+    task->state = TaskState::Exited;
+    sched::leave_for_good();
+}
+
+void kill(Task* task) {
+    if (task->is_kernel) return;
+    task->killed = true;
+    if (task->state == TaskState::Blocked) sched::make_ready(task);
+}
+
+void reap(Task* task) {
+    if (!task->is_kernel && arch::read_satp() == task->space.table().satp()) {
+        arch::write_satp(mm::kernel_table().satp());
+        arch::flush_tlb();
+    }
+    process::destroy(task);
+}
+
+}  // namespace lifecycle

@@ -1,0 +1,31 @@
+// Process objects (see process_object.h).
+#include "task/process_object.h"
+
+#include "mm/memory.h"
+#include "task/lifecycle.h"
+
+namespace process {
+
+ProcessObject* ProcessObject::create(Task* task) {
+    void* memory = mm::kernel_heap().allocate(sizeof(ProcessObject));
+    return memory ? new (memory) ProcessObject(task) : nullptr;
+}
+
+void ProcessObject::last_reference_gone() {
+    if (task_) {
+        task_->process = nullptr;
+        // Nobody can wait for it or stop it any more: a user process ends.
+        if (!task_->is_kernel) lifecycle::kill(task_);
+    }
+    this->~ProcessObject();
+    mm::kernel_heap().free(this);
+}
+
+void ProcessObject::ended(rvos::ExitReason reason, int32_t code) {
+    task_ = nullptr;
+    reason_ = reason;
+    code_ = code;
+    notify();
+}
+
+}  // namespace process
