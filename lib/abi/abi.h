@@ -37,6 +37,11 @@ inline constexpr uint64_t kMmapBase = 0x6000'0000;    // anonymous memory grows 
 inline constexpr uint64_t kSharedBase = 0x7000'0000;  // shared memory mappings grow up from here
 inline constexpr uint64_t kMaxSharedSize = 4 * 1024 * 1024;  // bytes in one memory object
 inline constexpr size_t kMaxSharedMappings = 16;      // memory objects one process maps at once
+// Regions one address space holds: code segments, the stack, runs of
+// anonymous memory and shared mappings. ABI v1 allowed 16 shared mappings;
+// a compositor mapping one buffer per client needs more.
+inline constexpr size_t kMaxMappings = 256;
+static_assert(kMaxMappings > 16, "more mappings than ABI v1's 16 shared ones");
 
 // ---- Handles ----------------------------------------------------------------
 using Handle = int32_t;
