@@ -35,7 +35,8 @@ inline constexpr uint64_t kUserStackTop = 0x7fff'0000;
 inline constexpr uint64_t kUserStackSize = 64 * 1024;
 inline constexpr uint64_t kMmapBase = 0x6000'0000;    // anonymous memory (mmap) from here...
 inline constexpr uint64_t kSharedBase = 0x7000'0000;  // ...to here; shared memory from here to the stack
-inline constexpr uint64_t kMaxSharedSize = 4 * 1024 * 1024;  // bytes in one memory object
+// Bytes in one memory object: room for a 1920x1080x4 framebuffer (8.3 MB).
+inline constexpr uint64_t kMaxSharedSize = 32 * 1024 * 1024;
 // Regions one address space holds: code segments, the stack, runs of
 // anonymous memory and shared mappings. ABI v1 allowed 16 shared mappings;
 // a compositor mapping one buffer per client needs more.
