@@ -22,7 +22,7 @@ USER_CFLAGS   := $(ARCH_FLAGS) -std=c11 -O2 -g -Wall -Wextra --specs=picolibc.sp
 USER_LINK_FLAGS := -march=rv64imac -mabi=lp64 --specs=picolibc.specs -nostartfiles -static -Wl,--gc-sections
 export CROSS CXX_RV STRIP ARCH_FLAGS LINK_FLAGS CXXFLAGS_RV USER_CXXFLAGS USER_CFLAGS USER_LINK_FLAGS
 
-USER_PROGRAMS := shell fs hello hello-std crash limits backpressure spawnloop fuzz bench hog badclient security manyfiles
+USER_PROGRAMS := shell fs hello hello-std crash limits backpressure spawnloop fuzz bench hog badclient security manyfiles mmaploop
 
 QEMU_FLAGS := -machine virt -bios default -m 128M -smp 1 -nographic -no-reboot
 
