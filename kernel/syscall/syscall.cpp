@@ -92,20 +92,7 @@ Result sys_mmap(Task& t, arch::TrapFrame& f) {
     return Result::ok(static_cast<int64_t>(address.value()));
 }
 
-Result sys_munmap(Task& t, arch::TrapFrame& f) {
-    uint64_t address = f.a(0), length = f.a(1);
-    // A shared mapping goes whole, by its start address. Otherwise only the
-    // anonymous region [kMmapBase, kSharedBase) — never code or the stack.
-    if (t.space.is_shared_mapping(address)) {
-        auto unmapped = t.space.unmap_shared(address);
-        return unmapped.is_error() ? Result::error(unmapped.error()) : Result::ok();
-    }
-    if (address % rvos::kPageSize || address < rvos::kMmapBase || address >= rvos::kSharedBase ||
-        length > rvos::kSharedBase - address)
-        return Result::error(Error::BadArgument);
-    t.space.unmap(address, base::align_up(length, rvos::kPageSize));
-    return Result::ok();
-}
+Result sys_munmap(Task& t, arch::TrapFrame& f) { return Result::from(t.space.unmap_user(f.a(0), f.a(1)).error()); }
 
 Result sys_shutdown(Task&, arch::TrapFrame&) {
     kprint("[kernel] shutdown requested, powering off\n");
@@ -132,7 +119,7 @@ Result sys_mem_map(Task& t, arch::TrapFrame& f) {
     if (object.is_error()) return Result::error(object.error());
     if (object.value()->kind() != ipc::Object::Kind::Memory) return Result::error(Error::WrongType);
     auto& memory = *static_cast<mm::MemoryObject*>(object.value());
-    auto address = t.space.map_shared(memory);
+    auto address = t.space.map_shared(memory, true);
     if (address.is_error()) return Result::error(address.error());
     f.a(1) = memory.pages() * rvos::kPageSize;
     return Result::ok(static_cast<int64_t>(address.value()));
