@@ -1,3 +1,5 @@
+// The user address space: page mappings kept in step with the region map,
+// the layout policy for mmap, shared memory and munmap, and checked copies.
 #include "mm/address_space.h"
 
 #include "arch/riscv.h"
@@ -6,10 +8,16 @@
 
 namespace mm {
 
+using rvos::kMmapBase;
+using rvos::kSharedBase;
 using rvos::kUserBase;
 using rvos::kUserEnd;
 
 namespace {
+// The shared window ends below the stack's guard page.
+constexpr uintptr_t kSharedEnd = rvos::kUserStackTop - rvos::kUserStackSize - kPageSize;
+static_assert(rvos::kMaxSharedSize <= kSharedEnd - kSharedBase, "the largest memory object fits the shared window");
+
 bool in_user_range(uintptr_t va, size_t length) {
     return va >= kUserBase && va < kUserEnd && length <= kUserEnd - va;
 }
@@ -25,8 +33,9 @@ void AddressSpace::destroy() {
     table_.for_each_user_page([](uintptr_t, Pte entry) {
         if (!(entry & pte::kShared)) frames().free(reinterpret_cast<void*>(pte::address(entry)));
     });
-    for (size_t i = 0; i < shared_count_; i++) shared_[i].object->unref();
-    shared_count_ = 0;
+    for (const Region& region : regions_)
+        if (region.kind == RegionKind::Shared) static_cast<MemoryObject*>(region.object)->unref();
+    regions_.clear();
     table_.free();
     pages_ = 0;
 }
@@ -41,7 +50,7 @@ base::ErrorOr<void> AddressSpace::map_zeroed(uintptr_t va, size_t length, Pte fl
                                                                    flags | pte::kUser);
         if (result.is_error()) {
             if (!frame.is_error()) frames().free(frame.value());
-            unmap(va, mapped);
+            unmap_pages(va, mapped);
             return result.error();
         }
         pages_++;
@@ -55,84 +64,91 @@ base::ErrorOr<void> AddressSpace::map_zeroed(uintptr_t va, size_t length, Pte fl
 // page: QEMU flushes its whole TLB on any sfence.vma.
 static void forget_translations() { arch::flush_tlb(); }
 
-void AddressSpace::unmap(uintptr_t va, size_t length) {
-    // Frames are freed in batches, each after a fence.
-    uintptr_t unmapped[32];
-    size_t pending = 0;
-    auto free_pending = [&] {
-        forget_translations();
-        for (size_t i = 0; i < pending; i++) frames().free(reinterpret_cast<void*>(unmapped[i]));
-        pending = 0;
-    };
+void AddressSpace::unmap_pages(uintptr_t va, size_t length) {
+    // Two passes, so one fence covers any length without a frame list: the
+    // first leaves each frame's address in its invalidated entry, the
+    // second frees it once the fence has run.
+    bool any = false;
     for (size_t offset = 0; offset < length; offset += kPageSize) {
         Pte* entry = table_.lookup(va + offset);
         if (!entry || (*entry & pte::kShared)) continue;  // shared pages go with their mapping
-        unmapped[pending++] = table_.unmap(va + offset);
-        pages_--;
-        if (pending == sizeof unmapped / sizeof unmapped[0]) free_pending();
+        any |= table_.invalidate(va + offset);
     }
-    if (pending) free_pending();
+    if (!any) return;
+    forget_translations();
+    for (size_t offset = 0; offset < length; offset += kPageSize) {
+        uintptr_t frame = table_.take_invalidated(va + offset);
+        if (!frame) continue;
+        frames().free(reinterpret_cast<void*>(frame));
+        pages_--;
+    }
 }
 
-base::ErrorOr<void> AddressSpace::unmap_user(uintptr_t va, size_t length) {
-    if (is_shared_mapping(va)) return unmap_shared(va);
-    if (va % kPageSize || va < rvos::kMmapBase || va >= rvos::kSharedBase || length > rvos::kSharedBase - va)
+base::ErrorOr<void> AddressSpace::map_fixed(uintptr_t va, size_t length, Pte flags, RegionKind kind) {
+    if ((kind != RegionKind::Code && kind != RegionKind::Stack) || !in_user_range(va, length))
         return Error::BadArgument;
-    unmap(va, base::align_up(length, kPageSize));
+    TRY(regions_.insert(Region{va, length, kind}));
+    auto mapped = map_zeroed(va, length, flags);
+    if (mapped.is_error()) {
+        (void)regions_.remove(va);  // just inserted, never merged: it is there
+        return mapped.error();
+    }
     return {};
 }
 
+base::ErrorOr<uintptr_t> AddressSpace::map_anonymous(size_t length) {
+    if (length == 0 || length > kSharedBase - kMmapBase) return Error::BadArgument;
+    length = base::align_up(length, kPageSize);
+    uintptr_t va = TRY(regions_.allocate(Region{0, length, RegionKind::Anonymous}, kMmapBase, kSharedBase));
+    auto mapped = map_zeroed(va, length, pte::kRead | pte::kWrite);
+    if (mapped.is_error()) {
+        // Cannot fail: taking back exactly what allocate() added needs no
+        // more slots than the map had before.
+        (void)regions_.remove_pages(va, length);
+        return mapped.error();
+    }
+    return va;
+}
+
 base::ErrorOr<uintptr_t> AddressSpace::map_shared(MemoryObject& object, bool writable) {
-    if (shared_count_ == rvos::kMaxSharedMappings) return Error::NoMemory;
     size_t length = object.pages() * kPageSize;
-    // First fit between the existing mappings, below the stack's guard page.
-    constexpr uintptr_t kSharedEnd = rvos::kUserStackTop - rvos::kUserStackSize - kPageSize;
-    uintptr_t va = rvos::kSharedBase;
-    size_t slot = 0;
-    for (; slot < shared_count_ && va + length > shared_[slot].va; slot++) va = shared_[slot].va + shared_[slot].length;
-    if (va + length > kSharedEnd) return Error::NoMemory;
+    uintptr_t va = TRY(regions_.allocate(Region{0, length, RegionKind::Shared, writable, &object}, kSharedBase,
+                                         kSharedEnd));
+    Pte flags = pte::kUser | pte::kRead | pte::kShared | (writable ? pte::kWrite : 0);
     for (size_t i = 0; i < object.pages(); i++) {
-        auto mapped = table_.map(va + i * kPageSize, object.frame(i),
-                                 pte::kUser | pte::kRead | (writable ? pte::kWrite : 0) | pte::kShared);
+        auto mapped = table_.map(va + i * kPageSize, object.frame(i), flags);
         if (mapped.is_error()) {
             for (size_t k = 0; k < i; k++) table_.unmap(va + k * kPageSize);
             forget_translations();
+            (void)regions_.remove(va);
             return mapped.error();
         }
     }
-    for (size_t i = shared_count_; i > slot; i--) shared_[i] = shared_[i - 1];
-    shared_[slot] = SharedMapping{va, length, &object};
-    shared_count_++;
     object.ref();
     return va;
 }
 
-bool AddressSpace::is_shared_mapping(uintptr_t va) const {
-    for (size_t i = 0; i < shared_count_; i++)
-        if (shared_[i].va == va) return true;
-    return false;
+base::ErrorOr<void> AddressSpace::unmap_user(uintptr_t va, size_t length) {
+    const Region* region = regions_.find(va);
+    if (region && region->kind == RegionKind::Shared && region->start == va) return unmap_shared(va);
+    return unmap_anonymous(va, length);
 }
 
 base::ErrorOr<void> AddressSpace::unmap_shared(uintptr_t va) {
-    for (size_t i = 0; i < shared_count_; i++) {
-        if (shared_[i].va != va) continue;
-        for (size_t offset = 0; offset < shared_[i].length; offset += kPageSize) table_.unmap(va + offset);
-        forget_translations();  // before the object can free its frames
-        shared_[i].object->unref();
-        for (size_t k = i + 1; k < shared_count_; k++) shared_[k - 1] = shared_[k];
-        shared_count_--;
-        return {};
-    }
-    return Error::BadArgument;
+    Region region = TRY(regions_.remove(va));
+    for (size_t offset = 0; offset < region.length; offset += kPageSize) table_.unmap(va + offset);
+    forget_translations();  // before the object can free its frames
+    static_cast<MemoryObject*>(region.object)->unref();
+    return {};
 }
 
-base::ErrorOr<uintptr_t> AddressSpace::map_anonymous(size_t length) {
-    if (length == 0 || length > rvos::kSharedBase - mmap_next_) return Error::BadArgument;
+base::ErrorOr<void> AddressSpace::unmap_anonymous(uintptr_t va, size_t length) {
+    if (va % kPageSize || length == 0 || va < kMmapBase || va >= kSharedBase || length > kSharedBase - va)
+        return Error::BadArgument;
     length = base::align_up(length, kPageSize);
-    uintptr_t va = mmap_next_;
-    TRY(map_zeroed(va, length, pte::kRead | pte::kWrite));
-    mmap_next_ += length;
-    return va;
+    TRY(regions_.remove_pages(va, length));  // BadArgument if it touches code, the stack or shared memory
+    unmap_pages(va, length);
+    return {};
 }
 
 uint8_t* AddressSpace::translate(uintptr_t va, Pte need) const {

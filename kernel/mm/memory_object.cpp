@@ -4,6 +4,12 @@
 
 namespace mm {
 
+// The frame list costs 8 bytes of kernel heap a page, 1/512 of the memory
+// it describes (64 KiB for the largest object), so memory objects run out
+// of frames long before they run out of heap.
+static_assert(rvos::kMaxSharedSize / rvos::kPageSize * sizeof(uintptr_t) <= kKernelHeapSize / 32,
+              "the largest memory object's frame list is a small share of the kernel heap");
+
 base::ErrorOr<MemoryObject*> MemoryObject::create(size_t bytes) {
     if (bytes == 0 || bytes > rvos::kMaxSharedSize) return Error::BadArgument;
     size_t pages = base::align_up(bytes, rvos::kPageSize) / rvos::kPageSize;

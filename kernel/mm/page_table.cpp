@@ -73,6 +73,22 @@ uintptr_t PageTable::unmap(uintptr_t va) {
     return pa;
 }
 
+bool PageTable::invalidate(uintptr_t va) {
+    Pte* entry = lookup(va);
+    if (!entry) return false;
+    *entry &= ~pte::kValid;
+    return true;
+}
+
+uintptr_t PageTable::take_invalidated(uintptr_t va) {
+    Error ignored;
+    Pte* entry = walk(va, false, &ignored);
+    if (!entry || *entry == 0 || (*entry & pte::kValid)) return 0;
+    uintptr_t pa = pte::address(*entry);
+    *entry = 0;
+    return pa;
+}
+
 static void free_tree(Pte* table, int level) {
     if (level > 0) {
         for (size_t i = 0; i < 512; i++) {

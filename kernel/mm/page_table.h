@@ -54,6 +54,13 @@ public:
     // Removes the 4 KiB mapping at va and returns its physical address
     // (0 if nothing was mapped).
     uintptr_t unmap(uintptr_t va);
+    // Unmapping a range under one TLB fence: invalidate() clears the valid
+    // bit of va's entry but leaves the frame's address in it (the hardware
+    // ignores an invalid entry) and says whether va was mapped; after the
+    // fence, take_invalidated() clears the entry and returns that frame
+    // (0 if va's entry was not invalidated).
+    bool invalidate(uintptr_t va);
+    uintptr_t take_invalidated(uintptr_t va);
 
     // Calls visit(va, entry) for every 4 KiB leaf with the U bit.
     template <typename Visitor> void for_each_user_page(Visitor&& visit) const;

@@ -82,11 +82,12 @@ base::ErrorOr<void> load_program(Task& task, const ProgramImage& program, const 
         const elf::Segment& s = image.segments[i];
         uintptr_t start = base::align_down(s.vaddr, rvos::kPageSize);
         uintptr_t end = base::align_up(s.vaddr + s.memory_size, rvos::kPageSize);
-        TRY(task.space.map_zeroed(start, end - start, segment_flags(s)));
+        if (end > start) TRY(task.space.map_fixed(start, end - start, segment_flags(s), mm::RegionKind::Code));
         TRY(task.space.fill(s.vaddr, program.start + s.file_offset, s.file_size));
     }
     uintptr_t stack_bottom = rvos::kUserStackTop - rvos::kUserStackSize;
-    TRY(task.space.map_zeroed(stack_bottom, rvos::kUserStackSize, mm::pte::kRead | mm::pte::kWrite));
+    TRY(task.space.map_fixed(stack_bottom, rvos::kUserStackSize, mm::pte::kRead | mm::pte::kWrite,
+                             mm::RegionKind::Stack));
     // The argument and environment strings sit at the top of the stack.
     size_t block = launch.args_length + launch.env_length;
     uintptr_t block_at = base::align_down(rvos::kUserStackTop - block, 16);

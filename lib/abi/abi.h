@@ -43,10 +43,15 @@ inline constexpr uint64_t kUserBase = 0x4000'0000;
 inline constexpr uint64_t kUserEnd = 0x8000'0000;
 inline constexpr uint64_t kUserStackTop = 0x7fff'0000;
 inline constexpr uint64_t kUserStackSize = 256 * 1024;
-inline constexpr uint64_t kMmapBase = 0x6000'0000;    // anonymous memory grows up from here
-inline constexpr uint64_t kSharedBase = 0x7000'0000;  // shared memory mappings grow up from here
-inline constexpr uint64_t kMaxSharedSize = 4 * 1024 * 1024;  // bytes in one memory object
-inline constexpr size_t kMaxSharedMappings = 16;      // memory objects one process maps at once
+inline constexpr uint64_t kMmapBase = 0x6000'0000;    // anonymous memory (mmap) from here...
+inline constexpr uint64_t kSharedBase = 0x7000'0000;  // ...to here; shared memory from here to the stack
+// Bytes in one memory object: room for a 1920x1080x4 framebuffer (8.3 MB).
+inline constexpr uint64_t kMaxSharedSize = 32 * 1024 * 1024;
+// Regions one address space holds: code segments, the stack, runs of
+// anonymous memory and shared mappings. ABI v1 allowed 16 shared mappings;
+// a compositor mapping one buffer per client needs more.
+inline constexpr size_t kMaxMappings = 256;
+static_assert(kMaxMappings > 16, "more mappings than ABI v1's 16 shared ones");
 
 // ---- Handles ----------------------------------------------------------------
 using Handle = int32_t;

@@ -270,14 +270,16 @@ void check_unmap() {
 
 // ---- stale mappings ---------------------------------------------------------------------------
 
-// After munmap the page must be gone at once. `security stale` maps the last
-// two pages below a 2 MiB boundary, touches them, unmaps them and maps one
-// page past the boundary: the kernel reuses the two freed frames for that
-// page and for its new page-table page. Then it reads the old address
-// (exit 8 if that works). `security forge` goes further: if the old
-// address still reaches the freed frame (a TLB entry nobody flushed), the
-// new page table is writable from user mode, so it writes a PTE that maps
-// kernel text with the U bit and reads the kernel through it (exit 9).
+// After munmap the page must be gone at once. `security stale` maps two
+// pages just below a 2 MiB boundary with one more page above them, touches
+// the two, unmaps them and maps three pages: too many for the hole (mmap
+// is first fit), so they go past the boundary, and the kernel reuses the
+// two freed frames for the first of them and for its new page-table page.
+// Then it reads the old address (exit 8 if that works). `security forge`
+// goes further: if the old address still reaches the freed frame (a TLB
+// entry nobody flushed), the new page table is writable from user mode, so
+// it writes a PTE that maps kernel text with the U bit and reads the kernel
+// through it (exit 9).
 constexpr int kStaleRead = 8, kKernelRead = 9;
 
 int stale_mapping(bool forge) {
@@ -285,15 +287,17 @@ int stale_mapping(bool forge) {
     auto first = sys::mmap(rvos::kPageSize);
     if (first.is_error()) return 1;
     uint64_t next = reinterpret_cast<uint64_t>(first.value()) + rvos::kPageSize;
-    uint64_t boundary = (next + 2 * rvos::kPageSize + kRegion - 1) / kRegion * kRegion;
-    if (boundary - 2 * rvos::kPageSize > next && sys::mmap(boundary - 2 * rvos::kPageSize - next).is_error()) return 1;
+    uint64_t boundary = (next + 3 * rvos::kPageSize + kRegion - 1) / kRegion * kRegion;
+    if (boundary - 3 * rvos::kPageSize > next && sys::mmap(boundary - 3 * rvos::kPageSize - next).is_error()) return 1;
     auto pair = sys::mmap(2 * rvos::kPageSize);
-    if (pair.is_error() || reinterpret_cast<uint64_t>(pair.value()) != boundary - 2 * rvos::kPageSize) return 1;
+    if (pair.is_error() || reinterpret_cast<uint64_t>(pair.value()) != boundary - 3 * rvos::kPageSize) return 1;
+    if (sys::mmap(rvos::kPageSize).is_error()) return 1;  // keeps the hole the pair leaves at two pages
     auto* old = static_cast<volatile uint64_t*>(pair.value());
     old[0] = 1;
     old[rvos::kPageSize / 8] = 1;
     sys::munmap(pair.value(), 2 * rvos::kPageSize);
-    if (sys::mmap(rvos::kPageSize).is_error()) return 1;  // at the boundary: a new page-table page
+    auto past = sys::mmap(3 * rvos::kPageSize);  // at the boundary: a new page-table page
+    if (past.is_error() || reinterpret_cast<uint64_t>(past.value()) != boundary) return 1;
     if (!forge) {
         uint64_t seen = old[0];  // must fault
         printf("security: stale: an unmapped page still reads: 0x%llx\n", static_cast<unsigned long long>(seen));
