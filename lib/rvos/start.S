@@ -1,5 +1,5 @@
 # Program entry: the kernel starts a process here with sp set and
-# a0/a1 = the command line (program name and arguments) on the stack.
+# a0..a3 = its argument and environment strings (see start.cpp).
     .section .text.start
     .global _start
 _start:

@@ -1,6 +1,10 @@
-// Runtime start-up for user programs: split the command line into argv,
-// run static constructors, call main, exit with its status through the C
-// library (atexit handlers, stdio flush).
+// Runtime start-up for user programs. The kernel starts a program with its
+// argument strings and then its environment strings, each NUL-terminated,
+// at the top of its stack (a0 = where, a1 = argument bytes, a2 =
+// environment bytes, a3 = how many start-up handles follow the boot
+// channel). This builds argv and environ, runs static constructors, calls
+// main and exits with its status through the C library (atexit handlers,
+// stdio flush).
 #include <stdlib.h>
 
 #include "rvos/syscall.h"
@@ -10,25 +14,38 @@ extern "C" int main(int argc, char** argv);
 extern "C" {
 using Constructor = void (*)();
 extern Constructor __init_array_start[], __init_array_end[];
+extern char** environ;
 }
 
 namespace {
-constexpr int kMaxArgs = 16;
-bool is_space(char c) { return c == ' ' || c == '\t'; }
+
+size_t count_strings(const char* block, size_t length) {
+    size_t count = 0;
+    for (size_t i = 0; i < length; i++) count += block[i] == 0;
+    return count;
+}
+
+// A NULL-terminated array pointing at each string of the block.
+char** split(char* block, size_t length) {
+    size_t count = count_strings(block, length);
+    auto** list = static_cast<char**>(malloc((count + 1) * sizeof(char*)));
+    if (!list) rvos::sys::exit(127);
+    size_t n = 0;
+    for (size_t i = 0; i < length && n < count; n++) {
+        list[n] = block + i;
+        while (i < length && block[i]) i++;
+        i++;
+    }
+    list[n] = nullptr;
+    return list;
+}
+
 }  // namespace
 
-extern "C" [[noreturn]] void rvos_start(char* command_line, size_t length) {
-    command_line[length] = 0;
-    char* argv[kMaxArgs + 1];
-    int argc = 0;
-    char* p = command_line;
-    while (*p && argc < kMaxArgs) {
-        while (is_space(*p)) *p++ = 0;
-        if (!*p) break;
-        argv[argc++] = p;
-        while (*p && !is_space(*p)) p++;
-    }
-    argv[argc] = nullptr;
+extern "C" [[noreturn]] void rvos_start(char* block, size_t args_length, size_t env_length, size_t) {
+    char** argv = split(block, args_length);
+    environ = split(block + args_length, env_length);
+    int argc = static_cast<int>(count_strings(block, args_length));
     for (Constructor* c = __init_array_start; c < __init_array_end; c++) (*c)();
     exit(main(argc, argv));
 }

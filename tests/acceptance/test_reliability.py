@@ -45,7 +45,9 @@ CRASH_MODES = {
     "selfstore": (r"store page fault", r"0x4[0-9a-f]{7}"),
     "kjump": (r"instruction (page|access) fault", r"0x80200000"),
     "misaligned": (r"misaligned (load|store)|(load|store) access fault", r"0x[0-9a-f]+"),
-    "stack": (r"store page fault", r"0x7ffdf[0-9a-f]{3}"),  # the guard page below the stack
+    # the guard page below the stack
+    "stack": (r"store page fault",
+              f"0x{(abi.kUserStackTop - abi.kUserStackSize - abi.kPageSize) >> 12:x}[0-9a-f]{{3}}"),
     "badsp": (r"(store|load) page fault", r"0x10"),
 }
 

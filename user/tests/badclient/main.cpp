@@ -176,12 +176,14 @@ bool abuse(const Service& s) {
         sys::chan_close(pair.value().b);
     }
     bool answered = with_cap_tally.replies == 1 && with_cap_tally.refused == 0;
-    // Headers the kernel itself refuses: too long, reserved word set.
-    Message too_long = s.valid, reserved = s.valid;
-    too_long.len = 200;
-    reserved.reserved = 1;
-    bool kernel_refused = sys::chan_send(h, too_long) == Error::BadArgument &&
-                          sys::chan_send(h, reserved) == Error::BadArgument;
+    // Messages the kernel itself refuses: past kMaxMessageBytes, more than
+    // kMaxMessageHandles handles.
+    Handle many[rvos::kMaxMessageHandles + 1] = {};
+    bool kernel_refused =
+        sys::raw_syscall(static_cast<uint64_t>(rvos::Syscall::ChanSend), static_cast<uint64_t>(h),
+                         reinterpret_cast<uint64_t>(s.valid.data), rvos::kMaxMessageBytes + 1) ==
+            -static_cast<int64_t>(Error::BadArgument) &&
+        sys::chan_write(h, s.valid.data, s.valid.len, many, rvos::kMaxMessageHandles + 1) == Error::BadArgument;
     printf("badclient: %s: request with an unexpected capability %s, capability %s; bad headers %s\n", s.name,
            answered ? "answered" : "NOT ANSWERED", cap_closed ? "closed" : "KEPT",
            kernel_refused ? "refused by the kernel" : "ACCEPTED");

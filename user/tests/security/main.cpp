@@ -58,8 +58,9 @@ Message small_message() {
     return message;
 }
 
-int64_t raw(rvos::Syscall number, uint64_t a0 = 0, uint64_t a1 = 0) {
-    return sys::raw_syscall(static_cast<uint64_t>(number), a0, a1);
+int64_t raw(rvos::Syscall number, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0,
+            uint64_t a4 = 0, uint64_t a5 = 0) {
+    return sys::raw_syscall(static_cast<uint64_t>(number), a0, a1, a2, a3, a4, a5);
 }
 constexpr int64_t refused(Error e) { return -static_cast<int64_t>(e); }
 
@@ -74,13 +75,16 @@ int never_given_refused() {
     Message message = small_message();
     int accepted = 0;
     for (uint64_t h = 1; h < rvos::kMaxHandles; h++) {
-        accepted += raw(rvos::Syscall::ChanSend, h, reinterpret_cast<uint64_t>(&message)) != refused(Error::BadHandle);
-        accepted += raw(rvos::Syscall::ChanRecv, h, reinterpret_cast<uint64_t>(&message)) != refused(Error::BadHandle);
+        accepted += raw(rvos::Syscall::ChanSend, h, reinterpret_cast<uint64_t>(message.data), message.len) !=
+                    refused(Error::BadHandle);
+        accepted += raw(rvos::Syscall::ChanRecv, h, reinterpret_cast<uint64_t>(message.data), sizeof message.data) !=
+                    refused(Error::BadHandle);
         accepted += raw(rvos::Syscall::HandleClose, h) != refused(Error::BadHandle);
     }
     const uint64_t out_of_range[] = {rvos::kMaxHandles, 1000, uint64_t{1} << 31, ~uint64_t{0}};
     for (uint64_t h : out_of_range) {
-        accepted += raw(rvos::Syscall::ChanSend, h, reinterpret_cast<uint64_t>(&message)) != refused(Error::BadHandle);
+        accepted += raw(rvos::Syscall::ChanSend, h, reinterpret_cast<uint64_t>(message.data), message.len) !=
+                    refused(Error::BadHandle);
         accepted += raw(rvos::Syscall::HandleClose, h) != refused(Error::BadHandle);
     }
     return accepted;
@@ -222,7 +226,8 @@ void check_pointers() {
     int wrong = 0;
     const uint64_t unreadable[] = {kKernelText, kKernelRam, kOpenSbi, kUart, 0};
     for (uint64_t bad : unreadable) {
-        wrong += raw(rvos::Syscall::ChanSend, a, bad) != refused(Error::BadAddress);
+        wrong += raw(rvos::Syscall::ChanSend, a, bad, 16) != refused(Error::BadAddress);
+        wrong += raw(rvos::Syscall::ChanSend, a, reinterpret_cast<uint64_t>(&a), 8, bad, 1) != refused(Error::BadAddress);
     }
     // A message waits; receiving it into memory we may not write fails and
     // leaves it queued.
@@ -231,8 +236,10 @@ void check_pointers() {
     uint64_t own_code = reinterpret_cast<uint64_t>(&check_pointers);
     const uint64_t unwritable[] = {kKernelText, kKernelRam, kUart, own_code, 0};
     for (uint64_t bad : unwritable) {
-        wrong += raw(rvos::Syscall::ChanRecv, b, bad) != refused(Error::BadAddress);
-        wrong += raw(rvos::Syscall::ChanRecv, b, bad) != refused(Error::BadAddress);
+        wrong += raw(rvos::Syscall::ChanRecv, b, bad, 64, 0, 0, rvos::kDeadlineNow) != refused(Error::BadAddress);
+        wrong += raw(rvos::Syscall::ChanRecv, b, bad, 64, 0, 0, rvos::kDeadlineNever) != refused(Error::BadAddress);
+        wrong += raw(rvos::Syscall::ChanRecv, b, reinterpret_cast<uint64_t>(got.data), 64, bad, 1,
+                     rvos::kDeadlineNow) != refused(Error::BadAddress);
     }
     bool kept = sys::chan_recv(pair.value().b, got) == Error::None && got.len == sent.len &&
                 memcmp(got.data, sent.data, sent.len) == 0;
