@@ -65,7 +65,7 @@ def test_real_header_expressions():
     assert abi.LIMITS["kMaxFileSize"] == 8 * 1024 * 1024
     assert abi.LIMITS["kUserBase"] == 0x4000_0000
     assert abi.kUserStackSize % abi.kPageSize == 0 and abi.kUserStackSize >= 64 * 1024
-    assert abi.kExitFault == -1000 and abi.kNoHandle == -1
+    assert abi.kDeadlineNow == 0 and abi.kNoHandle == -1
 
 
 def test_real_header_errors():
