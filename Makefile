@@ -43,9 +43,9 @@ USER_IMAGES := $(patsubst %,$(BUILD)/user/%.elf,$(PROGRAMS))
 all: build
 build: $(KERNEL)
 
-$(BUILD)/kernel-obj/%.cpp.o: %.cpp
+$(BUILD)/kernel-obj/%.cpp.o: %.cpp | protocols
 	@mkdir -p $(dir $@)
-	$(CXX_RV) $(CXXFLAGS_RV) -Ikernel -c $< -o $@
+	$(CXX_RV) $(CXXFLAGS_RV) -Ikernel -I$(BUILD)/gen -c $< -o $@
 
 $(BUILD)/kernel-obj/%.S.o: %.S
 	@mkdir -p $(dir $@)
@@ -85,6 +85,21 @@ $(BUILD)/ksyms.o: $(BUILD)/ksyms.S
 $(KERNEL): $(BUILD)/kernel.pre.elf $(BUILD)/ksyms.o
 	$(KERNEL_LINK) $(KERNEL_OBJS) $(BUILD)/programs.o $(BUILD)/ksyms.o -lgcc -o $@
 
+# ---- Protocols -------------------------------------------------------------------
+# Each service protocol is declared once in lib/proto/<name>.proto; the
+# protocol compiler generates its C++ (build/gen/proto/<name>.h) and its
+# page in docs/protocols/ (kept in the tree for readers; lint checks it is
+# current).
+PROTOS := $(wildcard lib/proto/*.proto)
+PROTO_HEADERS := $(patsubst lib/proto/%.proto,$(BUILD)/gen/proto/%.h,$(PROTOS))
+.PHONY: protocols protocol-docs
+protocols: $(PROTO_HEADERS)
+$(BUILD)/gen/proto/%.h: lib/proto/%.proto harness/protogen.py
+	@mkdir -p $(dir $@)
+	@python3 harness/protogen.py header $< $@
+protocol-docs:
+	@for p in $(PROTOS); do python3 harness/protogen.py doc $$p docs/protocols/$$(basename $$p .proto).md || exit 1; done
+
 # ---- User space ----------------------------------------------------------------
 # Each program has its own Makefile (user/<name>/Makefile or
 # user/tests/<name>/Makefile) linking lib/rvos; the test programs also link
@@ -92,7 +107,7 @@ $(KERNEL): $(BUILD)/kernel.pre.elf $(BUILD)/ksyms.o
 $(BUILD)/lib/librvos.a $(BUILD)/lib/libtestkit.a: user-programs-lib
 	@true
 .PHONY: user-programs-lib
-user-programs-lib:
+user-programs-lib: protocols
 	@$(MAKE) --no-print-directory -C lib/rvos
 	@$(MAKE) --no-print-directory -C user/tests/kit
 

@@ -149,7 +149,9 @@ def load(path=HEADER):
 
 
 _REAL = load()
-LIMITS = _REAL.limits
+# The protocols' shared values (lib/abi/protocol.h) join the limits.
+PROTOCOL_HEADER = HEADER.parent / "protocol.h"
+LIMITS = {**load(PROTOCOL_HEADER).limits, **_REAL.limits}
 ERRORS = _REAL.errors
 
 

@@ -126,7 +126,7 @@ def rule_init_has_one_service_handler(root):
         return ["kernel/services/init.cpp:1: init missing"]
     definitions = []
     for number, line in code_lines(init):
-        match = re.match(r"^\s*(?:static\s+)?void\s+(handle_\w*_request)\s*\(", line)
+        match = re.match(r"^\s*(?:static\s+)?[\w:<>]+\s+(handle_\w*_request)\s*\(", line)
         if match and not line.rstrip().endswith(";"):
             definitions.append((number, match.group(1)))
     service_handlers = [d for d in definitions if d[1] != "handle_request"]

@@ -10,7 +10,14 @@
 #include "task/clock.h"
 #include "task/scheduler.h"
 
+extern "C" {
+using Constructor = void (*)();
+extern Constructor __init_array_start[], __init_array_end[];
+}
+
 extern "C" [[noreturn]] void kernel_main() {
+    // Objects at namespace scope with constructors (servers' buffers).
+    for (Constructor* c = __init_array_start; c < __init_array_end; c++) (*c)();
     uart::init();
     kprint("\nrvOS-C++ kernel, RISC-V 64 (Sv39), one hart\n");
     arch::write_stvec(reinterpret_cast<uint64_t>(kernelvec));

@@ -13,7 +13,7 @@ OBJ   := $(OUT)/obj/$(PROGRAM)
 SRCS  := $(wildcard *.cpp)
 OBJS  := $(patsubst %.cpp,$(OBJ)/%.o,$(SRCS))
 LIB_ARCHIVES := $(patsubst %,$(BUILD)/lib/lib%.a,$(LIBS))
-INCLUDES := -I$(ROOT)/lib/rvos/include -I$(ROOT)/lib -I$(ROOT)/user
+INCLUDES := -I$(ROOT)/lib/rvos/include -I$(ROOT)/lib -I$(ROOT)/user -I$(BUILD)/gen
 
 # lib/rvos is linked whole: picolibc calls back into its POSIX hooks, and
 # --gc-sections drops whatever the program does not use.

@@ -139,6 +139,7 @@ size_t ChannelTable::collect_garbage(void (*mark_roots)(Marker& marker)) {
     for (Slot& slot : slots_) {
         if (!slot.in_use) continue;
         for (Endpoint& end : slot.channel()->ends) {
+            if (!slot.in_use) break;  // closing the first end released the channel
             if (end.closed || end.marked) continue;
             end.ref();  // hold it open while its queue drains
             while (!end.queue.empty()) MessageNode::free(end.queue.pop(), true);

@@ -1,20 +1,22 @@
 // The console service ("stdio"): output to the UART, and line-oriented input
 // with a line discipline. It holds the UART's interrupt object, so input is
-// just one more thing the request loop waits for.
+// just one more thing the request loop waits for. The protocol is
+// lib/proto/console.proto.
 #include "drivers/interrupt.h"
 #include "drivers/uart.h"
+#include "proto/console.h"
 #include "services/services.h"
-#include "wire/wire.h"
 
 namespace services {
 
 namespace {
 
-using rvos::proto::Console;
+namespace console = rvos::proto::console;
+using ConsoleServer = Server<console::kMaxRequestBytes, console::kMaxReplyBytes>;
 
-constexpr size_t kMaxLine = 1024;
+constexpr size_t kMaxLine = rvos::proto::kMaxConsoleLine;
 constexpr size_t kMaxReaders = 16;
-constexpr size_t kTypeAhead = 4096;
+constexpr size_t kTypeAhead = kMaxLine + 1;
 constexpr char kCtrlC = 0x03, kCtrlU = 0x15, kBackspace = 0x08, kDelete = 0x7f;
 
 struct LineDiscipline {
@@ -24,6 +26,7 @@ struct LineDiscipline {
     // Completed lines nobody has asked for yet, '\n'-terminated.
     char typed_ahead[kTypeAhead];
     size_t typed_length = 0;
+    // Clients waiting for a line, oldest first (one read each).
     Handle readers[kMaxReaders];
     size_t reader_count = 0;
     // Clients told about a Ctrl-C that no reader took (the shell, to stop
@@ -32,7 +35,8 @@ struct LineDiscipline {
     size_t watcher_count = 0;
 };
 
-LineDiscipline console;
+LineDiscipline state;
+ConsoleServer server;
 
 void echo(const char* text, size_t length) { uart::write(text, length); }
 
@@ -41,139 +45,136 @@ void erase_chars(size_t count) {
 }
 
 Handle pop_reader() {
-    Handle reader = console.readers[0];
-    for (size_t i = 1; i < console.reader_count; i++) console.readers[i - 1] = console.readers[i];
-    console.reader_count--;
+    Handle reader = state.readers[0];
+    for (size_t i = 1; i < state.reader_count; i++) state.readers[i - 1] = state.readers[i];
+    state.reader_count--;
     return reader;
 }
 
-// Sends one line to a reader in pieces that fit a message.
-void send_line(Server& server, Handle reader, const char* text, size_t length, uint8_t flags) {
-    size_t sent = 0;
-    do {
-        Message piece;
-        wire::Writer writer(piece, static_cast<uint32_t>(Console::LineData));
-        size_t room = writer.remaining() - 1;
-        size_t chunk = base::min(room, length - sent);
-        uint8_t more = sent + chunk < length ? rvos::proto::kLineMore : 0;
-        writer.put_u8(flags | more).put_bytes(text + sent, chunk);
-        server.reply(reader, piece);
-        sent += chunk;
-    } while (sent < length && server.watching(reader));
+void answer(Handle reader, const char* text, size_t length, bool interrupted) {
+    console::ReadLineReply reply;
+    reply.interrupted = interrupted;
+    reply.line = rvos::proto::Str(text, length);
+    rvos::proto::send_reply(server, reader, Error::None, reply);
 }
 
 // Hands typed-ahead lines to waiting readers.
-void deliver(Server& server) {
-    while (console.reader_count) {
+void deliver() {
+    while (state.reader_count) {
         size_t end = 0;
-        while (end < console.typed_length && console.typed_ahead[end] != '\n') end++;
-        if (end == console.typed_length) return;  // no complete line yet
+        while (end < state.typed_length && state.typed_ahead[end] != '\n') end++;
+        if (end == state.typed_length) return;  // no complete line yet
         Handle reader = pop_reader();
         if (!server.watching(reader)) continue;
-        send_line(server, reader, console.typed_ahead, end, 0);
+        answer(reader, state.typed_ahead, end, false);
         size_t consumed = end + 1;
-        base::mem_copy(console.typed_ahead, console.typed_ahead + consumed, console.typed_length - consumed);
-        console.typed_length -= consumed;
+        base::mem_copy(state.typed_ahead, state.typed_ahead + consumed, state.typed_length - consumed);
+        state.typed_length -= consumed;
     }
 }
 
-void finish_line(Server& server) {
+void finish_line() {
     echo("\n", 1);
-    if (console.typed_length + console.length + 1 <= kTypeAhead) {
-        base::mem_copy(console.typed_ahead + console.typed_length, console.line, console.length);
-        console.typed_length += console.length;
-        console.typed_ahead[console.typed_length++] = '\n';
+    if (state.typed_length + state.length + 1 <= kTypeAhead) {
+        base::mem_copy(state.typed_ahead + state.typed_length, state.line, state.length);
+        state.typed_length += state.length;
+        state.typed_ahead[state.typed_length++] = '\n';
     }
-    console.length = 0;
-    deliver(server);
+    state.length = 0;
+    deliver();
 }
 
-void interrupt_line(Server& server) {
+void interrupt_line() {
     echo("^C\n", 3);
-    console.length = 0;
-    while (console.reader_count) {
+    state.length = 0;
+    while (state.reader_count) {
         Handle reader = pop_reader();
         if (!server.watching(reader)) continue;
-        return send_line(server, reader, "", 0, rvos::proto::kLineInterrupted);
+        return answer(reader, "", 0, true);
     }
-    for (size_t i = 0; i < console.watcher_count; i++) {
-        if (!server.watching(console.watchers[i])) {
-            console.watchers[i--] = console.watchers[--console.watcher_count];
+    for (size_t i = 0; i < state.watcher_count; i++) {
+        if (!server.watching(state.watchers[i])) {
+            state.watchers[i--] = state.watchers[--state.watcher_count];
             continue;
         }
-        Message event;
-        wire::Writer(event, static_cast<uint32_t>(Console::Interrupt));
-        server.notify(console.watchers[i], event);
+        rvos::proto::InlineBuffer<rvos::proto::kRequestHeader> event;
+        rvos::proto::Encoder encoder(event);
+        encoder.u32(console::Interrupt::kOrdinal);
+        server.notify(state.watchers[i], event);
     }
 }
 
-void handle_input_byte(Server& server, char c) {
-    bool was_cr = console.last_was_cr;
-    console.last_was_cr = c == '\r';
+void handle_input_byte(char c) {
+    bool was_cr = state.last_was_cr;
+    state.last_was_cr = c == '\r';
     if (c == '\n' && was_cr) return;  // "\r\n" is one line end
     if (c == '\r' || c == '\n') {
-        finish_line(server);
+        finish_line();
     } else if (c == kCtrlC) {
-        interrupt_line(server);
+        interrupt_line();
     } else if (c == kCtrlU) {
-        erase_chars(console.length);
-        console.length = 0;
+        erase_chars(state.length);
+        state.length = 0;
     } else if (c == kBackspace || c == kDelete) {
-        if (console.length) {
-            console.length--;
+        if (state.length) {
+            state.length--;
             erase_chars(1);
         }
-    } else if (c >= 0x20 && c < 0x7f && console.length < kMaxLine) {
-        console.line[console.length++] = c;
+    } else if (c >= 0x20 && c < 0x7f && state.length < kMaxLine) {
+        state.line[state.length++] = c;
         echo(&c, 1);
     }
     // Other control bytes and input beyond kMaxLine are ignored.
 }
 
 // The UART's interrupt fired: take every byte it holds, then re-arm.
-void handle_input(Server& server, Handle line, void*, Message&) {
+void handle_input(ConsoleServer&, Handle line, void*, Buffer&) {
     char c;
-    while (uart::read_byte(c)) handle_input_byte(server, c);
+    while (uart::read_byte(c)) handle_input_byte(c);
     (void)self().handles.get<interrupt::InterruptObject>(line, rvos::kRightWrite).value()->acknowledge();
 }
 
-// A client that went away no longer reads lines or hears interrupts.
-void client_gone(Server&, Handle client, void*) {
-    for (size_t i = 0; i < console.reader_count; i++)
-        if (console.readers[i] == client) {
-            for (size_t k = i + 1; k < console.reader_count; k++) console.readers[k - 1] = console.readers[k];
-            console.reader_count--;
-            i--;
-        }
-    for (size_t i = 0; i < console.watcher_count; i++)
-        if (console.watchers[i] == client) console.watchers[i--] = console.watchers[--console.watcher_count];
+bool is_reader(Handle client) {
+    for (size_t i = 0; i < state.reader_count; i++)
+        if (state.readers[i] == client) return true;
+    return false;
 }
 
-void handle_request(Server& server, Handle client, void*, Message& request) {
-    wire::Reader reader(request);
-    auto tag = static_cast<Console>(reader.tag());
-    Error status = Error::None;
-    if (!reader.ok()) {
-        status = Error::BadMessage;
-    } else if (tag == Console::Write) {
-        uart::write(reinterpret_cast<const char*>(reader.rest()), reader.rest_length());
-    } else if (tag == Console::ReadLine) {
-        if (console.reader_count == kMaxReaders) {
-            status = Error::Busy;
-        } else {
-            console.readers[console.reader_count++] = client;
-            deliver(server);
-            return;  // answered when a line is complete
+// A client that went away no longer reads lines or hears interrupts.
+void client_gone(ConsoleServer&, Handle client, void*) {
+    for (size_t i = 0; i < state.reader_count; i++)
+        if (state.readers[i] == client) {
+            for (size_t k = i + 1; k < state.reader_count; k++) state.readers[k - 1] = state.readers[k];
+            state.reader_count--;
+            i--;
         }
-    } else if (tag == Console::WatchInterrupts) {
-        if (console.watcher_count == kMaxReaders) status = Error::Busy;
-        else console.watchers[console.watcher_count++] = client;
-    } else {
-        status = Error::Unsupported;
+    for (size_t i = 0; i < state.watcher_count; i++)
+        if (state.watchers[i] == client) state.watchers[i--] = state.watchers[--state.watcher_count];
+}
+
+struct Console {
+    Error write(Handle, const console::WriteRequest& r, console::WriteReply&) {
+        uart::write(reinterpret_cast<const char*>(r.text.data), r.text.length);
+        return Error::None;
     }
-    Message reply;
-    wire::Writer(reply, static_cast<uint32_t>(Console::Reply)).put_i32(static_cast<int32_t>(status));
-    server.reply(client, reply);
+    Error read_line(Handle client, const console::ReadLineRequest&, console::ReadLineReply&) {
+        // One outstanding read per client.
+        if (state.reader_count == kMaxReaders || is_reader(client)) return Error::Busy;
+        state.readers[state.reader_count++] = client;
+        deliver();
+        return rvos::proto::kDeferred;  // answered when a line is complete
+    }
+    Error watch_interrupts(Handle client, const console::WatchInterruptsRequest&, console::WatchInterruptsReply&) {
+        if (state.watcher_count == kMaxReaders) return Error::Busy;
+        state.watchers[state.watcher_count++] = client;
+        return Error::None;
+    }
+    void interrupt(Handle, console::Interrupt&) {}  // clients do not send it
+};
+
+void handle_request(ConsoleServer& loop, Handle client, void*, Buffer& request) {
+    Console handler;
+    console::dispatch(loop, client, request, handler);
 }
 
 }  // namespace
@@ -187,7 +188,6 @@ void console_main() {
 
     auto listen = register_service("stdio");
     if (listen.is_error()) return;
-    Server server;
     server.watch_signals(input.value(), rvos::kSignalFired, handle_input, nullptr);
     server.listen(listen.value(), handle_request, client_gone);
     server.run();

@@ -1,23 +1,23 @@
 // init: the first task and the service directory. It starts the built-in
-// services and the shell, answers requests on every task's boot channel, and
-// connects clients to services. One generic handler serves every service
-// from the registration table (milestone item 4): a built-in service is one
-// line in kBuiltinServices; a user program registers itself at run time.
+// services and the shell, answers requests on every task's boot channel
+// (lib/proto/init.proto), and connects clients to services. One generic
+// handler serves every service from the registration table (milestone item
+// 4): a built-in service is one line in kBuiltinServices; a user program
+// registers itself at run time.
 #include "base/string.h"
 #include "lib/print.h"
 #include "platform/power.h"
+#include "proto/init.h"
 #include "services/services.h"
 #include "task/process.h"
-#include "task/scheduler.h"
-#include "wire/wire.h"
 
 namespace services {
 
 namespace {
 
 using base::ErrorOr;
-using rvos::proto::Init;
-using rvos::proto::Listen;
+namespace init = rvos::proto::init;
+using InitServer = Server<init::kMaxRequestBytes, init::kMaxReplyBytes>;
 
 // The services started at boot: task name and entry point. Each registers
 // its service name with init when it starts.
@@ -43,26 +43,27 @@ ServiceEntry registry[rvos::kMaxServices];
 size_t service_count = 0;
 
 // init watches every task's boot channel (requests) and every service's
-// listen endpoint (to learn when the service is gone).
-Server loop;
+// listen endpoint (to learn when the service is gone). Static: its buffers
+// hold the largest request (a spawn).
+InitServer loop;
 
 Task& me() { return self(); }
 
-void handle_request(Server&, Handle client, void*, Message& request);
+void handle_request(InitServer&, Handle client, void*, Buffer& request);
 
 void add_boot_channel(Handle handle) {
     if (!loop.watch(handle, handle_request, nullptr, nullptr)) ipc::close(me(), handle);
 }
 
-ServiceEntry* find_service(const char* name) {
+ServiceEntry* find_service(rvos::proto::Str name) {
     for (size_t i = 0; i < service_count; i++)
-        if (base::str_equal(registry[i].name, name)) return &registry[i];
+        if (base::str_equal(registry[i].name, name.data)) return &registry[i];
     return nullptr;
 }
 
 // A service's listen endpoint closed: the service is gone and its name is
 // free again. (The loop closes the handle.)
-void service_gone(Server&, Handle listen, void*) {
+void service_gone(InitServer&, Handle listen, void*) {
     for (size_t i = 0; i < service_count; i++) {
         if (registry[i].listen != listen) continue;
         registry[i] = registry[--service_count];
@@ -71,40 +72,31 @@ void service_gone(Server&, Handle listen, void*) {
 }
 
 // Services send nothing on their listen endpoints; anything that arrives
-// is dropped.
-void ignore(Server&, Handle, void*, Message&) {}
+// is dropped (and its handles closed by the loop).
+void ignore(InitServer&, Handle, void*, Buffer&) {}
 
-void reply(Handle client, Error status, Handle cap = rvos::kNoHandle, uint32_t value = 0) {
-    Message message;
-    wire::Writer(message, static_cast<uint32_t>(Init::Reply)).put_i32(static_cast<int32_t>(status)).put_u32(value);
-    message.cap = cap;
-    if (ipc::send(me(), client, message) != Error::None && cap != rvos::kNoHandle) ipc::close(me(), cap);
-}
-
-bool valid_name(const char* name) {
-    size_t length = base::str_length(name);
-    if (length == 0) return false;
-    for (size_t i = 0; i < length; i++)
-        if (name[i] <= ' ' || name[i] > '~') return false;
+bool valid_name(rvos::proto::Str name) {
+    if (name.length == 0) return false;
+    for (size_t i = 0; i < name.length; i++)
+        if (name.data[i] <= ' ' || name.data[i] > '~') return false;
     return true;
 }
 
 // The one handler for every service: make a fresh channel, give one end to
 // the service (on its listen endpoint) and the other to the client.
-void handle_service_request(ServiceEntry& service, Handle client) {
-    auto pair = ipc::create_channel(me());
-    if (pair.is_error()) return reply(client, pair.error());
-    Message hand_over;
-    wire::Writer(hand_over, static_cast<uint32_t>(Listen::NewClient));
-    hand_over.cap = pair.value().b;
-    Error error = ipc::send(me(), service.listen, hand_over);
+Error handle_service_request(ServiceEntry& service, Handle& client_end) {
+    ipc::HandlePair pair = TRY(ipc::create_channel(me()));
+    rvos::proto::listen::NewClient hand_over;
+    hand_over.client = pair.b;
+    Error error = rvos::proto::listen::send_new_client<KernelIpc>(service.listen, hand_over);
     if (error != Error::None) {
-        ipc::close(me(), pair.value().a);
-        ipc::close(me(), pair.value().b);
+        ipc::close(me(), pair.a);
+        ipc::close(me(), pair.b);
         if (error == Error::PeerClosed) loop.drop(service.listen);  // the service is gone
-        return reply(client, error);
+        return error;
     }
-    reply(client, Error::None, pair.value().a);
+    client_end = pair.a;
+    return Error::None;
 }
 
 // A listen endpoint must lead to the service, not back to init: one whose
@@ -115,87 +107,55 @@ bool talks_to_init(Handle listen) {
     return endpoint.is_error() || me().handles.holds(&endpoint.value()->peer());
 }
 
-void handle_register(Handle client, const char* name, Handle listen) {
-    Error error = Error::None;
-    if (listen == rvos::kNoHandle) error = Error::BadMessage;
-    else if (!valid_name(name)) error = Error::BadArgument;
-    else if (talks_to_init(listen)) error = Error::BadArgument;
-    else if (find_service(name)) error = Error::AlreadyExists;
-    else if (service_count == rvos::kMaxServices) error = Error::ServiceTableFull;
-    else if (!loop.watch(listen, ignore, nullptr, service_gone)) error = Error::HandleTableFull;
-    if (error != Error::None) {
-        if (listen != rvos::kNoHandle) ipc::close(me(), listen);
-        return reply(client, error);
+ErrorOr<process::Started> start_program(const char* program, const process::Launch& launch) {
+    auto started = process::start_user_program(me(), program, launch);
+    if (!started.is_error()) add_boot_channel(started.value().boot);
+    return started;
+}
+
+struct Init {
+    Error connect(Handle, init::ConnectRequest& r, init::ConnectReply& out) {
+        ServiceEntry* service = find_service(r.name);
+        if (!service) return Error::NotFound;
+        return handle_service_request(*service, out.client);
     }
-    ServiceEntry& entry = registry[service_count++];
-    base::str_copy(entry.name, name, sizeof entry.name);
-    entry.listen = listen;
-    reply(client, Error::None);
-}
 
-// The argument block a program starts with: its name, then each
-// space-separated argument, every one NUL-terminated.
-size_t argument_block(char* block, const char* program, const char* args) {
-    size_t length = base::str_length(program) + 1;
-    base::mem_copy(block, program, length);
-    for (const char* p = args; *p;) {
-        while (*p == ' ') p++;
-        if (!*p) break;
-        while (*p && *p != ' ') block[length++] = *p++;
-        block[length++] = 0;
+    Error register_(Handle, init::RegisterRequest& r, init::RegisterReply&) {
+        if (!valid_name(r.name)) return Error::BadArgument;
+        if (talks_to_init(r.listen)) return Error::BadArgument;
+        if (find_service(r.name)) return Error::AlreadyExists;
+        if (service_count == rvos::kMaxServices) return Error::ServiceTableFull;
+        if (!loop.watch(r.listen, ignore, nullptr, service_gone)) return Error::HandleTableFull;
+        ServiceEntry& entry = registry[service_count++];
+        base::str_copy(entry.name, r.name.data, sizeof entry.name);
+        entry.listen = r.listen;
+        r.listen = rvos::kNoHandle;  // the registry's now
+        return Error::None;
     }
-    return length;
-}
 
-ErrorOr<process::Started> start_program(const char* program, const char* args, const Handle* handles,
-                                        size_t handle_count) {
-    char block[2 * rvos::kMessagePayload + rvos::kMaxNameLength + 2];
-    process::Launch launch{block, argument_block(block, program, args), "", 0, handles, handle_count};
-    return process::start_user_program(me(), program, launch);
-}
-
-// Spawn: a carried handle moves to the new program as its handle 1.
-void handle_spawn(Handle client, wire::Reader& reader, Message& request) {
-    char program[rvos::kMaxNameLength + 1];
-    char args[rvos::kMessagePayload];
-    if (!reader.get_str(program, sizeof program) || !reader.get_str(args, sizeof args))
-        return reply(client, Error::BadMessage);
-    bool carries = request.cap != rvos::kNoHandle;
-    auto started = start_program(program, args, &request.cap, carries ? 1 : 0);
-    if (started.is_error()) return reply(client, started.error());
-    if (carries) request.cap = rvos::kNoHandle;  // the child's now
-    add_boot_channel(started.value().boot);
-    reply(client, Error::None, started.value().process, started.value().pid);
-}
-
-void handle_request(Server&, Handle client, void*, Message& request) {
-    wire::Reader reader(request);
-    auto tag = static_cast<Init>(reader.tag());
-    Handle cap = request.cap;
-    char name[rvos::kMaxNameLength + 1];
-    if (tag == Init::Spawn) {
-        handle_spawn(client, reader, request);
-    } else if ((tag == Init::Connect || tag == Init::Register) && !reader.get_str(name, sizeof name)) {
-        reply(client, Error::TooLong);
-    } else if (tag == Init::Connect) {
-        ServiceEntry* service = find_service(name);
-        if (service) handle_service_request(*service, client);
-        else reply(client, Error::NotFound);
-    } else if (tag == Init::Register) {
-        request.cap = rvos::kNoHandle;  // the registry's now (or closed)
-        handle_register(client, name, cap);
-    } else {
-        reply(client, reader.ok() ? Error::Unsupported : Error::BadMessage);
+    Error spawn(Handle, init::SpawnRequest& r, init::SpawnReply& out) {
+        process::Launch launch{reinterpret_cast<const char*>(r.args.data), r.args.length,
+                               reinterpret_cast<const char*>(r.env.data), r.env.length, r.handles, r.handles_count};
+        process::Started started = TRY(start_program(r.program.data, launch));
+        r.handles_count = 0;  // they are the child's now
+        out.pid = started.pid;
+        out.process = started.process;
+        return Error::None;
     }
+};
+
+void handle_request(InitServer& server, Handle client, void*, Buffer& request) {
+    Init handler;
+    init::dispatch(server, client, request, handler);
 }
 
 // Waits for a request on one boot channel and serves it (used at boot, so
 // the built-in services are registered before anything can ask for them).
 void serve_one(Handle boot) {
-    Message request;
-    if (ipc::receive(me(), boot, request, true) != Error::None) return;
-    handle_request(loop, boot, nullptr, request);
-    if (request.cap != rvos::kNoHandle) ipc::close(me(), request.cap);
+    static rvos::proto::InlineBuffer<init::kMaxRequestBytes> buffer;
+    if (KernelIpc::read(boot, buffer) != Error::None) return;
+    handle_request(loop, boot, nullptr, buffer);
+    rvos::proto::close_all<KernelIpc>(buffer);
 }
 
 // Takes over a task init started for the life of the system: init keeps
@@ -208,20 +168,28 @@ void adopt(const char* name, ErrorOr<process::Started> started, bool is_server) 
         kprint("[init] cannot start %s: %s\n", name, rvos::error_name(started.error()));
         return;
     }
-    add_boot_channel(started.value().boot);
     if (is_server) serve_one(started.value().boot);
 }
 
+// A program with no arguments but its name.
+process::Launch bare(const char* program, const Handle* handles, size_t count) {
+    return process::Launch{program, base::str_length(program) + 1, "", 0, handles, count};
+}
+
 void start_system() {
-    for (const BuiltinService& service : kBuiltinServices)
-        adopt(service.task_name, process::start_kernel_task(me(), service.task_name, service.entry), true);
-    for (const char* program : kBootServers) adopt(program, start_program(program, "", nullptr, 0), true);
+    for (const BuiltinService& service : kBuiltinServices) {
+        auto started = process::start_kernel_task(me(), service.task_name, service.entry);
+        if (!started.is_error()) add_boot_channel(started.value().boot);
+        adopt(service.task_name, started, true);
+    }
+    for (const char* program : kBootServers) adopt(program, start_program(program, bare(program, nullptr, 0)), true);
     kprint("[boot] services: %lu registered\n", service_count);
     // The shell may power the machine off: it gets a handle to the power
     // object (as its handle 1); nothing else does.
     auto power = me().handles.install(&power::object(), rvos::kRightWrite | rvos::kRightTransfer);
     Handle shell_handles[] = {power.is_error() ? rvos::kNoHandle : power.value()};
-    adopt(kFirstProgram, start_program(kFirstProgram, "", shell_handles, power.is_error() ? 0 : 1), false);
+    adopt(kFirstProgram, start_program(kFirstProgram, bare(kFirstProgram, shell_handles, power.is_error() ? 0 : 1)),
+          false);
 }
 
 }  // namespace

@@ -1,61 +1,49 @@
 // The sysinfo service: the process list and resource counts, read straight
-// from the kernel's tables.
+// from the kernel's tables. The protocol is lib/proto/sysinfo.proto.
 #include "ipc/channel.h"
 #include "mm/memory.h"
+#include "proto/sysinfo.h"
 #include "services/services.h"
 #include "task/process.h"
-#include "wire/wire.h"
 
 namespace services {
 
 namespace {
 
-using rvos::proto::SysInfo;
+namespace sysinfo = rvos::proto::sysinfo;
+using SysinfoServer = Server<sysinfo::kMaxRequestBytes, sysinfo::kMaxReplyBytes>;
 
-void send_processes(Server& server, Handle client) {
-    // Snapshot first: the replies themselves wake the client, and the list
-    // should show the system as it was when asked.
-    Message entries[rvos::kMaxProcesses];
-    size_t count = 0;
-    for (size_t slot = 0; slot < rvos::kMaxProcesses; slot++) {
-        Task* task = process::task_at(slot);
-        if (!task) continue;
-        wire::Writer(entries[count++], static_cast<uint32_t>(SysInfo::ProcessEntry))
-            .put_u32(task->pid)
-            .put_u8(static_cast<uint8_t>(task->state))
-            .put_u8(static_cast<uint8_t>(task->is_kernel ? rvos::proto::ProcessKind::Kernel
-                                                         : rvos::proto::ProcessKind::User))
-            .put_u16(static_cast<uint16_t>(task->handles.count()))
-            .put_str(task->name);
+struct Sysinfo {
+    Error processes(Handle, const sysinfo::ProcessesRequest&, sysinfo::ProcessesReply& out) {
+        for (size_t slot = 0; slot < rvos::kMaxProcesses; slot++) {
+            Task* task = process::task_at(slot);
+            if (!task) continue;
+            sysinfo::ProcessEntry& entry = out.entries[out.entries_count++];
+            entry.pid = task->pid;
+            entry.state = static_cast<uint8_t>(task->state);
+            entry.kind = static_cast<uint8_t>(task->is_kernel ? rvos::proto::ProcessKind::Kernel
+                                                              : rvos::proto::ProcessKind::User);
+            entry.handles = static_cast<uint16_t>(task->handles.count());
+            entry.name = task->name;  // lives as long as the task; encoded before anything runs
+        }
+        return Error::None;
     }
-    for (size_t i = 0; i < count && server.watching(client); i++) server.reply(client, entries[i]);
-    Message end;
-    wire::Writer(end, static_cast<uint32_t>(SysInfo::End));
-    if (server.watching(client)) server.reply(client, end);
-}
+    Error memory(Handle, const sysinfo::MemoryRequest&, sysinfo::MemoryReply& out) {
+        out.free_frames = mm::frames().free_count();
+        out.total_frames = mm::frames().total();
+        out.heap_used = mm::kernel_heap().used();
+        out.channels_used = static_cast<uint32_t>(ipc::channels().in_use());
+        out.channels_max = static_cast<uint32_t>(rvos::kMaxChannels);
+        out.queued_bytes = ipc::queued_bytes();
+        return Error::None;
+    }
+};
 
-void send_memory(Server& server, Handle client) {
-    Message stats;
-    wire::Writer(stats, static_cast<uint32_t>(SysInfo::MemoryStats))
-        .put_u64(mm::frames().free_count())
-        .put_u64(mm::frames().total())
-        .put_u64(mm::kernel_heap().used())
-        .put_u32(static_cast<uint32_t>(ipc::channels().in_use()))
-        .put_u32(static_cast<uint32_t>(rvos::kMaxChannels));
-    server.reply(client, stats);
-}
+SysinfoServer server;
 
-void handle_request(Server& server, Handle client, void*, Message& request) {
-    wire::Reader reader(request);
-    switch (static_cast<SysInfo>(reader.tag())) {
-    case SysInfo::Processes: send_processes(server, client); break;
-    case SysInfo::Memory: send_memory(server, client); break;
-    default: {
-        Message end;  // an unknown request gets an empty answer
-        wire::Writer(end, static_cast<uint32_t>(SysInfo::End));
-        server.reply(client, end);
-    }
-    }
+void handle_request(SysinfoServer& loop, Handle client, void*, Buffer& request) {
+    Sysinfo handler;
+    sysinfo::dispatch(loop, client, request, handler);
 }
 
 }  // namespace
@@ -63,7 +51,6 @@ void handle_request(Server& server, Handle client, void*, Message& request) {
 void sysinfo_main() {
     auto listen = register_service("sysinfo");
     if (listen.is_error()) return;
-    Server server;
     server.listen(listen.value(), handle_request);
     server.run();
 }

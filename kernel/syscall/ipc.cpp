@@ -35,10 +35,13 @@ ErrorOr<uint64_t> sys_chan_recv(Call& call) {
         return error;
     }
     if (error != Error::None && error != Error::HandleTableFull) return error;
+    call.set_a2(info.sender_pid);
+    if (error == Error::HandleTableFull) {  // delivered, without its handles
+        call.set_a1(info.length);
+        return error;
+    }
     (void)call.task.space.copy_out(call.arg(3), handles, info.handle_count * sizeof(rvos::Handle));
     call.set_a1(info.handle_count);
-    call.set_a2(info.sender_pid);
-    if (error == Error::HandleTableFull) return error;  // delivered, without its handles
     return info.length;
 }
 

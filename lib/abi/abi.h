@@ -27,12 +27,13 @@ inline constexpr size_t kQueueBytes = 256 * 1024;
 inline constexpr size_t kMaxQueuedBytes = 8 * 1024 * 1024;
 inline constexpr size_t kMessagePayload = 64;  // bytes of data in the libraries' small Message
 inline constexpr size_t kMaxNameLength = 15;   // process and service names
-// Bytes of argument and environment strings a program is started with
-// (argv and envp, each string NUL-terminated).
-inline constexpr size_t kMaxSpawnBytes = 32 * 1024;
+// Bytes of argument strings a program is started with (argv, each string
+// NUL-terminated); its environment strings may take as many again.
+inline constexpr size_t kMaxSpawnBytes = 24 * 1024;
+inline constexpr size_t kMaxSpawnHandles = 16;  // handles a new program is given
 inline constexpr size_t kPageSize = 4096;
-inline constexpr size_t kMaxPathLength = 48;       // fits one fs request message
-inline constexpr size_t kMaxFileNameLength = 31;   // one path component
+inline constexpr size_t kMaxPathLength = 4096;      // bytes in a path
+inline constexpr size_t kMaxFileNameLength = 255;   // bytes in one path component
 inline constexpr size_t kMaxFileSize = 8 * 1024 * 1024;
 
 // ---- Address-space layout (Sv39) --------------------------------------------
@@ -91,6 +92,12 @@ enum class Error : int32_t {
     TimedOut = 27,         // a wait's deadline passed first
     BufferTooSmall = 28,   // a receive buffer cannot hold the next message (it stays queued)
 };
+
+inline constexpr Error kLastError = Error::BufferTooSmall;
+// Whether a status word received from a peer names an Error (0 included).
+inline constexpr bool is_error_code(int32_t value) {
+    return value >= 0 && value <= static_cast<int32_t>(kLastError);
+}
 
 inline constexpr const char* error_name(Error e) {
     switch (e) {

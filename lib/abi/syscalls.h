@@ -26,7 +26,9 @@
     X(4, ChanSend, chan_send, ipc, "hpnpn")           /* (h, bytes, len, handles, count) */                    \
     X(5, ChanRecv, chan_recv, ipc, "hpnpnd")          /* (h, buf, cap, handles, cap, deadline) -> a0 = len,    \
                                                          a1 = handles, a2 = sender pid; BufferTooSmall: a1 =   \
-                                                         bytes, a2 = handles needed */                          \
+                                                         bytes, a2 = handles needed (message stays queued);    \
+                                                         HandleTableFull: delivered without its handles,       \
+                                                         a1 = bytes, a2 = sender pid */                         \
     X(6, HandleClose, handle_close, handle, "h")      /* (h) */                                                \
     X(7, HandleDuplicate, handle_duplicate, handle, "hr") /* (h, rights) -> new h with rights <= h's */      \
     X(8, HandleInfo, handle_info, handle, "h")        /* (h) -> a0 = ObjectKind, a1 = rights */                \

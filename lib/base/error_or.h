@@ -43,6 +43,15 @@ private:
 
 }  // namespace base
 
+// Evaluate an Error expression; return it from the enclosing function
+// unless it is Error::None.
+#define TRY_STATUS(expression)                            \
+    do {                                                  \
+        ::rvos::Error _try_status = (expression);         \
+        if (_try_status != ::rvos::Error::None)           \
+            return _try_status;                           \
+    } while (0)
+
 // Evaluate an ErrorOr expression; on error return it from the enclosing
 // function, otherwise yield the value (GNU statement expression).
 #define TRY(expression)                                   \

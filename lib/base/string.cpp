@@ -63,6 +63,13 @@ void mem_set(void* dst, int value, size_t n) {
     while (n--) *d++ = static_cast<uint8_t>(value);
 }
 
+bool mem_find_byte(const void* p, uint8_t byte, size_t n) {
+    const auto* bytes = static_cast<const uint8_t*>(p);
+    for (size_t i = 0; i < n; i++)
+        if (bytes[i] == byte) return true;
+    return false;
+}
+
 bool mem_equal(const void* a, const void* b, size_t n) {
     auto* x = static_cast<const uint8_t*>(a);
     auto* y = static_cast<const uint8_t*>(b);

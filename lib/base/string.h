@@ -17,6 +17,8 @@ void str_copy(char* dst, const char* src, size_t size);
 void mem_copy(void* dst, const void* src, size_t n);
 void mem_set(void* dst, int value, size_t n);
 bool mem_equal(const void* a, const void* b, size_t n);
+// Whether `byte` occurs in the n bytes at p.
+bool mem_find_byte(const void* p, uint8_t byte, size_t n);
 
 // Parses a decimal unsigned number that must fit in 32 bits.
 // Returns false for empty input, non-digits, or overflow.

@@ -1,3 +1,4 @@
+// Owned handles (see channel.h).
 #include "rvos/channel.h"
 
 namespace rvos {
@@ -6,12 +7,6 @@ base::ErrorOr<Channel> Channel::create_pair(Channel& other_end) {
     sys::HandlePair pair = TRY(sys::chan_create());
     other_end = Channel(pair.b);
     return Channel(pair.a);
-}
-
-Error Channel::call(const Message& request, Message& reply) const {
-    Error error = send(request);
-    if (error != Error::None) return error;
-    return receive_wait(reply);
 }
 
 }  // namespace rvos

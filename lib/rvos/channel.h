@@ -1,5 +1,7 @@
-// An owned channel handle: closed when the Channel goes out of scope, moved
-// (never copied) to hand it on.
+// An owned handle (a channel end, or any other object): closed when the
+// Channel goes out of scope, moved (never copied) to hand it on. send and
+// receive move the libraries' small raw Message; protocols use the
+// generated stubs (lib/proto).
 #pragma once
 
 #include "rvos/syscall.h"
@@ -41,8 +43,6 @@ public:
     Error send(const Message& message) const { return sys::chan_send(handle_, message); }
     Error receive(Message& message) const { return sys::chan_recv(handle_, message); }
     Error receive_wait(Message& message) const { return sys::chan_recv_wait(handle_, message); }
-    // Sends a request and waits for the next message (the reply).
-    Error call(const Message& request, Message& reply) const;
 
 private:
     Handle handle_ = kNoHandle;

@@ -1,15 +1,16 @@
+// The console client (see console.h), on lib/proto/console.proto.
 #include "rvos/console.h"
 
-#include "abi/protocol.h"
 #include "base/format.h"
+#include "proto/console.h"
+#include "rvos/ipc.h"
 #include "rvos/service.h"
-#include "wire/wire.h"
 
 namespace rvos::console {
 
 namespace {
 
-using proto::Console;
+namespace cp = proto::console;
 
 ServiceConnection stdio("stdio");
 
@@ -38,19 +39,13 @@ private:
 }  // namespace
 
 Error write(const char* text, size_t length) {
-    auto handle = stdio.handle();
-    if (handle.is_error()) return handle.error();
+    Handle handle = TRY(stdio.handle());
     while (length) {
-        Message request;
-        wire::Writer writer(request, static_cast<uint32_t>(Console::Write));
-        size_t chunk = base::min(length, writer.remaining());
-        writer.put_bytes(text, chunk);
-        Error error = sys::chan_send(handle.value(), request);
-        if (error == Error::None) {
-            Message reply;
-            error = sys::chan_recv_wait(handle.value(), reply);
-        }
-        if (error != Error::None) return error;
+        size_t chunk = base::min(length, proto::kMaxConsoleWrite);
+        cp::WriteRequest request;
+        request.text = proto::Bytes(text, chunk);
+        cp::WriteReplyBuffer buffer;
+        TRY(cp::write<UserIpc>(handle, request, buffer));
         text += chunk;
         length -= chunk;
     }
@@ -74,10 +69,7 @@ bool line_requested = false;
 base::ErrorOr<Line> read_line(char* buffer, size_t size, Handle interrupts) {
     Handle handle = TRY(stdio.handle());
     if (!line_requested) {
-        Message request;
-        wire::Writer(request, static_cast<uint32_t>(Console::ReadLine));
-        Error error = sys::chan_send(handle, request);
-        if (error != Error::None) return error;
+        TRY_STATUS(cp::read_line_send<UserIpc>(handle, {}));
         line_requested = true;
     }
     buffer[0] = 0;
@@ -86,46 +78,27 @@ base::ErrorOr<Line> read_line(char* buffer, size_t size, Handle interrupts) {
         // interrupt watchers instead: it interrupts this line all the same.
         Handle watched[2] = {handle, interrupts};
         size_t ready = TRY(sys::wait(watched, 2));
-        Message event;
-        if (ready == 1 && sys::chan_recv(interrupts, event) == Error::None) return Line{0, true};
+        if (ready == 1) {
+            proto::InlineBuffer<cp::kMaxRequestBytes> event;
+            if (UserIpc::try_read(interrupts, event) == Error::None) {
+                proto::close_all<UserIpc>(event);
+                return Line{0, true};
+            }
+        }
     }
     line_requested = false;
-    Line line{0, false};
-    Error error = Error::None;
-    for (;;) {
-        Message piece;
-        error = sys::chan_recv_wait(handle, piece);
-        if (error != Error::None) return error;
-        wire::Reader reader(piece);
-        auto tag = static_cast<Console>(reader.tag());
-        if (tag == Console::Reply) {  // refused, e.g. Busy: too many readers waiting
-            auto status = static_cast<Error>(reader.get_i32());
-            return reader.ok() && status != Error::None ? status : Error::BadMessage;
-        }
-        if (tag != Console::LineData) return Error::BadMessage;
-        uint8_t flags = reader.get_u8();
-        if (!reader.ok()) return Error::BadMessage;
-        size_t chunk = base::min(reader.rest_length(), size - 1 - line.length);
-        base::mem_copy(buffer + line.length, reader.rest(), chunk);
-        line.length += chunk;
-        line.interrupted = flags & proto::kLineInterrupted;
-        if (!(flags & proto::kLineMore)) break;
-    }
-    buffer[line.length] = 0;
-    return line;
+    static cp::ReadLineReplyBuffer reply_buffer;
+    cp::ReadLineReply reply = TRY(cp::read_line_receive<UserIpc>(handle, reply_buffer));
+    size_t length = base::min<size_t>(reply.line.length, size - 1);
+    base::mem_copy(buffer, reply.line.data, length);
+    buffer[length] = 0;
+    return Line{length, reply.interrupted};
 }
 
 base::ErrorOr<Channel> watch_interrupts() {
     Channel channel = TRY(connect("stdio"));
-    Message request, reply;
-    wire::Writer(request, static_cast<uint32_t>(Console::WatchInterrupts));
-    Error error = channel.call(request, reply);
-    if (error != Error::None) return error;
-    wire::Reader reader(reply);
-    reader.tag();
-    auto status = static_cast<Error>(reader.get_i32());
-    if (!reader.ok()) return Error::BadMessage;
-    if (status != Error::None) return status;
+    cp::WatchInterruptsReplyBuffer buffer;
+    TRY(cp::watch_interrupts<UserIpc>(channel.handle(), {}, buffer));
     return channel;
 }
 

@@ -1,63 +1,38 @@
+// The file system client (see fs.h), on the generated fs and file
+// protocols (lib/proto/fs.proto, lib/proto/file.proto).
 #include "rvos/fs.h"
 
+#include "proto/file.h"
+#include "proto/fs.h"
+#include "rvos/ipc.h"
 #include "rvos/service.h"
-#include "wire/wire.h"
 
 namespace rvos::fs {
 
 namespace {
 
-using FileOp = proto::File;
-using proto::Fs;
+namespace fsp = proto::fs;
+namespace filep = proto::file;
 
 ServiceConnection control("fs");
 
-// Sends a request carrying a path on the control channel; the reply's
-// status is checked and the reader left after it.
-Error path_call(Fs op, const char* path, uint32_t flags, bool with_flags, Message& reply) {
-    Handle handle = TRY(control.handle());
-    Message request;
-    wire::Writer writer(request, static_cast<uint32_t>(op));
-    if (with_flags) writer.put_u32(flags);
-    writer.put_str(path);
-    if (!writer.ok()) return Error::TooLong;
-    Error error = sys::chan_send(handle, request);
-    if (error == Error::None) error = sys::chan_recv_wait(handle, reply);
-    return error;
-}
-
-Error status_of(wire::Reader& reader) {
-    reader.tag();
-    auto status = static_cast<Error>(reader.get_i32());
-    return reader.ok() ? status : Error::BadMessage;
-}
-
-// A stat reply: status, kind, size.
-base::ErrorOr<Stat> stat_of(const Message& reply) {
-    wire::Reader reader(reply);
-    Error error = status_of(reader);
-    if (error != Error::None) return error;
-    Stat st{static_cast<Kind>(reader.get_u8()), reader.get_u64()};
-    if (!reader.ok()) return Error::BadMessage;
-    return st;
+// Paths go to the server as they are; one with a NUL inside cannot be
+// expressed and is refused here.
+Error check_path(const char* path) {
+    return base::str_length_bounded(path, kMaxPathLength + 1) > kMaxPathLength ? Error::TooLong : Error::None;
 }
 
 }  // namespace
 
-// Large transfers keep up to kWindow requests in flight on the file channel
-// (well under kQueueDepth either way), so the cost is one pair of context
-// switches per window instead of per message.
-constexpr size_t kWindow = 32;
-
 base::ErrorOr<size_t> fs::File::read(uint64_t offset, void* buffer, size_t length) {
     auto* out = static_cast<uint8_t*>(buffer);
-    if (length >= proto::kBulkThreshold && attach_bulk()) return transfer_bulk(FileOp::ReadBulk, offset, out, length);
+    if (length >= proto::kBulkThreshold && attach_bulk()) return transfer_bulk(false, offset, out, length);
     return read_messages(offset, out, length);
 }
 
 base::ErrorOr<size_t> fs::File::write(uint64_t offset, const void* data, size_t length) {
     auto* in = static_cast<uint8_t*>(const_cast<void*>(data));
-    if (length >= proto::kBulkThreshold && attach_bulk()) return transfer_bulk(FileOp::WriteBulk, offset, in, length);
+    if (length >= proto::kBulkThreshold && attach_bulk()) return transfer_bulk(true, offset, in, length);
     return write_messages(offset, in, length);
 }
 
@@ -68,17 +43,10 @@ bool fs::File::attach_bulk() {
     auto shared = SharedMemory::create(proto::kBulkBufferSize);
     if (shared.is_error()) return false;
     bulk_ = shared.release_value();
-    Message request, reply;
-    wire::Writer(request, static_cast<uint32_t>(FileOp::AttachBuffer));
-    request.cap = bulk_.give_handle();
-    Error error = channel_.call(request, reply);
-    if (error == Error::None) {
-        wire::Reader reader(reply);
-        error = status_of(reader);
-    } else {
-        sys::chan_close(request.cap);  // the send failed: the handle is still ours
-    }
-    if (error != Error::None) {
+    filep::AttachBufferRequest request;
+    request.memory = bulk_.give_handle();
+    filep::AttachBufferReplyBuffer reply;
+    if (filep::attach_buffer<UserIpc>(channel_.handle(), request, reply).is_error()) {
         bulk_.reset();
         bulk_refused_ = true;
     }
@@ -86,22 +54,28 @@ bool fs::File::attach_bulk() {
 }
 
 // Moves data through the shared buffer, one buffer-full per request.
-base::ErrorOr<size_t> fs::File::transfer_bulk(FileOp op, uint64_t offset, uint8_t* data, size_t length) {
+base::ErrorOr<size_t> fs::File::transfer_bulk(bool write, uint64_t offset, uint8_t* data, size_t length) {
     size_t done = 0;
     while (done < length) {
         size_t chunk = base::min(length - done, bulk_.size());
-        if (op == FileOp::WriteBulk) base::mem_copy(bulk_.data(), data + done, chunk);
-        Message request, reply;
-        wire::Writer(request, static_cast<uint32_t>(op)).put_u64(offset + done).put_u32(static_cast<uint32_t>(chunk));
-        Error error = channel_.call(request, reply);
-        if (error != Error::None) return error;
-        wire::Reader reader(reply);
-        error = status_of(reader);
-        size_t moved = base::min<size_t>(reader.get_u32(), chunk);
-        if (error != Error::None) return done ? base::ErrorOr<size_t>(done) : error;
-        if (op == FileOp::ReadBulk) base::mem_copy(data + done, bulk_.data(), moved);
+        size_t moved = 0;
+        if (write) {
+            base::mem_copy(bulk_.data(), data + done, chunk);
+            filep::WriteBulkReplyBuffer buffer;
+            auto reply = filep::write_bulk<UserIpc>(channel_.handle(), {offset + done, static_cast<uint32_t>(chunk)},
+                                                    buffer);
+            if (reply.is_error()) return done ? base::ErrorOr<size_t>(done) : reply.error();
+            moved = base::min<size_t>(reply.value().written, chunk);
+        } else {
+            filep::ReadBulkReplyBuffer buffer;
+            auto reply = filep::read_bulk<UserIpc>(channel_.handle(), {offset + done, static_cast<uint32_t>(chunk)},
+                                                   buffer);
+            if (reply.is_error()) return done ? base::ErrorOr<size_t>(done) : reply.error();
+            moved = base::min<size_t>(reply.value().read, chunk);
+            base::mem_copy(data + done, bulk_.data(), moved);
+        }
         done += moved;
-        if (moved < chunk) break;  // end of file
+        if (moved < chunk) break;  // end of file (or the disk is full)
     }
     return done;
 }
@@ -109,41 +83,14 @@ base::ErrorOr<size_t> fs::File::transfer_bulk(FileOp op, uint64_t offset, uint8_
 base::ErrorOr<size_t> fs::File::read_messages(uint64_t offset, uint8_t* out, size_t length) {
     size_t done = 0;
     while (done < length) {
-        size_t wants[kWindow];
-        size_t asked = 0, requested = 0;
-        for (; asked < kWindow && done + requested < length; asked++) {
-            Message request;
-            wants[asked] = base::min(length - done - requested, proto::kFileReadChunk);
-            wire::Writer(request, static_cast<uint32_t>(FileOp::Read))
-                .put_u64(offset + done + requested)
-                .put_u32(static_cast<uint32_t>(wants[asked]));
-            Error error = channel_.send(request);
-            if (error != Error::None) return error;
-            requested += wants[asked];
-        }
-        // Every reply is collected; they come back in order, and the first
-        // short or failed one ends the transfer.
-        bool stopped = false;
-        Error failure = Error::None;
-        for (size_t i = 0; i < asked; i++) {
-            Message reply;
-            Error error = channel_.receive_wait(reply);
-            if (error != Error::None) return error;
-            wire::Reader reader(reply);
-            error = status_of(reader);
-            if (stopped) continue;
-            if (error != Error::None) {
-                failure = error;
-                stopped = true;
-                continue;
-            }
-            size_t got = base::min(reader.rest_length(), wants[i]);
-            base::mem_copy(out + done, reader.rest(), got);
-            done += got;
-            stopped = got < wants[i];
-        }
-        if (failure != Error::None) return done ? base::ErrorOr<size_t>(done) : failure;
-        if (stopped) break;
+        size_t want = base::min(length - done, proto::kFileChunk);
+        filep::ReadReplyBuffer buffer;
+        auto reply = filep::read<UserIpc>(channel_.handle(), {offset + done, static_cast<uint32_t>(want)}, buffer);
+        if (reply.is_error()) return done ? base::ErrorOr<size_t>(done) : reply.error();
+        size_t got = base::min<size_t>(reply.value().data.length, want);
+        base::mem_copy(out + done, reply.value().data.data, got);
+        done += got;
+        if (got < want) break;  // end of file
     }
     return done;
 }
@@ -151,108 +98,81 @@ base::ErrorOr<size_t> fs::File::read_messages(uint64_t offset, uint8_t* out, siz
 base::ErrorOr<size_t> fs::File::write_messages(uint64_t offset, const uint8_t* in, size_t length) {
     size_t done = 0;
     while (done < length) {
-        size_t sent = 0, asked = 0;
-        for (; asked < kWindow && done + sent < length; asked++) {
-            Message request;
-            size_t chunk = base::min(length - done - sent, proto::kFileWriteChunk);
-            wire::Writer(request, static_cast<uint32_t>(FileOp::Write))
-                .put_u64(offset + done + sent)
-                .put_bytes(in + done + sent, chunk);
-            Error error = channel_.send(request);
-            if (error != Error::None) return error;
-            sent += chunk;
-        }
-        Error failure = Error::None;
-        for (size_t i = 0; i < asked; i++) {
-            Message reply;
-            Error error = channel_.receive_wait(reply);
-            if (error != Error::None) return error;
-            wire::Reader reader(reply);
-            error = status_of(reader);
-            if (error != Error::None && failure == Error::None) failure = error;
-            if (failure == Error::None) done += reader.get_u32();
-        }
-        if (failure != Error::None) return done ? base::ErrorOr<size_t>(done) : failure;
+        size_t chunk = base::min(length - done, proto::kFileChunk);
+        filep::WriteRequest request;
+        request.offset = offset + done;
+        request.data = proto::Bytes(in + done, chunk);
+        filep::WriteReplyBuffer buffer;
+        auto reply = filep::write<UserIpc>(channel_.handle(), request, buffer);
+        if (reply.is_error()) return done ? base::ErrorOr<size_t>(done) : reply.error();
+        size_t wrote = base::min<size_t>(reply.value().written, chunk);
+        done += wrote;
+        if (wrote < chunk) break;
     }
     return done;
 }
 
 base::ErrorOr<Stat> fs::File::stat() const {
-    Message request, reply;
-    wire::Writer(request, static_cast<uint32_t>(FileOp::Stat));
-    Error error = channel_.call(request, reply);
-    if (error != Error::None) return error;
-    return stat_of(reply);
+    filep::StatReplyBuffer buffer;
+    auto reply = TRY(filep::stat<UserIpc>(channel_.handle(), {}, buffer));
+    return Stat{static_cast<Kind>(reply.kind), reply.size};
 }
 
 base::ErrorOr<fs::File> open(const char* path, uint32_t flags) {
-    Message reply;
-    Error error = path_call(Fs::Open, path, flags, true, reply);
-    if (error != Error::None) return error;
-    wire::Reader reader(reply);
-    error = status_of(reader);
-    if (error == Error::None && reply.cap == kNoHandle) error = Error::BadMessage;
-    if (error != Error::None) {
-        if (reply.cap != kNoHandle) sys::chan_close(reply.cap);
-        return error;
-    }
-    return fs::File(Channel(reply.cap));
+    TRY_STATUS(check_path(path));
+    fsp::OpenRequest request;
+    request.flags = flags;
+    request.path = path;
+    fsp::OpenReplyBuffer buffer;
+    auto reply = TRY(fsp::open<UserIpc>(TRY(control.handle()), request, buffer));
+    return fs::File(Channel(reply.file));
 }
 
 Error remove(const char* path) {
-    Message reply;
-    Error error = path_call(Fs::Delete, path, 0, false, reply);
-    if (error != Error::None) return error;
-    wire::Reader reader(reply);
-    return status_of(reader);
+    TRY_STATUS(check_path(path));
+    fsp::DeleteRequest request;
+    request.path = path;
+    fsp::DeleteReplyBuffer buffer;
+    auto reply = fsp::delete_<UserIpc>(TRY(control.handle()), request, buffer);
+    return reply.is_error() ? reply.error() : Error::None;
 }
 
 Error mkdir(const char* path) {
-    Message reply;
-    Error error = path_call(Fs::Mkdir, path, 0, false, reply);
-    if (error != Error::None) return error;
-    wire::Reader reader(reply);
-    return status_of(reader);
+    TRY_STATUS(check_path(path));
+    fsp::MkdirRequest request;
+    request.path = path;
+    fsp::MkdirReplyBuffer buffer;
+    auto reply = fsp::mkdir<UserIpc>(TRY(control.handle()), request, buffer);
+    return reply.is_error() ? reply.error() : Error::None;
 }
 
 base::ErrorOr<Stat> stat(const char* path) {
-    Message reply;
-    Error error = path_call(Fs::Stat, path, 0, false, reply);
-    if (error != Error::None) return error;
-    return stat_of(reply);
+    TRY_STATUS(check_path(path));
+    fsp::StatRequest request;
+    request.path = path;
+    fsp::StatReplyBuffer buffer;
+    auto reply = TRY(fsp::stat<UserIpc>(TRY(control.handle()), request, buffer));
+    return Stat{static_cast<Kind>(reply.kind), reply.size};
 }
 
 Error read_dir(const char* path, void (*visit)(const DirEntry& entry, void* context), void* context) {
+    TRY_STATUS(check_path(path));
     Handle handle = TRY(control.handle());
-    uint32_t first = 0;
+    fsp::ReadDirRequest request;
+    request.path = path;
     for (;;) {
-        // One batch per request, so the answer always fits our queue.
-        Message request, reply;
-        wire::Writer writer(request, static_cast<uint32_t>(Fs::ReadDir));
-        writer.put_u32(first).put_str(path);
-        if (!writer.ok()) return Error::TooLong;
-        Error error = sys::chan_send(handle, request);
-        for (;;) {
-            if (error == Error::None) error = sys::chan_recv_wait(handle, reply);
-            if (error != Error::None) return error;
-            wire::Reader reader(reply);
-            auto tag = static_cast<Fs>(reader.tag());
-            if (tag == Fs::DirEnd) {
-                auto status = static_cast<Error>(reader.get_i32());
-                bool more = reader.get_u8();
-                if (!reader.ok()) return Error::BadMessage;
-                if (status != Error::None || !more) return status;
-                break;
-            }
-            if (tag != Fs::DirEntry) return Error::BadMessage;
+        // One batch per request.
+        static fsp::ReadDirReplyBuffer buffer;
+        auto reply = TRY(fsp::read_dir<UserIpc>(handle, request, buffer));
+        for (uint32_t i = 0; i < reply.entries_count; i++) {
             DirEntry entry;
-            entry.kind = static_cast<Kind>(reader.get_u8());
-            entry.size = reader.get_u64();
-            reader.get_str(entry.name, sizeof entry.name);
-            if (!reader.ok()) return Error::BadMessage;
+            entry.kind = static_cast<Kind>(reply.entries[i].kind);
+            entry.size = reply.entries[i].size;
+            base::str_copy(entry.name, reply.entries[i].name.data, sizeof entry.name);
             visit(entry, context);
-            first++;
         }
+        if (!reply.more) return Error::None;
+        request.first += reply.entries_count;
     }
 }
 

@@ -36,7 +36,7 @@ public:
 private:
     base::ErrorOr<size_t> read_messages(uint64_t offset, uint8_t* out, size_t length);
     base::ErrorOr<size_t> write_messages(uint64_t offset, const uint8_t* in, size_t length);
-    base::ErrorOr<size_t> transfer_bulk(proto::File op, uint64_t offset, uint8_t* data, size_t length);
+    base::ErrorOr<size_t> transfer_bulk(bool write, uint64_t offset, uint8_t* data, size_t length);
     bool attach_bulk();
 
     Channel channel_;

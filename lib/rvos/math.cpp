@@ -1,35 +1,30 @@
+// The math client (see math.h), on lib/proto/math.proto.
 #include "rvos/math.h"
 
-#include "abi/protocol.h"
+#include "proto/math.h"
+#include "rvos/ipc.h"
 #include "rvos/service.h"
-#include "wire/wire.h"
 
 namespace rvos::math {
 
 namespace {
-
-ServiceConnection math("math");
-
-base::ErrorOr<uint32_t> compute(proto::Math op, uint32_t a, uint32_t b) {
-    Handle handle = TRY(math.handle());
-    Message request, reply;
-    wire::Writer(request, static_cast<uint32_t>(op)).put_u32(a).put_u32(b);
-    Error error = sys::chan_send(handle, request);
-    if (error == Error::None) error = sys::chan_recv_wait(handle, reply);
-    if (error != Error::None) return error;
-    wire::Reader reader(reply);
-    reader.tag();
-    auto status = static_cast<Error>(reader.get_i32());
-    uint32_t result = reader.get_u32();
-    if (!reader.ok()) return Error::BadMessage;
-    if (status != Error::None) return status;
-    return result;
-}
-
+namespace mp = proto::math;
+ServiceConnection service("math");
 }  // namespace
 
-base::ErrorOr<uint32_t> add(uint32_t a, uint32_t b) { return compute(proto::Math::Add, a, b); }
-base::ErrorOr<uint32_t> sub(uint32_t a, uint32_t b) { return compute(proto::Math::Sub, a, b); }
-base::ErrorOr<uint32_t> mul(uint32_t a, uint32_t b) { return compute(proto::Math::Mul, a, b); }
+base::ErrorOr<uint32_t> add(uint32_t a, uint32_t b) {
+    mp::AddReplyBuffer buffer;
+    return TRY(mp::add<UserIpc>(TRY(service.handle()), {a, b}, buffer)).result;
+}
+
+base::ErrorOr<uint32_t> sub(uint32_t a, uint32_t b) {
+    mp::SubReplyBuffer buffer;
+    return TRY(mp::sub<UserIpc>(TRY(service.handle()), {a, b}, buffer)).result;
+}
+
+base::ErrorOr<uint32_t> mul(uint32_t a, uint32_t b) {
+    mp::MulReplyBuffer buffer;
+    return TRY(mp::mul<UserIpc>(TRY(service.handle()), {a, b}, buffer)).result;
+}
 
 }  // namespace rvos::math

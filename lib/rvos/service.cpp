@@ -1,43 +1,44 @@
+// Talking to init (see service.h), on the generated init protocol
+// (lib/proto/init.proto) — the same client code the kernel's services use.
 #include "rvos/service.h"
 
-#include "abi/protocol.h"
-#include "wire/wire.h"
+#include <stdlib.h>
+
+#include "proto/init.h"
+#include "rvos/ipc.h"
+
+extern "C" char** environ;
 
 namespace rvos {
 
 namespace {
 
-struct InitReply {
-    Error status;
-    uint32_t value;
-    Handle cap;
-};
+namespace ip = proto::init;
 
-base::ErrorOr<InitReply> call_init(Message& request) {
-    Error error = sys::chan_send(kBootHandle, request);
-    if (error != Error::None) return error;
-    Message reply;
-    error = sys::chan_recv_wait(kBootHandle, reply);
-    if (error != Error::None) return error;
-    wire::Reader reader(reply);
-    reader.tag();
-    auto status = static_cast<Error>(reader.get_i32());
-    uint32_t value = reader.get_u32();
-    if (!reader.ok()) status = Error::BadMessage;
-    if (status != Error::None && reply.cap != kNoHandle) sys::chan_close(reply.cap);
-    return InitReply{status, value, reply.cap};
+// Bytes of NUL-terminated strings back to back.
+size_t packed_size(const char* const* strings) {
+    size_t size = 0;
+    for (size_t i = 0; strings && strings[i]; i++) size += base::str_length(strings[i]) + 1;
+    return size;
+}
+
+void pack(const char* const* strings, char* out) {
+    for (size_t i = 0; strings && strings[i]; i++) {
+        size_t length = base::str_length(strings[i]) + 1;
+        base::mem_copy(out, strings[i], length);
+        out += length;
+    }
 }
 
 }  // namespace
 
 base::ErrorOr<Channel> connect(const char* name) {
-    Message request;
-    wire::Writer writer(request, static_cast<uint32_t>(proto::Init::Connect));
-    writer.put_str(name);
-    if (!writer.ok()) return Error::TooLong;
-    InitReply reply = TRY(call_init(request));
-    if (reply.status != Error::None) return reply.status;
-    return Channel(reply.cap);
+    if (base::str_length_bounded(name, kMaxNameLength + 1) > kMaxNameLength) return Error::TooLong;
+    ip::ConnectRequest request;
+    request.name = name;
+    ip::ConnectReplyBuffer buffer;
+    auto reply = TRY(ip::connect<UserIpc>(kBootHandle, request, buffer));
+    return Channel(reply.client);
 }
 
 base::ErrorOr<Handle> ServiceConnection::handle() {
@@ -49,27 +50,65 @@ base::ErrorOr<Handle> ServiceConnection::handle() {
 }
 
 base::ErrorOr<Channel> register_service(const char* name) {
+    if (base::str_length_bounded(name, kMaxNameLength + 1) > kMaxNameLength) return Error::TooLong;
     Channel service_end;
     Channel listen = TRY(Channel::create_pair(service_end));
-    Message request;
-    wire::Writer writer(request, static_cast<uint32_t>(proto::Init::Register));
-    writer.put_str(name);
-    if (!writer.ok()) return Error::TooLong;
-    request.cap = service_end.handle();
-    InitReply reply = TRY(call_init(request));
-    service_end.release();  // moved to init by the send
-    if (reply.status != Error::None) return reply.status;
+    ip::RegisterRequest request;
+    request.name = name;
+    request.listen = service_end.release();  // init's now (or closed by the stub)
+    ip::RegisterReplyBuffer buffer;
+    TRY(ip::register_<UserIpc>(kBootHandle, request, buffer));
     return listen;
 }
 
+base::ErrorOr<Child> spawn_argv(const char* program, const char* const* argv, const char* const* envp,
+                                const Handle* handles, size_t handle_count) {
+    if (base::str_length_bounded(program, kMaxNameLength + 1) > kMaxNameLength) return Error::TooLong;
+    if (handle_count > kMaxSpawnHandles) return Error::BadArgument;
+    if (!envp) envp = environ;
+    size_t args = packed_size(argv), env = packed_size(envp);
+    if (args > kMaxSpawnBytes || env > kMaxSpawnBytes) return Error::TooLong;
+    auto* block = static_cast<char*>(malloc(args + env + 1));
+    if (!block) return Error::NoMemory;
+    pack(argv, block);
+    pack(envp, block + args);
+    ip::SpawnRequest request;
+    request.program = program;
+    request.args = proto::Bytes(block, args);
+    request.env = proto::Bytes(block + args, env);
+    request.handles_count = static_cast<uint32_t>(handle_count);
+    for (size_t i = 0; i < handle_count; i++) request.handles[i] = handles[i];
+    ip::SpawnReplyBuffer buffer;
+    auto reply = ip::spawn<UserIpc>(kBootHandle, request, buffer);
+    free(block);
+    if (reply.is_error()) return reply.error();
+    return Child{reply.value().pid, Channel(reply.value().process)};
+}
+
 base::ErrorOr<Child> spawn(const char* program, const char* args) {
-    Message request;
-    wire::Writer writer(request, static_cast<uint32_t>(proto::Init::Spawn));
-    writer.put_str(program).put_str(args);
-    if (!writer.ok()) return Error::TooLong;
-    InitReply reply = TRY(call_init(request));
-    if (reply.status != Error::None) return reply.status;
-    return Child{reply.value, Channel(reply.cap)};
+    // argv[0] is the program; then every space-separated word.
+    size_t length = base::str_length(args);
+    auto* copy = static_cast<char*>(malloc(length + 1));
+    auto** argv = static_cast<const char**>(malloc((length / 2 + 3) * sizeof(char*)));
+    if (!copy || !argv) {
+        free(copy);
+        free(argv);
+        return Error::NoMemory;
+    }
+    base::mem_copy(copy, args, length + 1);
+    size_t argc = 0;
+    argv[argc++] = program;
+    for (char* p = copy; *p;) {
+        while (*p == ' ') *p++ = 0;
+        if (!*p) break;
+        argv[argc++] = p;
+        while (*p && *p != ' ') p++;
+    }
+    argv[argc] = nullptr;
+    auto child = spawn_argv(program, argv);
+    free(copy);
+    free(argv);
+    return child;
 }
 
 base::ErrorOr<ExitStatus> wait_exit(Child& child) {

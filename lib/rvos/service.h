@@ -23,7 +23,7 @@ private:
 };
 
 // Registers a service; new clients then arrive on `listen` as
-// proto::Listen::NewClient messages carrying the client's channel.
+// listen.NewClient events carrying the client's channel.
 base::ErrorOr<Channel> register_service(const char* name);
 
 struct Child {
@@ -31,7 +31,14 @@ struct Child {
     Channel process;  // the process handle (an owned handle, not a channel)
 };
 using ExitStatus = sys::ExitStatus;
-// Starts an embedded program with an argument string.
+// Starts an embedded program. argv (argv[0] first) and envp are
+// NULL-terminated arrays; envp null means this program's environment.
+// `handles` move to the child as its handles 1, 2, ... (each needs the
+// transfer right; they are gone even if the spawn fails). TooLong past
+// kMaxSpawnBytes.
+base::ErrorOr<Child> spawn_argv(const char* program, const char* const* argv, const char* const* envp = nullptr,
+                                const Handle* handles = nullptr, size_t handle_count = 0);
+// The same with the arguments as one space-separated string.
 base::ErrorOr<Child> spawn(const char* program, const char* args);
 // Waits for a child to end and says how: exit code, fault or kill.
 base::ErrorOr<ExitStatus> wait_exit(Child& child);

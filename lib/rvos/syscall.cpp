@@ -73,6 +73,7 @@ ErrorOr<Received> chan_read(Handle channel, void* buffer, size_t capacity, Handl
     Raw r = call(Syscall::ChanRecv, h(channel), p(buffer), capacity, p(handles), handle_capacity, deadline);
     if (r.a0 >= 0) return Received{static_cast<size_t>(r.a0), r.a1, static_cast<uint32_t>(r.a2)};
     if (needed && error_of(r.a0) == Error::BufferTooSmall) *needed = Received{r.a1, r.a2, 0};
+    if (needed && error_of(r.a0) == Error::HandleTableFull) *needed = Received{r.a1, 0, static_cast<uint32_t>(r.a2)};
     return error_of(r.a0);
 }
 

@@ -35,8 +35,9 @@ struct Received {
 };
 // Receives into `buffer`; blocks until `deadline` (kDeadlineNow: WouldBlock
 // if empty). BufferTooSmall leaves the message queued; `needed` (if given)
-// then holds its size. HandleTableFull: the message arrived, but the
-// handles it carried were closed for want of free slots.
+// then holds its size. HandleTableFull: the message arrived (`needed`
+// holds its length and sender), but the handles it carried were closed for
+// want of free slots.
 ErrorOr<Received> chan_read(Handle channel, void* buffer, size_t capacity, Handle* handles, size_t handle_capacity,
                             uint64_t deadline, Received* needed = nullptr);
 // The libraries' small Message (64 bytes, one capability) over the above.

@@ -20,6 +20,7 @@ struct MemoryInfo {
     uint64_t heap_used;
     uint32_t channels_used;
     uint32_t channels_max;
+    uint64_t queued_bytes;  // bytes in message queues system-wide
 };
 
 // Fills `out` with up to `capacity` processes; returns how many.

@@ -2,32 +2,37 @@
 // wait on a set of handles, receive, and call the handler registered for the
 // handle that became readable. A peer that goes away, or a client that
 // stops reading until its reply queue is full, is dropped — the server keeps
-// serving everyone else. Hardware-free: `Ipc` supplies wait/receive/send/
-// close (kernel task operations in the kernel, syscalls in user space).
+// serving everyone else. Requests arrive as protocol buffers (lib/proto);
+// handlers usually hand them to a generated dispatch(). Hardware-free:
+// `Ipc` supplies wait/read/write/close (kernel task operations in the
+// kernel, syscalls in user space).
 #pragma once
 
-#include "abi/abi.h"
-#include "abi/protocol.h"
-#include "wire/wire.h"
+#include "proto/codec.h"
+#include "proto/listen.h"
 
 namespace service {
 
 using rvos::Error;
 using rvos::Handle;
-using rvos::Message;
+using rvos::proto::Buffer;
 
-template <typename Ipc>
+// kInBytes: the largest request the server accepts (bigger ones are
+// dropped by the transport); kOutBytes: its largest reply. Big servers are
+// static objects, not locals on a small stack.
+template <typename IpcT, size_t kInBytes, size_t kOutBytes>
 class ServerLoop {
 public:
-    // Called with each message received on a watched handle. A handler that
-    // keeps message.cap sets it to kNoHandle; otherwise the loop closes it,
-    // so a client cannot fill the server's handle table.
-    using Handler = void (*)(ServerLoop& loop, Handle handle, void* context, Message& message);
+    using Ipc = IpcT;
+    // Called with each message received on a watched handle. Handles the
+    // message still carries afterwards (message.handles[i] != kNoHandle)
+    // are closed by the loop, so a client cannot fill the server's table.
+    using Handler = void (*)(ServerLoop& loop, Handle handle, void* context, Buffer& message);
     // Called when a watched handle is dropped (peer gone, or drop()).
     using CloseHandler = void (*)(ServerLoop& loop, Handle handle, void* context);
 
-    // New clients arrive on `listen` (proto::Listen::NewClient); each is
-    // watched with `client_handler`.
+    // New clients arrive on `listen` (listen.NewClient); each is watched
+    // with `client_handler`.
     void listen(Handle listen, Handler client_handler, CloseHandler on_close = nullptr) {
         client_handler_ = client_handler;
         client_close_ = on_close;
@@ -46,16 +51,16 @@ public:
     }
 
     // Sends a reply; a client that cannot take it is dropped.
-    Error reply(Handle client, const Message& message) {
-        Error error = Ipc::send(client, message);
+    Error reply(Handle client, const Buffer& message) {
+        Error error = Ipc::write(client, message);
         if (error != Error::None) drop(client);
         return error;
     }
 
-    // Sends an event that may be dropped: a full queue loses this one
-    // message (the peer is not reading); only a gone peer is dropped.
-    void notify(Handle client, const Message& message) {
-        if (Ipc::send(client, message) == Error::PeerClosed) drop(client);
+    // Sends an event that may be lost: a full queue loses this one message
+    // (the peer is not reading); only a gone peer is dropped.
+    void notify(Handle client, const Buffer& message) {
+        if (Ipc::write(client, message) == Error::PeerClosed) drop(client);
     }
 
     // Stops watching `handle`, runs its close handler and closes it.
@@ -66,7 +71,7 @@ public:
             count_--;
             entries_[i] = entries_[count_];
             items_[i] = items_[count_];
-            if (entry.on_close) entry.on_close(*this, entry.handle, entry.context);
+            if (entry.on_close) entry.on_close(*this, handle, entry.context);
             Ipc::close(handle);
             return;
         }
@@ -78,27 +83,30 @@ public:
         return false;
     }
     size_t watched() const { return count_; }
+    // A buffer for the largest reply (generated send_reply uses it).
+    Buffer& out() { return out_; }
 
-    // Serves one message (or one peer close).
+    // Serves one message (or one peer close, or one signal).
     void run_once() {
         auto ready = Ipc::wait(items_, count_);
         if (ready.is_error()) return;
         Entry entry = entries_[ready.value()];
-        Message message;
+        in_.clear();
         if (!(items_[ready.value()].wanted & rvos::kSignalReadable)) {  // not a channel
-            message.len = 0;
-            message.cap = rvos::kNoHandle;
-            entry.handler(*this, entry.handle, entry.context, message);
+            entry.handler(*this, entry.handle, entry.context, in_);
             return;
         }
-        Error error = Ipc::receive(entry.handle, message);
+        Error error = Ipc::try_read(entry.handle, in_);
         if (error == Error::PeerClosed) return drop(entry.handle);
-        // HandleTableFull: the message came, but without its capability
-        // (this server has no room). The handler still answers it; a
-        // NewClient is thereby refused, and that client sees its channel close.
+        // HandleTableFull: the message came, but without its handles (this
+        // server has no room). The handler still answers it; a NewClient is
+        // thereby refused, and that client sees its channel close.
+        // BadMessage: too big for any request this server knows, and
+        // already dropped: it is still answered, so no client waits forever.
+        if (error == Error::BadMessage) return rvos::proto::reply_status(*this, entry.handle, 0, Error::BadMessage);
         if (error != Error::None && error != Error::HandleTableFull) return;
-        entry.handler(*this, entry.handle, entry.context, message);
-        if (message.cap != rvos::kNoHandle) Ipc::close(message.cap);
+        entry.handler(*this, entry.handle, entry.context, in_);
+        rvos::proto::close_all<Ipc>(in_);
     }
 
     [[noreturn]] void run() {
@@ -121,11 +129,16 @@ private:
         return true;
     }
 
-    static void accept(ServerLoop& loop, Handle, void*, Message& message) {
-        wire::Reader reader(message);
-        if (reader.tag() != static_cast<uint32_t>(rvos::proto::Listen::NewClient) || message.cap == rvos::kNoHandle)
-            return;
-        if (loop.watch(message.cap, loop.client_handler_, nullptr, loop.client_close_)) message.cap = rvos::kNoHandle;
+    struct Acceptor {
+        ServerLoop& loop;
+        void new_client(Handle, rvos::proto::listen::NewClient& event) {
+            if (loop.watch(event.client, loop.client_handler_, nullptr, loop.client_close_))
+                event.client = rvos::kNoHandle;  // kept
+        }
+    };
+    static void accept(ServerLoop& loop, Handle handle, void*, Buffer& message) {
+        Acceptor acceptor{loop};
+        rvos::proto::listen::dispatch(loop, handle, message, acceptor);
     }
 
     Entry entries_[rvos::kMaxHandles];
@@ -133,6 +146,8 @@ private:
     size_t count_ = 0;
     Handler client_handler_ = nullptr;
     CloseHandler client_close_ = nullptr;
+    rvos::proto::InlineBuffer<kInBytes> in_;
+    rvos::proto::InlineBuffer<kOutBytes> out_;
 };
 
 }  // namespace service

@@ -4,6 +4,9 @@ write, stat, rm, mkdir). Each test gets a freshly booted machine, whose
 /tmp starts out empty."""
 
 import re
+
+import pytest
+from harness import abi  # noqa: E402
 from harness.shell import HANDLE_ROW, PS_ROW, lines  # noqa: E402
 
 # ---------------------------------------------------------------- helpers
@@ -201,16 +204,21 @@ def test_cat_of_a_directory_says_is_a_directory(machine):
     assert machine.run("cat /") == "cat: /: Is a directory"
 
 
-def test_path_over_the_maximum_length_says_file_name_too_long(machine):
-    long_path = "/" + "p" * 59                         # 60 characters
+@pytest.mark.parametrize("what", ["name", "path"])
+def test_path_over_the_maximum_length_says_file_name_too_long(machine, what):
+    if what == "name":  # one component longer than kMaxFileNameLength
+        long_path = "/tmp/" + "p" * (abi.kMaxFileNameLength + 1)
+    else:  # short components, kMaxPathLength + 1 bytes in all
+        long_path = ("/tmp" + "/p" * abi.kMaxPathLength)[:abi.kMaxPathLength + 1]
     for cmd in ("cat", "stat", "ls", "rm", "mkdir"):
         out = machine.run(f"{cmd} {long_path}")
         assert out in (f"{cmd}: {long_path}: {reason}" for reason in NAME_TOO_LONG), \
-            f"`{cmd}` of a 60-character path should fail with 'File name too long', got {out!r}"
+            f"`{cmd}` of a {len(long_path)}-byte path should fail with 'File name too long', got {out[-200:]!r}"
     out = machine.run(f"write {long_path} text")
     assert out in (f"write: {long_path}: {reason}" for reason in NAME_TOO_LONG), \
-        f"`write` to a 60-character path should fail with 'File name too long', got {out!r}"
+        f"`write` to a {len(long_path)}-byte path should fail with 'File name too long', got {out[-200:]!r}"
     assert ls(machine, "/") == {"tmp": ("dir", 0)}, "a refused long path created something"
+    assert ls(machine, "/tmp") == {}, "a refused long path created something"
 
 
 def test_relative_path_or_dotdot_above_root_says_invalid_argument(machine):

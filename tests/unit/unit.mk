@@ -10,7 +10,7 @@ UNIT_OBJ_DIR := $(UNIT_BUILD)/unit
 UNIT_BIN := $(UNIT_BUILD)/unit_tests
 
 UNIT_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all
-UNIT_CXXFLAGS := -std=c++20 -DRVOS_HOSTED -Ilib -Ikernel -g -O1 $(UNIT_SANITIZE) \
+UNIT_CXXFLAGS := -std=c++20 -DRVOS_HOSTED -Ilib -Ikernel -Ibuild/gen -g -O1 $(UNIT_SANITIZE) \
                  -Wall -Wextra -MMD -MP
 UNIT_LDFLAGS := $(UNIT_SANITIZE)
 UNIT_LIBS := -lgtest -lgtest_main -pthread
@@ -51,7 +51,7 @@ $(UNIT_BIN): $(UNIT_OBJS)
 	@mkdir -p $(@D)
 	$(HOST_CXX) $(UNIT_LDFLAGS) -o $@ $(UNIT_OBJS) $(UNIT_LIBS)
 
-$(UNIT_OBJ_DIR)/%.o: %.cpp tests/unit/unit.mk
+$(UNIT_OBJ_DIR)/%.o: %.cpp tests/unit/unit.mk | protocols
 	@mkdir -p $(@D)
 	$(HOST_CXX) $(UNIT_CXXFLAGS) -c $< -o $@
 

@@ -42,6 +42,12 @@ rvos::Channel same_a, same_b;        // a channel within this process
 rvos::Channel echo;                  // to the echo child: each message comes back
 rvos::Channel sink;                  // to the sink child: acknowledges each batch
 rvos::Channel bulk;                  // to the bulk child: copies out of shared memory
+
+// Sends a message and waits for the answer.
+void round_trip(const rvos::Channel& channel, const rvos::Message& request, rvos::Message& reply) {
+    channel.send(request);
+    channel.receive_wait(reply);
+}
 rvos::Child echo_child, sink_child, bulk_child;
 rvos::SharedMemory shared;           // 1 MiB, mapped by this process and the bulk child
 uint8_t* source;                     // 1 MiB of private data to send
@@ -92,7 +98,7 @@ void bench_same_process(uint64_t n) {
 
 void bench_ping_pong(uint64_t n) {
     rvos::Message m;
-    for (uint64_t i = 0; i < n; i++) echo.call(payload, m);
+    for (uint64_t i = 0; i < n; i++) round_trip(echo, payload, m);
 }
 
 void bench_kernel_service(uint64_t n) {
@@ -117,7 +123,7 @@ void bench_bulk(uint64_t n) {
     rvos::Message ready, ack;
     for (uint64_t i = 0; i < n; i++) {
         memcpy(shared.data(), source, kMiB);
-        bulk.call(ready, ack);
+        round_trip(bulk, ready, ack);
     }
 }
 
@@ -357,7 +363,7 @@ int main(int argc, char** argv) {
     memset(source, 0x5a, kMiB);
     rvos::Message hand_over, ack;
     hand_over.cap = shared.give_handle();
-    bulk.call(hand_over, ack);
+    round_trip(bulk, hand_over, ack);
     make_directory("/tmp/r10", 10);
     make_directory("/tmp/r100", 100);
     close(open("/tmp/bench.dat", O_WRONLY | O_CREAT));

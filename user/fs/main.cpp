@@ -1,27 +1,33 @@
 // The filesystem server ("fs"): an in-memory tree (tree.cpp) served over
-// capability channels. Each client has a control channel for path
-// operations; open answers with a fresh per-file channel, and closing that
-// channel closes the file. The server keeps exactly one handle per open file
-// and none after close (milestone item 3).
+// capability channels, speaking the generated fs and file protocols
+// (lib/proto/fs.proto, lib/proto/file.proto). Each client has a control
+// channel for path operations; open answers with a fresh per-file channel,
+// and closing that channel closes the file. The server keeps exactly one
+// handle per open file and none after close (milestone item 3).
 #include <stdlib.h>
 
+#include "proto/file.h"
+#include "proto/fs.h"
 #include "rvos/console.h"
 #include "rvos/server.h"
-#include "rvos/shared_memory.h"
 #include "rvos/service.h"
+#include "rvos/shared_memory.h"
 #include "tree.h"
-#include "wire/wire.h"
 
 namespace {
 
 using rvos::Error;
 using rvos::Handle;
-using rvos::Message;
-using rvos::Server;
-using rvos::proto::File;
-using rvos::proto::Fs;
+using rvos::proto::Buffer;
+namespace fsp = rvos::proto::fs;
+namespace filep = rvos::proto::file;
+
+constexpr size_t kInBytes = base::max(fsp::kMaxRequestBytes, filep::kMaxRequestBytes);
+constexpr size_t kOutBytes = base::max(fsp::kMaxReplyBytes, filep::kMaxReplyBytes);
+using FsServer = rvos::Server<kInBytes, kOutBytes>;
 
 fs::Tree* tree;
+FsServer server;
 
 struct OpenFile {
     fs::Node* node;
@@ -29,210 +35,126 @@ struct OpenFile {
     rvos::SharedMemory bulk;  // the client's buffer for large transfers, if attached
 };
 
-Message status_reply(uint32_t tag, Error status) {
-    Message reply;
-    wire::Writer(reply, tag).put_i32(static_cast<int32_t>(status));
-    return reply;
-}
-
 // ---- File channels -------------------------------------------------------------
 
-void file_closed(Server&, Handle, void* context) {
+void file_closed(FsServer&, Handle, void* context) {
     auto* file = static_cast<OpenFile*>(context);
     tree->release(file->node);
     delete file;  // unmaps its buffer
 }
 
-// The client's shared buffer: mapped here for the life of the open file.
-void file_attach(Server& server, Handle client, OpenFile& file, Message& request) {
-    Error status = Error::BadMessage;
-    if (request.cap != rvos::kNoHandle) {
-        auto shared = rvos::SharedMemory::map(request.cap);
-        request.cap = rvos::kNoHandle;  // SharedMemory owns (and on failure closed) it
-        status = shared.is_error() ? shared.error() : Error::None;
-        if (!shared.is_error()) file.bulk = shared.release_value();
+// Handles requests on one file channel.
+struct FileHandler {
+    OpenFile& file;
+
+    bool writable() const { return file.flags & rvos::proto::kOpenWrite; }
+
+    Error read(Handle, const filep::ReadRequest& r, filep::ReadReply& out) {
+        static uint8_t data[rvos::proto::kFileChunk];
+        size_t length = base::min<size_t>(r.length, sizeof data);
+        size_t n = TRY(tree->read(file.node, r.offset, data, length));
+        out.data = rvos::proto::Bytes(data, n);
+        return Error::None;
     }
-    server.reply(client, status_reply(static_cast<uint32_t>(File::Reply), status));
-}
-
-// Reads or writes through the attached buffer.
-void file_bulk(Server& server, Handle client, OpenFile& file, File op, wire::Reader& request) {
-    uint64_t offset = request.get_u64();
-    uint32_t length = request.get_u32();
-    Error error = Error::None;
-    size_t moved = 0;
-    if (!request.ok()) error = Error::BadMessage;
-    else if (!file.bulk.valid() || length > file.bulk.size()) error = Error::BadArgument;
-    else if (op == File::WriteBulk && !(file.flags & rvos::proto::kOpenWrite)) error = Error::BadHandle;
-    if (error == Error::None) {
-        if (op == File::WriteBulk && (file.flags & rvos::proto::kOpenAppend)) offset = tree->size(file.node);
-        auto n = op == File::ReadBulk ? tree->read(file.node, offset, file.bulk.data(), length)
-                                      : tree->write(file.node, offset, file.bulk.data(), length);
-        if (n.is_error()) error = n.error();
-        else moved = n.value();
+    Error write(Handle, const filep::WriteRequest& r, filep::WriteReply& out) {
+        if (!writable()) return Error::BadHandle;
+        uint64_t offset = (file.flags & rvos::proto::kOpenAppend) ? tree->size(file.node) : r.offset;
+        out.written = static_cast<uint32_t>(TRY(tree->write(file.node, offset, r.data.data, r.data.length)));
+        out.size = tree->size(file.node);
+        return Error::None;
     }
-    Message reply;
-    wire::Writer writer(reply, static_cast<uint32_t>(File::Reply));
-    writer.put_i32(static_cast<int32_t>(error)).put_u32(static_cast<uint32_t>(moved));
-    if (op == File::WriteBulk) writer.put_u64(tree->size(file.node));
-    server.reply(client, reply);
-}
-
-void file_read(Server& server, Handle client, OpenFile& file, wire::Reader& request) {
-    uint64_t offset = request.get_u64();
-    uint32_t length = request.get_u32();
-    if (!request.ok()) return (void)server.reply(client, status_reply(static_cast<uint32_t>(File::Reply), Error::BadMessage));
-    uint8_t data[rvos::proto::kFileReadChunk];
-    auto n = tree->read(file.node, offset, data, length < sizeof data ? length : sizeof data);
-    Message reply;
-    wire::Writer writer(reply, static_cast<uint32_t>(File::Reply));
-    writer.put_i32(static_cast<int32_t>(n.is_error() ? n.error() : Error::None));
-    if (!n.is_error()) writer.put_bytes(data, n.value());
-    server.reply(client, reply);
-}
-
-void file_write(Server& server, Handle client, OpenFile& file, wire::Reader& request) {
-    uint64_t offset = request.get_u64();
-    Error error = request.ok() ? Error::None : Error::BadMessage;
-    if (error == Error::None && !(file.flags & rvos::proto::kOpenWrite)) error = Error::BadHandle;
-    size_t written = 0;
-    if (error == Error::None) {
-        if (file.flags & rvos::proto::kOpenAppend) offset = tree->size(file.node);
-        auto n = tree->write(file.node, offset, request.rest(), request.rest_length());
-        if (n.is_error()) error = n.error();
-        else written = n.value();
-    }
-    Message reply;
-    wire::Writer(reply, static_cast<uint32_t>(File::Reply))
-        .put_i32(static_cast<int32_t>(error))
-        .put_u32(static_cast<uint32_t>(written))
-        .put_u64(tree->size(file.node));
-    server.reply(client, reply);
-}
-
-void handle_file(Server& server, Handle client, void* context, Message& message) {
-    auto& file = *static_cast<OpenFile*>(context);
-    wire::Reader request(message);
-    auto op = static_cast<File>(request.tag());
-    switch (op) {
-    case File::Read: return file_read(server, client, file, request);
-    case File::Write: return file_write(server, client, file, request);
-    case File::AttachBuffer: return file_attach(server, client, file, message);
-    case File::ReadBulk:
-    case File::WriteBulk: return file_bulk(server, client, file, op, request);
-    case File::Stat: {
+    Error stat(Handle, const filep::StatRequest&, filep::StatReply& out) {
         fs::Stat st = tree->stat(file.node);
-        Message reply;
-        wire::Writer(reply, static_cast<uint32_t>(File::Reply)).put_i32(0).put_u8(static_cast<uint8_t>(st.kind)).put_u64(st.size);
-        server.reply(client, reply);
-        return;
+        out.kind = static_cast<uint8_t>(st.kind);
+        out.size = st.size;
+        return Error::None;
     }
-    default:
-        server.reply(client, status_reply(static_cast<uint32_t>(File::Reply),
-                                          request.ok() ? Error::Unsupported : Error::BadMessage));
+    // The client's shared buffer: mapped here for the life of the open file.
+    Error attach_buffer(Handle, filep::AttachBufferRequest& r, filep::AttachBufferReply&) {
+        Handle memory = r.memory;
+        r.memory = rvos::kNoHandle;  // SharedMemory owns (and on failure closed) it
+        file.bulk = TRY(rvos::SharedMemory::map(memory));
+        return Error::None;
     }
+    Error bulk_check(uint32_t length) const {
+        return !file.bulk.valid() || length > file.bulk.size() ? Error::BadArgument : Error::None;
+    }
+    Error read_bulk(Handle, const filep::ReadBulkRequest& r, filep::ReadBulkReply& out) {
+        TRY_STATUS(bulk_check(r.length));
+        out.read = static_cast<uint32_t>(TRY(tree->read(file.node, r.offset, file.bulk.data(), r.length)));
+        return Error::None;
+    }
+    Error write_bulk(Handle, const filep::WriteBulkRequest& r, filep::WriteBulkReply& out) {
+        TRY_STATUS(bulk_check(r.length));
+        if (!writable()) return Error::BadHandle;
+        uint64_t offset = (file.flags & rvos::proto::kOpenAppend) ? tree->size(file.node) : r.offset;
+        out.written = static_cast<uint32_t>(TRY(tree->write(file.node, offset, file.bulk.data(), r.length)));
+        out.size = tree->size(file.node);
+        return Error::None;
+    }
+};
+
+void handle_file(FsServer& loop, Handle client, void* context, Buffer& message) {
+    FileHandler handler{*static_cast<OpenFile*>(context)};
+    filep::dispatch(loop, client, message, handler);
 }
 
 // ---- The control channel ----------------------------------------------------------
 
-// Opens the file and hands the client a fresh channel for it.
-void control_open(Server& server, Handle client, uint32_t flags, const char* path) {
-    auto reply_error = [&](Error e) { server.reply(client, status_reply(static_cast<uint32_t>(Fs::Reply), e)); };
-    auto node = tree->open(path, flags);
-    if (node.is_error()) return reply_error(node.error());
-    auto* file = new OpenFile{node.value(), flags, {}};
-    auto pair = rvos::sys::chan_create();
-    if (!file || pair.is_error()) {
-        delete file;
-        tree->release(node.value());
-        if (!pair.is_error()) {
-            rvos::sys::chan_close(pair.value().a);
-            rvos::sys::chan_close(pair.value().b);
+struct ControlHandler {
+    // Opens the file and hands the client a fresh channel for it.
+    Error open(Handle, const fsp::OpenRequest& r, fsp::OpenReply& out) {
+        fs::Node* node = TRY(tree->open(r.path.data, r.flags));
+        auto* file = new OpenFile{node, r.flags, {}};
+        auto pair = rvos::sys::chan_create();
+        if (!file || pair.is_error()) {
+            delete file;
+            tree->release(node);
+            return pair.is_error() ? pair.error() : Error::NoMemory;
         }
-        return reply_error(pair.is_error() ? pair.error() : Error::NoMemory);
-    }
-    if (!server.watch(pair.value().a, handle_file, file, file_closed)) {
-        file_closed(server, pair.value().a, file);
-        rvos::sys::chan_close(pair.value().a);
-        rvos::sys::chan_close(pair.value().b);
-        return reply_error(Error::HandleTableFull);
-    }
-    Message reply;
-    wire::Writer(reply, static_cast<uint32_t>(Fs::Reply)).put_i32(0).put_u64(tree->size(node.value()));
-    reply.cap = pair.value().b;
-    if (server.reply(client, reply) != Error::None) {
-        // The client is gone: nobody will ever use this file.
-        rvos::sys::chan_close(pair.value().b);
-        server.drop(pair.value().a);
-    }
-}
-
-void control_read_dir(Server& server, Handle client, uint32_t first, const char* path) {
-    Error status = Error::None;
-    bool more = false;
-    for (size_t i = first; i < first + rvos::proto::kDirBatch; i++) {
-        auto entry = tree->entry(path, i);
-        if (entry.is_error()) {
-            if (entry.error() != Error::NotFound) status = entry.error();  // NotFound: past the end
-            break;
+        if (!server.watch(pair.value().a, handle_file, file, file_closed)) {
+            file_closed(server, pair.value().a, file);
+            rvos::sys::handle_close(pair.value().a);
+            rvos::sys::handle_close(pair.value().b);
+            return Error::HandleTableFull;
         }
-        Message message;
-        wire::Writer(message, static_cast<uint32_t>(Fs::DirEntry))
-            .put_u8(static_cast<uint8_t>(entry.value().kind))
-            .put_u64(entry.value().size)
-            .put_str(entry.value().name);
-        if (server.reply(client, message) != Error::None) return;
-        more = i + 1 == first + rvos::proto::kDirBatch;
+        // If the reply cannot be delivered its handle closes, and the file
+        // channel then closes the file.
+        out.size = tree->size(node);
+        out.file = pair.value().b;
+        return Error::None;
     }
-    Message end;
-    wire::Writer(end, static_cast<uint32_t>(Fs::DirEnd)).put_i32(static_cast<int32_t>(status)).put_u8(more);
-    server.reply(client, end);
-}
-
-void handle_control(Server& server, Handle client, void*, Message& message) {
-    wire::Reader request(message);
-    auto tag = static_cast<Fs>(request.tag());
-    uint32_t number = (tag == Fs::Open || tag == Fs::ReadDir) ? request.get_u32() : 0;
-    char path[rvos::kMaxPathLength + 1];
-    bool path_ok = request.get_str(path, sizeof path);
-    Error status = Error::None;
-    if (!request.ok() || !path_ok) {
-        // A path that does not fit is TooLong; anything else malformed is BadMessage.
-        status = tag >= Fs::Open && tag <= Fs::Mkdir ? Error::TooLong : Error::BadMessage;
-    } else {
-        switch (tag) {
-        case Fs::Open: return control_open(server, client, number, path);
-        case Fs::ReadDir: {
-            // A path that names a file or nothing is an error, not an empty listing.
-            auto st = tree->stat(path);
-            if (st.is_error()) status = st.error();
-            else if (st.value().kind != fs::Kind::Directory) status = Error::NotDirectory;
-            else return control_read_dir(server, client, number, path);
-            Message end;
-            wire::Writer(end, static_cast<uint32_t>(Fs::DirEnd)).put_i32(static_cast<int32_t>(status)).put_u8(0);
-            server.reply(client, end);
-            return;
-        }
-        case Fs::Delete: status = tree->remove(path); break;
-        case Fs::Mkdir: status = tree->mkdir(path); break;
-        case Fs::Stat: {
-            auto st = tree->stat(path);
-            if (st.is_error()) {
-                status = st.error();
-                break;
+    Error delete_(Handle, const fsp::DeleteRequest& r, fsp::DeleteReply&) { return tree->remove(r.path.data); }
+    Error mkdir(Handle, const fsp::MkdirRequest& r, fsp::MkdirReply&) { return tree->mkdir(r.path.data); }
+    Error stat(Handle, const fsp::StatRequest& r, fsp::StatReply& out) {
+        fs::Stat st = TRY(tree->stat(r.path.data));
+        out.kind = static_cast<uint8_t>(st.kind);
+        out.size = st.size;
+        return Error::None;
+    }
+    Error read_dir(Handle, const fsp::ReadDirRequest& r, fsp::ReadDirReply& out) {
+        // A path that names a file or nothing is an error, not an empty listing.
+        fs::Stat st = TRY(tree->stat(r.path.data));
+        if (st.kind != fs::Kind::Directory) return Error::NotDirectory;
+        for (size_t i = r.first; out.entries_count < rvos::proto::kDirBatch; i++) {
+            auto entry = tree->entry(r.path.data, i);
+            if (entry.is_error()) {
+                if (entry.error() != Error::NotFound) return entry.error();  // NotFound: past the end
+                return Error::None;
             }
-            Message reply;
-            wire::Writer(reply, static_cast<uint32_t>(Fs::Reply))
-                .put_i32(0)
-                .put_u8(static_cast<uint8_t>(st.value().kind))
-                .put_u64(st.value().size);
-            server.reply(client, reply);
-            return;
+            fsp::DirEntry& e = out.entries[out.entries_count++];
+            e.kind = static_cast<uint8_t>(entry.value().kind);
+            e.size = entry.value().size;
+            e.name = entry.value().name;  // the tree's node name: alive until the reply is sent
         }
-        default: status = Error::Unsupported;
-        }
+        out.more = !tree->entry(r.path.data, r.first + out.entries_count).is_error();
+        return Error::None;
     }
-    server.reply(client, status_reply(static_cast<uint32_t>(Fs::Reply), status));
+};
+
+void handle_control(FsServer& loop, Handle client, void*, Buffer& message) {
+    ControlHandler handler;
+    fsp::dispatch(loop, client, message, handler);
 }
 
 }  // namespace
@@ -244,7 +166,6 @@ int main() {
         rvos::console::print("fs: cannot register: %s\n", rvos::error_name(listen.error()));
         return 1;
     }
-    Server server;
     server.listen(listen.release_value().release(), handle_control);
     server.run();
 }

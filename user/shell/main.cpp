@@ -22,7 +22,6 @@ bool next_word(const char*& rest, char* out, size_t size) {
 
 namespace {
 
-constexpr size_t kMaxLine = 512;
 
 struct Command {
     const char* name;
@@ -74,7 +73,7 @@ void cmd_mem(const char*) {
 
 void cmd_math(const char* rest) {
     const char* usage = "usage: math add|sub|mul <a> <b>";
-    char op[8], words[2][kMaxLine], extra[2];
+    char op[8], words[2][16], extra[2];
     if (!next_word(rest, op, sizeof op) || !next_word(rest, words[0], sizeof words[0]) ||
         !next_word(rest, words[1], sizeof words[1]) || next_word(rest, extra, sizeof extra)) {
         return (void)puts(usage);

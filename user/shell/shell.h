@@ -3,9 +3,15 @@
 
 #include <stddef.h>
 
+#include "abi/abi.h"
+#include "abi/protocol.h"
+
 namespace shell {
 
-inline constexpr size_t kMaxPath = 256;  // longer than any valid path: the fs server judges
+// Longer than any valid path, so an overlong one reaches the file server,
+// which judges it; a line holds the longest line the console delivers.
+inline constexpr size_t kMaxPath = rvos::kMaxPathLength + 2;
+inline constexpr size_t kMaxLine = rvos::proto::kMaxConsoleLine + 1;
 
 // Copies the next whitespace-separated word of `rest` into `out` and
 // advances `rest` past it; false if there is none or it does not fit.

@@ -17,7 +17,12 @@
 #include "abi/protocol.h"
 #include "rvos/service.h"
 #include "tests/kit/kit.h"
-#include "wire/wire.h"
+#include "proto/console.h"
+#include "proto/fs.h"
+#include "proto/init.h"
+#include "proto/math.h"
+#include "proto/sysinfo.h"
+#include "rvos/ipc.h"
 
 using rvos::Error;
 using rvos::Handle;
@@ -27,7 +32,39 @@ namespace sys = rvos::sys;
 
 namespace {
 
-constexpr uint32_t tag(auto value) { return static_cast<uint32_t>(value); }
+// Builds a raw request in the protocols' wire format (lib/proto/codec.h),
+// so this program can also build wrong ones.
+class Raw {
+public:
+    explicit Raw(uint32_t ordinal) { u32(ordinal); }
+    Raw& u8(uint8_t v) { return bytes(&v, 1); }
+    Raw& u16(uint16_t v) { return bytes(&v, 2); }
+    Raw& u32(uint32_t v) { return bytes(&v, 4); }
+    Raw& str(const char* text) {
+        uint32_t length = static_cast<uint32_t>(strlen(text));
+        return u32(length).bytes(text, length).u8(0);
+    }
+    Raw& bytes(const void* data, size_t length) {
+        if (length > sizeof message_.data - message_.len) length = sizeof message_.data - message_.len;
+        memcpy(message_.data + message_.len, data, length);
+        message_.len += static_cast<uint32_t>(length);
+        return *this;
+    }
+    Raw& cap(Handle handle) {
+        message_.cap = handle;
+        return *this;
+    }
+    operator Message() const { return message_; }
+
+private:
+    Message message_ = [] {
+        Message m;
+        m.len = 0;
+        m.reserved = 0;
+        m.cap = rvos::kNoHandle;
+        return m;
+    }();
+};
 
 // A message holding exactly `length` raw bytes.
 Message raw(const void* bytes, size_t length) {
@@ -55,12 +92,15 @@ Got poll(Handle handle, Message& reply) {
     return Got::Nothing;
 }
 
-// The status after the tag (init, stdio, math and fs replies carry one).
+// The status after a reply's ordinal.
 Error status_of(const Message& reply) {
-    wire::Reader reader(reply);
-    reader.tag();
-    int32_t status = reader.get_i32();
-    return reader.ok() ? static_cast<Error>(status) : Error::BadMessage;
+    uint32_t ordinal;
+    int32_t status;
+    if (reply.len < 8) return Error::BadMessage;
+    memcpy(&ordinal, reply.data, 4);
+    memcpy(&status, reply.data + 4, 4);
+    if (!(ordinal & proto::kReplyBit) || !rvos::is_error_code(status)) return Error::BadMessage;
+    return static_cast<Error>(status);
 }
 
 // ---- Malformed requests -------------------------------------------------------
@@ -74,29 +114,30 @@ struct Service {
 };
 
 Service make_service(const char* name) {
-    Service s{name, {}, {}, {}, {}};
+    Service s{name, Raw(0), Raw(0), Raw(0), Raw(0)};
+    s.costly.len = 0;
     if (strcmp(name, "stdio") == 0) {
-        // Write's only field is free-form bytes: a reply tag with one stray byte instead.
-        wire::Writer(s.half_field, tag(proto::Console::Reply)).put_u8(1);
-        wire::Writer(s.valid, tag(proto::Console::Write));  // writes nothing
-        wire::Writer(s.flood, tag(proto::Console::Write));
+        // Write's bytes with a length promising more than is there.
+        s.half_field = Raw(proto::console::WriteRequest::kOrdinal).u32(40).bytes("abc", 3);
+        s.valid = Raw(proto::console::WriteRequest::kOrdinal).u32(0);  // writes nothing
+        s.flood = Raw(proto::console::WriteRequest::kOrdinal).u32(0);
     } else if (strcmp(name, "sysinfo") == 0) {
-        s.half_field = raw("\x02\x00\x00", 3);  // no request has fields: three quarters of a tag
-        wire::Writer(s.valid, tag(proto::SysInfo::Memory));
-        wire::Writer(s.flood, tag(proto::SysInfo::Memory));
-        wire::Writer(s.costly, tag(proto::SysInfo::Processes));  // one reply per process
+        s.half_field = Raw(proto::sysinfo::MemoryRequest::kOrdinal).u8(1);  // a field no request has
+        s.valid = Raw(proto::sysinfo::MemoryRequest::kOrdinal);
+        s.flood = Raw(proto::sysinfo::MemoryRequest::kOrdinal);
+        s.costly = Raw(proto::sysinfo::ProcessesRequest::kOrdinal);
     } else if (strcmp(name, "math") == 0) {
-        wire::Writer(s.half_field, tag(proto::Math::Add)).put_u16(2);
-        wire::Writer(s.valid, tag(proto::Math::Add)).put_u32(1).put_u32(2);
-        wire::Writer(s.flood, tag(proto::Math::Mul)).put_u32(6).put_u32(7);
-    } else {  // fs: a path whose length byte promises more than is there
-        wire::Writer(s.half_field, tag(proto::Fs::Stat)).put_u8(40).put_bytes("/tm", 3);
-        wire::Writer(s.valid, tag(proto::Fs::Stat)).put_str("/");
-        wire::Writer(s.flood, tag(proto::Fs::Stat)).put_str("/tmp");
+        s.half_field = Raw(proto::math::AddRequest::kOrdinal).u16(2);
+        s.valid = Raw(proto::math::AddRequest::kOrdinal).u32(1).u32(2);
+        s.flood = Raw(proto::math::MulRequest::kOrdinal).u32(6).u32(7);
+    } else {  // fs: a path whose length promises more than is there
+        s.half_field = Raw(proto::fs::StatRequest::kOrdinal).u32(40).bytes("/tm", 3);
+        s.valid = Raw(proto::fs::StatRequest::kOrdinal).str("/");
+        s.flood = Raw(proto::fs::StatRequest::kOrdinal).str("/tmp");
         // An open: the server makes a file channel for a client that is gone.
-        wire::Writer(s.costly, tag(proto::Fs::Open))
-            .put_u32(proto::kOpenRead | proto::kOpenWrite | proto::kOpenCreate)
-            .put_str("/tmp/badclient");
+        s.costly = Raw(proto::fs::OpenRequest::kOrdinal)
+                       .u32(proto::kOpenRead | proto::kOpenWrite | proto::kOpenCreate)
+                       .str("/tmp/badclient");
     }
     return s;
 }
@@ -107,11 +148,8 @@ struct Tally {
     bool closed = false;
 };
 
-// A refusal: an error status, or sysinfo's empty answer (End).
-bool is_refusal(const Service& s, const Message& reply) {
-    if (strcmp(s.name, "sysinfo") == 0) return wire::Reader(reply).tag() == tag(proto::SysInfo::End);
-    return status_of(reply) != Error::None;
-}
+// A refusal: an error status.
+bool is_refusal(const Service&, const Message& reply) { return status_of(reply) != Error::None; }
 
 // Sends one request and polls for its one reply.
 void request(const Service& s, Handle connection, const Message& message, Tally& tally) {
@@ -163,8 +201,9 @@ bool abuse(const Service& s) {
     printf("badclient: %s: %d malformed requests, %d refused, %d unanswered%s\n", s.name, tally.sent, tally.refused,
            tally.silent, tally.closed ? ", then dropped" : "");
 
-    // A valid request carrying a capability nobody asked for: answered, and
-    // the server closes the capability (our other end sees the peer gone).
+    // A valid request carrying a capability nobody asked for: refused as
+    // malformed, and the server closes the capability (our other end sees
+    // the peer gone).
     bool cap_closed = false;
     Tally with_cap_tally;
     auto pair = sys::chan_create();
@@ -175,7 +214,7 @@ bool abuse(const Service& s) {
         cap_closed = peer_gone(pair.value().b);
         sys::chan_close(pair.value().b);
     }
-    bool answered = with_cap_tally.replies == 1 && with_cap_tally.refused == 0;
+    bool refused = with_cap_tally.replies == 1 && with_cap_tally.refused == 1;
     // Messages the kernel itself refuses: past kMaxMessageBytes, more than
     // kMaxMessageHandles handles.
     Handle many[rvos::kMaxMessageHandles + 1] = {};
@@ -185,9 +224,9 @@ bool abuse(const Service& s) {
             -static_cast<int64_t>(Error::BadArgument) &&
         sys::chan_write(h, s.valid.data, s.valid.len, many, rvos::kMaxMessageHandles + 1) == Error::BadArgument;
     printf("badclient: %s: request with an unexpected capability %s, capability %s; bad headers %s\n", s.name,
-           answered ? "answered" : "NOT ANSWERED", cap_closed ? "closed" : "KEPT",
+           refused ? "refused" : "NOT REFUSED", cap_closed ? "closed" : "KEPT",
            kernel_refused ? "refused by the kernel" : "ACCEPTED");
-    return tally.refused == tally.sent && tally.sent == 7 && answered && cap_closed && kernel_refused;
+    return tally.refused == tally.sent && tally.sent == 7 && refused && cap_closed && kernel_refused;
 }
 
 // A client that sends a valid request and is gone before the answer.
@@ -214,47 +253,39 @@ void flood(const Service& s) {
            last == Error::PeerClosed ? "dropped by the server" : rvos::error_name(last));
 }
 
-// A fresh connection and a request whose answer we know.
+// A fresh connection and a request whose answer we know, through the
+// generated client stubs.
 bool answers_correctly(const Service& s) {
     auto connection = rvos::connect(s.name);
     if (connection.is_error()) return false;
     Handle h = connection.value().handle();
-    Message request, reply;
+    using rvos::UserIpc;
     if (strcmp(s.name, "stdio") == 0) {
-        wire::Writer(request, tag(proto::Console::Write)).put_bytes("badclient: stdio ok\n", 20);
-        return sys::chan_send(h, request) == Error::None && poll(h, reply) == Got::Reply &&
-               status_of(reply) == Error::None;
+        proto::console::WriteRequest request;
+        request.text = proto::Bytes("badclient: stdio ok\n", 20);
+        proto::console::WriteReplyBuffer buffer;
+        return !proto::console::write<UserIpc>(h, request, buffer).is_error();
     }
     if (strcmp(s.name, "sysinfo") == 0) {
-        wire::Writer(request, tag(proto::SysInfo::Processes));
-        if (sys::chan_send(h, request) != Error::None) return false;
-        int entries = 0;
-        while (poll(h, reply) == Got::Reply) {
-            wire::Reader reader(reply);
-            uint32_t t = reader.tag();
-            if (t == tag(proto::SysInfo::End)) return entries > 0;
-            if (t != tag(proto::SysInfo::ProcessEntry)) return false;
-            entries++;
-        }
-        return false;
+        static proto::sysinfo::ProcessesReplyBuffer buffer;
+        auto reply = proto::sysinfo::processes<UserIpc>(h, {}, buffer);
+        return !reply.is_error() && reply.value().entries_count > 0;
     }
     if (strcmp(s.name, "math") == 0) {
-        wire::Writer(request, tag(proto::Math::Add)).put_u32(2).put_u32(3);
-        if (sys::chan_send(h, request) != Error::None || poll(h, reply) != Got::Reply) return false;
-        wire::Reader reader(reply);
-        reader.tag();
-        Error status = static_cast<Error>(reader.get_i32());
-        return status == Error::None && reader.get_u32() == 5 && reader.ok();
+        proto::math::AddReplyBuffer buffer;
+        auto reply = proto::math::add<UserIpc>(h, {2, 3}, buffer);
+        return !reply.is_error() && reply.value().result == 5;
     }
     // Remove the file the vanished client's open created, then stat /tmp.
-    wire::Writer(request, tag(proto::Fs::Delete)).put_str("/tmp/badclient");
-    if (sys::chan_send(h, request) != Error::None || poll(h, reply) != Got::Reply) return false;
-    wire::Writer(request, tag(proto::Fs::Stat)).put_str("/tmp");
-    if (sys::chan_send(h, request) != Error::None || poll(h, reply) != Got::Reply) return false;
-    wire::Reader reader(reply);
-    reader.tag();
-    Error status = static_cast<Error>(reader.get_i32());
-    return status == Error::None && reader.get_u8() == static_cast<uint8_t>(proto::FsKind::Directory) && reader.ok();
+    proto::fs::DeleteRequest remove;
+    remove.path = "/tmp/badclient";
+    proto::fs::DeleteReplyBuffer removed;
+    (void)proto::fs::delete_<UserIpc>(h, remove, removed);
+    proto::fs::StatRequest stat;
+    stat.path = "/tmp";
+    proto::fs::StatReplyBuffer buffer;
+    auto reply = proto::fs::stat<UserIpc>(h, stat, buffer);
+    return !reply.is_error() && reply.value().kind == static_cast<uint8_t>(proto::FsKind::Directory);
 }
 
 // ---- init, on the boot channel ------------------------------------------------
@@ -278,22 +309,17 @@ bool abuse_init() {
     uint32_t unknown = 999;
     cases[n++] = {"unknown tag", raw(&unknown, 4)};
     cases[n++] = {"empty", raw("", 0)};
-    cases[n] = {"truncated connect", {}};
-    wire::Writer(cases[n++].message, tag(proto::Init::Connect));
-    cases[n] = {"register without a capability", {}};
-    wire::Writer(cases[n++].message, tag(proto::Init::Register)).put_str("badclient");
-    cases[n] = {"connect to a 200-character name", {}};
+    cases[n++] = {"truncated connect", Raw(proto::init::ConnectRequest::kOrdinal)};
+    cases[n++] = {"register without a capability", Raw(proto::init::RegisterRequest::kOrdinal).str("badclient")};
     {
-        wire::Writer writer(cases[n++].message, tag(proto::Init::Connect));
-        writer.put_u8(200);
         char filler[rvos::kMessagePayload];
         memset(filler, 'a', sizeof filler);
-        writer.put_bytes(filler, writer.remaining());
+        cases[n++] = {"connect to a 200-character name",
+                      Raw(proto::init::ConnectRequest::kOrdinal).u32(200).bytes(filler, sizeof filler)};
     }
-    cases[n] = {"spawn without arguments", {}};
-    wire::Writer(cases[n++].message, tag(proto::Init::Spawn));
-    cases[n] = {"spawn of a program that does not exist", {}};
-    wire::Writer(cases[n++].message, tag(proto::Init::Spawn)).put_str("nosuchprogram").put_str("");
+    cases[n++] = {"spawn without arguments", Raw(proto::init::SpawnRequest::kOrdinal)};
+    cases[n++] = {"spawn of a program that does not exist",
+                  Raw(proto::init::SpawnRequest::kOrdinal).str("nosuchprogram").u32(0).u32(0).u32(0)};
     int refused = 0;
     for (size_t i = 0; i < n; i++) {
         Error status = Error::None;
@@ -305,9 +331,7 @@ bool abuse_init() {
     bool cap_closed = false;
     auto pair = sys::chan_create();
     if (!pair.is_error()) {
-        Message connect;
-        wire::Writer(connect, tag(proto::Init::Connect)).put_str("math");
-        connect.cap = pair.value().a;
+        Message connect = Raw(proto::init::ConnectRequest::kOrdinal).str("math").cap(pair.value().a);
         Error status;
         ask_init(connect, status);
         cap_closed = peer_gone(pair.value().b);
@@ -328,8 +352,7 @@ int vanishing_readers() {
     for (int i = 0; i < 17; i++) {
         auto connection = rvos::connect("stdio");
         if (connection.is_error()) break;
-        Message read_line;
-        wire::Writer(read_line, tag(proto::Console::ReadLine));
+        Message read_line = Raw(proto::console::ReadLineRequest::kOrdinal);
         if (sys::chan_send(connection.value().handle(), read_line) == Error::None) sent++;
     }  // each connection closes here, its request still queued at the console
     printf("badclient: %d readers asked for a line and vanished\n", sent);
@@ -387,9 +410,7 @@ int desync() {
 
 // Offers this process's own boot channel as a service's listen end.
 int give_boot_channel(const char* name) {
-    Message request;
-    wire::Writer(request, tag(proto::Init::Register)).put_str(name);
-    request.cap = rvos::kBootHandle;
+    Message request = Raw(proto::init::RegisterRequest::kOrdinal).str(name).cap(rvos::kBootHandle);
     return sys::chan_send(rvos::kBootHandle, request) == Error::None ? 0 : 1;
 }
 

@@ -1,0 +1,349 @@
+// The runtime under the generated protocol code (harness/protogen.py turns
+// lib/proto/<name>.proto into build/gen/proto/<name>.h). A Buffer is one
+// message — bytes plus handles — being built or received; Encoder and
+// Decoder move fields in and out of it. The Decoder validates everything:
+// a length past the message, a string with a NUL inside or past its bound,
+// a count past its array, a missing or extra handle, a trailing byte — any
+// of them makes the whole message BadMessage, never a default value.
+//
+// Wire format: little-endian integers; str and bytes as a u32 length and
+// the bytes (a str also carries a terminating NUL, so a decoded Str is a C
+// string pointing into the received buffer); arrays as a u32 count and the
+// elements; handles in the message's handle list, in field order. Requests
+// and events start with the ordinal; replies with ordinal|kReplyBit and an
+// i32 status, followed by the fields only when the status is 0.
+//
+// Hardware-free: the transport is a template parameter (Ipc) with
+//   static Error write(Handle, const Buffer&);
+//   static Error read(Handle, Buffer&);   // blocking; a message larger than
+//                                         // the buffer is dropped: BadMessage
+//   static void close(Handle);
+// so kernel tasks and user programs share one implementation. Replies are
+// decoded in a buffer the caller provides (each call's generated
+// <Call>ReplyBuffer type is big enough), since their strings point into it.
+#pragma once
+
+#include "abi/abi.h"
+#include "abi/protocol.h"
+#include "base/error_or.h"
+#include "base/string.h"
+
+namespace rvos::proto {
+
+// The constants .proto files name as bounds.
+namespace limit {
+using namespace ::rvos;
+using namespace ::rvos::proto;
+}  // namespace limit
+
+inline constexpr uint32_t kReplyBit = 0x8000'0000;
+inline constexpr size_t kRequestHeader = 4;  // ordinal
+inline constexpr size_t kReplyHeader = 8;    // ordinal | kReplyBit, status
+// A handler's answer meaning "no reply now": it will send one later.
+inline constexpr Error kDeferred = static_cast<Error>(0x7fff);
+
+struct Buffer {
+    uint8_t* data;
+    size_t capacity;
+    size_t length = 0;
+    Handle handles[kMaxMessageHandles] = {};
+    size_t handle_count = 0;
+    uint32_t sender_pid = 0;
+
+    Buffer(uint8_t* storage, size_t size) : data(storage), capacity(size) {}
+    Buffer(const Buffer&) = delete;
+    Buffer& operator=(const Buffer&) = delete;
+    void clear() {
+        length = 0;
+        handle_count = 0;
+    }
+};
+
+// A Buffer with its storage inline (on the stack, or static for big ones).
+template <size_t N>
+struct InlineBuffer : Buffer {
+    InlineBuffer() : Buffer(storage, N) {}
+    uint8_t storage[N];
+};
+
+// Text: at most its bound, no NUL inside, NUL-terminated.
+struct Str {
+    const char* data = "";
+    uint32_t length = 0;
+    Str() = default;
+    Str(const char* text) : data(text), length(static_cast<uint32_t>(base::str_length(text))) {}
+    Str(const char* text, size_t size) : data(text), length(static_cast<uint32_t>(size)) {}
+};
+
+struct Bytes {
+    const uint8_t* data = nullptr;
+    uint32_t length = 0;
+    Bytes() = default;
+    Bytes(const void* bytes, size_t size) : data(static_cast<const uint8_t*>(bytes)), length(static_cast<uint32_t>(size)) {}
+};
+
+class Encoder {
+public:
+    explicit Encoder(Buffer& buffer) : b_(buffer) {}
+    bool ok() const { return ok_; }
+
+    void u8(uint8_t v) { raw(&v, 1); }
+    void u16(uint16_t v) { raw(&v, 2); }
+    void u32(uint32_t v) { raw(&v, 4); }
+    void u64(uint64_t v) { raw(&v, 8); }
+    void i32(int32_t v) { raw(&v, 4); }
+    void i64(int64_t v) { raw(&v, 8); }
+    void bool_(bool v) { u8(v ? 1 : 0); }
+    void str(const Str& s, size_t bound) {
+        if (s.length > bound || base::mem_find_byte(s.data, 0, s.length)) return fail();
+        u32(s.length);
+        raw(s.data, s.length);
+        u8(0);
+    }
+    void bytes(const Bytes& v, size_t bound) {
+        if (v.length > bound) return fail();
+        u32(v.length);
+        raw(v.data, v.length);
+    }
+    void count(uint32_t n, size_t bound) {
+        if (n > bound) return fail();
+        u32(n);
+    }
+    void handle(Handle h) {
+        if (b_.handle_count == kMaxMessageHandles || h == kNoHandle) return fail();
+        b_.handles[b_.handle_count++] = h;
+    }
+    void handles(const Handle* hs, uint32_t n, size_t bound) {
+        count(n, bound);
+        for (uint32_t i = 0; i < n && ok_; i++) handle(hs[i]);
+    }
+
+private:
+    void fail() { ok_ = false; }
+    void raw(const void* bytes, size_t n) {
+        if (!ok_ || n > b_.capacity - b_.length) return fail();
+        base::mem_copy(b_.data + b_.length, bytes, n);
+        b_.length += n;
+    }
+
+    Buffer& b_;
+    bool ok_ = true;
+};
+
+class Decoder {
+public:
+    explicit Decoder(Buffer& buffer) : b_(buffer) {}
+    bool ok() const { return ok_; }
+    // Everything read, every handle taken: the message was exactly right.
+    bool finish() const { return ok_ && position_ == b_.length && next_handle_ == b_.handle_count; }
+
+    void u8(uint8_t& v) { raw(&v, 1); }
+    void u16(uint16_t& v) { raw(&v, 2); }
+    void u32(uint32_t& v) { raw(&v, 4); }
+    void u64(uint64_t& v) { raw(&v, 8); }
+    void i32(int32_t& v) { raw(&v, 4); }
+    void i64(int64_t& v) { raw(&v, 8); }
+    void bool_(bool& v) {
+        uint8_t byte = 0;
+        u8(byte);
+        if (byte > 1) fail();
+        v = byte == 1;
+    }
+    void str(Str& s, size_t bound) {
+        uint32_t n = 0;
+        u32(n);
+        if (!ok_ || n > bound || n >= b_.length - position_ || b_.data[position_ + n] != 0 ||
+            base::mem_find_byte(b_.data + position_, 0, n))
+            return fail();
+        s.data = reinterpret_cast<const char*>(b_.data + position_);
+        s.length = n;
+        position_ += n + 1;
+    }
+    void bytes(Bytes& v, size_t bound) {
+        uint32_t n = 0;
+        u32(n);
+        if (!ok_ || n > bound || n > b_.length - position_) return fail();
+        v.data = b_.data + position_;
+        v.length = n;
+        position_ += n;
+    }
+    void count(uint32_t& n, size_t bound) {
+        u32(n);
+        if (n > bound) {
+            n = 0;
+            fail();
+        }
+    }
+    void handle(Handle& h) {
+        if (!ok_ || next_handle_ == b_.handle_count) return fail();
+        h = b_.handles[next_handle_];
+        b_.handles[next_handle_++] = kNoHandle;  // the decoded message owns it now
+    }
+    void handles(Handle* hs, uint32_t& n, size_t bound) {
+        count(n, bound);
+        for (uint32_t i = 0; i < n && ok_; i++) handle(hs[i]);
+        if (!ok_) n = 0;
+    }
+
+private:
+    void fail() { ok_ = false; }
+    void raw(void* out, size_t n) {
+        if (!ok_ || n > b_.length - position_) return fail();
+        base::mem_copy(out, b_.data + position_, n);
+        position_ += n;
+    }
+
+    Buffer& b_;
+    size_t position_ = 0;
+    size_t next_handle_ = 0;
+    bool ok_ = true;
+};
+
+// Closes every handle a message still holds (one that failed to decode,
+// or one its handler did not keep).
+template <typename Ipc>
+void close_all(Buffer& buffer) {
+    for (size_t i = 0; i < buffer.handle_count; i++)
+        if (buffer.handles[i] != kNoHandle) Ipc::close(buffer.handles[i]);
+    buffer.handle_count = 0;
+}
+
+template <typename Ipc, typename Message>
+void close_handles(Message& message) {
+    for_each_handle(message, [](Handle& h) {
+        if (h != kNoHandle) Ipc::close(h);
+        h = kNoHandle;
+    });
+}
+
+// ---- Clients --------------------------------------------------------------------
+
+// Sends a request. Its handles go with it, or are closed if it cannot be
+// sent (the request's handles are the stub's).
+template <typename Ipc, typename Request>
+Error send_request(Handle channel, const Request& request) {
+    InlineBuffer<kRequestHeader + Request::kMaxBytes> out;
+    Encoder encoder(out);
+    encoder.u32(Request::kOrdinal);
+    encode(encoder, request);
+    Error sent = encoder.ok() ? Ipc::write(channel, out) : Error::TooLong;
+    if (sent != Error::None) {
+        for_each_handle(request, [](Handle h) {
+            if (h != kNoHandle) Ipc::close(h);
+        });
+    }
+    return sent;
+}
+
+// Waits for the reply to a request and validates it. The reply's strings
+// and bytes point into `in`. A reply of the wrong ordinal, with an unknown
+// status or malformed fields is BadMessage (and any handles it carried are
+// closed).
+template <typename Ipc, typename Reply>
+base::ErrorOr<Reply> receive_reply(Handle channel, Buffer& in) {
+    in.clear();
+    TRY_STATUS(Ipc::read(channel, in));
+    Decoder decoder(in);
+    uint32_t ordinal = 0;
+    int32_t status = 0;
+    decoder.u32(ordinal);
+    decoder.i32(status);
+    Reply reply;
+    if (ordinal != (Reply::kOrdinal | kReplyBit) || !is_error_code(status)) {
+        close_all<Ipc>(in);
+        return Error::BadMessage;
+    }
+    if (status != 0) {
+        bool exact = decoder.finish();
+        close_all<Ipc>(in);
+        return exact ? static_cast<Error>(status) : Error::BadMessage;
+    }
+    decode(decoder, reply);
+    if (!decoder.finish()) {
+        close_handles<Ipc>(reply);
+        close_all<Ipc>(in);
+        return Error::BadMessage;
+    }
+    return reply;
+}
+
+// One call: send the request, wait for its reply in `in`.
+template <typename Ipc, typename Request, typename Reply>
+base::ErrorOr<Reply> call(Handle channel, const Request& request, Buffer& in) {
+    TRY_STATUS((send_request<Ipc, Request>(channel, request)));
+    return receive_reply<Ipc, Reply>(channel, in);
+}
+
+template <typename Ipc, typename Event>
+Error send_event(Handle channel, const Event& event) {
+    InlineBuffer<kRequestHeader + Event::kMaxBytes> out;
+    Encoder encoder(out);
+    encoder.u32(Event::kOrdinal);
+    encode(encoder, event);
+    if (!encoder.ok()) return Error::TooLong;
+    return Ipc::write(channel, out);
+}
+
+// ---- Servers ----------------------------------------------------------------------
+
+// A Server provides: `using Ipc`, reply(Handle client, Buffer&) -> Error
+// (dropping a client that cannot take it) and out() -> a Buffer big enough
+// for its largest reply.
+template <typename Server>
+void reply_status(Server& server, Handle client, uint32_t ordinal, Error status) {
+    InlineBuffer<kReplyHeader> out;
+    Encoder encoder(out);
+    encoder.u32(ordinal | kReplyBit);
+    encoder.i32(static_cast<int32_t>(status));
+    server.reply(client, out);
+}
+
+// Sends a reply; on an error status only the header goes. Handles that
+// cannot be delivered are closed.
+template <typename Server, typename Reply>
+void send_reply(Server& server, Handle client, Error status, Reply& reply) {
+    using Ipc = typename Server::Ipc;
+    if (status != Error::None) {
+        close_handles<Ipc>(reply);
+        return reply_status(server, client, Reply::kOrdinal, status);
+    }
+    Buffer& out = server.out();
+    out.clear();
+    Encoder encoder(out);
+    encoder.u32(Reply::kOrdinal | kReplyBit);
+    encoder.i32(0);
+    encode(encoder, reply);
+    if (!encoder.ok()) {
+        close_handles<Ipc>(reply);
+        return reply_status(server, client, Reply::kOrdinal, Error::TooLong);
+    }
+    if (server.reply(client, out) != Error::None) close_handles<Ipc>(reply);
+}
+
+template <typename Request, typename Reply, typename Server, typename Fn>
+void serve_call(Server& server, Handle client, Decoder& decoder, Fn&& handle) {
+    using Ipc = typename Server::Ipc;
+    Request request;
+    decode(decoder, request);
+    if (!decoder.finish()) {
+        close_handles<Ipc>(request);
+        return reply_status(server, client, Request::kOrdinal, Error::BadMessage);
+    }
+    Reply reply;
+    Error status = handle(request, reply);
+    close_handles<Ipc>(request);  // those the handler did not keep (set to kNoHandle)
+    if (status == kDeferred) return;
+    send_reply(server, client, status, reply);
+}
+
+// Malformed events are dropped; handles the handler did not keep close.
+template <typename Event, typename Server, typename Fn>
+void serve_event(Server&, Decoder& decoder, Fn&& handle) {
+    using Ipc = typename Server::Ipc;
+    Event event;
+    decode(decoder, event);
+    if (decoder.finish()) handle(event);
+    close_handles<Ipc>(event);
+}
+
+}  // namespace rvos::proto
