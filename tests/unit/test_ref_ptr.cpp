@@ -183,4 +183,36 @@ TEST(RefPtr, LastReferenceGoneRunsExactlyOnceWhateverTheMixOfOwners) {
     EXPECT_EQ(c.ref_count(), 0u);
 }
 
+// A list whose nodes own their successor: popping the head with
+// `head = std::move(head->next)` drops the old head, which destroys the
+// very RefPtr being moved from. The move must take the reference first.
+struct ListNode : RefCounted<ListNode> {
+    void last_reference_gone() {
+        live--;
+        delete this;
+    }
+    RefPtr<ListNode> next;
+    static inline int live = 0;
+};
+
+TEST(RefPtr, MoveAssigningFromAMemberOfTheObjectBeingDroppedIsSafe) {
+    ListNode::live = 0;
+    RefPtr<ListNode> head;
+    for (int i = 0; i < 3; i++) {
+        auto node = RefPtr<ListNode>::adopt(new ListNode);
+        ListNode::live++;
+        node->next = std::move(head);
+        head = std::move(node);
+    }
+    EXPECT_EQ(ListNode::live, 3);
+    head = std::move(head->next);  // pop
+    EXPECT_EQ(ListNode::live, 2);
+    ASSERT_TRUE(head);
+    EXPECT_EQ(head->ref_count(), 1u);
+    head = std::move(head->next);
+    EXPECT_EQ(ListNode::live, 1);
+    head.clear();
+    EXPECT_EQ(ListNode::live, 0);
+}
+
 }  // namespace
