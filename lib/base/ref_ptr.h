@@ -62,8 +62,11 @@ public:
     }
     RefPtr& operator=(RefPtr&& other) {
         if (this != &other) {
+            // Take the incoming reference before dropping ours: dropping
+            // may destroy the object that holds `other` (head = head->next).
+            T* incoming = other.leak();
             clear();
-            object_ = other.leak();
+            object_ = incoming;
         }
         return *this;
     }

@@ -1,34 +1,43 @@
 // Capability cycles and their collection (ChannelTable::collect_garbage),
-// and the peer-closed callback the kernel uses on process handles.
+// with rights on the carried handles, and the PeerClosed signal a held end
+// shows when its peer is collected or closed.
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <vector>
 
+#include "ipc_support.h"
 #include "ipc/channel.h"
 #include "test_support.h"
 
 using ipc::Channel;
 using ipc::ChannelTable;
 using ipc::Endpoint;
+using ipc_test::entry;
+using ipc_test::receive_message;
+using ipc_test::send_message;
 using rvos::Error;
-using rvos::Message;
 
 namespace {
 
-// The endpoints the test's "processes" hold handles to: the GC roots.
-std::vector<Endpoint*> roots;
+// The objects the test's "processes" hold handles to: the GC roots.
+std::vector<ipc::Object*> roots;
 
 void mark_test_roots(ipc::Marker& marker) {
-    for (Endpoint* endpoint : roots) marker.mark(*endpoint);
+    for (ipc::Object* object : roots) marker.mark(*object);
 }
+
+constexpr rvos::Rights kReadOnly = rvos::kRightRead | rvos::kRightWait;
+constexpr rvos::Rights kSendOnly = rvos::kRightWrite | rvos::kRightTransfer;
 
 class ChannelGcTest : public ::testing::Test {
 protected:
     void SetUp() override {
         fake::clear_wakes();
         roots.clear();
+        ASSERT_EQ(ipc::queued_bytes(), 0u);
     }
+    void TearDown() override { ipc_test::drain_everything(*table); }
     Channel* make() {
         auto created = table->create();
         EXPECT_FALSE(created.is_error());
@@ -40,68 +49,137 @@ protected:
 TEST_F(ChannelGcTest, TwoChannelsQueuedOnEachOtherAreFreedOnlyByCollection) {
     Channel* x = make();
     Channel* y = make();
-    Message m{};
     // x's far end waits in y's queue and y's far end in x's queue.
-    ASSERT_EQ(ipc::send(y->ends[0], m, &x->ends[1]), Error::None);
-    ASSERT_EQ(ipc::send(x->ends[0], m, &y->ends[1]), Error::None);
-    ipc::unref(x->ends[0]);
-    ipc::unref(y->ends[0]);
+    ASSERT_EQ(send_message(y->ends[0], 1, {entry(x->ends[1], kReadOnly)}), Error::None);
+    ASSERT_EQ(send_message(x->ends[0], 2, {entry(y->ends[1], kSendOnly)}), Error::None);
+    x->ends[0].unref();
+    y->ends[0].unref();
     EXPECT_EQ(table->in_use(), 2u) << "a cycle survives plain reference counting";
+    EXPECT_GT(ipc::queued_bytes(), 0u);
     EXPECT_EQ(table->collect_garbage(mark_test_roots), 2u);
     EXPECT_EQ(table->in_use(), 0u);
+    EXPECT_EQ(ipc::queued_bytes(), 0u);
     // The pool is intact afterwards.
-    for (size_t i = 0; i < rvos::kMaxChannels; i++) ASSERT_FALSE(table->create().is_error()) << i;
+    std::vector<Channel*> all;
+    for (size_t i = 0; i < rvos::kMaxChannels; i++) {
+        auto created = table->create();
+        ASSERT_FALSE(created.is_error()) << i;
+        all.push_back(created.value());
+    }
+    for (Channel* c : all)
+        for (Endpoint& end : c->ends) end.unref();
+}
+
+TEST_F(ChannelGcTest, CapabilityCyclesWithRightsAndLeafObjectsAreFreedByCollection) {
+    // A ring of four channels, each receiving end queued (with reduced
+    // rights, next to a leaf object) in the next channel's receiving end.
+    constexpr size_t kRing = 4;
+    Channel* ring[kRing];
+    ipc_test::TestObject leaves[kRing];
+    for (auto& c : ring) c = make();
+    for (size_t i = 0; i < kRing; i++) {
+        rvos::Rights rights = i % 2 ? kReadOnly : kSendOnly;
+        ASSERT_EQ(send_message(ring[(i + 1) % kRing]->ends[0], static_cast<uint32_t>(i),
+                               {entry(ring[i]->ends[1], rights), entry(leaves[i], rvos::kRightRead)}),
+                  Error::None);
+    }
+    for (Channel* c : ring) c->ends[0].unref();
+    EXPECT_EQ(table->in_use(), kRing);
+    for (auto& leaf : leaves) EXPECT_EQ(leaf.gone, 0);
+    EXPECT_EQ(table->collect_garbage(mark_test_roots), kRing);
+    EXPECT_EQ(table->in_use(), 0u);
+    for (auto& leaf : leaves) EXPECT_EQ(leaf.gone, 1) << "the leaf's only reference was in the cycle";
+    EXPECT_EQ(ipc::queued_bytes(), 0u);
+}
+
+TEST_F(ChannelGcTest, ACycleReachableFromAHeldEndpointIsKept) {
+    // held.ends[1] (a root) holds in its queue x.ends[0], whose queue holds
+    // its own peer x.ends[1]: no handle names x, but it is reachable.
+    Channel* held = make();
+    Channel* x = make();
+    ASSERT_EQ(send_message(x->ends[1], 1, {entry(x->ends[1], kSendOnly)}), Error::None);
+    ASSERT_EQ(send_message(held->ends[0], 2, {entry(x->ends[0], kReadOnly)}), Error::None);
+    roots = {&held->ends[1]};
+    held->ends[0].unref();
+    EXPECT_EQ(table->collect_garbage(mark_test_roots), 0u);
+    EXPECT_EQ(table->in_use(), 2u);
+    auto got = receive_message(held->ends[1]);
+    ASSERT_EQ(got.error, Error::None);
+    ASSERT_EQ(got.handles.size(), 1u);
+    EXPECT_EQ(got.handles[0].object, &x->ends[0]);
+    EXPECT_EQ(got.handles[0].rights, kReadOnly) << "rights survive the collection untouched";
+    auto inner = receive_message(x->ends[0]);
+    ASSERT_EQ(inner.error, Error::None);
+    ASSERT_EQ(inner.handles.size(), 1u);
+    EXPECT_EQ(inner.handles[0].object, &x->ends[1]);
+    EXPECT_EQ(inner.handles[0].rights, kSendOnly);
+    x->ends[1].unref();
+    x->ends[0].unref();
+    held->ends[1].unref();
+    EXPECT_EQ(table->in_use(), 0u);
 }
 
 TEST_F(ChannelGcTest, CapabilitiesQueuedOnAHeldEndpointAreKept) {
     Channel* held = make();
     Channel* carried = make();
-    Message m{};
-    ASSERT_EQ(ipc::send(held->ends[0], m, &carried->ends[0]), Error::None);
-    ipc::unref(carried->ends[1]);
+    ASSERT_EQ(send_message(held->ends[0], 1, {entry(carried->ends[0], kReadOnly)}), Error::None);
+    carried->ends[1].unref();
     roots = {&held->ends[0], &held->ends[1]};
     EXPECT_EQ(table->collect_garbage(mark_test_roots), 0u);
     EXPECT_EQ(table->in_use(), 2u);
     EXPECT_FALSE(carried->ends[0].closed);
-    ipc::QueuedMessage out{};
-    ASSERT_EQ(ipc::receive(held->ends[1], out), Error::None);
-    EXPECT_EQ(out.cap, &carried->ends[0]);
-    out.cap->unref();
-    ipc::unref(held->ends[0]);
-    ipc::unref(held->ends[1]);
+    auto got = receive_message(held->ends[1]);
+    ASSERT_EQ(got.error, Error::None);
+    ASSERT_EQ(got.handles.size(), 1u);
+    EXPECT_EQ(got.handles[0].object, &carried->ends[0]);
+    EXPECT_EQ(got.handles[0].rights, kReadOnly);
+    got.handles[0].object->unref();
+    held->ends[0].unref();
+    held->ends[1].unref();
     EXPECT_EQ(table->in_use(), 0u);
 }
 
 TEST_F(ChannelGcTest, AnEndpointNobodyCanReadIsClosedAndItsPeerSeesPeerClosed) {
     Channel* c = make();
     Channel* cycle = make();
-    Message m{};
     // c.ends[1] is only referenced from cycle's queue, and cycle's ends only
     // from each other's... c.ends[0] stays held.
-    ASSERT_EQ(ipc::send(cycle->ends[0], m, &c->ends[1]), Error::None);
-    ASSERT_EQ(ipc::send(cycle->ends[1], m, &cycle->ends[0]), Error::BadArgument) << "no endpoint in its own queue";
-    ipc::unref(cycle->ends[0]);
-    ipc::unref(cycle->ends[1]);
-    EXPECT_EQ(table->in_use(), 1u) << "closing both ends of cycle dropped the queued capability";
+    ASSERT_EQ(send_message(cycle->ends[1], 2, {entry(cycle->ends[0])}), Error::BadArgument)
+        << "no endpoint in its own queue";
+    ASSERT_EQ(send_message(cycle->ends[1], 1, {entry(cycle->ends[1])}), Error::None);
+    ASSERT_EQ(send_message(cycle->ends[0], 3, {entry(cycle->ends[0]), entry(c->ends[1])}), Error::None);
+    EXPECT_EQ(table->in_use(), 2u) << "each end of cycle is queued only at the other";
+    Task waiter{7};
+    ipc::Observer observer{&waiter, rvos::kSignalPeerClosed};
+    c->ends[0].observe(observer);
     roots = {&c->ends[0]};
-    EXPECT_EQ(table->collect_garbage(mark_test_roots), 0u);
+    EXPECT_EQ(table->collect_garbage(mark_test_roots), 1u);
     EXPECT_TRUE(c->ends[1].closed);
-    ipc::QueuedMessage out{};
-    EXPECT_EQ(ipc::receive(c->ends[0], out), Error::PeerClosed);
-    ipc::unref(c->ends[0]);
+    EXPECT_EQ(c->ends[0].signals(), rvos::kSignalPeerClosed);
+    ASSERT_EQ(fake::wakes().size(), 1u) << "collection closing the peer wakes the holder";
+    EXPECT_EQ(fake::wakes()[0], &waiter);
+    c->ends[0].forget(observer);
+    EXPECT_EQ(receive_message(c->ends[0]).error, Error::PeerClosed);
+    c->ends[0].unref();
     EXPECT_EQ(table->in_use(), 0u);
 }
 
-int callbacks = 0;
-
-TEST_F(ChannelGcTest, PeerClosedCallbackRunsWhenThePeerGoesWhileThisEndIsOpen) {
+TEST_F(ChannelGcTest, PeerClosedSignalRisesOnlyWhenThePeerGoes) {
+    // Replaces ABI v1's peer_closed callback: the surviving end shows
+    // kSignalPeerClosed and wakes its observers; closing one's own end is
+    // not a peer close.
     Channel* c = make();
-    callbacks = 0;
-    c->ends[0].peer_closed = [](Endpoint&) { callbacks++; };
-    ipc::unref(c->ends[1]);
-    EXPECT_EQ(callbacks, 1);
-    ipc::unref(c->ends[0]);
-    EXPECT_EQ(callbacks, 1) << "closing the holder's own end is not a peer close";
+    Task t{1};
+    ipc::Observer observer{&t, rvos::kSignalPeerClosed};
+    c->ends[0].observe(observer);
+    EXPECT_EQ(c->ends[0].signals(), 0u);
+    c->ends[1].unref();
+    EXPECT_EQ(c->ends[0].signals(), rvos::kSignalPeerClosed);
+    EXPECT_EQ(fake::wakes().size(), 1u);
+    c->ends[0].forget(observer);
+    fake::clear_wakes();
+    c->ends[0].unref();
+    EXPECT_TRUE(fake::wakes().empty());
     EXPECT_EQ(table->in_use(), 0u);
 }
 

@@ -1,4 +1,4 @@
-// Shared by the host unit tests.
+// Shared by the host unit tests: the fake Task and wake-up record.
 //
 // The scheduler stand-in: channel.h declares `struct Task` and
 // `void task_wake(Task*)`; the tests define both here and record every

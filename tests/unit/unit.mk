@@ -19,6 +19,7 @@ UNIT_LIBS := -lgtest -lgtest_main -pthread
 # it would replace libc's memcpy/memset under the sanitizers).
 UNIT_CODE_SRCS := \
     kernel/ipc/channel.cpp \
+    kernel/ipc/object.cpp \
     kernel/ipc/handle_table.cpp \
     kernel/mm/frame_allocator.cpp \
     kernel/mm/heap.cpp \
