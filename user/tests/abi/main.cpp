@@ -24,13 +24,20 @@
 //              with maximal messages until the system-wide budget says
 //              NoMemory, and keeps them queued after this program exits
 //              (`abi queue-release` ends it); the kernel keeps answering
+//   starve     while a child (`abi starve-hold`) holds the budget full to a
+//              few bytes, a sysinfo and an fs request fail; once it is free
+//              the same connections must answer again (a known bug: today
+//              the servers drop such clients for good)
 //   shutdown   sys::shutdown on every handle number of a program is refused
 // Helpers started by the checks: `abi sleep` (blocks until killed),
-// `abi exit <code>`, `abi rostore`, `abi echo`, `abi queue-hold`.
+// `abi exit <code>`, `abi rostore`, `abi echo`, `abi queue-hold`,
+// `abi starve-hold`.
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "abi/protocol.h"
 #include "rvos/service.h"
@@ -900,6 +907,110 @@ int queue_release() {
     return c.finish();
 }
 
+// ---- 7b. a full budget must not cost a client its service ---------------------------------------
+
+constexpr const char* kStarveService = "abistarve";
+// The shared page both sides use to step through the test without messages
+// (the budget is full in between): [0] the step, [1] bytes queued.
+enum Step : uint64_t { kFilling = 0, kFull = 1, kRelease = 2, kReleased = 3 };
+
+// `abi starve-hold`: fills the system-wide budget to the last few bytes
+// (maximal messages, then smaller and smaller ones), frees one 16-byte
+// message so that a small request still fits but its reply does not,
+// waits for the parent, then frees everything.
+int starve_hold() {
+    auto parent = rvos::connect(kStarveService);
+    if (parent.is_error()) return 10;
+    Message hello;
+    if (parent.value().receive_wait(hello) != Error::None || hello.cap == rvos::kNoHandle) return 11;
+    auto page = sys::mem_map(hello.cap, true);
+    if (page.is_error()) return 12;
+    auto* shared = static_cast<volatile uint64_t*>(page.value().address);
+    fill_pattern();
+    auto spare = sys::chan_create();
+    if (spare.is_error() || sys::chan_write(spare.value().a, big_out, 16) != Error::None) return 13;
+    Handle ends[rvos::kMaxHandles];
+    size_t count = 0;
+    while (count + 2 <= rvos::kMaxHandles) {
+        auto pair = sys::chan_create();
+        if (pair.is_error()) break;
+        ends[count++] = pair.value().a;
+        ends[count++] = pair.value().b;
+    }
+    uint64_t queued = 16;
+    const size_t sizes[] = {rvos::kMaxMessageBytes, 16384, 4096, 1024, 256, 64, 16, 1};
+    Error last = Error::None;
+    for (size_t size : sizes) {
+        for (size_t i = 0; i < count; i++) {
+            while ((last = sys::chan_write(ends[i], big_out, size)) == Error::None) queued += size;
+            if (last == Error::NoMemory) break;
+        }
+    }
+    if (last != Error::NoMemory) return 14;  // the endpoints filled up first
+    char spare_bytes[16];
+    if (sys::chan_read(spare.value().b, spare_bytes, sizeof spare_bytes, nullptr, 0, rvos::kDeadlineNow).is_error())
+        return 15;
+    shared[1] = queued - 16;
+    shared[0] = kFull;
+    while (shared[0] != kRelease) sleep_ns(kMs);
+    for (size_t i = 0; i < count; i++) sys::handle_close(ends[i]);
+    shared[0] = kReleased;
+    return 0;
+}
+
+int check_starve() {
+    Check c("starve");
+    // Connect to a kernel service (sysinfo) and a user-space one (fs).
+    struct stat st;
+    auto first = rvos::sysinfo::memory();
+    if (!c.expect(!first.is_error(), "sysinfo memory: %s", name(error_of(first)))) return c.finish();
+    if (!c.expect(stat("/", &st) == 0, "stat /: errno %d", errno)) return c.finish();
+    auto listen = rvos::register_service(kStarveService);
+    auto memory = sys::mem_create(rvos::kPageSize);
+    if (!c.expect(!listen.is_error() && !memory.is_error(), "register / mem_create")) return c.finish();
+    auto page = sys::mem_map(memory.value(), true);
+    auto lent = sys::handle_duplicate(memory.value(), rights_of(memory.value()));
+    if (!c.expect(!page.is_error() && !lent.is_error(), "mem_map / duplicate")) return c.finish();
+    auto* shared = static_cast<volatile uint64_t*>(page.value().address);
+    fflush(stdout);
+    auto child = rvos::spawn("abi", "starve-hold");
+    if (!c.expect(!child.is_error(), "spawn abi starve-hold: %s", name(error_of(child)))) return c.finish();
+    Message hello, page_message;
+    if (!c.expect(listen.value().receive_wait(hello) == Error::None && hello.cap != rvos::kNoHandle,
+                  "starve-hold did not connect"))
+        return c.finish();
+    rvos::Channel holder(hello.cap);
+    wire::Writer(page_message, 1);
+    page_message.cap = lent.value();
+    c.expect(holder.send(page_message) == Error::None, "sending the shared page");
+    uint64_t give_up = sys::clock_ns() + 10'000 * kMs;
+    while (shared[0] != kFull && sys::clock_ns() < give_up) sleep_ns(kMs);
+    bool full = shared[0] == kFull;
+    // The budget is full to a few dozen bytes: a request fits, its reply not.
+    Error during = full ? error_of(rvos::sysinfo::memory()) : Error::None;
+    errno = 0;
+    int fs_during = full ? stat("/", &st) : 0;
+    int fs_during_errno = errno;
+    shared[0] = kRelease;
+    auto status = rvos::wait_exit(child.value());
+    Error after = error_of(rvos::sysinfo::memory());
+    errno = 0;
+    int fs_after = stat("/", &st);
+    int fs_after_errno = errno;
+    printf("abi: starve: holder queued %lu bytes; sysinfo with the budget full: %s; once it is free: %s\n",
+           static_cast<unsigned long>(shared[1]), name(during), name(after));
+    printf("abi: starve: fs stat with the budget full: %s; once it is free: %s\n",
+           fs_during == 0 ? "ok" : strerror(fs_during_errno), fs_after == 0 ? "ok" : strerror(fs_after_errno));
+    c.expect(full, "the holder did not fill the budget (it ended %s, code %d)",
+             status.is_error() ? name(status.error()) : reason_name(status.value().reason),
+             status.is_error() ? 0 : static_cast<int>(status.value().code));
+    c.expect(after == Error::None, "sysinfo no longer answers this client once the budget is free again: %s",
+             name(after));
+    c.expect(fs_after == 0, "fs no longer answers this client once the budget is free again: %s",
+             strerror(fs_after_errno));
+    return c.finish();
+}
+
 // ---- 8. no power capability -------------------------------------------------------------------
 
 int check_shutdown() {
@@ -952,10 +1063,12 @@ struct Command {
 constexpr Command kChecks[] = {
     {"rights", check_rights},   {"transfer", check_transfer}, {"process", check_process},
     {"readonly", check_readonly}, {"timeout", check_timeout},   {"timer", check_timer},
-    {"message", check_message}, {"queue", check_queue},       {"shutdown", check_shutdown},
+    {"message", check_message}, {"queue", check_queue},       {"starve", check_starve},
+    {"shutdown", check_shutdown},
 };
 constexpr Command kHelpers[] = {
-    {"rostore", rostore}, {"echo", echo}, {"queue-hold", queue_hold}, {"queue-release", queue_release},
+    {"rostore", rostore},         {"echo", echo}, {"queue-hold", queue_hold}, {"queue-release", queue_release},
+    {"starve-hold", starve_hold},
 };
 
 int sleep_forever() {
