@@ -536,39 +536,60 @@ int check_timer() {
     Error unset = error_of(sys::wait(&item, 1, sys::clock_ns() + kPeriod));
     c.expect(unset == Error::TimedOut, "an unset timer: %s", name(unset));
 
+    // As for timeouts, a run more than a tick late (the host stalled QEMU)
+    // is taken again, up to kRetries times; an early one never is.
+    constexpr int kRetries = 2;
+
     // One-shot: fires once, at its deadline.
-    uint64_t start = sys::clock_ns();
-    c.expect(sys::timer_set(timer, start + kPeriod) == Error::None, "timer_set one-shot");
-    auto fired = sys::wait(&item, 1, start + 1000 * kMs);
-    uint64_t elapsed = sys::clock_ns() - start;
-    c.expect(!fired.is_error() && fired.value() == 0 && (item.observed & rvos::kSignalFired),
-             "a one-shot timer did not fire: %s", name(error_of(fired)));
-    c.expect(elapsed >= kPeriod && elapsed <= kPeriod + kTick, "a %lu ms one-shot timer fired after %lu us",
-             kPeriod / kMs, elapsed / 1000);
+    uint64_t elapsed = 0;
+    int late_runs = 0;
+    for (int attempt = 0; attempt <= kRetries; attempt++) {
+        uint64_t start = sys::clock_ns();
+        c.expect(sys::timer_set(timer, start + kPeriod) == Error::None, "timer_set one-shot");
+        auto fired = sys::wait(&item, 1, start + 1000 * kMs);
+        elapsed = sys::clock_ns() - start;
+        c.expect(!fired.is_error() && fired.value() == 0 && (item.observed & rvos::kSignalFired),
+                 "a one-shot timer did not fire: %s", name(error_of(fired)));
+        c.expect(elapsed >= kPeriod, "a %lu ms one-shot timer fired early, after %lu us", kPeriod / kMs,
+                 elapsed / 1000);
+        if (elapsed <= kPeriod + kTick) break;
+        late_runs++;
+    }
+    c.expect(elapsed <= kPeriod + kTick, "a %lu ms one-shot timer fired after %lu us", kPeriod / kMs, elapsed / 1000);
     Error again = error_of(sys::wait(&item, 1, sys::clock_ns() + 4 * kPeriod));
     c.expect(again == Error::TimedOut, "a one-shot timer fired a second time: %s", name(again));
-    printf("abi: timer: one-shot %lu ms fired after %lu us, then not again (%s)\n", kPeriod / kMs, elapsed / 1000,
+    printf("abi: timer: one-shot %lu ms fired after %lu us, then not again (%s)", kPeriod / kMs, elapsed / 1000,
            name(again));
+    if (late_runs) printf("; %d late runs retried", late_runs);
+    printf("\n");
 
     // Periodic: fires every period.
     constexpr int kPeriods = 3;
-    start = sys::clock_ns();
-    c.expect(sys::timer_set(timer, start + kPeriod, kPeriod) == Error::None, "timer_set periodic");
     int count = 0;
     uint64_t at[kPeriods] = {};
-    for (int i = 0; i < kPeriods; i++) {
-        auto tick = sys::wait(&item, 1, sys::clock_ns() + 1000 * kMs);
-        if (!c.expect(!tick.is_error() && tick.value() == 0, "period %d: %s", i + 1, name(error_of(tick)))) break;
-        at[i] = sys::clock_ns() - start;
-        c.expect(at[i] >= (i + 1) * kPeriod, "period %d fired early, after %lu us", i + 1, at[i] / 1000);
-        count++;
+    late_runs = 0;
+    for (int attempt = 0; attempt <= kRetries; attempt++) {
+        uint64_t start = sys::clock_ns();
+        c.expect(sys::timer_set(timer, start + kPeriod, kPeriod) == Error::None, "timer_set periodic");
+        count = 0;
+        for (int i = 0; i < kPeriods; i++) {
+            auto tick = sys::wait(&item, 1, sys::clock_ns() + 1000 * kMs);
+            if (!c.expect(!tick.is_error() && tick.value() == 0, "period %d: %s", i + 1, name(error_of(tick)))) break;
+            at[i] = sys::clock_ns() - start;
+            c.expect(at[i] >= (i + 1) * kPeriod, "period %d fired early, after %lu us", i + 1, at[i] / 1000);
+            count++;
+        }
+        c.expect(sys::timer_set(timer, rvos::kDeadlineNever) == Error::None, "timer_set cancel");
+        if (count < kPeriods || at[kPeriods - 1] <= kPeriods * kPeriod + kTick) break;
+        late_runs++;
     }
     c.expect(count == kPeriods && at[kPeriods - 1] <= kPeriods * kPeriod + kTick,
              "%d periods of %lu ms took %lu us", count, kPeriod / kMs, at[kPeriods - 1] / 1000);
-    printf("abi: timer: periodic %lu ms fired %d times, at %lu, %lu, %lu us\n", kPeriod / kMs, count, at[0] / 1000,
+    printf("abi: timer: periodic %lu ms fired %d times, at %lu, %lu, %lu us", kPeriod / kMs, count, at[0] / 1000,
            at[1] / 1000, at[2] / 1000);
-    // Cancelled, it stays quiet.
-    c.expect(sys::timer_set(timer, rvos::kDeadlineNever) == Error::None, "timer_set cancel");
+    if (late_runs) printf("; %d late runs retried", late_runs);
+    printf("\n");
+    // Cancelled (above), it stays quiet.
     Error quiet = error_of(sys::wait(&item, 1, sys::clock_ns() + 4 * kPeriod));
     c.expect(quiet == Error::TimedOut, "a cancelled timer fired: %s", name(quiet));
     sys::handle_close(timer);
