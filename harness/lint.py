@@ -11,6 +11,7 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import abi as abi_header  # noqa: E402  (harness/abi.py: the one parser of lib/abi/abi.h)
+import protogen  # noqa: E402  (harness/protogen.py: the protocol compiler)
 
 SOURCE_SUFFIXES = {".cpp", ".h", ".c", ".S", ".s", ".rs"}
 SKIP_DIRS = {"build", ".git", "tests", "harness", "__pycache__"}
@@ -164,6 +165,29 @@ def rule_abi_limits_meet_milestone(root):
     return problems
 
 
+def rule_protocols_declared_once(root):
+    """Every service protocol is one lib/proto/<name>.proto that compiles, and
+    its page in docs/protocols/ is what the compiler makes of it now. No
+    source outside lib/proto defines protocol ordinals by hand."""
+    problems = []
+    for proto in sorted((root / "lib/proto").glob("*.proto")):
+        name = proto.stem
+        try:
+            parsed = protogen.parse(proto.read_text(), rel(root, proto))
+        except protogen.ProtoError as e:
+            problems.append(f"{rel(root, proto)}:1: {e}")
+            continue
+        doc = root / "docs/protocols" / f"{name}.md"
+        if not doc.exists() or doc.read_text() != protogen.doc(parsed, f"lib/proto/{name}.proto"):
+            problems.append(f"docs/protocols/{name}.md:1: out of date with lib/proto/{name}.proto "
+                            "(run `make protocol-docs`)")
+    for path in sources(root):
+        for number, line in code_lines(path):
+            if re.search(r"\benum\s+class\s+(Init|Listen|Console|SysInfo|Math|Fs|File)\b", line):
+                problems.append(f"{rel(root, path)}:{number}: a hand-written protocol enum (declare it in lib/proto)")
+    return problems
+
+
 RULES = [
     rule_ecall_only_in_kernel_and_rvos,
     rule_no_syscall_wrapper_files_in_user,
@@ -171,6 +195,7 @@ RULES = [
     rule_page_table_frees_only_explicitly,
     rule_init_has_one_service_handler,
     rule_abi_limits_meet_milestone,
+    rule_protocols_declared_once,
 ]
 
 

@@ -134,19 +134,39 @@ inline constexpr const char* error_name(Error e) {
     return "unknown error";
 }
 
-// ---- Messages ---------------------------------------------------------------
-// The kernel copies a Message in on send and out on receive. sender_pid is
-// always overwritten by the kernel, so it cannot be forged. `cap`, when not
-// kNoHandle, names a handle in the sender's table; the kernel moves it out on
-// send and installs it in the receiver's table on receive, where `cap` then
-// holds the receiver's handle number.
+// ---- The small raw message ------------------------------------------------------
+// Channels carry up to kMaxMessageBytes and kMaxMessageHandles (chan_send /
+// chan_recv); services speak generated protocols (lib/proto). This small
+// fixed message — 64 bytes and at most one handle — is what tests and
+// benchmarks send when the bytes themselves do not matter. sender_pid is
+// filled in by the kernel on receive and cannot be forged.
 struct Message {
     uint32_t len;         // bytes of data used, <= kMessagePayload
     uint32_t sender_pid;  // written by the kernel
-    Handle cap = kNoHandle;  // capability carried; a fresh Message carries none
-                             // (0 would be the boot channel)
-    uint32_t reserved;    // must be zero
+    Handle cap = kNoHandle;  // handle carried; a fresh Message carries none
+    uint32_t reserved;    // unused
     uint8_t data[kMessagePayload];
+
+    // A message of 32-bit words, e.g. Message::of(7).put(42).
+    static Message of(uint32_t word) {
+        Message m;
+        m.len = 0;
+        m.reserved = 0;
+        return m.put(word);
+    }
+    Message& put(uint32_t word) {
+        if (len + 4 <= kMessagePayload) {
+            __builtin_memcpy(data + len, &word, 4);
+            len += 4;
+        }
+        return *this;
+    }
+    // Word `index` (0 if the message is shorter).
+    uint32_t word(size_t index = 0) const {
+        uint32_t value = 0;
+        if (len >= 4 * (index + 1)) __builtin_memcpy(&value, data + 4 * index, 4);
+        return value;
+    }
 };
 static_assert(sizeof(Message) == 80);
 

@@ -15,7 +15,7 @@ import lint  # noqa: E402
 @pytest.fixture
 def tree(tmp_path):
     """A copy of the project's sources, to break one rule at a time."""
-    for part in ("kernel", "lib", "user"):
+    for part in ("kernel", "lib", "user", "docs"):
         shutil.copytree(ROOT / part, tmp_path / part)
     return tmp_path
 
@@ -138,3 +138,22 @@ def test_missing_queue_depth_is_reported(tree):
 def test_limit_defined_twice_is_reported(tree):
     (tree / "user/shell/limits.h").write_text("constexpr int kMaxHandles = 16;\n")
     assert any(p.startswith("user/shell/limits.h:1: limit defined outside") for p in lint.rule_abi_limits_meet_milestone(tree))
+
+
+def test_stale_protocol_doc_is_reported(tree):
+    proto = tree / "lib/proto/math.proto"
+    proto.write_text(proto.read_text() + "call Div = 4 (a: u32, b: u32) -> (result: u32)\n")
+    problems = lint.rule_protocols_declared_once(tree)
+    assert problems == ["docs/protocols/math.md:1: out of date with lib/proto/math.proto (run `make protocol-docs`)"]
+
+
+def test_malformed_protocol_is_reported(tree):
+    (tree / "lib/proto/bad.proto").write_text("protocol bad\ncall X = 1 (a: float) -> ()\n")
+    problems = lint.rule_protocols_declared_once(tree)
+    assert any(p.startswith("lib/proto/bad.proto:1:") and "unknown type" in p for p in problems), problems
+
+
+def test_hand_written_protocol_enum_is_reported(tree):
+    (tree / "user/shell/proto.h").write_text("enum class Math : uint32_t { Add = 1 };\n")
+    problems = lint.rule_protocols_declared_once(tree)
+    assert problems == ["user/shell/proto.h:1: a hand-written protocol enum (declare it in lib/proto)"]

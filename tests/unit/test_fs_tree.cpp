@@ -194,8 +194,8 @@ TEST_F(FsTreeTest, FourMiBWrittenIn52ByteChunksReadsBackIdentical) {
 
     Node* f = open("/tmp/big", kCreateWrite);
     ASSERT_NE(f, nullptr);
-    for (size_t off = 0; off < kSize; off += kFileWriteChunk) {
-        size_t n = std::min(kFileWriteChunk, kSize - off);
+    for (size_t off = 0; off < kSize; off += kFileChunk) {
+        size_t n = std::min(kFileChunk, kSize - off);
         auto w = tree.write(f, off, pattern.data() + off, n);
         ASSERT_FALSE(w.is_error());
         ASSERT_EQ(w.value(), n);
@@ -203,10 +203,10 @@ TEST_F(FsTreeTest, FourMiBWrittenIn52ByteChunksReadsBackIdentical) {
     EXPECT_EQ(tree.size(f), kSize);
 
     std::vector<uint8_t> back(kSize);
-    for (size_t off = 0; off < kSize; off += kFileReadChunk) {
-        auto r = tree.read(f, off, back.data() + off, kFileReadChunk);
+    for (size_t off = 0; off < kSize; off += kFileChunk) {
+        auto r = tree.read(f, off, back.data() + off, kFileChunk);
         ASSERT_FALSE(r.is_error());
-        ASSERT_EQ(r.value(), std::min(kFileReadChunk, kSize - off));
+        ASSERT_EQ(r.value(), std::min(kFileChunk, kSize - off));
     }
     EXPECT_TRUE(back == pattern);
     tree.release(f);
@@ -340,17 +340,19 @@ TEST_F(FsTreeTest, RelativePathIsBadArgument) {
     EXPECT_EQ(tree.remove("./tmp"), Error::BadArgument);
 }
 
-TEST_F(FsTreeTest, PathOf49BytesIsTooLongAnd48IsFine) {
-    std::string ok = "/tmp/" + std::string(12, 'a') + "/" + std::string(30, 'b');
+TEST_F(FsTreeTest, PathOfMaxLengthIsFineAndOneByteMoreIsTooLong) {
+    // "/tmp/" and "./" components up to a 101-byte name: kMaxPathLength bytes.
+    std::string dots;
+    while (5 + dots.size() + 101 < rvos::kMaxPathLength) dots += "./";
+    std::string ok = "/tmp/" + dots + std::string(rvos::kMaxPathLength - 5 - dots.size(), 'b');
     ASSERT_EQ(ok.size(), rvos::kMaxPathLength);
-    ASSERT_EQ(tree.mkdir(("/tmp/" + std::string(12, 'a')).c_str()), Error::None);
     EXPECT_EQ(open_error(ok.c_str(), kCreateWrite), Error::None);
     std::string too_long = ok + "c";
     EXPECT_EQ(open_error(too_long.c_str(), kCreateWrite), Error::TooLong);
     EXPECT_EQ(stat_error(too_long.c_str()), Error::TooLong);
 }
 
-TEST_F(FsTreeTest, ComponentOf32BytesIsTooLongAnd31IsFine) {
+TEST_F(FsTreeTest, ComponentOfMaxLengthIsFineAndOneByteMoreIsTooLong) {
     std::string ok = "/tmp/" + std::string(rvos::kMaxFileNameLength, 'n');
     EXPECT_EQ(tree.mkdir(ok.c_str()), Error::None);
     std::string too_long = "/tmp/" + std::string(rvos::kMaxFileNameLength + 1, 'n');

@@ -25,7 +25,6 @@ UNIT_CODE_SRCS := \
     kernel/mm/heap.cpp \
     kernel/mm/region_map.cpp \
     kernel/lib/symbols.cpp \
-    lib/wire/wire.cpp \
     lib/base/string.cpp \
     lib/base/format.cpp \
     user/fs/tree.cpp

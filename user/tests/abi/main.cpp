@@ -43,7 +43,6 @@
 #include "rvos/service.h"
 #include "rvos/sysinfo.h"
 #include "tests/kit/kit.h"
-#include "wire/wire.h"
 
 using rvos::Error;
 using rvos::ExitReason;
@@ -313,8 +312,7 @@ int check_process() {
     // Nothing can be sent on (or read from) a process.
     Error sent = sys::chan_write(process, "x", 1);
     c.expect(sent == Error::WrongType, "chan_write on a process handle: %s", name(sent));
-    Message message;
-    wire::Writer(message, 1);
+    Message message = Message::of(1);
     Error small = sys::chan_send(process, message);
     c.expect(small == Error::WrongType, "chan_send on a process handle: %s", name(small));
     char byte;
@@ -822,20 +820,20 @@ int queue_hold() {
         rvos::Channel client(hello.cap);
         Message request;
         if (client.receive_wait(request) != Error::None) continue;
-        auto what = static_cast<Hold>(wire::Reader(request).tag());
+        auto what = static_cast<Hold>(request.word());
         if (what == Hold::Exit) return 0;
         if (what != Hold::Report) continue;
         if (request.cap != rvos::kNoHandle) self = request.cap;  // kept until exit
-        Message reply;
-        wire::Writer(reply, static_cast<uint32_t>(Hold::Figures))
-            .put_u32(figures.channels)
-            .put_u32(figures.endpoints_full)
-            .put_u32(figures.messages)
-            .put_u32(figures.least)
-            .put_u32(figures.most)
-            .put_u64(figures.bytes)
-            .put_u32(static_cast<uint32_t>(figures.stop))
-            .put_i32(self);
+        Message reply = Message::of(static_cast<uint32_t>(Hold::Figures))
+                            .put(figures.channels)
+                            .put(figures.endpoints_full)
+                            .put(figures.messages)
+                            .put(figures.least)
+                            .put(figures.most)
+                            .put(static_cast<uint32_t>(figures.bytes))
+                            .put(static_cast<uint32_t>(figures.bytes >> 32))
+                            .put(static_cast<uint32_t>(figures.stop))
+                            .put(static_cast<uint32_t>(self));
         client.send(reply);
     }
 }
@@ -857,26 +855,24 @@ int check_queue() {
     if (!c.expect(!child.is_error(), "spawn abi queue-hold: %s", name(error_of(child)))) return c.finish();
     auto holder = connect_soon(kHoldService);
     if (!c.expect(!holder.is_error(), "connect to %s: %s", kHoldService, name(error_of(holder)))) return c.finish();
-    Message request, reply;
-    wire::Writer(request, static_cast<uint32_t>(Hold::Report));
+    Message reply;
+    Message request = Message::of(static_cast<uint32_t>(Hold::Report));
     request.cap = child.value().process.handle();  // the holder keeps itself alive with it
     Error sent = holder.value().send(request);
     if (!c.expect(sent == Error::None, "sending the report request: %s", name(sent))) return c.finish();
     child.value().process.release();
     Error answered = holder.value().receive_wait(reply);
     if (!c.expect(answered == Error::None, "the holder's report: %s", name(answered))) return c.finish();
-    wire::Reader reader(reply);
     Figures f;
-    reader.tag();
-    f.channels = reader.get_u32();
-    f.endpoints_full = reader.get_u32();
-    f.messages = reader.get_u32();
-    f.least = reader.get_u32();
-    f.most = reader.get_u32();
-    f.bytes = reader.get_u64();
-    f.stop = static_cast<Error>(reader.get_u32());
-    Handle self = reader.get_i32();
-    c.expect(reader.ok() && self != rvos::kNoHandle, "a malformed report, or the holder lost its process handle");
+    f.channels = reply.word(1);
+    f.endpoints_full = reply.word(2);
+    f.messages = reply.word(3);
+    f.least = reply.word(4);
+    f.most = reply.word(5);
+    f.bytes = reply.word(6) | static_cast<uint64_t>(reply.word(7)) << 32;
+    f.stop = static_cast<Error>(reply.word(8));
+    auto self = static_cast<Handle>(reply.word(9));
+    c.expect(reply.len == 40 && self != rvos::kNoHandle, "a malformed report, or the holder lost its process handle");
 
     // With every byte of the budget queued, the kernel still answers.
     auto full = rvos::sysinfo::memory();
@@ -918,8 +914,7 @@ int queue_release() {
     Check c("queue-release");
     auto holder = rvos::connect(kHoldService);
     if (!c.expect(!holder.is_error(), "no holder to release: %s", name(error_of(holder)))) return c.finish();
-    Message request;
-    wire::Writer(request, static_cast<uint32_t>(Hold::Exit));
+    Message request = Message::of(static_cast<uint32_t>(Hold::Exit));
     Error sent = holder.value().send(request);
     c.expect(sent == Error::None, "sending Exit: %s", name(sent));
     char byte;
@@ -1001,7 +996,7 @@ int check_starve() {
                   "starve-hold did not connect"))
         return c.finish();
     rvos::Channel holder(hello.cap);
-    wire::Writer(page_message, 1);
+    page_message = Message::of(1);
     page_message.cap = lent.value();
     c.expect(holder.send(page_message) == Error::None, "sending the shared page");
     uint64_t give_up = sys::clock_ns() + 10'000 * kMs;

@@ -6,7 +6,6 @@
 
 #include "rvos/channel.h"
 #include "rvos/sysinfo.h"
-#include "wire/wire.h"
 
 using rvos::Error;
 
@@ -14,7 +13,7 @@ namespace {
 
 rvos::Message numbered(uint32_t n) {
     rvos::Message message;
-    wire::Writer(message, n);
+    message = rvos::Message::of(n);
     return message;
 }
 
@@ -37,7 +36,7 @@ int main() {
     Error after_drain = sender.send(numbered(65));
     Error again_full = sender.send(numbered(66));
     printf("queue: received message %u, then send: %s, next send: %s\n",
-           received == Error::None ? wire::Reader(first).tag() : 0, rvos::error_name(after_drain),
+           received == Error::None ? first.word() : 0, rvos::error_name(after_drain),
            rvos::error_name(again_full));
 
     auto before = rvos::sysinfo::memory();
@@ -57,7 +56,7 @@ int main() {
     bool in_order = true;
     rvos::Message message;
     while (receiver.receive(message) == Error::None) {
-        in_order = in_order && wire::Reader(message).tag() == expected++;
+        in_order = in_order && message.word() == expected++;
         drained++;
     }
     printf("drain: %zu messages, %s\n", drained, in_order ? "in order" : "OUT OF ORDER");

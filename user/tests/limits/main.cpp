@@ -8,7 +8,6 @@
 #include "rvos/service.h"
 #include "rvos/sysinfo.h"
 #include "tests/kit/kit.h"
-#include "wire/wire.h"
 
 using rvos::Error;
 using rvos::Handle;
@@ -81,7 +80,7 @@ void fill_channel_table() {
         Handle ends[] = {pair.value().a, pair.value().b};
         for (Handle end : ends) {
             rvos::Message message;
-            wire::Writer(message, 0);
+            message = rvos::Message::of(0);
             message.cap = end;
             if (sys::chan_send(sender, message) != Error::None) sys::chan_close(end);
         }
@@ -127,10 +126,10 @@ void fill_service_table() {
     if (!client.is_error() && listens[registered - 1].receive(message) == Error::None && message.cap >= 0) {
         rvos::Channel service_end(message.cap);
         rvos::Message ping;
-        wire::Writer(ping, 42);
+        ping = rvos::Message::of(42);
         rvos::Message got;
         reached = client.value().send(ping) == Error::None && service_end.receive(got) == Error::None &&
-                  wire::Reader(got).tag() == 42;
+                  got.word() == 42;
     }
     printf("services: connect to %s by name: %s\n", name, reached ? "ok" : "FAILED");
 }

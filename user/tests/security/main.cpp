@@ -24,7 +24,6 @@
 #include "rvos/service.h"
 #include "rvos/sysinfo.h"
 #include "tests/kit/kit.h"
-#include "wire/wire.h"
 
 using rvos::Error;
 using rvos::Handle;
@@ -54,7 +53,7 @@ void report(const char* check, bool ok, const char* detail = "") {
 
 Message small_message() {
     Message message;
-    wire::Writer(message, 1).put_u32(42);
+    message = Message::of(1).put(42);
     return message;
 }
 
