@@ -141,10 +141,10 @@ inline constexpr const char* error_name(Error e) {
 // benchmarks send when the bytes themselves do not matter. sender_pid is
 // filled in by the kernel on receive and cannot be forged.
 struct Message {
-    uint32_t len;         // bytes of data used, <= kMessagePayload
-    uint32_t sender_pid;  // written by the kernel
-    Handle cap = kNoHandle;  // handle carried; a fresh Message carries none
-    uint32_t reserved;    // unused
+    uint32_t len = 0;         // bytes of data used, <= kMessagePayload
+    uint32_t sender_pid = 0;  // written by the kernel
+    Handle cap = kNoHandle;   // handle carried; a fresh Message carries none
+    uint32_t reserved = 0;    // unused
     uint8_t data[kMessagePayload];
 
     // A message of 32-bit words, e.g. Message::of(7).put(42).
