@@ -13,6 +13,11 @@ growing:
   - `enum class Error` — each enumerator's value (explicit, or one past the
     previous), and its text from the `case Error::X: return "...";` lines of
     error_name (None when it has no case).
+
+It also reads the syscall table, the RVOS_SYSCALLS X-macro in
+lib/abi/syscalls.h: `abi.SYSCALLS` lists one `Syscall(number, enum, name,
+group, args)` per `X(<number>, <Enum>, <name>, <group>, "<shapes>")` line,
+in table order (e.g. the fuzzer's per-syscall report names each `name`).
 """
 
 import ast
@@ -21,11 +26,14 @@ import re
 from typing import Dict, NamedTuple, Optional, Tuple
 
 HEADER = pathlib.Path(__file__).resolve().parent.parent / "lib" / "abi" / "abi.h"
+SYSCALLS_HEADER = HEADER.parent / "syscalls.h"
 
 _CONSTANT = re.compile(
     r"\binline\s+constexpr\s+(?P<type>[\w:\s\*&<>]+?)\s+(?P<name>\w+)\s*=\s*(?P<expr>[^;{}]+);")
 _ERROR_ENUM = re.compile(r"\benum\s+class\s+Error\b[^{;]*\{(?P<body>[^}]*)\}")
 _ENUMERATOR = re.compile(r"^\s*(?P<name>[A-Za-z_]\w*)\s*(?:=\s*(?P<expr>.+?))?\s*$", re.S)
+_SYSCALL = re.compile(r'\bX\(\s*(?P<number>\d+)\s*,\s*(?P<enum>[A-Za-z_]\w*)\s*,\s*(?P<name>[A-Za-z_]\w*)\s*,'
+                      r'\s*(?P<group>[A-Za-z_]\w*)\s*,\s*"(?P<args>[a-z]*)"\s*\)')
 _ERROR_TEXT = re.compile(r"\bcase\s+Error::(?P<name>\w+)\s*:\s*return\s+\"(?P<text>(?:[^\"\\]|\\.)*)\"\s*;")
 
 def _c_div(a, b):
@@ -47,6 +55,15 @@ _BINARY = {
     ast.BitXor: lambda a, b: a ^ b,
 }
 _UNARY = {ast.USub: lambda a: -a, ast.UAdd: lambda a: a}
+
+
+class Syscall(NamedTuple):
+    """One row of the RVOS_SYSCALLS table."""
+    number: int
+    enum: str   # the Syscall enumerator, e.g. ChanSend
+    name: str   # the handler and printed name, e.g. chan_send
+    group: str  # the kernel/syscall/<group>.cpp that implements it
+    args: str   # one shape letter per argument (h p n r d v)
 
 
 class Abi(NamedTuple):
@@ -148,11 +165,40 @@ def load(path=HEADER):
     return parse(pathlib.Path(path).read_text())
 
 
+def parse_syscalls(text):
+    """The rows of the RVOS_SYSCALLS table in the header text `text`, in
+    table order (comments ignored)."""
+    start = text.find("#define RVOS_SYSCALLS(")
+    if start < 0:
+        return []
+    # The macro runs to the first line not continued by a backslash (which
+    # the preprocessor splices before it sees comments, so a backslash
+    # inside a comment continues the macro too).
+    end = start
+    while True:
+        newline = text.find("\n", end)
+        if newline < 0:
+            end = len(text)
+            break
+        continued = text[end:newline].rstrip().endswith("\\")
+        end = newline + 1
+        if not continued:
+            break
+    code = _strip_comments(text[start:end].replace("\\\n", "  "))
+    return [Syscall(int(m["number"]), m["enum"], m["name"], m["group"], m["args"]) for m in _SYSCALL.finditer(code)]
+
+
+def load_syscalls(path=SYSCALLS_HEADER):
+    """The syscall table declared in the header file at `path`."""
+    return parse_syscalls(pathlib.Path(path).read_text())
+
+
 _REAL = load()
 # The protocols' shared values (lib/abi/protocol.h) join the limits.
 PROTOCOL_HEADER = HEADER.parent / "protocol.h"
 LIMITS = {**load(PROTOCOL_HEADER).limits, **_REAL.limits}
 ERRORS = _REAL.errors
+SYSCALLS = load_syscalls()
 
 
 def error_name(name):

@@ -31,11 +31,15 @@ void TimerObject::expired(clock::Deadline& deadline) {
     auto* timer = static_cast<TimerObject*>(deadline.owner);
     timer->fired_ = true;
     if (timer->period_ns_) {
-        // The next period after now: a late tick does not queue a burst.
-        uint64_t next = deadline.at_ns + timer->period_ns_;
-        uint64_t now = clock::now_ns();
-        if (next <= now) next = now + timer->period_ns_ - (now - deadline.at_ns) % timer->period_ns_;
-        clock::arm(deadline, next);
+        // The next period after now: a late tick does not queue a burst. A
+        // period too long for the clock (the sum overflows) never comes
+        // round: re-armed at the wrapped time, which has passed, the
+        // deadline would fire again at once, for ever, in this interrupt.
+        uint64_t period = timer->period_ns_, now = clock::now_ns(), next;
+        bool overflow = __builtin_add_overflow(deadline.at_ns, period, &next);
+        if (!overflow && next <= now)
+            overflow = __builtin_add_overflow(now, period - (now - deadline.at_ns) % period, &next);
+        if (!overflow) clock::arm(deadline, next);
     }
     timer->notify();
 }

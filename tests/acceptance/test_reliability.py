@@ -126,6 +126,16 @@ def test_ctrl_c_stops_a_spinning_program_and_leaks_nothing(machine):
 
 # ----------------------------------------------------------------- fuzz
 
+FUZZ_SYSCALL_LINE = re.compile(r"^fuzz: ([a-z][a-z0-9_]*) (\d+) calls (\d+) refused$", re.M)
+FUZZ_CHILDREN_LINE = r"^fuzz: children: (\d+) spawned, (\d+) exited with their code, (\d+) killed, (\d+) wrong, "
+
+
+def fuzz_syscalls(out):
+    """The fuzzer's per-syscall lines: name -> (calls, refused)."""
+    return {name: (int(calls), int(refused))
+            for name, calls, refused in FUZZ_SYSCALL_LINE.findall(out.replace("\r", ""))}
+
+
 def fuzz_run(machine, seed, count):
     """Runs `fuzz <seed> <count>`, checks its report of the random calls, and
     returns its output and the line about unknown syscall numbers."""
@@ -137,12 +147,21 @@ def fuzz_run(machine, seed, count):
     assert m, where
     made, refused = int(m[1]), int(m[2])
     assert made >= count and 0 < refused < made, where
+    # One line per syscall of the table, adding up to the totals.
+    per_syscall = fuzz_syscalls(out)
+    assert list(per_syscall) == [s.name for s in abi.SYSCALLS], where
+    assert sum(c for c, _ in per_syscall.values()) == made, where
+    assert sum(r for _, r in per_syscall.values()) == refused, where
+    # Every child it started ended with the exit code it was given, if it exited.
+    children = search(FUZZ_CHILDREN_LINE, out, "children")
+    assert children[4] == "0", where
     unknown = search(r"^fuzz: (\d+) of (\d+) unknown syscall numbers killed only the caller$", out,
                      "unknown syscall numbers")
     # Only the children that called unknown syscall numbers were killed.
     kills = kill_lines(out)
     assert len(kills) == int(unknown[1]), where
     assert all(k[1] == "fuzz" and k[2] == "bad syscall" for k in kills), where
+    assert "exited with status" not in out, where
     return out, unknown
 
 
@@ -157,6 +176,28 @@ def test_fuzzer_unknown_syscall_numbers_kill_only_the_caller(machine):
     out, unknown = fuzz_run(machine, 5, 1000)
     assert (unknown[1], unknown[2]) == ("6", "6"), out
     assert "exited with status" not in out, out
+
+
+def test_fuzzer_calls_every_syscall_in_the_abi_and_leaks_nothing(machine):
+    """Every syscall of lib/abi/syscalls.h is fuzzed (the fuzzer generates its
+    calls from the same table), Exit by the fuzzer's children. Seed 2 is the
+    one that first hung the kernel: at call 691, timer_set with a period of
+    ~0 made a periodic timer re-arm itself in the past for ever (the sum
+    deadline + period overflowed)."""
+    before = baseline(machine)
+    out, _ = fuzz_run(machine, 2, 20000)
+    per_syscall = fuzz_syscalls(out)
+    never = [s.name for s in abi.SYSCALLS if per_syscall[s.name][0] == 0]
+    assert not never, f"syscalls the fuzzer never called: {never}\n{out}"
+    # The fuzzer holds no power handle: shutdown must refuse every call.
+    calls, refused = per_syscall["shutdown"]
+    assert calls == refused, out
+    # And most other calls sometimes get through.
+    for name in ("chan_send", "chan_recv", "wait", "handle_duplicate", "mem_map", "timer_set", "process_kill"):
+        assert per_syscall[name][1] < per_syscall[name][0], f"{name} never succeeded:\n{out}"
+    children = search(FUZZ_CHILDREN_LINE, out, "children")
+    assert int(children[1]) > 0 and int(children[2]) > 0, out
+    assert_back_to_baseline(machine, before, "after fuzz 2 20000")
 
 
 # ------------------------------------------------------------------ hog
