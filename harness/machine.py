@@ -317,6 +317,36 @@ class Machine:
                 )
         return normalise(rest)
 
+    def type_line(self, line: str, timeout: float = COMMAND_TIMEOUT, chunk: int = 512) -> str:
+        """Type a long command line as a person pastes it, press Enter and
+        wait for the prompt; return the output after the echoed line.
+
+        The line goes in pieces, and the console's echo is read between
+        them: the guest writes its terminal synchronously, so a harness that
+        only wrote and never read would leave both sides waiting on a full
+        pty."""
+        data = line.encode()
+        received = b""
+        for i in range(0, len(data), chunk):
+            self.send_raw(data[i:i + chunk])
+            deadline = time.monotonic() + 1.0
+            got = 0
+            # Read the echo as it comes; past the console's line limit no
+            # echo comes, and a short quiet spell is enough.
+            while got < len(data[i:i + chunk]) and time.monotonic() < deadline:
+                try:
+                    piece = self.child.read_nonblocking(65536, timeout=0.05)
+                except pexpect.TIMEOUT:
+                    if got:
+                        break
+                    continue
+                received += piece
+                got += len(piece)
+        self.send_raw(b"\r")
+        raw = _decode(received) + self._wait_prompt_raw(
+            timeout, f"the {PROMPT.strip()} prompt after a {len(data)}-byte line")
+        return normalise(raw.partition("\n")[2])
+
     # -------------------------------------------------------------- stopping
 
     def _reap(self) -> None:

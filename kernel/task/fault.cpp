@@ -25,7 +25,13 @@ const char* cause_name(uint64_t cause) {
 
 void kill_current(const char* cause, uint64_t address, uint64_t pc) {
     Task* task = sched::current();
-    kprint("[kernel] killed pid %u (%s): %s at 0x%lx (pc 0x%lx)\n", task->pid, task->name, cause, address, pc);
+    // The last syscall (named from lib/abi/syscalls.h) says where the
+    // program was in its conversation with the kernel.
+    if (task->last_syscall < rvos::kSyscallCount)
+        kprint("[kernel] killed pid %u (%s): %s at 0x%lx (pc 0x%lx, last syscall %s)\n", task->pid, task->name, cause,
+               address, pc, rvos::syscall_name(task->last_syscall));
+    else
+        kprint("[kernel] killed pid %u (%s): %s at 0x%lx (pc 0x%lx)\n", task->pid, task->name, cause, address, pc);
     lifecycle::exit_current(rvos::ExitReason::Fault, 0);
 }
 

@@ -16,6 +16,8 @@ struct rvos_dir {
     bool failed;
 };
 
+static_assert(sizeof(dirent::d_name) == rvos::kMaxFileNameLength + 1, "d_name holds the longest name");
+
 namespace {
 
 void collect(const rvos::fs::DirEntry& entry, void* context) {

@@ -9,7 +9,7 @@ from harness.shell import CHANNELS, FRAMES, HANDLE_ROW, HEAP, PS_HEADER, PS_ROW,
 # ---------------------------------------------------------------- helpers
 
 KILL_LINE = re.compile(
-    r"^\[kernel\] killed pid (\d+) \(crash\): (.+) at (\S+) \(pc (\S+)\)$", re.M)
+    r"^\[kernel\] killed pid (\d+) \(crash\): (.+) at (\S+) \(pc ([0-9a-fx]+)(?:, last syscall \w+)?\)$", re.M)
 
 
 def parse_ps(out):

@@ -18,7 +18,7 @@ struct dirent {
     ino_t d_ino;
     unsigned char d_type;
     off_t d_size; /* rvOS extension: the entry's size */
-    char d_name[32];
+    char d_name[256]; /* NAME_MAX (rvos::kMaxFileNameLength) + 1 */
 };
 
 typedef struct rvos_dir DIR;
