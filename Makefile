@@ -17,8 +17,12 @@ CXXFLAGS_RV := $(ARCH_FLAGS) -std=c++20 -O2 -g -Wall -Wextra -ffreestanding -fno
                -nostdlib -MMD -MP -Ilib
 # User space links picolibc (the C library) and lib/rvos, whose POSIX hooks
 # picolibc calls; lib/rvos/include overrides picolibc headers it lacks.
-USER_CXXFLAGS := $(filter-out -nostdlib,$(CXXFLAGS_RV)) --specs=picolibc.specs -ffunction-sections -fdata-sections
-USER_CFLAGS   := $(ARCH_FLAGS) -std=c11 -O2 -g -Wall -Wextra --specs=picolibc.specs -ffunction-sections -fdata-sections
+# The platform's POSIX features, which picolibc's headers cannot know.
+USER_POSIX := -D_POSIX_TIMERS=200809L -D_POSIX_MONOTONIC_CLOCK=200112L
+USER_CXXFLAGS := $(filter-out -nostdlib,$(CXXFLAGS_RV)) --specs=picolibc.specs -ffunction-sections -fdata-sections \
+                 $(USER_POSIX)
+USER_CFLAGS   := $(ARCH_FLAGS) -std=c11 -O2 -g -Wall -Wextra --specs=picolibc.specs -ffunction-sections -fdata-sections \
+                 $(USER_POSIX)
 USER_LINK_FLAGS := -march=rv64imac -mabi=lp64 --specs=picolibc.specs -nostartfiles -static -Wl,--gc-sections
 export CROSS CXX_RV STRIP ARCH_FLAGS LINK_FLAGS CXXFLAGS_RV USER_CXXFLAGS USER_CFLAGS USER_LINK_FLAGS
 

@@ -206,3 +206,8 @@ def test_shutdown_without_power_capability_is_refused(machine):
     assert machine.run("echo still here") == "still here"
     assert machine.shutdown() == 0
     assert "Powering off." in machine.log
+
+
+def test_c_library_sleeps_and_reads_the_monotonic_clock(machine):
+    out = machine.run("run abi libctime", timeout=SLOW)
+    assert lines(out)[-1] == "abi: libctime: ok", out

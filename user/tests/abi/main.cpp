@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 
 #include "abi/protocol.h"
@@ -1070,6 +1071,35 @@ int check_shutdown() {
     return c.finish();
 }
 
+// ---- 9. time in the C library ----------------------------------------------------------------
+
+int check_libc_time() {
+    Check c("libctime");
+    timespec before{}, after{};
+    c.expect(clock_gettime(CLOCK_MONOTONIC, &before) == 0, "clock_gettime(CLOCK_MONOTONIC): %s", strerror(errno));
+    uint64_t kernel_before = sys::clock_ns();
+    const long kSleeps[] = {1'000'000, 5'000'000, 20'000'000};
+    for (long ns : kSleeps) {
+        uint64_t start = sys::clock_ns();
+        timespec request{0, ns};
+        c.expect(nanosleep(&request, nullptr) == 0, "nanosleep(%ld ns): %s", ns, strerror(errno));
+        uint64_t slept = sys::clock_ns() - start;
+        printf("abi: libctime: nanosleep %ld us took %llu us\n", ns / 1000, static_cast<unsigned long long>(slept / 1000));
+        c.expect(slept >= static_cast<uint64_t>(ns), "nanosleep(%ld ns) returned after %llu ns", ns,
+                 static_cast<unsigned long long>(slept));
+    }
+    c.expect(clock_gettime(CLOCK_MONOTONIC, &after) == 0, "clock_gettime again");
+    uint64_t elapsed = (after.tv_sec - before.tv_sec) * 1'000'000'000ull + after.tv_nsec - before.tv_nsec;
+    uint64_t kernel_elapsed = sys::clock_ns() - kernel_before;
+    c.expect(elapsed >= 26'000'000 && elapsed <= kernel_elapsed + 1'000'000,
+             "CLOCK_MONOTONIC advanced %llu ns across 26 ms of sleeps (kernel clock: %llu)",
+             static_cast<unsigned long long>(elapsed), static_cast<unsigned long long>(kernel_elapsed));
+    timespec bad{0, 1'000'000'000};
+    errno = 0;
+    c.expect(nanosleep(&bad, nullptr) == -1 && errno == EINVAL, "nanosleep with tv_nsec of a second: errno %d", errno);
+    return c.finish();
+}
+
 // ---- dispatch -------------------------------------------------------------------------------
 
 struct Command {
@@ -1080,7 +1110,7 @@ constexpr Command kChecks[] = {
     {"rights", check_rights},   {"transfer", check_transfer}, {"process", check_process},
     {"readonly", check_readonly}, {"timeout", check_timeout},   {"timer", check_timer},
     {"message", check_message}, {"queue", check_queue},       {"starve", check_starve},
-    {"shutdown", check_shutdown},
+    {"shutdown", check_shutdown}, {"libctime", check_libc_time},
 };
 constexpr Command kHelpers[] = {
     {"rostore", rostore},         {"echo", echo}, {"queue-hold", queue_hold}, {"queue-release", queue_release},
