@@ -129,29 +129,4 @@ Error discard(Task& task, rvos::Handle channel) {
 
 Error close(Task& task, rvos::Handle handle) { return task.handles.close(handle); }
 
-Error send(Task& task, rvos::Handle handle, rvos::Message& message) {
-    if (message.len > rvos::kMessagePayload || message.reserved != 0) return Error::BadArgument;
-    bool carries = message.cap != rvos::kNoHandle;
-    message.sender_pid = task.pid;
-    return send(task, handle, Buffer{reinterpret_cast<uintptr_t>(message.data), false}, message.len, &message.cap,
-                carries ? 1 : 0);
-}
-
-Error receive(Task& task, rvos::Handle handle, rvos::Message& out, bool block) {
-    Received info;
-    out.cap = rvos::kNoHandle;
-    out.reserved = 0;
-    Error error = receive(task, handle, Buffer{reinterpret_cast<uintptr_t>(out.data), false}, sizeof out.data,
-                          &out.cap, 1, block ? rvos::kDeadlineNever : rvos::kDeadlineNow, info);
-    if (error == Error::BufferTooSmall) {
-        (void)discard(task, handle);
-        out.len = 0;
-        return Error::BadMessage;
-    }
-    out.len = static_cast<uint32_t>(info.length);
-    out.sender_pid = info.sender_pid;
-    if (info.handle_count == 0) out.cap = rvos::kNoHandle;
-    return error;
-}
-
 }  // namespace ipc

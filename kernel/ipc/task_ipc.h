@@ -49,11 +49,4 @@ Error discard(Task& task, rvos::Handle channel);
 
 Error close(Task& task, rvos::Handle handle);
 
-// The libraries' small Message (one optional capability) on top of the
-// calls above, for kernel services.
-Error send(Task& task, rvos::Handle handle, rvos::Message& message);
-// With `block`, sleeps while the queue is empty and the peer is open. A
-// message too large for a Message is dropped and reported as BadMessage.
-Error receive(Task& task, rvos::Handle handle, rvos::Message& out, bool block);
-
 }  // namespace ipc
