@@ -89,9 +89,8 @@ Error handle_service_request(ServiceEntry& service, Handle& client_end) {
     rvos::proto::listen::NewClient hand_over;
     hand_over.client = pair.b;
     Error error = rvos::proto::listen::send_new_client<KernelIpc>(service.listen, hand_over);
-    if (error != Error::None) {
+    if (error != Error::None) {  // the stub closed the service's end
         ipc::close(me(), pair.a);
-        ipc::close(me(), pair.b);
         if (error == Error::PeerClosed) loop.drop(service.listen);  // the service is gone
         return error;
     }

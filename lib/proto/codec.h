@@ -274,14 +274,10 @@ base::ErrorOr<Reply> call(Handle channel, const Request& request, Buffer& in) {
     return receive_reply<Ipc, Reply>(channel, in);
 }
 
+// An event goes like a request, with nothing to wait for.
 template <typename Ipc, typename Event>
 Error send_event(Handle channel, const Event& event) {
-    InlineBuffer<kRequestHeader + Event::kMaxBytes> out;
-    Encoder encoder(out);
-    encoder.u32(Event::kOrdinal);
-    encode(encoder, event);
-    if (!encoder.ok()) return Error::TooLong;
-    return Ipc::write(channel, out);
+    return send_request<Ipc, Event>(channel, event);
 }
 
 // ---- Servers ----------------------------------------------------------------------
