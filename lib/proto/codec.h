@@ -179,10 +179,16 @@ public:
         h = b_.handles[next_handle_];
         b_.handles[next_handle_++] = kNoHandle;  // the decoded message owns it now
     }
+    // On failure `n` is the number of handles already taken out of the
+    // message, so whoever closes the decoded message's handles closes them.
     void handles(Handle* hs, uint32_t& n, size_t bound) {
         count(n, bound);
-        for (uint32_t i = 0; i < n && ok_; i++) handle(hs[i]);
-        if (!ok_) n = 0;
+        uint32_t taken = 0;
+        while (taken < n && ok_) {
+            handle(hs[taken]);
+            if (ok_) taken++;
+        }
+        n = taken;
     }
 
 private:
