@@ -338,7 +338,10 @@ void serve_call(Server& server, Handle client, Decoder& decoder, Fn&& handle) {
     Reply reply;
     Error status = handle(request, reply);
     close_handles<Ipc>(request);  // those the handler did not keep (set to kNoHandle)
-    if (status == kDeferred) return;
+    if (status == kDeferred) {
+        close_handles<Ipc>(reply);  // never sent: the answer comes later, in another reply
+        return;
+    }
     send_reply(server, client, status, reply);
 }
 
