@@ -70,6 +70,13 @@ ITEM = re.compile(r"^(call|event)\s+(\w+)\s*=\s*(\d+)\s*\((.*?)\)\s*(?:->\s*\((.
 STRUCT = re.compile(r"^struct\s+(\w+)\s*\((.*)\)$")
 
 
+def carries_handles(f, structs):
+    """Whether a field is or holds a handle, however deep in structs."""
+    if f.base == "handle":
+        return True
+    return f.base in structs and any(carries_handles(x, structs) for x in structs[f.base].request)
+
+
 def parse_fields(text, structs, where):
     fields = []
     for part in [p.strip() for p in text.split(",") if p.strip()]:
@@ -87,7 +94,7 @@ def parse_fields(text, structs, where):
             f = Field(name, base, bound, array=bool(bound))
         else:
             raise ProtoError(f"{where}: unknown type {base!r}")
-        if f.array and base in structs and any(x.base == "handle" for x in structs[base].request):
+        if f.array and base in structs and carries_handles(f, structs):
             raise ProtoError(f"{where}: structs in arrays cannot carry handles")
         fields.append(f)
     names = [f.name for f in fields]
@@ -223,9 +230,12 @@ def codec_lines(fields, op):
     return out
 
 
-def handle_lines(fields):
+def handle_lines(fields, structs):
     out = []
     for f in fields:
+        if f.base in structs and carries_handles(f, structs):  # never an array (parse refuses those)
+            out.append(f"for_each_handle(m.{f.name}, visit);")
+            continue
         if f.base != "handle":
             continue
         if f.array:
@@ -249,7 +259,7 @@ def emit_struct(name, fields, structs, ordinal=None, doc=()):
         lines.append(f"inline void {op}([[maybe_unused]] {codec}& codec, [[maybe_unused]] {const}{name}& m) {{")
         lines += ["    " + b for b in body]
         lines.append("}")
-    body = handle_lines(fields)
+    body = handle_lines(fields, structs)
     for const in ("", "const "):
         lines.append("template <typename Visit>")
         lines.append(f"inline void for_each_handle([[maybe_unused]] {const}{name}& m, [[maybe_unused]] Visit&& visit) {{")
