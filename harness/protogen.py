@@ -44,6 +44,11 @@ class Field:
     bound: str = ""    # MAX for str/bytes/arrays
     array: bool = False
 
+    @property
+    def cpp(self):
+        """The member's name in C++ (a keyword gets a '_'); an array's count is <name>_count."""
+        return cpp_name(self.name)
+
 
 @dataclass
 class Item:
@@ -151,16 +156,26 @@ def parse(text, path="<proto>"):
     return proto
 
 
-CPP_KEYWORDS = {"register", "delete", "new", "default", "operator", "class", "union", "switch", "case", "this",
-                "bool", "int", "char", "return", "true", "false", "auto", "const", "static", "struct", "template",
-                "namespace", "friend", "virtual", "inline", "extern", "do", "if", "else", "for", "while", "break",
-                "continue", "sizeof", "try", "catch", "throw", "export", "asm", "enum", "volatile", "using", "goto"}
+# Every C++20 keyword and alternative token, and the names a generated
+# struct declares itself.
+CPP_KEYWORDS = set("""
+    alignas alignof and and_eq asm auto bitand bitor bool break case catch char char8_t char16_t char32_t class
+    compl concept const consteval constexpr constinit const_cast continue co_await co_return co_yield decltype
+    default delete do double dynamic_cast else enum explicit export extern false float for friend goto if inline
+    int long mutable namespace new noexcept not not_eq nullptr operator or or_eq private protected public register
+    reinterpret_cast requires return short signed sizeof static static_assert static_cast struct switch template
+    this thread_local throw true try typedef typeid typename union unsigned using virtual void volatile wchar_t
+    while xor xor_eq kOrdinal kMaxBytes""".split())
+
+
+def cpp_name(word):
+    """A name as C++ spells it: C++ keywords get a trailing '_'."""
+    return word + "_" if word in CPP_KEYWORDS else word
 
 
 def snake(name):
     """A message's function name: ReadDir -> read_dir; C++ keywords get a '_'."""
-    word = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-    return word + "_" if word in CPP_KEYWORDS else word
+    return cpp_name(re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower())
 
 
 def bound_expr(bound):
@@ -171,17 +186,17 @@ def bound_expr(bound):
 
 def cpp_member(f, structs):
     if f.base == "str":
-        return f"Str {f.name};"
+        return f"Str {f.cpp};"
     if f.base == "bytes":
-        return f"Bytes {f.name};"
+        return f"Bytes {f.cpp};"
     if f.base == "handle":
         if f.array:
-            return f"Handle {f.name}[{bound_expr(f.bound)}] = {{}};\n    uint32_t {f.name}_count = 0;"
-        return f"Handle {f.name} = kNoHandle;"
+            return f"Handle {f.cpp}[{bound_expr(f.bound)}] = {{}};\n    uint32_t {f.name}_count = 0;"
+        return f"Handle {f.cpp} = kNoHandle;"
     ctype = SCALARS[f.base][0] if f.base in SCALARS else f.base
     if f.array:
-        return f"{ctype} {f.name}[{bound_expr(f.bound)}] = {{}};\n    uint32_t {f.name}_count = 0;"
-    return f"{ctype} {f.name}{{}};"
+        return f"{ctype} {f.cpp}[{bound_expr(f.bound)}] = {{}};\n    uint32_t {f.name}_count = 0;"
+    return f"{ctype} {f.cpp}{{}};"
 
 
 def max_bytes(fields, structs):
@@ -212,21 +227,21 @@ def codec_lines(fields, op):
     for f in fields:
         if f.base == "handle":
             if f.array:
-                out.append(f"codec.handles(m.{f.name}, m.{f.name}_count, {bound_expr(f.bound)});")
+                out.append(f"codec.handles(m.{f.cpp}, m.{f.name}_count, {bound_expr(f.bound)});")
             else:
-                out.append(f"codec.handle(m.{f.name});")
+                out.append(f"codec.handle(m.{f.cpp});")
         elif f.base == "str":
-            out.append(f"codec.str(m.{f.name}, {bound_expr(f.bound)});")
+            out.append(f"codec.str(m.{f.cpp}, {bound_expr(f.bound)});")
         elif f.base == "bytes":
-            out.append(f"codec.bytes(m.{f.name}, {bound_expr(f.bound)});")
+            out.append(f"codec.bytes(m.{f.cpp}, {bound_expr(f.bound)});")
         elif f.array:
             out.append(f"codec.count(m.{f.name}_count, {bound_expr(f.bound)});")
-            out.append(f"for (uint32_t i = 0; i < m.{f.name}_count && codec.ok(); i++) {op}(codec, m.{f.name}[i]);")
+            out.append(f"for (uint32_t i = 0; i < m.{f.name}_count && codec.ok(); i++) {op}(codec, m.{f.cpp}[i]);")
         elif f.base in SCALARS:
             method = "bool_" if f.base == "bool" else f.base
-            out.append(f"codec.{method}(m.{f.name});")
+            out.append(f"codec.{method}(m.{f.cpp});")
         else:
-            out.append(f"{op}(codec, m.{f.name});")
+            out.append(f"{op}(codec, m.{f.cpp});")
     return out
 
 
@@ -234,14 +249,14 @@ def handle_lines(fields, structs):
     out = []
     for f in fields:
         if f.base in structs and carries_handles(f, structs):  # never an array (parse refuses those)
-            out.append(f"for_each_handle(m.{f.name}, visit);")
+            out.append(f"for_each_handle(m.{f.cpp}, visit);")
             continue
         if f.base != "handle":
             continue
         if f.array:
-            out.append(f"for (uint32_t i = 0; i < m.{f.name}_count; i++) visit(m.{f.name}[i]);")
+            out.append(f"for (uint32_t i = 0; i < m.{f.name}_count; i++) visit(m.{f.cpp}[i]);")
         else:
-            out.append(f"visit(m.{f.name});")
+            out.append(f"visit(m.{f.cpp});")
     return out
 
 
@@ -309,7 +324,7 @@ def header(proto, source):
         out.append("}")
     for item in events:
         out.append("template <typename Ipc>")
-        out.append(f"inline Error send_{snake(item.name)}(Handle channel, const {item.name}& event) {{")
+        out.append(f"inline Error send_{snake(item.name).rstrip('_')}(Handle channel, const {item.name}& event) {{")
         out.append(f"    return send_event<Ipc>(channel, event);")
         out.append("}")
     out.append("")
