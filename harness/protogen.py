@@ -16,9 +16,9 @@ right above an item document it):
     event <Name> = <ordinal> (<field>, ...)
 
 A field is `name: type`, with type one of u8 u16 u32 u64 i32 i64 bool,
-str[MAX] (text without NUL bytes), bytes[MAX], handle, handle[MAX], or a
-struct name, or <Struct>[MAX]. MAX is a number or a constant of
-lib/abi/abi.h or lib/abi/protocol.h.
+str[MAX] (text without NUL bytes), bytes[MAX], handle, handle[MAX], a
+struct name, or an array <scalar>[MAX] or <Struct>[MAX]. MAX is a number
+or a constant of lib/abi/abi.h or lib/abi/protocol.h.
 
 Usage: protogen.py header <file.proto> <out.h>
        protogen.py doc <file.proto> <out.md>
@@ -235,8 +235,12 @@ def codec_lines(fields, op):
         elif f.base == "bytes":
             out.append(f"codec.bytes(m.{f.cpp}, {bound_expr(f.bound)});")
         elif f.array:
+            if f.base in SCALARS:
+                element = f"codec.{'bool_' if f.base == 'bool' else f.base}(m.{f.cpp}[i]);"
+            else:
+                element = f"{op}(codec, m.{f.cpp}[i]);"
             out.append(f"codec.count(m.{f.name}_count, {bound_expr(f.bound)});")
-            out.append(f"for (uint32_t i = 0; i < m.{f.name}_count && codec.ok(); i++) {op}(codec, m.{f.cpp}[i]);")
+            out.append(f"for (uint32_t i = 0; i < m.{f.name}_count && codec.ok(); i++) {element}")
         elif f.base in SCALARS:
             method = "bool_" if f.base == "bool" else f.base
             out.append(f"codec.{method}(m.{f.cpp});")
