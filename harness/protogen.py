@@ -102,9 +102,13 @@ def parse_fields(text, structs, where):
         if f.array and base in structs and carries_handles(f, structs):
             raise ProtoError(f"{where}: structs in arrays cannot carry handles")
         fields.append(f)
-    names = [f.name for f in fields]
-    if len(names) != len(set(names)):
-        raise ProtoError(f"{where}: a field name repeats")
+    # The members the struct will have: a repeat, or a field named like an
+    # array's count (x: u8[4], x_count: u32), would not compile.
+    names = [f.name for f in fields] + [f.cpp for f in fields if f.cpp != f.name]
+    names += [f"{f.name}_count" for f in fields if f.array]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ProtoError(f"{where}: a field name repeats: {repeated[0]}")
     return fields
 
 
@@ -112,6 +116,13 @@ def parse(text, path="<proto>"):
     proto = Protocol()
     comment = []
     ordinals = set()
+    declared = set()  # the C++ types the header will define
+
+    def declare(names, where):
+        for name in names:
+            if name in declared:
+                raise ProtoError(f"{where}: the name {name} repeats")
+            declared.add(name)
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         where = f"{path}:{number}"
@@ -132,6 +143,7 @@ def parse(text, path="<proto>"):
             raise ProtoError(f"{where}: 'protocol <name>' must come first")
         m = STRUCT.match(line)
         if m:
+            declare([m[1]], where)
             proto.items.append(Item("struct", m[1], request=parse_fields(m[2], proto.structs(), where),
                                     doc=comment))
             comment = []
@@ -143,6 +155,7 @@ def parse(text, path="<proto>"):
         if ordinal in ordinals or ordinal <= 0 or ordinal >= 0x8000_0000:
             raise ProtoError(f"{where}: ordinal {ordinal} repeats or is out of range")
         ordinals.add(ordinal)
+        declare([name, f"{name}Request", f"{name}Reply", f"{name}ReplyBuffer"] if kind == "call" else [name], where)
         if kind == "event" and m[5] is not None:
             raise ProtoError(f"{where}: an event has no reply")
         if kind == "call" and m[5] is None:
