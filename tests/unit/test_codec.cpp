@@ -713,12 +713,14 @@ TEST_F(Codec, AReplyWithAnUnknownStatusIsBadMessage) {
     for (int32_t status : {static_cast<int32_t>(rvos::kLastError) + 1, -1, INT_MIN, INT_MAX,
                            static_cast<int32_t>(proto::kDeferred)}) {
         ASSERT_FALSE(rvos::is_error_code(status));
-        auto carried = queue_reply(Wire().u32(o).u32(static_cast<uint32_t>(status)).bytes, 1);
-        init::ConnectReplyBuffer buffer;
-        auto reply = init::connect_receive<FakeIpc>(client, buffer);
-        ASSERT_TRUE(reply.is_error());
-        EXPECT_EQ(reply.error(), Error::BadMessage) << "status " << status;
-        expect_closed(carried, "unknown status");
+        for (size_t handles : {0, 1}) {  // a bare header, and one whose handle must close
+            auto carried = queue_reply(Wire().u32(o).u32(static_cast<uint32_t>(status)).bytes, handles);
+            init::ConnectReplyBuffer buffer;
+            auto reply = init::connect_receive<FakeIpc>(client, buffer);
+            ASSERT_TRUE(reply.is_error());
+            EXPECT_EQ(reply.error(), Error::BadMessage) << "status " << status << ", " << handles << " handles";
+            expect_closed(carried, "unknown status");
+        }
     }
     // A known error status is that error; with anything after it, BadMessage.
     queue_reply(Wire().u32(o).u32(static_cast<uint32_t>(Error::NotFound)).bytes, 0);
@@ -787,6 +789,12 @@ TEST_F(Codec, EveryTruncationOfADirectoryListingIsBadMessage) {
     for (size_t i = 0; i < proto::kDirBatch; i++) full.u8(1).u64(i).str(text(rvos::kMaxFileNameLength));
     queue_reply(full.bytes, 0);
     EXPECT_FALSE(fs::read_dir_receive<FakeIpc>(client, buffer).is_error()) << "a full batch at every bound";
+    // One entry more than the array holds, every one of them well formed.
+    Wire over = Wire().u32(o).u32(0).u8(0).u32(proto::kDirBatch + 1);
+    for (size_t i = 0; i <= proto::kDirBatch; i++) over.u8(1).u64(i).str("n");
+    auto big = big_buffer();
+    queue_reply(over.bytes, 0);
+    EXPECT_EQ(fs::read_dir_receive<FakeIpc>(client, *big).error(), Error::BadMessage) << "a count over the bound";
 }
 
 TEST_F(Codec, OtherMalformedRepliesAreBadMessage) {
@@ -794,6 +802,12 @@ TEST_F(Codec, OtherMalformedRepliesAreBadMessage) {
     sysinfo::ProcessesReplyBuffer processes;
     queue_reply(Wire().u32(p).u32(0).u32(rvos::kMaxProcesses + 1).bytes, 0);
     EXPECT_EQ(sysinfo::processes_receive<FakeIpc>(client, processes).error(), Error::BadMessage);
+    Wire over = Wire().u32(p).u32(0).u32(rvos::kMaxProcesses + 1);
+    for (uint32_t i = 0; i <= rvos::kMaxProcesses; i++) over.u32(i).u8(0).u8(0).u8(0).u8(0).str("p");
+    auto big = big_buffer();
+    queue_reply(over.bytes, 0);
+    EXPECT_EQ(sysinfo::processes_receive<FakeIpc>(client, *big).error(), Error::BadMessage)
+        << "one well-formed entry more than the array holds";
     const uint32_t r = console::ReadLineRequest::kOrdinal | kReplyBit;
     auto line = std::make_unique<console::ReadLineReplyBuffer>();
     queue_reply(Wire().u32(r).u32(0).u8(3).str("x").bytes, 0);
