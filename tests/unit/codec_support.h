@@ -45,6 +45,7 @@ struct FakeIpcState {
     size_t opens = 0;
     size_t closes = 0;
     size_t writes = 0;
+    std::map<Handle, size_t> writes_on;  // write attempts per channel end, failed ones included
     std::vector<std::string> misuse;  // double closes, sending closed handles, ...
     Error write_error = Error::None;  // when set, every write fails with it
     std::function<void(Handle)> before_read;  // runs when a read finds its queue empty (a loopback server)
@@ -75,6 +76,7 @@ struct FakeIpc {
     // it. A failed write leaves them with the sender.
     static Error write(Handle channel, const Buffer& message) {
         s.writes++;
+        s.writes_on[channel]++;
         if (!is_live(channel)) {
             s.misuse.push_back("write on closed handle " + std::to_string(channel));
             return Error::BadHandle;
