@@ -16,9 +16,9 @@ right above an item document it):
     event <Name> = <ordinal> (<field>, ...)
 
 A field is `name: type`, with type one of u8 u16 u32 u64 i32 i64 bool,
-str[MAX] (text without NUL bytes), bytes[MAX], handle, handle[MAX], or a
-struct name, or <Struct>[MAX]. MAX is a number or a constant of
-lib/abi/abi.h or lib/abi/protocol.h.
+str[MAX] (text without NUL bytes), bytes[MAX], handle, handle[MAX], a
+struct name, or an array <scalar>[MAX] or <Struct>[MAX]. MAX is a number
+or a constant of lib/abi/abi.h or lib/abi/protocol.h.
 
 Usage: protogen.py header <file.proto> <out.h>
        protogen.py doc <file.proto> <out.md>
@@ -43,6 +43,11 @@ class Field:
     base: str          # scalar name, "str", "bytes", "handle" or a struct name
     bound: str = ""    # MAX for str/bytes/arrays
     array: bool = False
+
+    @property
+    def cpp(self):
+        """The member's name in C++ (a keyword gets a '_'); an array's count is <name>_count."""
+        return cpp_name(self.name)
 
 
 @dataclass
@@ -70,6 +75,13 @@ ITEM = re.compile(r"^(call|event)\s+(\w+)\s*=\s*(\d+)\s*\((.*?)\)\s*(?:->\s*\((.
 STRUCT = re.compile(r"^struct\s+(\w+)\s*\((.*)\)$")
 
 
+def carries_handles(f, structs):
+    """Whether a field is or holds a handle, however deep in structs."""
+    if f.base == "handle":
+        return True
+    return f.base in structs and any(carries_handles(x, structs) for x in structs[f.base].request)
+
+
 def parse_fields(text, structs, where):
     fields = []
     for part in [p.strip() for p in text.split(",") if p.strip()]:
@@ -87,12 +99,16 @@ def parse_fields(text, structs, where):
             f = Field(name, base, bound, array=bool(bound))
         else:
             raise ProtoError(f"{where}: unknown type {base!r}")
-        if f.array and base in structs and any(x.base == "handle" for x in structs[base].request):
+        if f.array and base in structs and carries_handles(f, structs):
             raise ProtoError(f"{where}: structs in arrays cannot carry handles")
         fields.append(f)
-    names = [f.name for f in fields]
-    if len(names) != len(set(names)):
-        raise ProtoError(f"{where}: a field name repeats")
+    # The members the struct will have: a repeat, or a field named like an
+    # array's count (x: u8[4], x_count: u32), would not compile.
+    names = [f.name for f in fields] + [f.cpp for f in fields if f.cpp != f.name]
+    names += [f"{f.name}_count" for f in fields if f.array]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ProtoError(f"{where}: a field name repeats: {repeated[0]}")
     return fields
 
 
@@ -100,6 +116,13 @@ def parse(text, path="<proto>"):
     proto = Protocol()
     comment = []
     ordinals = set()
+    declared = set()  # the C++ types the header will define
+
+    def declare(names, where):
+        for name in names:
+            if name in declared:
+                raise ProtoError(f"{where}: the name {name} repeats")
+            declared.add(name)
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         where = f"{path}:{number}"
@@ -120,6 +143,7 @@ def parse(text, path="<proto>"):
             raise ProtoError(f"{where}: 'protocol <name>' must come first")
         m = STRUCT.match(line)
         if m:
+            declare([m[1]], where)
             proto.items.append(Item("struct", m[1], request=parse_fields(m[2], proto.structs(), where),
                                     doc=comment))
             comment = []
@@ -131,6 +155,7 @@ def parse(text, path="<proto>"):
         if ordinal in ordinals or ordinal <= 0 or ordinal >= 0x8000_0000:
             raise ProtoError(f"{where}: ordinal {ordinal} repeats or is out of range")
         ordinals.add(ordinal)
+        declare([name, f"{name}Request", f"{name}Reply", f"{name}ReplyBuffer"] if kind == "call" else [name], where)
         if kind == "event" and m[5] is not None:
             raise ProtoError(f"{where}: an event has no reply")
         if kind == "call" and m[5] is None:
@@ -144,16 +169,26 @@ def parse(text, path="<proto>"):
     return proto
 
 
-CPP_KEYWORDS = {"register", "delete", "new", "default", "operator", "class", "union", "switch", "case", "this",
-                "bool", "int", "char", "return", "true", "false", "auto", "const", "static", "struct", "template",
-                "namespace", "friend", "virtual", "inline", "extern", "do", "if", "else", "for", "while", "break",
-                "continue", "sizeof", "try", "catch", "throw", "export", "asm", "enum", "volatile", "using", "goto"}
+# Every C++20 keyword and alternative token, and the names a generated
+# struct declares itself.
+CPP_KEYWORDS = set("""
+    alignas alignof and and_eq asm auto bitand bitor bool break case catch char char8_t char16_t char32_t class
+    compl concept const consteval constexpr constinit const_cast continue co_await co_return co_yield decltype
+    default delete do double dynamic_cast else enum explicit export extern false float for friend goto if inline
+    int long mutable namespace new noexcept not not_eq nullptr operator or or_eq private protected public register
+    reinterpret_cast requires return short signed sizeof static static_assert static_cast struct switch template
+    this thread_local throw true try typedef typeid typename union unsigned using virtual void volatile wchar_t
+    while xor xor_eq kOrdinal kMaxBytes""".split())
+
+
+def cpp_name(word):
+    """A name as C++ spells it: C++ keywords get a trailing '_'."""
+    return word + "_" if word in CPP_KEYWORDS else word
 
 
 def snake(name):
     """A message's function name: ReadDir -> read_dir; C++ keywords get a '_'."""
-    word = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-    return word + "_" if word in CPP_KEYWORDS else word
+    return cpp_name(re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower())
 
 
 def bound_expr(bound):
@@ -164,17 +199,17 @@ def bound_expr(bound):
 
 def cpp_member(f, structs):
     if f.base == "str":
-        return f"Str {f.name};"
+        return f"Str {f.cpp};"
     if f.base == "bytes":
-        return f"Bytes {f.name};"
+        return f"Bytes {f.cpp};"
     if f.base == "handle":
         if f.array:
-            return f"Handle {f.name}[{bound_expr(f.bound)}] = {{}};\n    uint32_t {f.name}_count = 0;"
-        return f"Handle {f.name} = kNoHandle;"
+            return f"Handle {f.cpp}[{bound_expr(f.bound)}] = {{}};\n    uint32_t {f.name}_count = 0;"
+        return f"Handle {f.cpp} = kNoHandle;"
     ctype = SCALARS[f.base][0] if f.base in SCALARS else f.base
     if f.array:
-        return f"{ctype} {f.name}[{bound_expr(f.bound)}] = {{}};\n    uint32_t {f.name}_count = 0;"
-    return f"{ctype} {f.name}{{}};"
+        return f"{ctype} {f.cpp}[{bound_expr(f.bound)}] = {{}};\n    uint32_t {f.name}_count = 0;"
+    return f"{ctype} {f.cpp}{{}};"
 
 
 def max_bytes(fields, structs):
@@ -205,33 +240,40 @@ def codec_lines(fields, op):
     for f in fields:
         if f.base == "handle":
             if f.array:
-                out.append(f"codec.handles(m.{f.name}, m.{f.name}_count, {bound_expr(f.bound)});")
+                out.append(f"codec.handles(m.{f.cpp}, m.{f.name}_count, {bound_expr(f.bound)});")
             else:
-                out.append(f"codec.handle(m.{f.name});")
+                out.append(f"codec.handle(m.{f.cpp});")
         elif f.base == "str":
-            out.append(f"codec.str(m.{f.name}, {bound_expr(f.bound)});")
+            out.append(f"codec.str(m.{f.cpp}, {bound_expr(f.bound)});")
         elif f.base == "bytes":
-            out.append(f"codec.bytes(m.{f.name}, {bound_expr(f.bound)});")
+            out.append(f"codec.bytes(m.{f.cpp}, {bound_expr(f.bound)});")
         elif f.array:
+            if f.base in SCALARS:
+                element = f"codec.{'bool_' if f.base == 'bool' else f.base}(m.{f.cpp}[i]);"
+            else:
+                element = f"{op}(codec, m.{f.cpp}[i]);"
             out.append(f"codec.count(m.{f.name}_count, {bound_expr(f.bound)});")
-            out.append(f"for (uint32_t i = 0; i < m.{f.name}_count && codec.ok(); i++) {op}(codec, m.{f.name}[i]);")
+            out.append(f"for (uint32_t i = 0; i < m.{f.name}_count && codec.ok(); i++) {element}")
         elif f.base in SCALARS:
             method = "bool_" if f.base == "bool" else f.base
-            out.append(f"codec.{method}(m.{f.name});")
+            out.append(f"codec.{method}(m.{f.cpp});")
         else:
-            out.append(f"{op}(codec, m.{f.name});")
+            out.append(f"{op}(codec, m.{f.cpp});")
     return out
 
 
-def handle_lines(fields):
+def handle_lines(fields, structs):
     out = []
     for f in fields:
+        if f.base in structs and carries_handles(f, structs):  # never an array (parse refuses those)
+            out.append(f"for_each_handle(m.{f.cpp}, visit);")
+            continue
         if f.base != "handle":
             continue
         if f.array:
-            out.append(f"for (uint32_t i = 0; i < m.{f.name}_count; i++) visit(m.{f.name}[i]);")
+            out.append(f"for (uint32_t i = 0; i < m.{f.name}_count; i++) visit(m.{f.cpp}[i]);")
         else:
-            out.append(f"visit(m.{f.name});")
+            out.append(f"visit(m.{f.cpp});")
     return out
 
 
@@ -249,7 +291,7 @@ def emit_struct(name, fields, structs, ordinal=None, doc=()):
         lines.append(f"inline void {op}([[maybe_unused]] {codec}& codec, [[maybe_unused]] {const}{name}& m) {{")
         lines += ["    " + b for b in body]
         lines.append("}")
-    body = handle_lines(fields)
+    body = handle_lines(fields, structs)
     for const in ("", "const "):
         lines.append("template <typename Visit>")
         lines.append(f"inline void for_each_handle([[maybe_unused]] {const}{name}& m, [[maybe_unused]] Visit&& visit) {{")
@@ -286,21 +328,21 @@ def header(proto, source):
         out.append("template <typename Ipc>")
         out.append(f"inline base::ErrorOr<{item.name}Reply> {fn}(Handle channel, const {item.name}Request& request,")
         out.append(f"                                       Buffer& reply_buffer) {{")
-        out.append(f"    return call<Ipc, {item.name}Request, {item.name}Reply>(channel, request, reply_buffer);")
+        out.append(f"    return ::rvos::proto::call<Ipc, {item.name}Request, {item.name}Reply>(channel, request, reply_buffer);")
         out.append("}")
         out.append("// The two halves, for a client that waits on other things meanwhile.")
         out.append("template <typename Ipc>")
         out.append(f"inline Error {snake(item.name).rstrip('_')}_send(Handle channel, const {item.name}Request& request) {{")
-        out.append(f"    return send_request<Ipc, {item.name}Request>(channel, request);")
+        out.append(f"    return ::rvos::proto::send_request<Ipc, {item.name}Request>(channel, request);")
         out.append("}")
         out.append("template <typename Ipc>")
         out.append(f"inline base::ErrorOr<{item.name}Reply> {snake(item.name).rstrip('_')}_receive(Handle channel, Buffer& reply_buffer) {{")
-        out.append(f"    return receive_reply<Ipc, {item.name}Reply>(channel, reply_buffer);")
+        out.append(f"    return ::rvos::proto::receive_reply<Ipc, {item.name}Reply>(channel, reply_buffer);")
         out.append("}")
     for item in events:
         out.append("template <typename Ipc>")
-        out.append(f"inline Error send_{snake(item.name)}(Handle channel, const {item.name}& event) {{")
-        out.append(f"    return send_event<Ipc>(channel, event);")
+        out.append(f"inline Error send_{snake(item.name).rstrip('_')}(Handle channel, const {item.name}& event) {{")
+        out.append(f"    return ::rvos::proto::send_event<Ipc>(channel, event);")
         out.append("}")
     out.append("")
     out.append("// Largest request or event this protocol's servers receive, and largest reply.")
@@ -325,13 +367,13 @@ def header(proto, source):
     out.append("    switch (ordinal) {")
     for item in calls:
         out.append(f"    case {item.name}Request::kOrdinal:")
-        out.append(f"        return serve_call<{item.name}Request, {item.name}Reply>(server, client, codec,")
+        out.append(f"        return ::rvos::proto::serve_call<{item.name}Request, {item.name}Reply>(server, client, codec,")
         out.append(f"            [&](auto& request, auto& reply) {{ return handler.{snake(item.name)}(client, request, reply); }});")
     for item in events:
         out.append(f"    case {item.name}::kOrdinal:")
-        out.append(f"        return serve_event<{item.name}>(server, codec, [&](auto& event) {{ handler.{snake(item.name)}(client, event); }});")
+        out.append(f"        return ::rvos::proto::serve_event<{item.name}>(server, codec, [&](auto& event) {{ handler.{snake(item.name)}(client, event); }});")
     out.append("    default:")
-    out.append("        return reply_status(server, client, ordinal, codec.ok() ? Error::Unsupported : Error::BadMessage);")
+    out.append("        return ::rvos::proto::reply_status(server, client, ordinal, codec.ok() ? Error::Unsupported : Error::BadMessage);")
     out.append("    }")
     out.append("}")
     out.append("")

@@ -179,10 +179,16 @@ public:
         h = b_.handles[next_handle_];
         b_.handles[next_handle_++] = kNoHandle;  // the decoded message owns it now
     }
+    // On failure `n` is the number of handles already taken out of the
+    // message, so whoever closes the decoded message's handles closes them.
     void handles(Handle* hs, uint32_t& n, size_t bound) {
         count(n, bound);
-        for (uint32_t i = 0; i < n && ok_; i++) handle(hs[i]);
-        if (!ok_) n = 0;
+        uint32_t taken = 0;
+        while (taken < n && ok_) {
+            handle(hs[taken]);
+            if (ok_) taken++;
+        }
+        n = taken;
     }
 
 private:
@@ -328,7 +334,10 @@ void serve_call(Server& server, Handle client, Decoder& decoder, Fn&& handle) {
     Reply reply;
     Error status = handle(request, reply);
     close_handles<Ipc>(request);  // those the handler did not keep (set to kNoHandle)
-    if (status == kDeferred) return;
+    if (status == kDeferred) {
+        close_handles<Ipc>(reply);  // never sent: the answer comes later, in another reply
+        return;
+    }
     send_reply(server, client, status, reply);
 }
 
