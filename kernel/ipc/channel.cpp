@@ -44,7 +44,6 @@ void MessageQueue::push(MessageNode* node) {
 
 MessageNode* MessageQueue::pop() {
     MessageNode* node = slots_[head_];
-    slots_[head_] = nullptr;
     head_ = (head_ + 1) % rvos::kQueueDepth;
     count_--;
     bytes_ -= node->charge;
@@ -165,7 +164,9 @@ ErrorOr<Channel*> ChannelTable::create() {
     Slot* slot = free_;
     free_ = slot->next_free;
     slot->in_use = true;
-    Channel* channel = new (slot->storage) Channel();
+    // Default-initialised, not value-initialised: the members are set by
+    // their initialisers, and the queue slots (1 KiB) are not zeroed first.
+    Channel* channel = new (slot->storage) Channel;
     channel->table = this;
     for (Endpoint& end : channel->ends) end.channel = channel;
     in_use_++;

@@ -68,7 +68,9 @@ public:
     MessageNode* at(size_t index) const { return slots_[(head_ + index) % rvos::kQueueDepth]; }
 
 private:
-    MessageNode* slots_[rvos::kQueueDepth] = {};
+    // Only the `count_` slots from `head_` hold anything; the rest are never
+    // read, so a fresh queue leaves them as they are.
+    MessageNode* slots_[rvos::kQueueDepth];
     size_t head_ = 0;
     size_t count_ = 0;
     size_t bytes_ = 0;

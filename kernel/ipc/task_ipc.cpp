@@ -90,7 +90,7 @@ Error receive_now(Task& task, Endpoint& at, Buffer bytes, size_t capacity, rvos:
     // still received — it must not block the queue forever — but its
     // handles are closed, and the caller learns it from HandleTableFull.
     Error result = Error::None;
-    if (task.handles.free_slots() < node->handle_count) {
+    if (node->handle_count && task.handles.free_slots() < node->handle_count) {
         info.handle_count = 0;
         MessageNode::free(node, true);
         return Error::HandleTableFull;

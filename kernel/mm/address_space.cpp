@@ -170,7 +170,27 @@ base::ErrorOr<void> AddressSpace::check_writable(uintptr_t va, size_t length) co
 }
 
 base::ErrorOr<void> AddressSpace::copy(uintptr_t user, uint8_t* kernel, size_t length, Pte need, bool to_user) const {
-    // Check the whole range first so a failing copy changes nothing.
+    // Check the whole range first so a failing copy changes nothing. A copy
+    // of up to a message's size (every send and receive) keeps what that
+    // check translated, so each page is walked once, not twice.
+    constexpr size_t kShortPages = rvos::kMaxMessageBytes / kPageSize + 1;
+    if (length == 0) return {};
+    if (!in_user_range(user, length)) return Error::BadAddress;
+    uintptr_t first = base::align_down(user, kPageSize);
+    size_t pages = (base::align_up(user + length, kPageSize) - first) / kPageSize;
+    if (pages <= kShortPages) {
+        uint8_t* mapped[kShortPages];
+        for (size_t i = 0; i < pages; i++)
+            if (!(mapped[i] = translate(first + i * kPageSize, need))) return Error::BadAddress;
+        for (size_t i = 0, offset = user - first; length; i++, offset = 0) {
+            size_t chunk = base::min<size_t>(length, kPageSize - offset);
+            if (to_user) base::mem_copy(mapped[i] + offset, kernel, chunk);
+            else base::mem_copy(kernel, mapped[i] + offset, chunk);
+            kernel += chunk;
+            length -= chunk;
+        }
+        return {};
+    }
     TRY(check(user, length, need));
     while (length) {
         size_t chunk = base::min<size_t>(length, kPageSize - user % kPageSize);

@@ -34,6 +34,8 @@ struct Row {
     const char* name;
     void (*run)(uint64_t iterations);
     uint64_t bytes_per_op;  // non-zero: report MB/s
+    void (*setup)() = nullptr;     // before the row's runs, outside the timing
+    void (*teardown)() = nullptr;  // after them
 };
 
 // ---- Fixtures shared by several rows ------------------------------------------------
@@ -80,6 +82,29 @@ void bench_yield(uint64_t n) {
     for (uint64_t i = 0; i < n; i++) sys::yield();
 }
 
+// The floor under any cross-process round trip: this process and the
+// yielder child are the only runnable tasks (every other child and server
+// is blocked in a receive), so each yield here runs the child until it
+// yields back. One operation is one of this process's yields: two traps
+// and two satp switches (yields/2 of both processes' yields together),
+// with no message path at all.
+rvos::Child yielder_child;
+void start_yielder() {
+    auto started = rvos::spawn("bench", "yielder");
+    if (started.is_error()) {
+        printf("bench: spawn yielder: %s\n", rvos::error_name(started.error()));
+        exit(1);
+    }
+    yielder_child = started.release_value();
+}
+void stop_yielder() {
+    rvos::kill(yielder_child);
+    (void)rvos::wait_exit(yielder_child);  // gone from the run queue before the next row
+}
+void bench_yield_ping_pong(uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) sys::yield();
+}
+
 void bench_channel(uint64_t n) {
     for (uint64_t i = 0; i < n; i++) {
         auto pair = sys::chan_create();
@@ -99,6 +124,16 @@ void bench_same_process(uint64_t n) {
 void bench_ping_pong(uint64_t n) {
     rvos::Message m;
     for (uint64_t i = 0; i < n; i++) round_trip(echo, payload, m);
+}
+
+// 4 KiB each way through the echo child, with the raw calls.
+constexpr size_t kPage = 4096;
+uint8_t page_buffer[kPage];
+void bench_ping_pong_4k(uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) {
+        sys::chan_write(echo.handle(), page_buffer, kPage);
+        (void)sys::chan_read(echo.handle(), page_buffer, kPage, nullptr, 0, rvos::kDeadlineNever);
+    }
 }
 
 void bench_kernel_service(uint64_t n) {
@@ -128,6 +163,32 @@ void bench_bulk(uint64_t n) {
 }
 
 void bench_stream_1mib(uint64_t n) { bench_stream(n * kMiB / (kBatch * rvos::kMessagePayload)); }
+
+rvos::Channel idle_a, idle_b;  // a channel nothing is ever sent on
+rvos::Channel timer;           // a timer object (an owned handle)
+
+// A wait that cannot block: the channel is empty and the deadline is now.
+void bench_wait_now(uint64_t n) {
+    rvos::WaitItem item{idle_b.handle(), rvos::kSignalReadable | rvos::kSignalPeerClosed, 0};
+    for (uint64_t i = 0; i < n; i++) (void)sys::wait(&item, 1, rvos::kDeadlineNow);
+}
+
+// A timer set in the past has fired by the time it is waited on; the wait
+// consumes Fired, so each operation sets it again: timer_set + wait.
+void bench_wait_fired(uint64_t n) {
+    rvos::WaitItem item{timer.handle(), rvos::kSignalFired, 0};
+    for (uint64_t i = 0; i < n; i++) {
+        sys::timer_set(timer.handle(), 1);
+        (void)sys::wait(&item, 1, rvos::kDeadlineNever);
+    }
+}
+
+void bench_duplicate(uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) {
+        auto copy = sys::handle_duplicate(idle_a.handle(), rvos::kRightRead | rvos::kRightWait);
+        sys::handle_close(copy.value());
+    }
+}
 
 void bench_mmap(uint64_t n) {
     for (uint64_t i = 0; i < n; i++) {
@@ -241,13 +302,18 @@ void bench_hello_std(uint64_t n) {
 const Row kRows[] = {
     {"getpid", bench_getpid, 0},
     {"yield (nothing else runnable)", bench_yield, 0},
+    {"floor: yield ping-pong, two processes", bench_yield_ping_pong, 0, start_yielder, stop_yielder},
     {"channel create+close", bench_channel, 0},
     {"IPC send+receive, same process", bench_same_process, 0},
     {"IPC round trip, two processes", bench_ping_pong, 0},
+    {"IPC round trip 4 KiB, two processes", bench_ping_pong_4k, 0},
     {"IPC round trip, kernel service", bench_kernel_service, 0},
     {"IPC stream, 64-byte messages x32", bench_stream, kBatch * rvos::kMessagePayload},
     {"1 MiB as 64-byte messages", bench_stream_1mib, kMiB},
     {"bulk 1 MiB via shared memory", bench_bulk, kMiB},
+    {"timed wait, deadline now", bench_wait_now, 0},
+    {"timed wait, timer already fired", bench_wait_fired, 0},
+    {"handle duplicate+close", bench_duplicate, 0},
     {"mmap+munmap one page", bench_mmap, 0},
     {"malloc+free 64 B", bench_malloc, 0},
     {"file create+write 64 B+close", bench_create_write, 0},
@@ -272,6 +338,7 @@ uint64_t timed(const Row& row, uint64_t n) {
 }
 
 void measure(const Row& row) {
+    if (row.setup) row.setup();
     // Calibrate: double the iterations until one run takes min_ticks.
     uint64_t n = 1;
     while (timed(row, n) < min_ticks && n < (1ull << 30)) n *= 2;
@@ -289,14 +356,15 @@ void measure(const Row& row) {
     if (row.bytes_per_op) {
         // bytes / ns * 1000 = MB/s (decimal megabytes), kept to one decimal.
         uint64_t tenths = total_ns ? row.bytes_per_op * n * 10'000 / total_ns : 0;
-        printf("%-32s %10llu %10llu %12llu %7llu.%llu MB/s\n", row.name, static_cast<unsigned long long>(n),
+        printf("%-38s %10llu %10llu %12llu %7llu.%llu MB/s\n", row.name, static_cast<unsigned long long>(n),
                static_cast<unsigned long long>(total_ns / 1000), static_cast<unsigned long long>(ns_per_op),
                static_cast<unsigned long long>(tenths / 10), static_cast<unsigned long long>(tenths % 10));
     } else {
-        printf("%-32s %10llu %10llu %12llu\n", row.name, static_cast<unsigned long long>(n),
+        printf("%-38s %10llu %10llu %12llu\n", row.name, static_cast<unsigned long long>(n),
                static_cast<unsigned long long>(total_ns / 1000), static_cast<unsigned long long>(ns_per_op));
     }
     fflush(stdout);
+    if (row.teardown) row.teardown();
 }
 
 // The bulk child: maps the buffer it is sent, then copies it out on each
@@ -319,21 +387,40 @@ int serve_bulk() {
     return 0;
 }
 
-// Children: an echo server and a sink that acknowledges each batch.
-int serve(const char* name, bool echo_back) {
-    auto listen = rvos::register_service(name);
+// The echo child: sends back every message as it came, whatever its size
+// (up to kMaxMessageBytes) and whatever handles it carries.
+int serve_echo() {
+    auto listen = rvos::register_service("bench-echo");
+    if (listen.is_error()) return 1;
+    rvos::Message m;
+    if (listen.value().receive_wait(m) != Error::None) return 1;
+    rvos::Channel client(m.cap);
+    auto* buffer = static_cast<uint8_t*>(malloc(rvos::kMaxMessageBytes));
+    if (!buffer) return 1;
+    rvos::Handle handles[rvos::kMaxMessageHandles];
+    for (;;) {
+        auto got = sys::chan_read(client.handle(), buffer, rvos::kMaxMessageBytes, handles, rvos::kMaxMessageHandles,
+                                  rvos::kDeadlineNever);
+        if (got.is_error()) return 0;  // the parent is gone
+        sys::chan_write(client.handle(), buffer, got.value().length, handles, got.value().handle_count);
+    }
+}
+
+// The yielder: yields until it is killed (the floor row).
+int yield_forever() {
+    for (;;) sys::yield();
+}
+
+// The sink child: acknowledges each batch.
+int serve_sink() {
+    auto listen = rvos::register_service("bench-sink");
     if (listen.is_error()) return 1;
     rvos::Message m;
     if (listen.value().receive_wait(m) != Error::None) return 1;
     rvos::Channel client(m.cap);
     uint64_t received = 0;
-    while (client.receive_wait(m) == Error::None) {
-        if (echo_back) {
-            client.send(m);
-        } else if (++received % kBatch == 0) {
-            client.send(m);
-        }
-    }
+    while (client.receive_wait(m) == Error::None)
+        if (++received % kBatch == 0) client.send(m);
     return 0;
 }
 
@@ -341,8 +428,9 @@ int serve(const char* name, bool echo_back) {
 
 int main(int argc, char** argv) {
     if (argc > 1 && strcmp(argv[1], "nop") == 0) return 0;
-    if (argc > 1 && strcmp(argv[1], "echo") == 0) return serve("bench-echo", true);
-    if (argc > 1 && strcmp(argv[1], "sink") == 0) return serve("bench-sink", false);
+    if (argc > 1 && strcmp(argv[1], "echo") == 0) return serve_echo();
+    if (argc > 1 && strcmp(argv[1], "yielder") == 0) return yield_forever();
+    if (argc > 1 && strcmp(argv[1], "sink") == 0) return serve_sink();
     if (argc > 1 && strcmp(argv[1], "bulk") == 0) return serve_bulk();
     if (argc > 1 && strcmp(argv[1], "quick") == 0) {
         min_ticks = kTicksPerSecond / 200;  // 5 ms, one repetition: only proves it runs
@@ -352,6 +440,11 @@ int main(int argc, char** argv) {
     payload.len = rvos::kMessagePayload;
     auto pair = rvos::Channel::create_pair(same_b);
     same_a = pair.release_value();
+    auto idle = rvos::Channel::create_pair(idle_b);
+    auto made_timer = sys::timer_create();
+    if (idle.is_error() || made_timer.is_error()) return puts("bench: no channel or timer"), 1;
+    idle_a = idle.release_value();
+    timer = rvos::Channel(made_timer.value());
     start_child("echo", "bench-echo", echo_child, echo);
     start_child("sink", "bench-sink", sink_child, sink);
     start_child("bulk", "bench-bulk", bulk_child, bulk);
@@ -368,7 +461,7 @@ int main(int argc, char** argv) {
     make_directory("/tmp/r100", 100);
     close(open("/tmp/bench.dat", O_WRONLY | O_CREAT));
 
-    printf("%-32s %10s %10s %12s\n", repetitions == 5 ? "benchmark (median of 5)" : "benchmark (quick, 1 run)",
+    printf("%-38s %10s %10s %12s\n", repetitions == 5 ? "benchmark (median of 5)" : "benchmark (quick, 1 run)",
            "iterations", "total us", "ns/op");
     for (const Row& row : kRows) measure(row);
     rvos::kill(echo_child);
