@@ -686,13 +686,12 @@ TEST_F(Codec, ARequestThatCannotBeSentClosesItsHandles) {
     expect_no_leak("unsent requests");
 }
 
-TEST_F(Codec, AnEventThatCannotBeSentLeavesItsHandlesWithTheSender) {
-    // The caller (init's handle_service_request) closes them itself.
+TEST_F(Codec, AnEventThatCannotBeSentClosesItsHandles) {
+    // Like a request: the event's handles are the stub's once it is called.
     FakeIpc::s.write_error = Error::QueueFull;
     Handle handed = FakeIpc::open();
     EXPECT_EQ(listen::send_new_client<FakeIpc>(client, {handed}), Error::QueueFull);
-    EXPECT_TRUE(FakeIpc::is_live(handed));
-    FakeIpc::close(handed);
+    EXPECT_FALSE(FakeIpc::is_live(handed));
 }
 
 // ---- Malformed replies at the client ------------------------------------------------------
