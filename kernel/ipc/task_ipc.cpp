@@ -107,14 +107,22 @@ Error receive_now(Task& task, Endpoint& at, Buffer bytes, size_t capacity, rvos:
 
 Error receive(Task& task, rvos::Handle channel, Buffer bytes, size_t capacity, rvos::Handle* handles,
               size_t handle_capacity, uint64_t deadline_ns, Received& info) {
+    // Looked up once: only this task changes its own handle table, and the
+    // handle keeps the endpoint alive while the task sleeps.
+    HandleEntry entry = TRY(task.handles.lookup(channel));
+    if (entry.object->kind() != Object::Kind::Endpoint) return Error::WrongType;
+    if (!(entry.rights & rvos::kRightRead)) return Error::AccessDenied;
+    Endpoint& at = *static_cast<Endpoint*>(entry.object);
     for (;;) {
-        auto at = task.handles.get<Endpoint>(channel, rvos::kRightRead);
-        if (at.is_error()) return at.error();
-        Error error = receive_now(task, *at.value(), bytes, capacity, handles, handle_capacity, info);
+        Error error = receive_now(task, at, bytes, capacity, handles, handle_capacity, info);
         if (error != Error::WouldBlock || deadline_ns == rvos::kDeadlineNow) return error;
-        rvos::WaitItem item{channel, rvos::kSignalReadable | rvos::kSignalPeerClosed, 0};
-        auto ready = wait(task, &item, 1, deadline_ns);
-        if (ready.is_error()) return ready.error();
+        // What wait() on this one endpoint would do: it needs kRightWait;
+        // the endpoint is not ready (receive_now just found it empty with
+        // its peer open), so time out once the deadline has passed, else
+        // sleep until it shows Readable or PeerClosed, or the deadline.
+        if (!(entry.rights & rvos::kRightWait)) return Error::AccessDenied;
+        if (deadline_ns != rvos::kDeadlineNever && clock::now_ns() >= deadline_ns) return Error::TimedOut;
+        block_on(task, at, rvos::kSignalReadable | rvos::kSignalPeerClosed, deadline_ns);
     }
 }
 

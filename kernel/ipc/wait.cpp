@@ -82,6 +82,21 @@ ErrorOr<size_t> wait(Task& task, rvos::WaitItem* items, size_t count, uint64_t d
     }
 }
 
+void block_on(Task& task, Object& object, rvos::Signals wanted, uint64_t deadline_ns) {
+    Observer observer{&task, wanted};
+    object.observe(observer);
+    task.wait.observers = &observer;
+    task.wait.count = 1;
+    task.wait.timed_out = false;
+    if (deadline_ns != rvos::kDeadlineNever) {
+        task.wait.deadline.expired = deadline_passed;
+        task.wait.deadline.owner = &task;
+        clock::arm(task.wait.deadline, deadline_ns);
+    }
+    sched::block();
+    unhook(task);
+}
+
 void abandon_wait(Task& task) {
     if (task.wait.count) unhook(task);
 }

@@ -15,6 +15,12 @@ namespace ipc {
 // A timer's Fired is consumed when it is reported.
 ErrorOr<size_t> wait(Task& task, rvos::WaitItem* items, size_t count, uint64_t deadline_ns);
 
+// One sleep on one object the caller has already looked up (and holds a
+// handle to, with kRightWait): hooks an observer for `wanted`, arms
+// `deadline_ns` (unless kDeadlineNever), blocks until woken, unhooks. The
+// caller checks the signals and the deadline itself before and after.
+void block_on(Task& task, Object& object, rvos::Signals wanted, uint64_t deadline_ns);
+
 // Unhooks a task killed while it waited.
 void abandon_wait(Task& task);
 
