@@ -41,11 +41,13 @@ Error send(Task& task, rvos::Handle channel, Buffer bytes, size_t length, const 
     if (from.is_error()) return from.error();
     if (length > rvos::kMaxMessageBytes || count > rvos::kMaxMessageHandles) return Error::BadArgument;
     rvos::Handle carried[rvos::kMaxMessageHandles];
+    HandleEntry entries[rvos::kMaxMessageHandles];
     for (size_t i = 0; i < count; i++) {
         carried[i] = handles[i];
         auto entry = task.handles.lookup(handles[i]);
         if (entry.is_error()) return entry.error();
-        if (!(entry.value().rights & rvos::kRightTransfer)) return Error::AccessDenied;
+        entries[i] = entry.value();
+        if (!(entries[i].rights & rvos::kRightTransfer)) return Error::AccessDenied;
         for (size_t k = 0; k < i; k++)
             if (carried[k] == handles[i]) return Error::BadArgument;
     }
@@ -56,7 +58,7 @@ Error send(Task& task, rvos::Handle channel, Buffer bytes, size_t length, const 
         MessageNode::free(node, false);
         return copied.error();
     }
-    for (size_t i = 0; i < count; i++) node->handles()[i] = task.handles.lookup(carried[i]).value();
+    for (size_t i = 0; i < count; i++) node->handles()[i] = entries[i];  // looked up above; the table has not changed
     node->sender_pid = task.pid;
     Error error = ipc::send(*from.value(), node);
     if (error != Error::None) {
@@ -77,15 +79,16 @@ Error receive_now(Task& task, Endpoint& at, Buffer bytes, size_t capacity, rvos:
     info.handle_count = node->handle_count;
     info.sender_pid = node->sender_pid;
     if (node->length > capacity || node->handle_count > handle_capacity) return Error::BufferTooSmall;
-    // Check the destination before taking the message off the queue, so a
-    // bad pointer cannot lose it; only this task changes its own mappings.
+    // Copy before taking the message off the queue, so a bad pointer cannot
+    // lose it: copy_out checks the whole destination before it writes a
+    // byte (one page walk, where a separate check walked it twice).
     if (bytes.user) {
-        if (auto writable = task.space.check_writable(bytes.address, node->length); writable.is_error())
-            return writable.error();
+        if (auto copied = task.space.copy_out(bytes.address, node->bytes(), node->length); copied.is_error())
+            return copied.error();
+    } else {
+        base::mem_copy(reinterpret_cast<void*>(bytes.address), node->bytes(), node->length);
     }
-    node = receive(at).value();
-    if (bytes.user) (void)task.space.copy_out(bytes.address, node->bytes(), node->length);
-    else base::mem_copy(reinterpret_cast<void*>(bytes.address), node->bytes(), node->length);
+    at.queue.pop();  // the node at the front, which this task now owns
     // The handles need free slots. Without room for all, the message is
     // still received — it must not block the queue forever — but its
     // handles are closed, and the caller learns it from HandleTableFull.

@@ -14,7 +14,7 @@ ErrorOr<uint64_t> sys_chan_send(Call& call) {
     size_t count = call.arg(4);
     if (count > rvos::kMaxMessageHandles) return Error::BadArgument;
     rvos::Handle handles[rvos::kMaxMessageHandles];
-    TRY(call.task.space.copy_in(handles, call.arg(3), count * sizeof(rvos::Handle)));
+    if (count) TRY(call.task.space.copy_in(handles, call.arg(3), count * sizeof(rvos::Handle)));
     Error error = ipc::send(call.task, call.handle(0), ipc::Buffer{call.arg(1), true}, call.arg(2), handles, count);
     if (error != Error::None) return error;
     return 0;
@@ -24,7 +24,7 @@ ErrorOr<uint64_t> sys_chan_recv(Call& call) {
     uint64_t capacity = call.arg(2), handle_capacity = call.arg(4);
     if (handle_capacity > rvos::kMaxMessageHandles) handle_capacity = rvos::kMaxMessageHandles;
     // Both destinations are checked before a message leaves the queue.
-    TRY(call.task.space.check_writable(call.arg(3), handle_capacity * sizeof(rvos::Handle)));
+    if (handle_capacity) TRY(call.task.space.check_writable(call.arg(3), handle_capacity * sizeof(rvos::Handle)));
     rvos::Handle handles[rvos::kMaxMessageHandles];
     ipc::Received info;
     Error error = ipc::receive(call.task, call.handle(0), ipc::Buffer{call.arg(1), true}, capacity, handles,
@@ -40,7 +40,7 @@ ErrorOr<uint64_t> sys_chan_recv(Call& call) {
         call.set_a1(info.length);
         return error;
     }
-    (void)call.task.space.copy_out(call.arg(3), handles, info.handle_count * sizeof(rvos::Handle));
+    if (info.handle_count) (void)call.task.space.copy_out(call.arg(3), handles, info.handle_count * sizeof(rvos::Handle));
     call.set_a1(info.handle_count);
     return info.length;
 }
