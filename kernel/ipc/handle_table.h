@@ -39,6 +39,14 @@ public:
     }
     size_t count() const { return static_cast<size_t>(__builtin_popcountll(used_)); }
     size_t free_slots() const { return rvos::kMaxHandles - count(); }
+    // free_slots() >= n, without counting every bit (the target has no
+    // popcount instruction: __builtin_popcountll is a library call).
+    bool has_free(size_t n) const {
+        uint64_t free = ~used_;
+        for (; n; n--, free &= free - 1)
+            if (!free) return false;
+        return true;
+    }
     bool full() const { return used_ == kAllUsed; }
 
 private:

@@ -24,7 +24,7 @@ base::ErrorOr<void> copy_from(Task& task, void* to, Buffer from, size_t length) 
 
 ErrorOr<HandlePair> create_channel(Task& task) {
     // Check room first so a half-installed pair never has to be undone.
-    if (task.handles.free_slots() < 2) return Error::HandleTableFull;
+    if (!task.handles.has_free(2)) return Error::HandleTableFull;
     auto created = channels().create();
     // A full table may be full of garbage cycles: collect, then retry once.
     if (created.is_error() && process::collect_channel_garbage() > 0) created = channels().create();
@@ -93,7 +93,7 @@ Error receive_now(Task& task, Endpoint& at, Buffer bytes, size_t capacity, rvos:
     // still received — it must not block the queue forever — but its
     // handles are closed, and the caller learns it from HandleTableFull.
     Error result = Error::None;
-    if (node->handle_count && task.handles.free_slots() < node->handle_count) {
+    if (node->handle_count && !task.handles.has_free(node->handle_count)) {
         info.handle_count = 0;
         MessageNode::free(node, true);
         return Error::HandleTableFull;
