@@ -2,6 +2,7 @@
 #include "ipc/wait.h"
 
 #include "base/types.h"
+#include "ipc/channel.h"
 #include "task/scheduler.h"
 #include "task/timer_object.h"
 
@@ -9,17 +10,26 @@ namespace ipc {
 
 namespace {
 
+// The signals of one watched object; an endpoint's without the virtual call.
+rvos::Signals signals_of(const Object& object) {
+    if (object.kind() == Object::Kind::Endpoint) return static_cast<const Endpoint&>(object).Endpoint::signals();
+    return object.signals();
+}
+
 size_t pick_ready(Object* const* objects, rvos::WaitItem* items, size_t count) {
+    // One pass: every item's `observed` is filled in; a drained endpoint
+    // whose peer left takes precedence over the first ready item.
     size_t first = count;
     for (size_t i = 0; i < count; i++) {
-        items[i].observed = objects[i]->signals();
-        rvos::Signals hit = items[i].observed & items[i].wanted;
-        if (hit && first == count) first = i;
-    }
-    // A drained endpoint whose peer left takes precedence.
-    for (size_t i = 0; i < count; i++) {
-        rvos::Signals hit = items[i].observed & items[i].wanted;
-        if ((hit & rvos::kSignalPeerClosed) && !(items[i].observed & rvos::kSignalReadable)) return i;
+        rvos::Signals observed = signals_of(*objects[i]);
+        items[i].observed = observed;
+        rvos::Signals hit = observed & items[i].wanted;
+        if (!hit) continue;
+        if ((hit & rvos::kSignalPeerClosed) && !(observed & rvos::kSignalReadable)) {
+            for (size_t k = i + 1; k < count; k++) items[k].observed = signals_of(*objects[k]);
+            return i;
+        }
+        if (first == count) first = i;
     }
     return first;
 }
@@ -64,7 +74,9 @@ ErrorOr<size_t> wait(Task& task, rvos::WaitItem* items, size_t count, uint64_t d
                 static_cast<timer::TimerObject*>(objects[ready])->consume();
             return ready;
         }
-        if (deadline_ns == rvos::kDeadlineNow || clock::now_ns() >= deadline_ns) return Error::TimedOut;
+        if (deadline_ns == rvos::kDeadlineNow ||
+            (deadline_ns != rvos::kDeadlineNever && clock::now_ns() >= deadline_ns))
+            return Error::TimedOut;
         for (size_t i = 0; i < count; i++) {
             new (&observers[i]) Observer{&task, items[i].wanted};
             objects[i]->observe(observers[i]);
