@@ -24,7 +24,16 @@ void TimerObject::set(uint64_t deadline_ns, uint64_t period_ns) {
     clock::disarm(deadline_);
     fired_ = false;
     period_ns_ = period_ns;
-    if (deadline_ns != rvos::kDeadlineNever) clock::arm(deadline_, deadline_ns);
+    if (deadline_ns == rvos::kDeadlineNever) return;
+    if (deadline_ns <= clock::now_ns()) {
+        // Already past: fire now, as the interrupt the armed deadline would
+        // raise at once does (a periodic timer is re-armed for its next
+        // period from here), without programming the SBI timer for it.
+        deadline_.at_ns = deadline_ns;
+        expired(deadline_);
+        return;
+    }
+    clock::arm(deadline_, deadline_ns);
 }
 
 void TimerObject::expired(clock::Deadline& deadline) {
