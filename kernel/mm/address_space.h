@@ -34,6 +34,9 @@ public:
     // be retried. BadAddress if not (the guard page, anywhere else, or a
     // page that is mapped already); NoMemory if no frame is left.
     base::ErrorOr<void> fault_in(uintptr_t va);
+    // Maps the untouched stack pages of [va, va+length) now (the loader's
+    // head start); BadAddress if any page is not stack, NoMemory if out.
+    base::ErrorOr<void> prefault_stack(uintptr_t va, size_t length) { return check(va, length, pte::kUser); }
     // Anonymous memory for mmap: zeroed, user-writable pages at the lowest
     // free address in [kMmapBase, kSharedBase), so unmapped addresses are
     // used again. Returns the address.
