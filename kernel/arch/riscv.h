@@ -20,6 +20,8 @@ inline constexpr uint64_t kIrqTimer = 5;
 inline constexpr uint64_t kIrqExternal = 9;
 inline constexpr uint64_t kExcIllegalInstruction = 2;
 inline constexpr uint64_t kExcEcallFromUser = 8;
+inline constexpr uint64_t kExcLoadPageFault = 13;
+inline constexpr uint64_t kExcStorePageFault = 15;
 // satp
 inline constexpr uint64_t kSatpSv39 = 8ull << 60;
 // scounteren: which counters user mode may read
@@ -54,6 +56,10 @@ inline uint64_t read_time() {
 }
 
 inline void flush_tlb() { asm volatile("sfence.vma zero, zero" ::: "memory"); }
+// One page's translations only: after an invalid entry becomes valid the
+// spec still asks for a fence (a hart may have cached the miss), and a
+// one-page fence does not cost QEMU its whole TLB.
+inline void flush_tlb_page(uintptr_t va) { asm volatile("sfence.vma %0, zero" ::"r"(va) : "memory"); }
 inline void wait_for_interrupt() { asm volatile("wfi"); }
 
 inline uint64_t read_fp() {

@@ -16,6 +16,10 @@ extern "C" arch::TrapFrame* user_trap(arch::TrapFrame* frame) {
         if (slice_over || (cause & ~arch::kCauseInterrupt) == arch::kIrqExternal) sched::yield();
     } else if (cause == arch::kExcEcallFromUser) {
         syscall::dispatch(*task, *frame);
+    } else if ((cause == arch::kExcLoadPageFault || cause == arch::kExcStorePageFault) &&
+               !task->space.fault_in(arch::read_stval()).is_error()) {
+        // A first touch of a stack page: now mapped, the instruction is
+        // retried. Anything else (the guard page, no frame) kills below.
     } else {
         fault::kill_current(fault::cause_name(cause), arch::read_stval(), frame->sepc);
     }

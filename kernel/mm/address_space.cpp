@@ -1,5 +1,6 @@
 // The user address space: page mappings kept in step with the region map,
-// the layout policy for mmap, shared memory and munmap, and checked copies.
+// the layout policy for mmap, shared memory and munmap, checked copies, and
+// the stack's pages mapped on first touch.
 #include "mm/address_space.h"
 
 #include "arch/riscv.h"
@@ -85,14 +86,26 @@ void AddressSpace::unmap_pages(uintptr_t va, size_t length) {
 }
 
 base::ErrorOr<void> AddressSpace::map_fixed(uintptr_t va, size_t length, Pte flags, RegionKind kind) {
-    if ((kind != RegionKind::Code && kind != RegionKind::Stack) || !in_user_range(va, length))
-        return Error::BadArgument;
+    if (kind != RegionKind::Code || !in_user_range(va, length)) return Error::BadArgument;
     TRY(regions_.insert(Region{va, length, kind}));
     auto mapped = map_zeroed(va, length, flags);
     if (mapped.is_error()) {
         (void)regions_.remove(va);  // just inserted, never merged: it is there
         return mapped.error();
     }
+    return {};
+}
+
+base::ErrorOr<void> AddressSpace::reserve_stack(uintptr_t va, size_t length) {
+    if (!in_user_range(va, length)) return Error::BadArgument;
+    return regions_.insert(Region{va, length, RegionKind::Stack});
+}
+
+base::ErrorOr<void> AddressSpace::fault_in(uintptr_t va) {
+    uintptr_t page = base::align_down(va, kPageSize);
+    if (!untouched_stack(page)) return Error::BadAddress;
+    TRY(map_zeroed(page, kPageSize, pte::kRead | pte::kWrite));
+    arch::flush_tlb_page(page);
     return {};
 }
 
@@ -157,19 +170,26 @@ uint8_t* AddressSpace::translate(uintptr_t va, Pte need) const {
     return reinterpret_cast<uint8_t*>(pte::address(*entry) + va % kPageSize);
 }
 
-base::ErrorOr<void> AddressSpace::check(uintptr_t va, size_t length, Pte need) const {
+base::ErrorOr<void> AddressSpace::check(uintptr_t va, size_t length, Pte need) {
     if (length == 0) return {};
     if (!in_user_range(va, length)) return Error::BadAddress;
-    for (uintptr_t page = base::align_down(va, kPageSize); page < va + length; page += kPageSize)
-        if (!translate(page, need)) return Error::BadAddress;
+    bool untouched = false;
+    for (uintptr_t page = base::align_down(va, kPageSize); page < va + length; page += kPageSize) {
+        if (translate(page, need)) continue;
+        if (!untouched_stack(page)) return Error::BadAddress;
+        untouched = true;
+    }
+    if (untouched)
+        for (uintptr_t page = base::align_down(va, kPageSize); page < va + length; page += kPageSize)
+            if (untouched_stack(page)) TRY(fault_in(page));
     return {};
 }
 
-base::ErrorOr<void> AddressSpace::check_writable(uintptr_t va, size_t length) const {
+base::ErrorOr<void> AddressSpace::check_writable(uintptr_t va, size_t length) {
     return check(va, length, pte::kUser | pte::kWrite);
 }
 
-base::ErrorOr<void> AddressSpace::copy(uintptr_t user, uint8_t* kernel, size_t length, Pte need, bool to_user) const {
+base::ErrorOr<void> AddressSpace::copy(uintptr_t user, uint8_t* kernel, size_t length, Pte need, bool to_user) {
     // Check the whole range first so a failing copy changes nothing. A copy
     // of up to a message's size (every send and receive) keeps what that
     // check translated, so each page is walked once, not twice.
@@ -180,8 +200,18 @@ base::ErrorOr<void> AddressSpace::copy(uintptr_t user, uint8_t* kernel, size_t l
     size_t pages = (base::align_up(user + length, kPageSize) - first) / kPageSize;
     if (pages <= kShortPages) {
         uint8_t* mapped[kShortPages];
-        for (size_t i = 0; i < pages; i++)
-            if (!(mapped[i] = translate(first + i * kPageSize, need))) return Error::BadAddress;
+        bool untouched = false;
+        for (size_t i = 0; i < pages; i++) {
+            if ((mapped[i] = translate(first + i * kPageSize, need))) continue;
+            if (!untouched_stack(first + i * kPageSize)) return Error::BadAddress;
+            untouched = true;
+        }
+        // Only once the whole range is known good: untouched stack pages.
+        for (size_t i = 0; untouched && i < pages; i++) {
+            if (mapped[i]) continue;
+            TRY(fault_in(first + i * kPageSize));
+            mapped[i] = translate(first + i * kPageSize, need);
+        }
         for (size_t i = 0, offset = user - first; length; i++, offset = 0) {
             size_t chunk = base::min<size_t>(length, kPageSize - offset);
             if (to_user) base::mem_copy(mapped[i] + offset, kernel, chunk);
@@ -204,15 +234,15 @@ base::ErrorOr<void> AddressSpace::copy(uintptr_t user, uint8_t* kernel, size_t l
     return {};
 }
 
-base::ErrorOr<void> AddressSpace::copy_in(void* dst, uintptr_t src, size_t length) const {
+base::ErrorOr<void> AddressSpace::copy_in(void* dst, uintptr_t src, size_t length) {
     return copy(src, static_cast<uint8_t*>(dst), length, pte::kUser | pte::kRead, false);
 }
 
-base::ErrorOr<void> AddressSpace::copy_out(uintptr_t dst, const void* src, size_t length) const {
+base::ErrorOr<void> AddressSpace::copy_out(uintptr_t dst, const void* src, size_t length) {
     return copy(dst, static_cast<uint8_t*>(const_cast<void*>(src)), length, pte::kUser | pte::kWrite, true);
 }
 
-base::ErrorOr<void> AddressSpace::fill(uintptr_t dst, const void* src, size_t length) const {
+base::ErrorOr<void> AddressSpace::fill(uintptr_t dst, const void* src, size_t length) {
     return copy(dst, static_cast<uint8_t*>(const_cast<void*>(src)), length, pte::kUser, true);
 }
 

@@ -18,11 +18,25 @@ public:
     // Releases every user page and then the table itself (explicit free()).
     void destroy();
 
-    // The loader's code segments and stack (kind Code or Stack): records the
-    // region and maps fresh zeroed pages over [va, va+length) with the given
-    // U-mode permissions. BadArgument if it overlaps a region or leaves user
+    // The loader's code segments (kind Code): records the region and maps
+    // fresh zeroed pages over [va, va+length) with the given U-mode
+    // permissions. BadArgument if it overlaps a region or leaves user
     // space; on failure nothing stays mapped.
     base::ErrorOr<void> map_fixed(uintptr_t va, size_t length, Pte flags, RegionKind kind);
+    // The loader's stack: records [va, va+length) as the Stack region but
+    // maps nothing. Each of its pages is mapped (zeroed, user read/write)
+    // when first touched: by the program (a page fault, fault_in) or by the
+    // kernel (fill, copy_out, copy_in, check_writable). BadArgument as for
+    // map_fixed.
+    base::ErrorOr<void> reserve_stack(uintptr_t va, size_t length);
+    // A user load/store page fault at va: maps a fresh zeroed page there if
+    // va is in the stack region and not mapped yet, so the instruction can
+    // be retried. BadAddress if not (the guard page, anywhere else, or a
+    // page that is mapped already); NoMemory if no frame is left.
+    base::ErrorOr<void> fault_in(uintptr_t va);
+    // Maps the untouched stack pages of [va, va+length) now (the loader's
+    // head start); BadAddress if any page is not stack, NoMemory if out.
+    base::ErrorOr<void> prefault_stack(uintptr_t va, size_t length) { return check(va, length, pte::kUser); }
     // Anonymous memory for mmap: zeroed, user-writable pages at the lowest
     // free address in [kMmapBase, kSharedBase), so unmapped addresses are
     // used again. Returns the address.
@@ -39,13 +53,19 @@ public:
     base::ErrorOr<void> unmap_user(uintptr_t va, size_t length);
 
     // Copies between kernel memory and user memory; BadAddress unless every
-    // byte of the user range is mapped for user access (writable for copy_out).
-    base::ErrorOr<void> copy_in(void* dst, uintptr_t src, size_t length) const;
-    base::ErrorOr<void> copy_out(uintptr_t dst, const void* src, size_t length) const;
-    // BadAddress unless every byte of the user range is writable by the user.
-    base::ErrorOr<void> check_writable(uintptr_t va, size_t length) const;
-    // Kernel-side writes (the loader): needs the page mapped, ignores U/W.
-    base::ErrorOr<void> fill(uintptr_t dst, const void* src, size_t length) const;
+    // byte of the user range is mapped for user access (writable for
+    // copy_out) or is an untouched stack page, which is mapped first (so a
+    // syscall may fill a stack buffer the program never touched); NoMemory
+    // if that finds no frame. Not const for that reason.
+    base::ErrorOr<void> copy_in(void* dst, uintptr_t src, size_t length);
+    base::ErrorOr<void> copy_out(uintptr_t dst, const void* src, size_t length);
+    // BadAddress unless every byte of the user range is writable by the
+    // user; maps untouched stack pages in it, so a later copy_out there
+    // cannot fail.
+    base::ErrorOr<void> check_writable(uintptr_t va, size_t length);
+    // Kernel-side writes (the loader): needs the page mapped (or an
+    // untouched stack page), ignores U/W.
+    base::ErrorOr<void> fill(uintptr_t dst, const void* src, size_t length);
 
     const PageTable& table() const { return table_; }
     const RegionMap& regions() const { return regions_; }
@@ -61,8 +81,13 @@ private:
     base::ErrorOr<void> unmap_shared(uintptr_t va);
     // The kernel address of the user byte at va, if mapped with `need`.
     uint8_t* translate(uintptr_t va, Pte need) const;
-    base::ErrorOr<void> check(uintptr_t va, size_t length, Pte need) const;
-    base::ErrorOr<void> copy(uintptr_t user, uint8_t* kernel, size_t length, Pte need, bool to_user) const;
+    // A stack page the program has not touched yet: mapped on demand.
+    bool untouched_stack(uintptr_t page) const { return regions_.maps_on_touch(page) && !table_.lookup(page); }
+    // Checks every page of the range first (mapped with `need`, or an
+    // untouched stack page), so a bad range maps nothing; then maps the
+    // untouched stack pages.
+    base::ErrorOr<void> check(uintptr_t va, size_t length, Pte need);
+    base::ErrorOr<void> copy(uintptr_t user, uint8_t* kernel, size_t length, Pte need, bool to_user);
 
     PageTable table_;
     RegionMap regions_;

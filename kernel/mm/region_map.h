@@ -40,6 +40,14 @@ public:
     base::ErrorOr<uintptr_t> allocate(Region region, uintptr_t lo, uintptr_t hi);
     // The region containing va, or null.
     const Region* find(uintptr_t va) const;
+    // Whether the page holding va is mapped on first touch rather than up
+    // front: it lies in the Stack region (not its guard page below, which
+    // no region covers). Only the pages a program uses cost a frame, so a
+    // 256 KiB stack does not make every spawn map and zero 64 pages.
+    bool maps_on_touch(uintptr_t va) const {
+        const Region* region = find(va);
+        return region && region->kind == RegionKind::Stack;
+    }
     // Removes the region that starts at `start`, whole, and returns it;
     // BadArgument if no region starts there.
     base::ErrorOr<Region> remove(uintptr_t start);

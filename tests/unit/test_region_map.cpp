@@ -238,3 +238,24 @@ TEST_F(RegionMapTest, SplitWithNoFreeSlotIsRefusedAndChangesNothing) {
 }
 
 }  // namespace
+
+// Only the Stack region's pages are mapped on first touch: not its guard
+// page below (no region), not the page above its top, not code,
+// anonymous or shared memory next to it.
+TEST_F(RegionMapTest, OnlyStackPagesAreMappedOnTouch) {
+    constexpr uintptr_t kTop = rvos::kUserStackTop;
+    constexpr uintptr_t kBottom = kTop - rvos::kUserStackSize;
+    EXPECT_FALSE(map.insert(fixed(kBottom, rvos::kUserStackSize / P, RegionKind::Stack)).is_error());
+    EXPECT_FALSE(map.insert(fixed(0x1'0000, 2, RegionKind::Code)).is_error());
+    EXPECT_EQ(allocate(map, anonymous(2)), kLo);
+    EXPECT_TRUE(map.maps_on_touch(kBottom));
+    EXPECT_TRUE(map.maps_on_touch(kBottom + 123));
+    EXPECT_TRUE(map.maps_on_touch(kTop - 1));
+    EXPECT_TRUE(map.maps_on_touch(kTop - 16));
+    EXPECT_FALSE(map.maps_on_touch(kBottom - 1));  // the guard page
+    EXPECT_FALSE(map.maps_on_touch(kBottom - P));
+    EXPECT_FALSE(map.maps_on_touch(kTop));
+    EXPECT_FALSE(map.maps_on_touch(0x1'0000));
+    EXPECT_FALSE(map.maps_on_touch(kLo + P));
+    EXPECT_FALSE(map.maps_on_touch(0));
+}

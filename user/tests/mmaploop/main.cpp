@@ -8,15 +8,24 @@
 //                        writing some of them; some unmap a middle page first
 //   mmaploop shared      40 memory objects of 4 KiB, all mapped at once
 //   mmaploop big         one 16 MiB memory object, written end to end
-//   mmaploop             all three
+//   mmaploop stack       recursion ~200 KiB deep works, and maps stack
+//                        pages only as it reaches them (the stack is mapped
+//                        on first touch, not at spawn)
+//   mmaploop stackbuf    syscalls write into stack buffers never touched
+//                        before: a 64 KiB chan_read, a 64 KiB file read();
+//                        one into the guard page is BadAddress, not a kill
+//   mmaploop             cycles, shared and big
 // Each prints one `mmaploop: ... ok` line, or what failed, and the exit
 // status says the same.
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rvos/shared_memory.h"
 #include "rvos/syscall.h"
+#include "rvos/sysinfo.h"
 
 using rvos::Error;
 using rvos::kPageSize;
@@ -137,6 +146,94 @@ int big() {
     return 0;
 }
 
+// ---- The stack, mapped on first touch ------------------------------------
+
+uint64_t free_frames() {
+    auto memory = rvos::sysinfo::memory();
+    return memory.is_error() ? 0 : memory.value().free_frames;
+}
+
+// Each level holds ~4 KiB and writes both ends of it, so every page on the
+// way down is touched; 50 levels reach ~200 KiB below main. Returns whether
+// every level still holds what it wrote once the levels below returned.
+constexpr int kLevels = 50;
+__attribute__((noinline)) bool deep(int depth) {
+    volatile uint8_t frame[4000];
+    frame[0] = static_cast<uint8_t>(depth);
+    frame[sizeof frame - 1] = static_cast<uint8_t>(~depth);
+    bool below = depth + 1 < kLevels ? deep(depth + 1) : true;
+    return below && frame[0] == static_cast<uint8_t>(depth) && frame[sizeof frame - 1] == static_cast<uint8_t>(~depth);
+}
+
+int stack() {
+    free_frames();  // the first query may set things up; measure from the second
+    uint64_t before = free_frames();
+    bool ok = deep(0);
+    uint64_t after = free_frames();
+    if (!ok || before == 0 || after == 0) {
+        printf("mmaploop: stack: deep recursion %s\n", ok ? "ok, but sysinfo failed" : "lost its frames' contents");
+        return 1;
+    }
+    // With the stack mapped at spawn this is 0: the pages were all there.
+    printf("mmaploop: stack: %d KiB deep recursion ok, %lld stack pages mapped on first touch\n",
+           kLevels * 4000 / 1024, static_cast<long long>(before - after));
+    return 0;
+}
+
+constexpr size_t kBuffer = 64 * 1024;
+uint8_t pattern[kBuffer];  // static, so writing it touches no stack
+
+void fill_pattern(uint8_t salt) {
+    for (size_t i = 0; i < kBuffer; i++) pattern[i] = static_cast<uint8_t>(i * 7 + salt + i / 4096);
+}
+
+// read() of a 64 KiB file into a local buffer nothing has touched yet.
+__attribute__((noinline)) bool file_read_into_untouched() {
+    fill_pattern(3);
+    int fd = open("/tmp/stackbuf", O_RDWR | O_CREAT | O_TRUNC);
+    bool ok = fd >= 0 && write(fd, pattern, kBuffer) == static_cast<ssize_t>(kBuffer) && lseek(fd, 0, SEEK_SET) == 0;
+    uint8_t buffer[kBuffer];
+    ok = ok && read(fd, buffer, kBuffer) == static_cast<ssize_t>(kBuffer) && memcmp(buffer, pattern, kBuffer) == 0;
+    if (fd >= 0) close(fd);
+    unlink("/tmp/stackbuf");
+    printf("mmaploop: stackbuf: read() of a 64 KiB file into an untouched stack buffer %s\n", ok ? "ok" : "FAILED");
+    return ok;
+}
+
+// The kernel writes a 64 KiB message straight into an untouched local
+// buffer (chan_read: check_writable, then copy_out); a buffer in the guard
+// page below the stack is BadAddress, and the message stays queued. The
+// file read runs from here, below this frame, where nothing has been yet.
+__attribute__((noinline)) bool recv_into_untouched() {
+    fill_pattern(11);
+    auto pair = sys::chan_create();
+    if (pair.is_error()) return printf("mmaploop: stackbuf: chan_create failed\n"), false;
+    auto [a, b] = pair.value();
+    // A small message first (so the capacity, not the size, is what is
+    // wrong): into the guard page, and straddling it and the stack's lowest
+    // page, it is refused and stays queued.
+    static const char kSmall[16] = "guard page test";
+    bool ok = sys::chan_write(a, kSmall, sizeof kSmall) == Error::None;
+    auto* guard = reinterpret_cast<uint8_t*>(rvos::kUserStackTop - rvos::kUserStackSize - kPageSize);
+    auto refused = sys::chan_read(b, guard, sizeof kSmall, nullptr, 0, rvos::kDeadlineNow);
+    auto straddling = sys::chan_read(b, guard + kPageSize - 8, sizeof kSmall, nullptr, 0, rvos::kDeadlineNow);
+    char small[sizeof kSmall];
+    auto queued = sys::chan_read(b, small, sizeof small, nullptr, 0, rvos::kDeadlineNow);
+    bool guarded = refused.is_error() && refused.error() == Error::BadAddress && straddling.is_error() &&
+                   straddling.error() == Error::BadAddress && !queued.is_error() &&
+                   memcmp(small, kSmall, sizeof kSmall) == 0;
+    ok = ok && sys::chan_write(a, pattern, kBuffer) == Error::None;
+    uint8_t buffer[kBuffer];
+    auto got = sys::chan_read(b, buffer, sizeof buffer, nullptr, 0, rvos::kDeadlineNow);
+    bool received = ok && !got.is_error() && got.value().length == kBuffer && memcmp(buffer, pattern, kBuffer) == 0;
+    sys::chan_close(a);
+    sys::chan_close(b);
+    printf("mmaploop: stackbuf: guard page refused: %s; 64 KiB chan_read into an untouched stack buffer %s\n",
+           guarded ? "ok" : "FAILED", received ? "ok" : "FAILED");
+    bool read_ok = file_read_into_untouched();
+    return guarded && received && read_ok;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -144,12 +241,14 @@ int main(int argc, char** argv) {
     if (strcmp(mode, "cycles") == 0) return cycles(argc > 2 ? strtoull(argv[2], nullptr, 0) : 1'000'000);
     if (strcmp(mode, "shared") == 0) return shared();
     if (strcmp(mode, "big") == 0) return big();
+    if (strcmp(mode, "stack") == 0) return stack();
+    if (strcmp(mode, "stackbuf") == 0) return recv_into_untouched() ? 0 : 1;
     if (strcmp(mode, "all") == 0) {
         int failed = cycles(1'000'000);
         failed |= shared();
         failed |= big();
         return failed;
     }
-    printf("usage: mmaploop [cycles [n] | shared | big]\n");
+    printf("usage: mmaploop [cycles [n] | shared | big | stack | stackbuf]\n");
     return 2;
 }
