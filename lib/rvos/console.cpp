@@ -87,8 +87,12 @@ base::ErrorOr<Line> read_line(char* buffer, size_t size, Handle interrupts) {
         }
     }
     line_requested = false;
-    static cp::ReadLineReplyBuffer reply_buffer;
-    cp::ReadLineReply reply = TRY(cp::read_line_receive<UserIpc>(handle, reply_buffer));
+    // 32 KiB, made on first use: most programs never read a line, and a
+    // static buffer would be zeroed pages in every program's image.
+    static cp::ReadLineReplyBuffer* reply_buffer = nullptr;
+    if (!reply_buffer) reply_buffer = new cp::ReadLineReplyBuffer;
+    if (!reply_buffer) return Error::NoMemory;
+    cp::ReadLineReply reply = TRY(cp::read_line_receive<UserIpc>(handle, *reply_buffer));
     size_t length = base::min<size_t>(reply.line.length, size - 1);
     base::mem_copy(buffer, reply.line.data, length);
     buffer[length] = 0;

@@ -160,10 +160,13 @@ Error read_dir(const char* path, void (*visit)(const DirEntry& entry, void* cont
     Handle handle = TRY(control.handle());
     fsp::ReadDirRequest request;
     request.path = path;
+    // One batch per request, into a buffer made on first use (not a static
+    // one: that would be zeroed pages in every program's image).
+    static fsp::ReadDirReplyBuffer* buffer = nullptr;
+    if (!buffer) buffer = new fsp::ReadDirReplyBuffer;
+    if (!buffer) return Error::NoMemory;
     for (;;) {
-        // One batch per request.
-        static fsp::ReadDirReplyBuffer buffer;
-        auto reply = TRY(fsp::read_dir<UserIpc>(handle, request, buffer));
+        auto reply = TRY(fsp::read_dir<UserIpc>(handle, request, *buffer));
         for (uint32_t i = 0; i < reply.entries_count; i++) {
             DirEntry entry;
             entry.kind = static_cast<Kind>(reply.entries[i].kind);
