@@ -48,6 +48,21 @@ void unhook(Task& task) {
     clock::disarm(task.wait.deadline);
 }
 
+// Sleeps with `count` observers already hooked (recorded in task.wait so a
+// kill can unhook them) and the deadline armed; unhooks everything after.
+void sleep_observed(Task& task, Observer* observers, size_t count, uint64_t deadline_ns) {
+    task.wait.observers = observers;
+    task.wait.count = count;
+    task.wait.timed_out = false;
+    if (deadline_ns != rvos::kDeadlineNever) {
+        task.wait.deadline.expired = deadline_passed;
+        task.wait.deadline.owner = &task;
+        clock::arm(task.wait.deadline, deadline_ns);
+    }
+    sched::block();
+    unhook(task);
+}
+
 }  // namespace
 
 ErrorOr<size_t> wait(Task& task, rvos::WaitItem* items, size_t count, uint64_t deadline_ns) {
@@ -81,32 +96,14 @@ ErrorOr<size_t> wait(Task& task, rvos::WaitItem* items, size_t count, uint64_t d
             new (&observers[i]) Observer{&task, items[i].wanted};
             objects[i]->observe(observers[i]);
         }
-        task.wait.observers = observers;
-        task.wait.count = count;
-        task.wait.timed_out = false;
-        if (deadline_ns != rvos::kDeadlineNever) {
-            task.wait.deadline.expired = deadline_passed;
-            task.wait.deadline.owner = &task;
-            clock::arm(task.wait.deadline, deadline_ns);
-        }
-        sched::block();
-        unhook(task);
+        sleep_observed(task, observers, count, deadline_ns);
     }
 }
 
 void block_on(Task& task, Object& object, rvos::Signals wanted, uint64_t deadline_ns) {
     Observer observer{&task, wanted};
     object.observe(observer);
-    task.wait.observers = &observer;
-    task.wait.count = 1;
-    task.wait.timed_out = false;
-    if (deadline_ns != rvos::kDeadlineNever) {
-        task.wait.deadline.expired = deadline_passed;
-        task.wait.deadline.owner = &task;
-        clock::arm(task.wait.deadline, deadline_ns);
-    }
-    sched::block();
-    unhook(task);
+    sleep_observed(task, &observer, 1, deadline_ns);
 }
 
 void abandon_wait(Task& task) {
