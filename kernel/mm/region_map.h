@@ -13,11 +13,17 @@ namespace mm {
 enum class RegionKind : uint8_t { Code, Stack, Anonymous, Shared };
 
 struct Region {
-    uintptr_t start = 0;
-    size_t length = 0;  // bytes, whole pages
-    RegionKind kind = RegionKind::Anonymous;
-    bool writable = true;    // Shared: mapped with write permission
-    void* object = nullptr;  // Shared: the memory object (opaque here)
+    // Trivial on purpose: a map's 256 unused slots are left unwritten, so
+    // creating a task does not zero 8 KiB it may never use.
+    Region() = default;
+    constexpr Region(uintptr_t start, size_t length, RegionKind kind, bool writable = true, void* object = nullptr)
+        : start(start), length(length), kind(kind), writable(writable), object(object) {}
+
+    uintptr_t start;
+    size_t length;  // bytes, whole pages
+    RegionKind kind;
+    bool writable;  // Shared: mapped with write permission
+    void* object;   // Shared: the memory object (opaque here)
 
     uintptr_t end() const { return start + length; }
 };

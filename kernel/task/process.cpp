@@ -50,7 +50,10 @@ ErrorOr<Task*> create_task(const char* name, bool is_kernel) {
         mm::kernel_heap().free(stack);
         return Error::NoMemory;
     }
-    Task* task = new (memory) Task();
+    // Default-initialised, not value-initialised: every member that needs a
+    // value has one, and zeroing the whole Task (its region map's unused
+    // slots) would cost every spawn.
+    Task* task = new (memory) Task;
     task->pid = next_pid++;
     base::str_copy(task->name, name, sizeof task->name);
     task->is_kernel = is_kernel;
