@@ -25,11 +25,7 @@ base::ErrorOr<void> copy_from(Task& task, void* to, Buffer from, size_t length) 
 ErrorOr<HandlePair> create_channel(Task& task) {
     // Check room first so a half-installed pair never has to be undone.
     if (!task.handles.has_free(2)) return Error::HandleTableFull;
-    auto created = channels().create();
-    // A full table may be full of garbage cycles: collect, then retry once.
-    if (created.is_error() && process::collect_channel_garbage() > 0) created = channels().create();
-    if (created.is_error()) return created.error();
-    Channel* channel = created.value();
+    Channel* channel = TRY(process::new_channel());
     rvos::Handle a = task.handles.install(&channel->ends[0], kChannelRights).value();
     rvos::Handle b = task.handles.install(&channel->ends[1], kChannelRights).value();
     return HandlePair{a, b};

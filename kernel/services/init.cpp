@@ -148,15 +148,6 @@ void handle_request(InitServer& server, Handle client, void*, Buffer& request) {
     init::dispatch(server, client, request, handler);
 }
 
-// Waits for a request on one boot channel and serves it (used at boot, so
-// the built-in services are registered before anything can ask for them).
-void serve_one(Handle boot) {
-    static rvos::proto::InlineBuffer<init::kMaxRequestBytes> buffer;
-    if (KernelIpc::read(boot, buffer) != Error::None) return;
-    handle_request(loop, boot, nullptr, buffer);
-    rvos::proto::close_all<KernelIpc>(buffer);
-}
-
 // Takes over a task init started for the life of the system: init keeps
 // its process handle (a process nobody holds a handle to would end) and its
 // boot channel joins the wait list. A server's first request is its
@@ -167,7 +158,7 @@ void adopt(const char* name, ErrorOr<process::Started> started, bool is_server) 
         kprint("[init] cannot start %s: %s\n", name, rvos::error_name(started.error()));
         return;
     }
-    if (is_server) serve_one(started.value().boot);
+    if (is_server) loop.serve_next(started.value().boot);
 }
 
 // A program with no arguments but its name.

@@ -124,8 +124,7 @@ ErrorOr<Started> connect(Task& init, Task& task) {
     ProcessObject* object = ProcessObject::create(&task);
     if (!object) return Error::NoMemory;
     ipc::Channel* boot = nullptr;
-    auto created = ipc::channels().create();
-    if (created.is_error() && collect_channel_garbage() > 0) created = ipc::channels().create();
+    auto created = new_channel();
     if (created.is_error()) {
         object->unref();  // task is not linked yet: nothing to kill
         return created.error();
@@ -226,6 +225,12 @@ static void mark_roots(ipc::Marker& marker) {
 }
 
 size_t collect_channel_garbage() { return ipc::channels().collect_garbage(mark_roots); }
+
+ErrorOr<ipc::Channel*> new_channel() {
+    auto created = ipc::channels().create();
+    if (created.is_error() && collect_channel_garbage() > 0) created = ipc::channels().create();
+    return created;
+}
 
 Task* task_at(size_t slot) { return slot < rvos::kMaxProcesses ? task_table[slot] : nullptr; }
 size_t task_count() { return live_tasks; }

@@ -48,6 +48,9 @@ ErrorOr<Task*> create_init(void (*entry)());
 // Frees channels kept alive only by capability cycles (see
 // ipc::ChannelTable::collect_garbage); the roots are every task's handles.
 size_t collect_channel_garbage();
+// A fresh channel from the kernel's table; a full table may be full of
+// garbage cycles, so it is collected and tried once more.
+ErrorOr<ipc::Channel*> new_channel();
 
 // Frees everything a task owns. Called once it has exited.
 void destroy(Task* task);

@@ -92,28 +92,31 @@ Error receive_small(Handle handle, Message& message, uint64_t deadline) {
     message.reserved = 0;
     Received needed{};
     auto got = chan_read(handle, message.data, sizeof message.data, &message.cap, 1, deadline, &needed);
-    if (!got.is_error() || got.error() == Error::HandleTableFull) {
-        if (!got.is_error()) {
-            message.len = static_cast<uint32_t>(got.value().length);
-            message.sender_pid = got.value().sender_pid;
-            if (got.value().handle_count == 0) message.cap = kNoHandle;
-        } else {
-            message.cap = kNoHandle;
-        }
-        return got.is_error() ? got.error() : Error::None;
+    if (!got.is_error()) {
+        message.len = static_cast<uint32_t>(got.value().length);
+        message.sender_pid = got.value().sender_pid;
+        if (got.value().handle_count == 0) message.cap = kNoHandle;
+        return Error::None;
     }
+    message.len = got.error() == Error::HandleTableFull ? static_cast<uint32_t>(needed.length) : 0;
+    message.sender_pid = needed.sender_pid;
+    message.cap = kNoHandle;
     if (got.error() != Error::BufferTooSmall) return got.error();
-    auto space = mmap(needed.length ? needed.length : 1);
-    if (space.is_error()) return space.error();
-    Handle handles[kMaxMessageHandles];
-    auto drained = chan_read(handle, space.value(), needed.length, handles, kMaxMessageHandles, kDeadlineNow);
-    if (!drained.is_error())
-        for (size_t i = 0; i < drained.value().handle_count; i++) handle_close(handles[i]);
-    munmap(space.value(), needed.length ? needed.length : 1);
-    message.len = 0;
+    chan_drop(handle, needed.length);
     return Error::BadMessage;
 }
 }  // namespace
+
+void chan_drop(Handle channel, size_t length) {
+    size_t size = length ? length : 1;
+    auto space = mmap(size);
+    if (space.is_error()) return;
+    Handle handles[kMaxMessageHandles];
+    auto dropped = chan_read(channel, space.value(), size, handles, kMaxMessageHandles, kDeadlineNow);
+    if (!dropped.is_error())
+        for (size_t i = 0; i < dropped.value().handle_count; i++) handle_close(handles[i]);
+    munmap(space.value(), size);
+}
 
 Error chan_recv(Handle handle, Message& message) { return receive_small(handle, message, kDeadlineNow); }
 Error chan_recv_wait(Handle handle, Message& message) { return receive_small(handle, message, kDeadlineNever); }

@@ -40,6 +40,10 @@ struct Received {
 // want of free slots.
 ErrorOr<Received> chan_read(Handle channel, void* buffer, size_t capacity, Handle* handles, size_t handle_capacity,
                             uint64_t deadline, Received* needed = nullptr);
+// Takes the next message (`length` bytes, as BufferTooSmall reported) off
+// the queue and closes its handles: how a reader gets rid of a message too
+// large for it, so it cannot wedge the queue.
+void chan_drop(Handle channel, size_t length);
 // The libraries' small Message (64 bytes, one capability) over the above.
 Error chan_send(Handle handle, const Message& message);
 Error chan_recv(Handle handle, Message& message);       // WouldBlock if empty

@@ -109,6 +109,21 @@ public:
         rvos::proto::close_all<Ipc>(in_);
     }
 
+    // Waits for the next message on one watched channel and serves it
+    // (init uses it at boot, so that a service's registration is known
+    // before anything can ask for it).
+    void serve_next(Handle handle) {
+        for (size_t i = 0; i < count_; i++) {
+            if (items_[i].handle != handle) continue;
+            Entry entry = entries_[i];
+            in_.clear();
+            if (Ipc::read(handle, in_) != Error::None) return;
+            entry.handler(*this, handle, entry.context, in_);
+            rvos::proto::close_all<Ipc>(in_);
+            return;
+        }
+    }
+
     [[noreturn]] void run() {
         for (;;) run_once();
     }

@@ -21,9 +21,26 @@
 #include <vector>
 
 #include "proto/codec.h"
+#include "proto/console.h"
+#include "proto/file.h"
+#include "proto/fs.h"
+#include "proto/init.h"
+#include "proto/listen.h"
+#include "proto/math.h"
+#include "proto/sysinfo.h"
 #include "test_support.h"
 
 namespace codec_test {
+
+// Short names for the generated protocols the codec tests use.
+namespace proto = rvos::proto;
+namespace console = rvos::proto::console;
+namespace file = rvos::proto::file;
+namespace fs = rvos::proto::fs;
+namespace init = rvos::proto::init;
+namespace listen = rvos::proto::listen;
+namespace math = rvos::proto::math;
+namespace sysinfo = rvos::proto::sysinfo;
 
 using rvos::Error;
 using rvos::Handle;

@@ -25,14 +25,6 @@
 namespace {
 
 using namespace codec_test;
-namespace proto = rvos::proto;
-namespace console = rvos::proto::console;
-namespace file = rvos::proto::file;
-namespace fs = rvos::proto::fs;
-namespace init = rvos::proto::init;
-namespace listen = rvos::proto::listen;
-namespace math = rvos::proto::math;
-namespace sysinfo = rvos::proto::sysinfo;
 using proto::kReplyBit;
 using proto::Str;
 

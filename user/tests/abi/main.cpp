@@ -765,6 +765,19 @@ struct Figures {
     Error stop = Error::None;     // what ended the filling
 };
 
+// Makes channels until the handle table is full; both ends of each go in
+// `ends`. Returns how many handles that is.
+size_t create_all_channels(Handle (&ends)[rvos::kMaxHandles]) {
+    size_t count = 0;
+    while (count + 2 <= rvos::kMaxHandles) {
+        auto pair = sys::chan_create();
+        if (pair.is_error()) break;
+        ends[count++] = pair.value().a;
+        ends[count++] = pair.value().b;
+    }
+    return count;
+}
+
 // `abi queue-hold`: fills, then serves Report and Exit on kHoldService.
 // Report carries the holder's own process handle, so it outlives the
 // program that started it.
@@ -775,13 +788,7 @@ int queue_hold() {
     if (listen.is_error()) return 10;
     fill_pattern();
     Handle ends[rvos::kMaxHandles];
-    size_t count = 0;
-    while (count + 2 <= rvos::kMaxHandles) {
-        auto pair = sys::chan_create();
-        if (pair.is_error()) break;
-        ends[count++] = pair.value().a;
-        ends[count++] = pair.value().b;
-    }
+    size_t count = create_all_channels(ends);
     // Room for a client's channel and the process handle.
     for (int i = 0; i < 4 && count >= 2; i += 2) {
         sys::handle_close(ends[--count]);
@@ -947,13 +954,7 @@ int starve_hold() {
     auto spare = sys::chan_create();
     if (spare.is_error() || sys::chan_write(spare.value().a, big_out, 16) != Error::None) return 13;
     Handle ends[rvos::kMaxHandles];
-    size_t count = 0;
-    while (count + 2 <= rvos::kMaxHandles) {
-        auto pair = sys::chan_create();
-        if (pair.is_error()) break;
-        ends[count++] = pair.value().a;
-        ends[count++] = pair.value().b;
-    }
+    size_t count = create_all_channels(ends);
     uint64_t queued = 16;
     const size_t sizes[] = {rvos::kMaxMessageBytes, 16384, 4096, 1024, 256, 64, 16, 1};
     Error last = Error::None;
