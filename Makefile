@@ -38,7 +38,7 @@ QEMU_FLAGS := -machine virt -bios default -m 128M -smp 1 -nographic -no-reboot
 
 # ---- The kernel ---------------------------------------------------------------
 KERNEL_SRCS := $(shell find kernel -name '*.cpp' -o -name '*.S') lib/base/string.cpp lib/base/format.cpp \
-               lib/base/cmem.cpp
+               lib/base/cmem.cpp lib/fdt/fdt.cpp lib/fdt/machine.cpp
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel-obj/%.o,$(KERNEL_SRCS))
 KERNEL := $(BUILD)/kernel.elf
 USER_IMAGES := $(patsubst %,$(BUILD)/user/%.elf,$(PROGRAMS))
