@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -38,9 +39,33 @@ base::ErrorOr<fdt::Machine> describe_copy(const std::vector<uint8_t>& blob, size
     return result;
 }
 
+// Reads every byte of every name and property the walk hands out, so a
+// length or offset that lies is caught by ASan.
+struct TouchEverything final : fdt::Visitor {
+    uint64_t sum = 0;
+    void begin_node(const fdt::Node& n) override { sum += std::strlen(n.name); }
+    void property(const fdt::Node&, const fdt::Property& p) override {
+        sum += std::strlen(p.name);
+        for (uint32_t i = 0; i < p.length; i++) sum += p.data[i];
+    }
+};
+
+bool walk_copy(const std::vector<uint8_t>& blob) {
+    auto* copy = new uint8_t[blob.size()];
+    std::copy(blob.begin(), blob.end(), copy);
+    bool ok = false;
+    if (auto opened = fdt::Blob::open(copy, blob.size()); !opened.is_error()) {
+        TouchEverything touch;
+        ok = !opened.value().walk(touch).is_error();
+    }
+    delete[] copy;
+    return ok;
+}
+
 TEST(Fdt, DescribesQemuVirtMachine) {
     auto blob = load("virt-128M.dtb");
     ASSERT_GT(blob.size(), 1000u) << "run `make unit` (it dumps the device trees)";
+    EXPECT_TRUE(walk_copy(blob));
     auto result = describe_copy(blob, blob.size());
     ASSERT_FALSE(result.is_error()) << rvos::error_name(result.error());
     const fdt::Machine& m = result.value();
@@ -128,6 +153,7 @@ TEST(Fdt, RandomDamageNeverReadsOutsideTheBlob) {
             bad[at] = uint8_t(random());
         }
         (void)describe_copy(bad, bad.size());  // any verdict; never a fault
+        (void)walk_copy(bad);
     }
 }
 
