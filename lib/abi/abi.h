@@ -91,9 +91,10 @@ enum class Error : int32_t {
     AccessDenied = 26,     // the handle lacks a right the call needs
     TimedOut = 27,         // a wait's deadline passed first
     BufferTooSmall = 28,   // a receive buffer cannot hold the next message (it stays queued)
+    DeviceError = 29,      // a device failed or broke its protocol (I/O error)
 };
 
-inline constexpr Error kLastError = Error::BufferTooSmall;
+inline constexpr Error kLastError = Error::DeviceError;
 // Whether a status word received from a peer names an Error (0 included).
 inline constexpr bool is_error_code(int32_t value) {
     return value >= 0 && value <= static_cast<int32_t>(kLastError);
@@ -130,6 +131,7 @@ inline constexpr const char* error_name(Error e) {
     case Error::AccessDenied: return "access denied";
     case Error::TimedOut: return "timed out";
     case Error::BufferTooSmall: return "buffer too small";
+    case Error::DeviceError: return "device error";
     }
     return "unknown error";
 }

@@ -29,6 +29,7 @@ UNIT_CODE_SRCS := \
     lib/base/format.cpp \
     lib/fdt/fdt.cpp \
     lib/fdt/machine.cpp \
+    lib/virtio/queue.cpp \
     user/fs/tree.cpp
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/*.cpp))
 UNIT_SRCS := $(UNIT_CODE_SRCS) $(UNIT_TEST_SRCS)
