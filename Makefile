@@ -34,7 +34,9 @@ TEST_PROGRAMS := limits backpressure spawnloop hog badclient security manyfiles 
 PROGRAMS      := $(USER_PROGRAMS) $(TEST_PROGRAMS)
 program_dir    = $(if $(filter $1,$(TEST_PROGRAMS)),user/tests/$1,user/$1)
 
-QEMU_FLAGS := -machine virt -bios default -m 128M -smp 1 -nographic -no-reboot
+# virtio-mmio devices speak version 2 (virtio 1.x), not the legacy interface.
+QEMU_FLAGS := -machine virt -bios default -m 128M -smp 1 -nographic -no-reboot \
+              -global virtio-mmio.force-legacy=false
 
 # ---- The kernel ---------------------------------------------------------------
 KERNEL_SRCS := $(shell find kernel -name '*.cpp' -o -name '*.S') lib/base/string.cpp lib/base/format.cpp \

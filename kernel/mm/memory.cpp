@@ -11,11 +11,14 @@ namespace mm {
 
 namespace {
 FrameAllocator frame_allocator;
+PageRuns dma_runs;
+uint8_t dma_bitmap[PageRuns::bitmap_bytes(rvos::kDmaPoolSize / kPageSize)];
 PageTable kernel_page_table;
 uintptr_t ram_begin, ram_end;  // the usable RAM, whole megapages
 }  // namespace
 
 FrameAllocator& frames() { return frame_allocator; }
+PageRuns& dma_pool() { return dma_runs; }
 const PageTable& kernel_table() { return kernel_page_table; }
 
 namespace {
@@ -28,11 +31,13 @@ static_assert(rvos::kUserStackTop <= (kUserGigabyte + 1) * kGigabyte, "user spac
 
 size_t gigabyte(uintptr_t address) { return address / kGigabyte; }
 
-// The pages of MMIO the kernel touches: the UART and the PLIC's.
+// The pages of MMIO the kernel touches: the UART, the PLIC's, and the
+// first page of each virtio-mmio slot (init reads which device is there).
 template <typename F> void for_each_mmio_page(F visit) {
     const fdt::Machine& m = platform::machine();
     visit(base::align_down(m.uart.base, kPageSize));
     for (uintptr_t offset : plic::kPageOffsets) visit(m.plic.base + offset);
+    for (size_t i = 0; i < m.virtio_count; i++) visit(base::align_down(m.virtio[i].base, kPageSize));
 }
 
 // Root entries holding kernel mappings, shared with every address space.
@@ -83,12 +88,15 @@ void init() {
     find_ram();
     auto heap_start = base::align_up(reinterpret_cast<uintptr_t>(__kernel_end), kPageSize);
     kernel_heap().init(reinterpret_cast<void*>(heap_start), kKernelHeapSize);
-    // The frame bitmap follows the heap; the frames after it are free.
-    auto* bitmap = reinterpret_cast<uint8_t*>(heap_start + kKernelHeapSize);
-    size_t most_frames = (ram_end - heap_start - kKernelHeapSize) / kPageSize;
-    uintptr_t frames_start = base::align_up(reinterpret_cast<uintptr_t>(bitmap) +
-                                                FrameAllocator::bitmap_bytes(most_frames), kPageSize);
-    if (frames_start >= ram_end) panic("RAM too small: %lu KiB", (ram_end - ram_begin) / 1024);
+    // The DMA pool follows the heap, then the frame bitmap; the frames
+    // after it are free.
+    uintptr_t dma_start = heap_start + kKernelHeapSize;
+    dma_runs.init(dma_start, rvos::kDmaPoolSize / kPageSize, dma_bitmap);
+    auto* bitmap = reinterpret_cast<uint8_t*>(dma_start + rvos::kDmaPoolSize);
+    auto bitmap_start = reinterpret_cast<uintptr_t>(bitmap);
+    if (bitmap_start + kPageSize >= ram_end) panic("RAM too small: %lu KiB", (ram_end - ram_begin) / 1024);
+    size_t most_frames = (ram_end - bitmap_start) / kPageSize;
+    uintptr_t frames_start = base::align_up(bitmap_start + FrameAllocator::bitmap_bytes(most_frames), kPageSize);
     frame_allocator.init(frames_start, ram_end, bitmap);
     kprint("[boot] memory: %lu MiB RAM, %lu KiB kernel, %lu KiB heap, %lu frames free\n",
            (ram_end - ram_begin) >> 20, (heap_start - ram_begin) / 1024, kKernelHeapSize / 1024,

@@ -4,6 +4,7 @@
 
 #include "mm/frame_allocator.h"
 #include "mm/heap.h"
+#include "mm/page_runs.h"
 #include "mm/page_table.h"
 
 namespace mm {
@@ -16,6 +17,8 @@ inline constexpr size_t kKernelHeapSize = 16 * 1024 * 1024;
 // Sets up frames and heap after the kernel image, then turns on paging.
 void init();
 FrameAllocator& frames();
+// Physically contiguous pages for devices (rvos::kDmaPoolSize in all).
+PageRuns& dma_pool();
 // The table kernel tasks run on; every user table copies its kernel entries.
 const PageTable& kernel_table();
 // Adds the kernel's mappings (no U bit) to a fresh table.

@@ -23,6 +23,7 @@ UNIT_CODE_SRCS := \
     kernel/ipc/handle_table.cpp \
     kernel/mm/frame_allocator.cpp \
     kernel/mm/heap.cpp \
+    kernel/mm/page_runs.cpp \
     kernel/mm/region_map.cpp \
     kernel/lib/symbols.cpp \
     lib/base/string.cpp \
