@@ -47,6 +47,10 @@ constexpr rvos::Rights kObjectRights[3] = {
     rvos::kRightMap | rvos::kRightMapWrite,                    // DMA memory
 };
 
+// What the driver keeps: the rights above, without transfer (which only
+// lets init move them into the new process) or duplicate.
+constexpr rvos::Rights kDriverKeeps = rvos::kRightsAll & ~(rvos::kRightTransfer | rvos::kRightDuplicate);
+
 Task& me() { return self(); }
 
 void start(Driver& driver);
@@ -68,7 +72,7 @@ void start(Driver& driver) {
     Handle handed[3];
     size_t count = 0;
     for (; count < 3; count++) {
-        auto copy = me().handles.duplicate(driver.objects[count], kObjectRights[count]);
+        auto copy = me().handles.duplicate(driver.objects[count], kObjectRights[count] | rvos::kRightTransfer);
         if (copy.is_error()) break;
         handed[count] = copy.value();
     }
@@ -78,7 +82,7 @@ void start(Driver& driver) {
     base::str_copy(args + length, driver.unit, sizeof args - length);
     length += base::str_length(driver.unit) + 1;
     driver.starts++;
-    auto started = count == 3 ? start_program(driver.program, process::Launch{args, length, "", 0, handed, 3})
+    auto started = count == 3 ? start_program(driver.program, process::Launch{args, length, "", 0, handed, 3, kDriverKeeps})
                               : base::ErrorOr<process::Started>(rvos::Error::NoMemory);
     if (started.is_error()) {
         for (size_t i = 0; i < count; i++) ipc::close(me(), handed[i]);

@@ -161,7 +161,7 @@ ErrorOr<Started> launch_task(Task& init, Task* task, const Launch* launch) {
     }
     for (size_t i = 0; launch && i < launch->handle_count; i++) {
         ipc::HandleEntry entry = init.handles.take(launch->handles[i]).value();
-        (void)task->handles.install(entry.object, entry.rights);  // a fresh table has room
+        (void)task->handles.install(entry.object, entry.rights & launch->keep);  // a fresh table has room
     }
     sched::make_ready(task);
     return started;

@@ -59,7 +59,7 @@ static_assert(kMaxMappings > 16, "more mappings than ABI v1's 16 shared ones");
 // at boot; init gives each device driver one region of it, whose physical
 // address the driver reads with mem_physical.
 inline constexpr uint64_t kDmaPoolSize = 4 * 1024 * 1024;
-inline constexpr uint64_t kDriverDmaSize = 256 * 1024;
+inline constexpr uint64_t kDriverDmaSize = 512 * 1024;
 static_assert(kDmaPoolSize >= 8 * kDriverDmaSize, "room for a driver per virtio-mmio slot");
 
 // ---- Handles ----------------------------------------------------------------
