@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from harness import Machine, default_kernel_path
+from harness import Machine, abi, default_kernel_path
 from harness.shell import mem, search
 
 PAGE = 4096
@@ -37,9 +37,11 @@ def test_the_ram_the_machine_has_is_the_ram_the_kernel_uses(memory, mib, request
     try:
         assert boot_line(m).group(1) == str(mib)
         frames = mem(m)["total_frames"]
-        # Everything but the kernel image, its 16 MiB heap and the bitmap.
+        # Everything but the kernel image, its 16 MiB heap, the DMA pool
+        # and the bitmap.
         ram_frames = mib * 1024 * 1024 // PAGE
-        assert ram_frames - 4096 - 1500 < frames < ram_frames - 4096, \
+        reserved = (16 << 20) // PAGE + abi.LIMITS["kDmaPoolSize"] // PAGE
+        assert ram_frames - reserved - 1500 < frames < ram_frames - reserved, \
             f"{memory}: {frames} frames of {ram_frames}"
         # The memory is really there: a program can map nearly all of it.
         free = mem(m)["free_frames"]
