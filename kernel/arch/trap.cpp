@@ -11,9 +11,9 @@ extern "C" arch::TrapFrame* user_trap(arch::TrapFrame* frame) {
     uint64_t cause = arch::read_scause();
     if (cause & arch::kCauseInterrupt) {
         // Preempt at the end of the slice, and also when an interrupt woke a
-        // task (console input) so it answers without waiting for the tick.
-        bool slice_over = platform::poll_interrupts();
-        if (slice_over || (cause & ~arch::kCauseInterrupt) == arch::kIrqExternal) sched::yield();
+        // task (console input, a deadline) that should run before this one,
+        // so it answers without waiting for the tick (see scheduler.h).
+        sched::preempt(platform::poll_interrupts());
     } else if (cause == arch::kExcEcallFromUser) {
         syscall::dispatch(*task, *frame);
     } else if ((cause == arch::kExcLoadPageFault || cause == arch::kExcStorePageFault) &&

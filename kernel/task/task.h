@@ -51,6 +51,12 @@ struct Task {
     WaitState wait;
     uint64_t last_syscall = ~0ull;  // for kill lines
 
+    // The scheduler's (see scheduler.cpp), in clock ticks: CPU time used
+    // recently, halved each decay period, as of period `use_epoch`; when it
+    // last started running or was charged; its link in the ready list.
+    uint64_t recent_use = 0;
+    uint64_t use_epoch = 0;
+    uint64_t charged_until = 0;
     Task* next_ready = nullptr;
 };
 
