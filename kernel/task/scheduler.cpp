@@ -5,6 +5,7 @@
 
 #include "arch/riscv.h"
 #include "lib/print.h"
+#include "mm/kernel_stack.h"
 #include "platform/interrupts.h"
 #include "task/lifecycle.h"
 
@@ -158,7 +159,10 @@ void leave_for_good() {
     panic("exited task %u was scheduled again", task->pid);
 }
 
-void run() {
+namespace {
+
+// The loop itself, on its own guarded stack (see run()).
+[[noreturn]] void schedule() {
     for (;;) {
         uint64_t now = arch::read_time();
         Least least = find_least(now);
@@ -175,6 +179,19 @@ void run() {
         running = nullptr;
         if (returned->state == TaskState::Exited) lifecycle::reap(returned);
     }
+}
+
+}  // namespace
+
+void run() {
+    // Off the boot stack (which has no guard page) onto a guarded one.
+    auto top = mm::map_kernel_stack(mm::kSchedulerStackSlot);
+    if (top.is_error()) panic("no frames for the scheduler's stack");
+    arch::Context boot = {}, loop = {};
+    loop.sp = top.value();
+    loop.ra = reinterpret_cast<uint64_t>(schedule);
+    switch_context(&boot, &loop);
+    panic("the scheduler loop returned");
 }
 
 }  // namespace sched

@@ -38,7 +38,8 @@ void preempt(bool slice_over);
 void block();
 // For an exited task: leaves the CPU for good (the scheduler reaps it).
 [[noreturn]] void leave_for_good();
-// The scheduler loop, on the boot stack. Never returns.
+// The scheduler loop; moves off the boot stack onto a guarded stack of its
+// own (mm/kernel_stack.h). Never returns.
 [[noreturn]] void run();
 
 }  // namespace sched

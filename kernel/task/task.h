@@ -40,7 +40,7 @@ struct Task {
 
     arch::Context context = {};  // kernel registers while switched out
     arch::TrapFrame frame = {};  // user registers (user processes)
-    uint8_t* kernel_stack = nullptr;
+    size_t slot = 0;  // in the task table, and its kernel stack's (mm/kernel_stack.h)
     void (*kernel_entry)() = nullptr;  // kernel tasks
 
     ipc::HandleTable handles;
@@ -60,4 +60,3 @@ struct Task {
     Task* next_ready = nullptr;
 };
 
-inline constexpr size_t kKernelStackSize = 16 * 1024;
