@@ -52,6 +52,9 @@ void init() {
     kernel_heap().init(reinterpret_cast<void*>(heap_start), kKernelHeapSize);
     uintptr_t frames_start = heap_start + kKernelHeapSize;
     frame_allocator.init(frames_start, kRamEnd, frame_bitmap);
+    // A frame freed twice may belong to someone else by now: stop, loudly.
+    frame_allocator.on_bad_free(
+        [](uintptr_t address, const char* what) { panic("frame allocator: 0x%lx %s", address, what); });
     kprint("[boot] memory: %lu KiB kernel, %lu KiB heap, %lu frames free\n",
            (heap_start - kRamBase) / 1024, kKernelHeapSize / 1024, frame_allocator.free_count());
 
