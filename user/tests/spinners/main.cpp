@@ -1,10 +1,12 @@
 // spinners: runs a program while busy loops compete with it for the CPU, to
 // prove that programs which never block cannot starve one that does, and
 // that the loops still share the rest among themselves.
-//   spinners <n> <program> [args]  starts n busy loops, lets them run for
-//                                  two seconds, runs the program, prints how
-//                                  long it took and whether every loop got
-//                                  the CPU, then kills and reaps the loops
+//   spinners [-s ms] <n> <program> [args]
+//                                  starts n busy loops, lets them run for
+//                                  two seconds (or ms), runs the program,
+//                                  prints how long it took and whether every
+//                                  loop got the CPU, then kills and reaps
+//                                  the loops
 //   spinners spin <i>              (a child) counts in slot i of the shared
 //                                  page it gets as handle 1, never blocking
 // The shell has no background jobs, so the loops are children of this
@@ -23,7 +25,7 @@ namespace {
 constexpr int kMaxLoops = 8;
 // Background loops have been running a while when a program starts: their
 // recent CPU use (what the scheduler weighs) is at its steady level by then.
-constexpr long kSettleMs = 2000;
+constexpr long kDefaultSettleMs = 2000;
 constexpr rvos::Handle kCountersHandle = 1;
 
 uint64_t now_us() {
@@ -52,9 +54,15 @@ base::ErrorOr<rvos::Child> start_loop(rvos::Handle counters, int slot) {
 
 int main(int argc, char** argv) {
     if (argc == 3 && strcmp(argv[1], "spin") == 0) spin(atoi(argv[2]));
+    long settle_ms = kDefaultSettleMs;
+    if (argc >= 3 && strcmp(argv[1], "-s") == 0) {  // a shorter settle, for the soak runs
+        settle_ms = atol(argv[2]);
+        argc -= 2;
+        argv += 2;
+    }
     int count = argc >= 3 ? atoi(argv[1]) : -1;
-    if (count < 0 || count > kMaxLoops) {
-        printf("usage: spinners <0..%d> <program> [args]\n", kMaxLoops);
+    if (count < 0 || count > kMaxLoops || settle_ms < 0) {
+        printf("usage: spinners [-s ms] <0..%d> <program> [args]\n", kMaxLoops);
         return 2;
     }
     auto shared = rvos::SharedMemory::create(rvos::kPageSize);
@@ -67,7 +75,7 @@ int main(int argc, char** argv) {
         if (child.is_error()) return printf("spinners: spawn: %s\n", rvos::error_name(child.error())), 1;
         loops[i] = child.release_value();
     }
-    timespec settle = {kSettleMs / 1000, kSettleMs % 1000 * 1'000'000};
+    timespec settle = {settle_ms / 1000, settle_ms % 1000 * 1'000'000};
     nanosleep(&settle, nullptr);
     int ran = 0;
     for (int i = 0; i < count; i++) ran += counters[i] > 0;
