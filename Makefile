@@ -32,7 +32,8 @@ export CROSS CXX_RV STRIP ARCH_FLAGS LINK_FLAGS CXXFLAGS_RV USER_CXXFLAGS USER_C
 # DRIVER_PROGRAMS in user/drivers/<name> (init starts them for their devices).
 USER_PROGRAMS   := shell fs hello hello-std crash fuzz bench
 DRIVER_PROGRAMS := virtio-blk
-TEST_PROGRAMS   := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi blktest
+TEST_PROGRAMS   := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi blktest spinners nest \
+                   shmkeep
 PROGRAMS        := $(USER_PROGRAMS) $(DRIVER_PROGRAMS) $(TEST_PROGRAMS)
 program_dir      = $(if $(filter $1,$(TEST_PROGRAMS)),user/tests/$1,$(if $(filter $1,$(DRIVER_PROGRAMS)),user/drivers/$1,user/$1))
 
