@@ -52,6 +52,8 @@ void fill_stat(struct stat* st, const fs::Stat& info) {
 }
 
 // Console input for read(0): one line at a time, handed out as bytes.
+// Ctrl-D at the start of a line is end of file (0 bytes); a read Ctrl-C
+// interrupted fails with EINTR.
 char input_line[512];
 size_t input_length = 0, input_used = 0;
 
@@ -59,6 +61,11 @@ ssize_t read_console(void* buffer, size_t length) {
     if (input_used == input_length) {
         auto line = console::read_line(input_line, sizeof input_line - 1);
         if (line.is_error()) return fail(line.error());
+        if (line.value().end_of_file) return 0;
+        if (line.value().interrupted) {
+            errno = EINTR;
+            return -1;
+        }
         input_length = line.value().length;
         input_line[input_length++] = '\n';
         input_used = 0;

@@ -408,7 +408,7 @@ TEST_F(Codec, SysinfoRoundTripsEveryProcessEntry) {
     EXPECT_EQ(memory.value().queued_bytes, 1ull << 63);
 }
 
-TEST_F(Codec, ConsoleRoundTripsWritesLinesAndInterrupts) {
+TEST_F(Codec, ConsoleRoundTripsWritesLinesForegroundAndInterrupts) {
     loopback(kConsole);
     std::vector<uint8_t> output = pattern(proto::kMaxConsoleWrite);
     console::WriteReplyBuffer write_buffer;
@@ -418,19 +418,32 @@ TEST_F(Codec, ConsoleRoundTripsWritesLinesAndInterrupts) {
     std::string line = text(proto::kMaxConsoleLine);
     handler.fill_reply = [&](std::any& r) {
         reply_in<console::ReadLineReply>(r).interrupted = true;
+        reply_in<console::ReadLineReply>(r).end_of_file = true;
         reply_in<console::ReadLineReply>(r).line = Str(line.c_str());
     };
     auto read_buffer = std::make_unique<console::ReadLineReplyBuffer>();
     auto read = console::read_line<FakeIpc>(client, {}, *read_buffer);
     ASSERT_FALSE(read.is_error()) << rvos::error_name(read.error());
     EXPECT_TRUE(read.value().interrupted);
+    EXPECT_TRUE(read.value().end_of_file);
     EXPECT_EQ(as_string(read.value().line), line);
     EXPECT_EQ(read.value().line.data[line.size()], '\0');  // a C string into the buffer
 
+    // SetForeground carries a process handle to the server.
     handler.fill_reply = nullptr;
-    console::WatchInterruptsReplyBuffer watch_buffer;
-    ASSERT_FALSE(console::watch_interrupts<FakeIpc>(client, {}, watch_buffer).is_error());
-    EXPECT_EQ(handler.calls, 3u);
+    handler.keep_request_handles = true;
+    Handle process = FakeIpc::open();
+    console::SetForegroundReplyBuffer set_buffer;
+    ASSERT_FALSE(console::set_foreground<FakeIpc>(client, {process}, set_buffer).is_error());
+    EXPECT_EQ(handler.kept, std::vector<Handle>{process});
+    handler.keep_request_handles = false;
+
+    handler.fill_reply = [](std::any& r) { reply_in<console::ForegroundReply>(r).pid = 0xffff'fffe; };
+    console::ForegroundReplyBuffer foreground_buffer;
+    auto foreground = console::foreground<FakeIpc>(client, {}, foreground_buffer);
+    ASSERT_FALSE(foreground.is_error());
+    EXPECT_EQ(foreground.value().pid, 0xffff'fffeu);
+    EXPECT_EQ(handler.calls, 4u);
 
     // An event: delivered to the handler, never answered.
     ASSERT_EQ(console::send_interrupt<FakeIpc>(client, {}), Error::None);
@@ -508,7 +521,8 @@ TEST_F(Codec, EveryCorruptionOfAConsoleMessageIsRejected) {
     uint8_t text_bytes[3] = {'h', 0, 'i'};
     expect_corruptions_rejected(kConsole, console::WriteRequest{proto::Bytes(text_bytes, sizeof text_bytes)});
     expect_corruptions_rejected(kConsole, console::ReadLineRequest{});
-    expect_corruptions_rejected(kConsole, console::WatchInterruptsRequest{});
+    expect_corruptions_rejected(kConsole, console::SetForegroundRequest{1});
+    expect_corruptions_rejected(kConsole, console::ForegroundRequest{});
     expect_corruptions_rejected(kConsole, console::Interrupt{}, /*event=*/true);
     expect_corruptions_rejected(kListen, listen::NewClient{1}, /*event=*/true);
 }

@@ -126,8 +126,9 @@ std::vector<Kind> console_kinds() {
     return {call<console::WriteRequest, console::WriteReply>(
                 [](Gen& g) { return console::WriteRequest{g.bytes(proto::kMaxConsoleWrite)}; }),
             call<console::ReadLineRequest, console::ReadLineReply>([](Gen&) { return console::ReadLineRequest{}; }),
-            call<console::WatchInterruptsRequest, console::WatchInterruptsReply>(
-                [](Gen&) { return console::WatchInterruptsRequest{}; }),
+            call<console::SetForegroundRequest, console::SetForegroundReply>(
+                [](Gen& g) { return console::SetForegroundRequest{g.handle()}; }),
+            call<console::ForegroundRequest, console::ForegroundReply>([](Gen&) { return console::ForegroundRequest{}; }),
             event<console::Interrupt>([](Gen&) { return console::Interrupt{}; })};
 }
 std::vector<Kind> file_kinds() {
