@@ -186,10 +186,11 @@ protected:
     }
 
     // One malformed request: BadMessage, handler untouched, nothing leaked.
-    void expect_bad(DispatchFn dispatch, uint32_t ordinal, const Wire& wire, size_t handles, const std::string& what) {
+    void expect_bad(DispatchFn dispatch, uint32_t ordinal, const Wire& wire, size_t handles, const std::string& what,
+                    Error status = Error::BadMessage) {
         serve(dispatch, wire.bytes, handles);
         EXPECT_EQ(handler.calls + handler.events, 0u) << what << " reached the handler";
-        expect_status_reply(ordinal, Error::BadMessage, what);
+        expect_status_reply(ordinal, status, what);
         expect_no_leak(what);
     }
     void expect_good(DispatchFn dispatch, const Wire& wire, size_t handles, const std::string& what) {
@@ -532,7 +533,9 @@ TEST_F(Codec, StringsAreCheckedForNulsBoundsAndTermination) {
     expect_good(kInit, Wire().u32(c).str(text(rvos::kMaxNameLength)), 0, "a name at its bound");
     expect_good(kInit, Wire().u32(c).str(""), 0, "an empty name");
     expect_bad(kInit, c, Wire().u32(c).str(text(rvos::kMaxNameLength + 1)), 0, "a name one byte over its bound");
-    expect_bad(kInit, c, Wire().u32(c).u32(5).raw(std::string("ab\0cd", 5)).u8(0), 0, "a NUL inside a name");
+    // A NUL inside is an invalid argument in a well-formed message.
+    expect_bad(kInit, c, Wire().u32(c).u32(5).raw(std::string("ab\0cd", 5)).u8(0), 0, "a NUL inside a name",
+               Error::BadArgument);
     expect_bad(kInit, c, Wire().u32(c).u32(3).raw("abc").u8('x'), 0, "a name without its NUL");
     expect_bad(kInit, c, Wire().u32(c).u32(3).raw("abc"), 0, "a name cut before its NUL");
     expect_bad(kInit, c, Wire().u32(c).u32(100).raw("abc").u8(0), 0, "a length past the message");
@@ -540,6 +543,10 @@ TEST_F(Codec, StringsAreCheckedForNulsBoundsAndTermination) {
     const uint32_t o = fs::OpenRequest::kOrdinal;
     expect_good(kFs, Wire().u32(o).u32(0).str("/" + text(rvos::kMaxPathLength - 1)), 0, "a path at its bound");
     expect_bad(kFs, o, Wire().u32(o).u32(0).str("/" + text(rvos::kMaxPathLength)), 0, "a path one byte over");
+    expect_bad(kFs, o, Wire().u32(o).u32(0).u32(7).raw(std::string("/tmp/a\0", 7)).u8(0), 0,
+               "a path ending in a NUL", Error::BadArgument);
+    expect_bad(kFs, o, Wire().u32(o).u32(0).u32(8).raw(std::string("/tmp/\0ab", 8)).u8(0), 0,
+               "a path with a NUL inside", Error::BadArgument);
 }
 
 TEST_F(Codec, BytesArraysAndHandlesAreCheckedAgainstTheirBounds) {
@@ -686,7 +693,7 @@ TEST_F(Codec, ARequestThatCannotBeSentClosesItsHandles) {
     Handle memory = FakeIpc::open();
     std::string bad("a\0b", 3);
     fs::OpenRequest open{0, Str(bad.data(), bad.size())};
-    EXPECT_EQ(fs::open_send<FakeIpc>(client, open), Error::TooLong) << "a NUL inside a string is not sent";
+    EXPECT_EQ(fs::open_send<FakeIpc>(client, open), Error::BadArgument) << "a NUL inside a string is not sent";
     EXPECT_EQ(file::attach_buffer_send<FakeIpc>(client, {memory}), Error::None);
     EXPECT_EQ(FakeIpc::drain(server_end), 1u);
     expect_no_leak("unsent requests");

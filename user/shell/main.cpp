@@ -113,6 +113,7 @@ constexpr Command kCommands[] = {
     {"ls", "ls [path]                 list a directory (kind, size, name)", cmd_ls},
     {"cat", "cat <path>                print a file", cmd_cat},
     {"write", "write <path> <text>       replace a file's contents with a line of text", cmd_write},
+    {"append", "append <path> <text>      add a line of text at a file's end", cmd_append},
     {"stat", "stat <path>               kind and size of a file or directory", cmd_stat},
     {"rm", "rm <path>                 delete a file or an empty directory", cmd_rm},
     {"mkdir", "mkdir <path>              create a directory", cmd_mkdir},

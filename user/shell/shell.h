@@ -31,6 +31,7 @@ void report_finished_jobs();
 void cmd_ls(const char* rest);
 void cmd_cat(const char* rest);
 void cmd_write(const char* rest);
+void cmd_append(const char* rest);
 void cmd_stat(const char* rest);
 void cmd_rm(const char* rest);
 void cmd_mkdir(const char* rest);
