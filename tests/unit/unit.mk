@@ -25,6 +25,7 @@ UNIT_CODE_SRCS := \
     kernel/mm/heap.cpp \
     kernel/mm/region_map.cpp \
     kernel/lib/symbols.cpp \
+    kernel/services/line_discipline.cpp \
     lib/base/string.cpp \
     lib/base/format.cpp \
     user/fs/tree.cpp
