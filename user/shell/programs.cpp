@@ -5,6 +5,7 @@
 // program may write but never reads a line; the shell keeps its process
 // handle and reports its end before the next prompt.
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/string.h"
@@ -58,19 +59,21 @@ base::ErrorOr<rvos::ExitStatus> wait_foreground(rvos::Child& child, const char* 
         auto ready = rvos::sys::wait(watched, 2);
         if (ready.is_error() || ready.value() == 0 || (watched[1].observed & rvos::kSignalPeerClosed))
             return rvos::wait_exit(child);
+        // Ctrl-C. (With signals, this becomes SIGINT, whose default ends it.)
         if (terminal::take_interrupt(kTerminalHandle)) rvos::kill(child);
     }
 }
 
-// Drops a trailing "&" word: whether there was one.
-bool take_background_mark(char* args) {
+// The length of the arguments without a trailing "&" word, and whether
+// there was one.
+size_t arguments_length(const char* args, bool& background) {
     size_t length = strlen(args);
     while (length && args[length - 1] == ' ') length--;
-    if (!length || args[length - 1] != '&' || (length > 1 && args[length - 2] != ' ')) return false;
+    background = length && args[length - 1] == '&' && (length == 1 || args[length - 2] == ' ');
+    if (!background) return length;
     length--;
     while (length && args[length - 1] == ' ') length--;
-    args[length] = 0;
-    return true;
+    return length;
 }
 
 }  // namespace
@@ -79,13 +82,21 @@ void cmd_run(const char* rest) {
     char program[rvos::kMaxNameLength + 1];
     if (!next_word(rest, program, sizeof program)) return (void)puts("usage: run <program> [args] [&]");
     while (*rest == ' ') rest++;
-    static char args[kMaxLine];
-    strcpy(args, rest);
-    bool background = take_background_mark(args);
-    if (background && job_count == kMaxJobs)
+    bool background = false;
+    size_t length = arguments_length(rest, background);
+    auto* args = static_cast<char*>(malloc(length + 1));
+    if (args) {
+        memcpy(args, rest, length);
+        args[length] = 0;
+    }
+    if (!args) return (void)printf("run: %s: %s\n", program, rvos::error_name(rvos::Error::NoMemory));
+    if (background && job_count == kMaxJobs) {
+        free(args);
         return (void)printf("run: %s: %zu programs in the background already\n", program, kMaxJobs);
+    }
     fflush(stdout);
     auto child = rvos::spawn(program, args);
+    free(args);
     if (child.is_error()) {
         if (child.error() == rvos::Error::NotFound) return (void)printf("run: %s: not found\n", program);
         return (void)printf("run: %s: %s\n", program, rvos::error_name(child.error()));
