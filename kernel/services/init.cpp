@@ -122,6 +122,8 @@ ErrorOr<process::Started> start_program(const char* program, const process::Laun
     return started;
 }
 
+void serve_registration(Handle boot) { loop.serve_next(boot); }
+
 bool watch_exit(Handle process, ExitHandler on_exit, void* context) {
     struct Call {
         static void exited(InitServer&, Handle process, void* context, Buffer&) {

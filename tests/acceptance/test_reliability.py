@@ -20,7 +20,7 @@ import time
 
 import pytest
 from harness import abi, hostile  # noqa: E402
-from harness.shell import lines, mem, ps, search  # noqa: E402
+from harness.shell import lines, mem, mem_settled, ps, search  # noqa: E402
 
 # ---------------------------------------------------------------- helpers
 
@@ -59,7 +59,7 @@ def baseline(machine):
 
 def assert_back_to_baseline(machine, before, when):
     """mem equals `before`, ps lists exactly the boot processes, the shell answers."""
-    after = mem(machine)
+    after = mem_settled(machine, before)
     for key, what in (("free_frames", "free frames"), ("heap", "kernel heap bytes"),
                       ("channels", "channels in use")):
         assert after[key] == before[key], \
