@@ -2,6 +2,7 @@
 #include "arch/context.h"
 #include "arch/riscv.h"
 #include "drivers/plic.h"
+#include "drivers/rtc.h"
 #include "drivers/uart.h"
 #include "lib/print.h"
 #include "mm/memory.h"
@@ -23,6 +24,7 @@ extern "C" [[noreturn]] void kernel_main() {
     arch::write_stvec(reinterpret_cast<uint64_t>(kernelvec));
     mm::init();
     plic::init();
+    clock::set_real_time(rtc::read_ns());
     clock::start();
     // User programs may read the clock (rdtime) for timing; cycle and
     // instruction counters stay private.

@@ -18,9 +18,10 @@ const PageTable& kernel_table() { return kernel_page_table; }
 
 namespace {
 
-// The pages of MMIO the kernel touches: the UART and the three PLIC pages
-// (priorities, hart 0's S-mode enables, its threshold and claim).
-constexpr uintptr_t kMmioPages[] = {0x1000'0000, 0x0c00'0000, 0x0c00'2000, 0x0c20'1000};
+// The pages of MMIO the kernel touches: the UART, the three PLIC pages
+// (priorities, hart 0's S-mode enables, its threshold and claim) and the
+// real-time clock.
+constexpr uintptr_t kMmioPages[] = {0x1000'0000, 0x0c00'0000, 0x0c00'2000, 0x0c20'1000, 0x0010'1000};
 constexpr size_t kMmioGigabyte = 0, kRamGigabyte = 2;
 constexpr uintptr_t kMegapage = 2 * 1024 * 1024;
 

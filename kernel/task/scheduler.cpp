@@ -37,6 +37,14 @@ void load_address_space(Task& task) {
     }
 }
 
+// CPU time: the task leaving the CPU is charged for the stretch since it
+// got it; the one arriving starts a new stretch.
+void hand_over(Task* leaving, Task* arriving) {
+    uint64_t now = clock::now_ns();
+    leaving->cpu_ns += now - leaving->running_since_ns;
+    if (arriving) arriving->running_since_ns = now;
+}
+
 // The running task (already marked Ready or Blocked) leaves the CPU. The
 // next ready task gets it directly — one context switch, so a request and
 // its reply cost two switches in all; only when nothing is ready does the
@@ -48,14 +56,16 @@ void switch_away() {
     if (next == previous) {
         previous->state = TaskState::Running;  // a yield with nothing else to run
     } else if (next) {
+        hand_over(previous, next);
         running = next;
         next->state = TaskState::Running;
         load_address_space(*next);
         switch_context(&previous->context, &next->context);
     } else {
+        hand_over(previous, nullptr);
         switch_context(&previous->context, &scheduler_context);
     }
-    if (running->killed) lifecycle::exit_current(rvos::ExitReason::Killed, 0);
+    if (running->killed) lifecycle::exit_current(rvos::ExitReason::Killed, running->kill_code);
 }
 
 void idle() {
@@ -102,6 +112,7 @@ void run() {
         }
         running = task;
         task->state = TaskState::Running;
+        task->running_since_ns = clock::now_ns();
         load_address_space(*task);
         switch_context(&scheduler_context, &task->context);
         // Tasks hand the CPU to each other directly, so whoever came back
@@ -113,6 +124,11 @@ void run() {
 }
 
 }  // namespace sched
+
+uint64_t sched::cpu_ns(const Task& task) {
+    if (&task != sched::current()) return task.cpu_ns;
+    return task.cpu_ns + (clock::now_ns() - task.running_since_ns);
+}
 
 void task_wake(Task* task) {
     if (task->state == TaskState::Blocked) sched::make_ready(task);

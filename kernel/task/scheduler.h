@@ -20,5 +20,9 @@ void block();
 [[noreturn]] void leave_for_good();
 // The scheduler loop, on the boot stack. Never returns.
 [[noreturn]] void run();
+// The CPU time a task has used, in nanoseconds: every stretch it held the
+// CPU (in user mode or in the kernel on its behalf), up to now if it is
+// the running task.
+uint64_t cpu_ns(const Task& task);
 
 }  // namespace sched
