@@ -18,7 +18,8 @@ CXXFLAGS_RV := $(ARCH_FLAGS) -std=c++20 -O2 -g -Wall -Wextra -ffreestanding -fno
 # User space links picolibc (the C library) and lib/rvos, whose POSIX hooks
 # picolibc calls; lib/rvos/include overrides picolibc headers it lacks.
 # The platform's POSIX features, which picolibc's headers cannot know.
-USER_POSIX := -D_POSIX_TIMERS=200809L -D_POSIX_MONOTONIC_CLOCK=200112L
+USER_POSIX := -D_POSIX_TIMERS=200809L -D_POSIX_MONOTONIC_CLOCK=200112L -D_POSIX_CPUTIME=200809L \
+              -D_POSIX_THREAD_CPUTIME=200809L
 USER_CXXFLAGS := $(filter-out -nostdlib,$(CXXFLAGS_RV)) --specs=picolibc.specs -ffunction-sections -fdata-sections \
                  $(USER_POSIX)
 USER_CFLAGS   := $(ARCH_FLAGS) -std=c11 -O2 -g -Wall -Wextra --specs=picolibc.specs -ffunction-sections -fdata-sections \
@@ -30,7 +31,7 @@ export CROSS CXX_RV STRIP ARCH_FLAGS LINK_FLAGS CXXFLAGS_RV USER_CXXFLAGS USER_C
 # USER_PROGRAMS live in user/<name>, TEST_PROGRAMS (test-only programs the
 # acceptance tests run) in user/tests/<name>. This is the one list.
 USER_PROGRAMS := shell fs hello hello-std crash fuzz bench
-TEST_PROGRAMS := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi
+TEST_PROGRAMS := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi libc
 PROGRAMS      := $(USER_PROGRAMS) $(TEST_PROGRAMS)
 program_dir    = $(if $(filter $1,$(TEST_PROGRAMS)),user/tests/$1,user/$1)
 
@@ -137,13 +138,20 @@ deps:
 
 PYTHON = $(shell harness/find-python.sh)
 
+# The C library checks (user/tests/libc) built for the host as well:
+# test_libc.py requires the same answers from both C libraries.
+HOST_LIBC := $(BUILD)/host/libc
+$(HOST_LIBC): user/tests/libc/main.c
+	@mkdir -p $(dir $@)
+	gcc -std=c11 -O1 -Wall -Wextra -o $@ $<
+
 include tests/unit/unit.mk
 
 lint:
 	@$(PYTHON) harness/lint.py
 	@$(PYTHON) -m pytest -q -p no:cacheprovider tests/lint tests/harness
 
-test: build
+test: build $(HOST_LIBC)
 	$(PYTHON) -m pytest -n 2 tests/acceptance
 
 # The benchmark: boot time and the in-guest table (build/bench.txt).
