@@ -27,10 +27,19 @@ USER_CFLAGS   := $(ARCH_FLAGS) -std=c11 -O2 -g -Wall -Wextra --specs=picolibc.sp
 USER_LINK_FLAGS := -march=rv64imac -mabi=lp64 --specs=picolibc.specs -nostartfiles -static -Wl,--gc-sections
 export CROSS CXX_RV STRIP ARCH_FLAGS LINK_FLAGS CXXFLAGS_RV USER_CXXFLAGS USER_CFLAGS USER_LINK_FLAGS
 
+# Third-party programs, as <program>:<Debian source package>: each is built
+# from its package's sources, fetched at build time into
+# build/third_party/<package> (harness/fetch-source.sh, run by `make build`).
+# A program whose sources could not be had is left out of the image (the
+# fetch says why, in one line) and everything else still builds.
+THIRD_PARTY := lua:lua5.4
+third_party_ready = $(if $(wildcard $(BUILD)/third_party/$1.unavailable),,$(wildcard $(BUILD)/third_party/$1/.rvos-unpacked))
+THIRD_PARTY_PROGRAMS := $(foreach t,$(THIRD_PARTY),$(if $(call third_party_ready,$(lastword $(subst :, ,$t))),$(firstword $(subst :, ,$t))))
+
 # The programs embedded in the kernel image, each started by `run <name>`:
 # USER_PROGRAMS live in user/<name>, TEST_PROGRAMS (test-only programs the
 # acceptance tests run) in user/tests/<name>. This is the one list.
-USER_PROGRAMS := shell fs hello hello-std crash fuzz bench
+USER_PROGRAMS := shell fs hello hello-std crash fuzz bench $(THIRD_PARTY_PROGRAMS)
 TEST_PROGRAMS := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi libc
 PROGRAMS      := $(USER_PROGRAMS) $(TEST_PROGRAMS)
 program_dir    = $(if $(filter $1,$(TEST_PROGRAMS)),user/tests/$1,user/$1)
@@ -44,9 +53,15 @@ KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel-obj/%.o,$(KERNEL_SRCS))
 KERNEL := $(BUILD)/kernel.elf
 USER_IMAGES := $(patsubst %,$(BUILD)/user/%.elf,$(PROGRAMS))
 
-.PHONY: all build run debug check unit lint test bench bench-quick fuzz deps clean user-programs
+.PHONY: all build run debug check unit lint test bench bench-quick fuzz deps clean user-programs sources
 all: build
-build: $(KERNEL)
+# The sources first, then (in a new make, which sees what arrived) the image.
+build: sources
+	@$(MAKE) --no-print-directory $(KERNEL)
+
+# Fetches (or finds, cached) the third-party sources; never fails the build.
+sources:
+	@for t in $(THIRD_PARTY); do harness/fetch-source.sh $${t#*:} || true; done
 
 $(BUILD)/kernel-obj/%.cpp.o: %.cpp | protocols
 	@mkdir -p $(dir $@)
@@ -57,7 +72,12 @@ $(BUILD)/kernel-obj/%.S.o: %.S
 	$(CXX_RV) $(ARCH_FLAGS) -c $< -o $@
 
 # The user programs are embedded in the kernel image (stripped ELF files).
-$(BUILD)/programs.S: Makefile
+# programs.list changes when the list does (a third-party program arriving).
+$(BUILD)/programs.list: FORCE
+	@mkdir -p $(dir $@)
+	@echo "$(PROGRAMS)" | cmp -s - $@ || echo "$(PROGRAMS)" > $@
+
+$(BUILD)/programs.S: Makefile $(BUILD)/programs.list
 	@mkdir -p $(dir $@)
 	@{ i=0; for p in $(PROGRAMS); do \
 	     printf '    .section .rodata\n    .balign 8\nimage_%d: .incbin "%s.elf"\nimage_%d_end:\nname_%d: .asciz "%s"\n' $$i $$p $$i $$i $$p; \

@@ -9,7 +9,9 @@
 //
 //   libc <check> <dir>   runs one check in <dir> (an existing, empty
 //                        directory); prints "<check>: <what>: <result>"
-//   libc child <what>... what a check starts as a child (see child())
+//   libc child <what>... what a check starts as a child (see child()); also
+//                        `libc child with-env NAME=VALUE... program args...`
+//                        runs a program with more in its environment
 //
 // Lines starting with "raw " carry values that differ from run to run (the
 // time); the test compares those with the host itself.
@@ -537,6 +539,25 @@ static int child(int argc, char **argv) {
     if (!strcmp(what, "env-is") && argc > 4) {
         const char *value = getenv(argv[3]);
         return !strcmp(value ? value : "(unset)", argv[4]) ? 0 : 1;
+    }
+    if (!strcmp(what, "with-env") && argc > 3) {  // with-env NAME=VALUE... program args...
+        int i = 3;
+        while (i < argc && strchr(argv[i], '=')) {
+            char *eq = strchr(argv[i], '=');
+            *eq = 0;
+            setenv(argv[i], eq + 1, 1);
+            i++;
+        }
+        if (i == argc) return 99;
+        pid_t pid;
+        int error = posix_spawnp(&pid, argv[i], NULL, NULL, argv + i, environ);
+        if (error) {
+            printf("with-env: %s: %s\n", argv[i], errno_name(error));
+            return 127;
+        }
+        int status = 0;
+        waitpid(pid, &status, 0);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     }
     if (!strcmp(what, "args")) {
         for (int i = 3; i < argc; i++) printf("  argv[%d] = [%s]\n", i - 2, argv[i]);
