@@ -8,7 +8,9 @@
 //
 // stdio calls put/get per byte; the stream keeps one buffer that is either
 // read ahead (the descriptor is `len - off` bytes past the reader) or
-// written behind (`len` bytes not yet written), never both.
+// written behind (`len` bytes not yet written), never both. Open streams
+// are listed, so that exit() and fflush(NULL) write out every one (picolibc
+// 1.8's fflush(NULL) dereferences the null).
 #define _DEFAULT_SOURCE  // mkstemp, fileno
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +36,10 @@ struct Stream {
     bool owned;  // buffer came from malloc
     size_t off, len;
     char byte;  // the buffer of an unbuffered stream
+    Stream* next;  // the list of open streams
 };
+
+Stream* open_streams = nullptr;
 
 Stream* of(FILE* file) { return reinterpret_cast<Stream*>(file); }
 FILE* file_of(Stream* s) { return &s->ext.cfile.file; }
@@ -171,12 +176,27 @@ int stream_setvbuf(FILE* file, char* buffer, int mode, size_t size) {
 
 int stream_close(FILE* file) {
     Stream* s = of(file);
+    for (Stream** link = &open_streams; *link; link = &(*link)->next) {
+        if (*link != s) continue;
+        *link = s->next;
+        break;
+    }
     int result = s->state == State::Writing ? write_behind(s) : 0;
     if (close(s->fd) < 0) result = -1;
     if (s->owned) free(s->buffer);
     free(s);
     return result < 0 ? EOF : 0;
 }
+
+// Writes out every stream's buffered output; EOF if any failed.
+int flush_all() {
+    int result = 0;
+    for (Stream* s = open_streams; s; s = s->next)
+        if (s->state == State::Writing && write_behind(s) < 0) result = EOF;
+    return result;
+}
+
+void flush_at_exit() { flush_all(); }
 
 bool is_ours(FILE* file) {
     return (file->flags & __SEXT) && reinterpret_cast<__file_ext*>(file)->seek == stream_seek;
@@ -239,6 +259,10 @@ FILE* fdopen(int fd, const char* mode) {
     s->ext.setvbuf = stream_setvbuf;
     set_up(s, fd, flags);
     if (flags & O_APPEND) lseek(fd, 0, SEEK_END);
+    static bool flushed_at_exit = false;  // exit() writes out what is buffered, as C asks
+    if (!flushed_at_exit) flushed_at_exit = atexit(flush_at_exit) == 0;
+    s->next = open_streams;
+    open_streams = s;
     return file;
 }
 
@@ -275,6 +299,13 @@ FILE* freopen(const char* path, const char* mode, FILE* file) {
     }
     set_up(s, fd, flags);
     return file;
+}
+
+// fflush(NULL) writes out every output stream: the console's and the files'.
+int fflush(FILE* file) {
+    if (file) return file->flush ? file->flush(file) : 0;
+    int result = stdout->flush ? stdout->flush(stdout) : 0;
+    return flush_all() == 0 ? result : EOF;
 }
 
 // The console's one stream serves descriptors 0, 1 and 2 alike.

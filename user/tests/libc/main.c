@@ -490,6 +490,15 @@ static void check_io_errors(void) {
     fputs("!", f);
     fclose(f);
     say("after append", "%s", read_file("pos.txt"));
+    // Buffered output is written out by fflush(NULL), and by exit().
+    f = fopen("flushed.txt", "w");
+    fputs("by fflush(NULL)", f);
+    result("fflush(NULL)", fflush(NULL));
+    say("flushed.txt", "%s", read_file("flushed.txt"));
+    fclose(f);
+    fflush(stdout);
+    say("child exiting with a file unclosed", "%s", wait_for(start(NULL, "leave-open", "at-exit.txt", NULL)));
+    say("at-exit.txt", "%s", read_file("at-exit.txt"));
 }
 
 // Guest only (a host's system() has a shell): what system() refuses to run
@@ -524,6 +533,11 @@ static int child(int argc, char **argv) {
     if (!strcmp(what, "sleep") && argc > 3) {
         sleep((unsigned)atoi(argv[3]));
         return 0;
+    }
+    if (!strcmp(what, "leave-open") && argc > 3) {
+        FILE *f = fopen(argv[3], "w");
+        fputs("written at exit", f);
+        exit(0);
     }
     if (!strcmp(what, "spin")) {
         spin(0.3);
