@@ -317,9 +317,8 @@ int fileno(FILE* file) {
 }
 
 // An anonymous file in /tmp, removed from the directory at once and freed
-// by the file server when it is closed. (picolibc's makes it in the working
-// directory; its tmpnam still does, as its L_tmpnam of 8 bytes leaves no
-// room for "/tmp/".)
+// by the file server when it is closed (picolibc's makes it in the working
+// directory).
 FILE* tmpfile(void) {
     char name[] = "/tmp/tmpfile-XXXXXX";
     int fd = mkstemp(name);
@@ -328,6 +327,30 @@ FILE* tmpfile(void) {
     FILE* file = fdopen(fd, "w+");
     if (!file) close(fd);
     return file;
+}
+
+// A name in /tmp that names nothing yet. picolibc's L_tmpnam is 8 bytes, so
+// a name is "/tmp/" and two characters: 3,844 names, far more than its
+// TMP_MAX of 32 (picolibc's own tmpnam names files in the working
+// directory). Where the search starts depends on the pid, so two programs
+// rarely try the same names.
+char* tmpnam(char* buffer) {
+    static_assert(L_tmpnam >= sizeof "/tmp/ab", "a name fits a caller's buffer");
+    static const char kLetters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    constexpr unsigned kBase = sizeof kLetters - 1, kNames = kBase * kBase;
+    static char internal[L_tmpnam];
+    static unsigned next = static_cast<unsigned>(getpid()) * 97;
+    char* name = buffer ? buffer : internal;
+    int saved = errno;
+    for (unsigned tries = 0; tries < kNames; tries++) {
+        unsigned n = next++ % kNames;
+        char candidate[] = {'/', 't', 'm', 'p', '/', kLetters[n / kBase], kLetters[n % kBase], 0};
+        if (access(candidate, F_OK) == 0 || errno != ENOENT) continue;
+        errno = saved;
+        for (size_t i = 0; i < sizeof candidate; i++) name[i] = candidate[i];
+        return name;
+    }
+    return nullptr;
 }
 
 }  // extern "C"

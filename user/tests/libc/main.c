@@ -435,7 +435,14 @@ static void check_tmp(void) {
     char bad[] = "tmp-XXX";
     result("mkstemp(tmp-XXX)", mkstemp(bad));
     char *n = tmpnam(NULL);
-    say("tmpnam names nothing yet", "%s", yes(n && access(n, F_OK) != 0 && errno == ENOENT));
+    say("tmpnam names nothing yet, in /tmp", "%s", yes(n && access(n, F_OK) != 0 && errno == ENOENT &&
+                                                       strncmp(n, "/tmp/", 5) == 0));
+    char mine[L_tmpnam];
+    say("tmpnam into a buffer of L_tmpnam", "%s", yes(tmpnam(mine) == mine && strncmp(mine, "/tmp/", 5) == 0));
+    int fresh = open(mine, O_RDWR | O_CREAT | O_EXCL, 0600);
+    say("its name can be created", "%s", yes(fresh >= 0));
+    close(fresh);
+    unlink(mine);
 }
 
 static void check_io_errors(void) {
