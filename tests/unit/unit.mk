@@ -32,6 +32,8 @@ UNIT_CODE_SRCS := \
     lib/fdt/fdt.cpp \
     lib/fdt/machine.cpp \
     lib/virtio/queue.cpp \
+    lib/base/path.cpp \
+    lib/base/command.cpp \
     user/fs/tree.cpp
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/*.cpp))
 UNIT_SRCS := $(UNIT_CODE_SRCS) $(UNIT_TEST_SRCS)
