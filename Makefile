@@ -19,7 +19,7 @@ CXXFLAGS_RV := $(ARCH_FLAGS) -std=c++20 -O2 -g -Wall -Wextra -ffreestanding -fno
 # picolibc calls; lib/rvos/include overrides picolibc headers it lacks.
 # The platform's POSIX features, which picolibc's headers cannot know.
 USER_POSIX := -D_POSIX_TIMERS=200809L -D_POSIX_MONOTONIC_CLOCK=200112L
-USER_CXXFLAGS := $(filter-out -nostdlib,$(CXXFLAGS_RV)) --specs=picolibc.specs -ffunction-sections -fdata-sections \
+USER_CXXFLAGS := $(filter-out -nostdlib,$(CXXFLAGS_RV)) -Werror=switch --specs=picolibc.specs -ffunction-sections -fdata-sections \
                  $(USER_POSIX)
 USER_CFLAGS   := $(ARCH_FLAGS) -std=c11 -O2 -g -Wall -Wextra --specs=picolibc.specs -ffunction-sections -fdata-sections \
                  $(USER_POSIX)
@@ -32,7 +32,8 @@ export CROSS CXX_RV STRIP ARCH_FLAGS LINK_FLAGS CXXFLAGS_RV USER_CXXFLAGS USER_C
 # DRIVER_PROGRAMS in user/drivers/<name> (init starts them for their devices).
 USER_PROGRAMS   := shell fs hello hello-std crash fuzz bench
 DRIVER_PROGRAMS := virtio-blk
-TEST_PROGRAMS   := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi blktest
+TEST_PROGRAMS   := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi blktest spinners nest \
+                   shmkeep reader errors
 PROGRAMS        := $(USER_PROGRAMS) $(DRIVER_PROGRAMS) $(TEST_PROGRAMS)
 program_dir      = $(if $(filter $1,$(TEST_PROGRAMS)),user/tests/$1,$(if $(filter $1,$(DRIVER_PROGRAMS)),user/drivers/$1,user/$1))
 

@@ -3,6 +3,7 @@
 #include "arch/riscv.h"
 #include "drivers/plic.h"
 #include "lib/print.h"
+#include "mm/kernel_stack.h"
 #include "platform/machine.h"
 
 extern "C" char __kernel_end[];
@@ -19,6 +20,7 @@ uintptr_t ram_begin, ram_end;  // the usable RAM, whole megapages
 
 FrameAllocator& frames() { return frame_allocator; }
 PageRuns& dma_pool() { return dma_runs; }
+bool in_ram(uintptr_t address) { return address >= ram_begin && address < ram_end; }
 const PageTable& kernel_table() { return kernel_page_table; }
 
 namespace {
@@ -47,6 +49,7 @@ template <typename F> void for_each_kernel_gigabyte(F visit) {
         if (gigabyte(page) != previous) visit(previous = gigabyte(page));
     });
     for (size_t g = gigabyte(ram_begin); g <= gigabyte(ram_end - 1); g++) visit(g);
+    visit(gigabyte(kKernelStackWindow));
 }
 
 // RAM in 2 MiB pages; of MMIO only the pages the drivers use, so a stray
@@ -98,6 +101,9 @@ void init() {
     size_t most_frames = (ram_end - bitmap_start) / kPageSize;
     uintptr_t frames_start = base::align_up(bitmap_start + FrameAllocator::bitmap_bytes(most_frames), kPageSize);
     frame_allocator.init(frames_start, ram_end, bitmap);
+    // A frame freed twice may belong to someone else by now: stop, loudly.
+    frame_allocator.on_bad_free(
+        [](uintptr_t address, const char* what) { panic("frame allocator: 0x%lx %s", address, what); });
     kprint("[boot] memory: %lu MiB RAM, %lu KiB kernel, %lu KiB heap, %lu frames free\n",
            (ram_end - ram_begin) >> 20, (heap_start - ram_begin) / 1024, kKernelHeapSize / 1024,
            frame_allocator.free_count());

@@ -17,6 +17,8 @@ inline constexpr size_t kKernelHeapSize = 16 * 1024 * 1024;
 // Sets up frames and heap after the kernel image, then turns on paging.
 void init();
 FrameAllocator& frames();
+// Whether `address` is in the RAM the kernel maps.
+bool in_ram(uintptr_t address);
 // Physically contiguous pages for devices (rvos::kDmaPoolSize in all).
 PageRuns& dma_pool();
 // The table kernel tasks run on; every user table copies its kernel entries.
