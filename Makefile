@@ -48,9 +48,9 @@ KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel-obj/%.o,$(KERNEL_SRCS))
 KERNEL := $(BUILD)/kernel.elf
 USER_IMAGES := $(patsubst %,$(BUILD)/user/%.elf,$(PROGRAMS))
 
-.PHONY: all build run debug check unit lint test bench bench-quick fuzz deps clean user-programs
+.PHONY: all build run debug check unit lint test bench bench-quick fuzz deps clean clean-disk user-programs disk
 all: build
-build: $(KERNEL)
+build: $(KERNEL) disk
 
 $(BUILD)/kernel-obj/%.cpp.o: %.cpp | protocols
 	@mkdir -p $(dir $@)
@@ -94,6 +94,19 @@ $(BUILD)/ksyms.o: $(BUILD)/ksyms.S
 $(KERNEL): $(BUILD)/kernel.pre.elf $(BUILD)/ksyms.o
 	$(KERNEL_LINK) $(KERNEL_OBJS) $(BUILD)/programs.o $(BUILD)/ksyms.o -lgcc -o $@
 
+# ---- The root disk ---------------------------------------------------------------
+# build/disk.img: an ext2 volume with /bin/<every program>, user/rootfs's files
+# (/etc/motd, ...) and an empty /home, made by mke2fs -d. harness/make-disk.sh
+# makes it again only when what it would hold changes, so user data survives
+# `make run` twice; `make clean-disk` starts over.
+DISK      := $(BUILD)/disk.img
+DISK_SIZE := 64M
+DISK_QEMU := -drive file=$(DISK),if=none,format=raw,id=disk0 -device virtio-blk-device,drive=disk0
+disk: $(USER_IMAGES)
+	@harness/make-disk.sh $(DISK) $(DISK_SIZE) $(USER_IMAGES)
+clean-disk:
+	rm -rf $(DISK) $(DISK).manifest $(BUILD)/root
+
 # ---- Protocols -------------------------------------------------------------------
 # Each service protocol is declared once in lib/proto/<name>.proto; the
 # protocol compiler generates its C++ (build/gen/proto/<name>.h) and its
@@ -130,12 +143,12 @@ FORCE:
 # ---- Running ---------------------------------------------------------------------
 run: deps build
 	@echo "Booting rvOS-C++ (quit QEMU with Ctrl-A X)"
-	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL)
+	$(QEMU) $(QEMU_FLAGS) $(DISK_QEMU) -kernel $(KERNEL)
 
 debug: deps build
 	@echo "QEMU waits for GDB on localhost:1234. In another terminal:"
 	@echo "  gdb-multiarch $(KERNEL) -ex 'target remote :1234'"
-	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL) -s -S
+	$(QEMU) $(QEMU_FLAGS) $(DISK_QEMU) -kernel $(KERNEL) -s -S
 
 # ---- Testing ---------------------------------------------------------------------
 deps:
