@@ -91,9 +91,9 @@ TestClock::TestClock() : seconds(static_cast<int64_t>(std::time(nullptr))) {}
 
 // ---- Tools -------------------------------------------------------------------------
 
-RunResult run(const std::string& command) {
+RunResult run(const std::string& command, bool with_stderr) {
     RunResult result{-1, ""};
-    FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+    FILE* pipe = popen((command + (with_stderr ? " 2>&1" : " 2>/dev/null")).c_str(), "r");
     if (!pipe) return result;
     char buffer[4096];
     size_t n;
@@ -158,7 +158,7 @@ std::string fsck_problems(const std::string& image) {
 }
 
 std::string debugfs(const std::string& image, const std::string& request) {
-    RunResult r = run(tool("debugfs") + " -R " + quote(request) + " " + quote(image) + " 2>/dev/null");
+    RunResult r = run(tool("debugfs") + " -R " + quote(request) + " " + quote(image), false);
     return r.output;
 }
 

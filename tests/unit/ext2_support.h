@@ -75,7 +75,8 @@ struct RunResult {
     int status;
     std::string output;  // stdout and stderr
 };
-RunResult run(const std::string& command);
+// Runs a shell command; the output has stderr too unless `with_stderr` is false.
+RunResult run(const std::string& command, bool with_stderr = true);
 std::string quote(const std::string& text);
 // The path of an e2fsprogs tool (PATH, then /usr/sbin, /sbin); the test
 // fails if e2fsprogs is not installed.
