@@ -140,6 +140,25 @@ FORCE:
 
 -include $(KERNEL_OBJS:.o=.d)
 
+# ---- Libraries for user-space servers ------------------------------------------
+# lib/ext2, the ext2 file-system library, built freestanding (the kernel's
+# flags: no C library, no exceptions) so nothing in it leans on a libc; a
+# server links build/lib/libext2.a.
+EXT2_SRCS := $(wildcard lib/ext2/*.cpp)
+EXT2_OBJS := $(patsubst %,$(BUILD)/lib/obj/%.o,$(EXT2_SRCS))
+EXT2_LIB  := $(BUILD)/lib/libext2.a
+build: $(EXT2_LIB)
+
+$(BUILD)/lib/obj/lib/ext2/%.cpp.o: lib/ext2/%.cpp
+	@mkdir -p $(dir $@)
+	$(CXX_RV) $(CXXFLAGS_RV) -c $< -o $@
+
+$(EXT2_LIB): $(EXT2_OBJS)
+	@rm -f $@
+	$(CROSS)ar rcs $@ $^
+
+-include $(EXT2_OBJS:.o=.d)
+
 # ---- Running ---------------------------------------------------------------------
 run: deps build
 	@echo "Booting rvOS-C++ (quit QEMU with Ctrl-A X)"
