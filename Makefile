@@ -30,7 +30,7 @@ export CROSS CXX_RV STRIP ARCH_FLAGS LINK_FLAGS CXXFLAGS_RV USER_CXXFLAGS USER_C
 # USER_PROGRAMS live in user/<name>, TEST_PROGRAMS (test-only programs the
 # acceptance tests run) in user/tests/<name>. This is the one list.
 # DRIVER_PROGRAMS in user/drivers/<name> (init starts them for their devices).
-USER_PROGRAMS   := shell fs hello hello-std crash fuzz bench
+USER_PROGRAMS   := shell fs ext2 hello hello-std crash fuzz bench
 DRIVER_PROGRAMS := virtio-blk
 TEST_PROGRAMS   := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi blktest spinners nest \
                    shmkeep reader errors
@@ -126,38 +126,20 @@ protocol-docs:
 # Each program has its own Makefile (user/<name>/Makefile or
 # user/tests/<name>/Makefile) linking lib/rvos; the test programs also link
 # the test kit (user/tests/kit, build/lib/libtestkit.a).
-$(BUILD)/lib/librvos.a $(BUILD)/lib/libtestkit.a $(BUILD)/lib/libvirtio.a: user-programs-lib
+$(BUILD)/lib/librvos.a $(BUILD)/lib/libtestkit.a $(BUILD)/lib/libvirtio.a $(BUILD)/lib/libext2.a: user-programs-lib
 	@true
 .PHONY: user-programs-lib
 user-programs-lib: protocols
 	@$(MAKE) --no-print-directory -C lib/rvos
 	@$(MAKE) --no-print-directory -C user/tests/kit
 	@$(MAKE) --no-print-directory -C lib/virtio
+	@$(MAKE) --no-print-directory -C lib/ext2
 
 $(BUILD)/user/%.elf: user-programs-lib FORCE
 	@$(MAKE) --no-print-directory -C $(call program_dir,$*)
 FORCE:
 
 -include $(KERNEL_OBJS:.o=.d)
-
-# ---- Libraries for user-space servers ------------------------------------------
-# lib/ext2, the ext2 file-system library, built freestanding (the kernel's
-# flags: no C library, no exceptions) so nothing in it leans on a libc; a
-# server links build/lib/libext2.a.
-EXT2_SRCS := $(wildcard lib/ext2/*.cpp)
-EXT2_OBJS := $(patsubst %,$(BUILD)/lib/obj/%.o,$(EXT2_SRCS))
-EXT2_LIB  := $(BUILD)/lib/libext2.a
-build: $(EXT2_LIB)
-
-$(BUILD)/lib/obj/lib/ext2/%.cpp.o: lib/ext2/%.cpp
-	@mkdir -p $(dir $@)
-	$(CXX_RV) $(CXXFLAGS_RV) -c $< -o $@
-
-$(EXT2_LIB): $(EXT2_OBJS)
-	@rm -f $@
-	$(CROSS)ar rcs $@ $^
-
--include $(EXT2_OBJS:.o=.d)
 
 # ---- Running ---------------------------------------------------------------------
 run: deps build

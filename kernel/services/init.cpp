@@ -33,6 +33,10 @@ constexpr BuiltinService kBuiltinServices[] = {
 };
 // User-space servers started at boot; each registers its service name.
 constexpr const char* kBootServers[] = {"fs"};
+// The file server of the first disk's ext2 volume, started when there is a
+// disk (its driver registered blk0); it serves the volume as "root".
+constexpr const char* kDiskServer = "ext2";
+constexpr const char* kFirstDisk = "blk0";
 constexpr const char* kFirstProgram = "shell";
 
 // The registration table: every named service init can connect clients to.
@@ -219,6 +223,8 @@ void start_system() {
     }
     start_drivers();
     for (const char* program : kBootServers) adopt(program, start_program(program, bare(program, nullptr, 0)), true);
+    if (find_service(rvos::proto::Str(kFirstDisk)))
+        adopt(kDiskServer, start_program(kDiskServer, bare(kDiskServer, nullptr, 0)), true);
     kprint("[boot] services: %lu registered\n", service_count);
     // The shell may power the machine off: it gets a handle to the power
     // object (as its handle 1); nothing else does. Its handle 2 is the terminal.

@@ -12,7 +12,7 @@ using rvos::Error;
 
 // The block device failed a read, write or flush (EIO). Stand-in until
 // Error::DeviceError is in lib/abi/abi.h; then it becomes that.
-inline constexpr Error kDeviceError = Error::BadMessage;
+inline constexpr Error kDeviceError = Error::DeviceError;
 // The image breaks a rule of the format: a block or inode number out of
 // range, a directory record that does not tile its block, a count that
 // disagrees with a bitmap (EIO: the data does not parse).
