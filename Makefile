@@ -18,7 +18,8 @@ CXXFLAGS_RV := $(ARCH_FLAGS) -std=c++20 -O2 -g -Wall -Wextra -ffreestanding -fno
 # User space links picolibc (the C library) and lib/rvos, whose POSIX hooks
 # picolibc calls; lib/rvos/include overrides picolibc headers it lacks.
 # The platform's POSIX features, which picolibc's headers cannot know.
-USER_POSIX := -D_POSIX_TIMERS=200809L -D_POSIX_MONOTONIC_CLOCK=200112L
+USER_POSIX := -D_POSIX_TIMERS=200809L -D_POSIX_MONOTONIC_CLOCK=200112L -D_POSIX_CPUTIME=200809L \
+              -D_POSIX_THREAD_CPUTIME=200809L
 USER_CXXFLAGS := $(filter-out -nostdlib,$(CXXFLAGS_RV)) -Werror=switch --specs=picolibc.specs -ffunction-sections -fdata-sections \
                  $(USER_POSIX)
 USER_CFLAGS   := $(ARCH_FLAGS) -std=c11 -O2 -g -Wall -Wextra --specs=picolibc.specs -ffunction-sections -fdata-sections \
@@ -26,14 +27,23 @@ USER_CFLAGS   := $(ARCH_FLAGS) -std=c11 -O2 -g -Wall -Wextra --specs=picolibc.sp
 USER_LINK_FLAGS := -march=rv64imac -mabi=lp64 --specs=picolibc.specs -nostartfiles -static -Wl,--gc-sections
 export CROSS CXX_RV STRIP ARCH_FLAGS LINK_FLAGS CXXFLAGS_RV USER_CXXFLAGS USER_CFLAGS USER_LINK_FLAGS
 
+# Third-party programs, as <program>:<Debian source package>: each is built
+# from its package's sources, fetched at build time into
+# build/third_party/<package> (harness/fetch-source.sh, run by `make build`).
+# A program whose sources could not be had is left out of the image (the
+# fetch says why, in one line) and everything else still builds.
+THIRD_PARTY := lua:lua5.4
+third_party_ready = $(if $(wildcard $(BUILD)/third_party/$1.unavailable),,$(wildcard $(BUILD)/third_party/$1/.rvos-unpacked))
+THIRD_PARTY_PROGRAMS := $(foreach t,$(THIRD_PARTY),$(if $(call third_party_ready,$(lastword $(subst :, ,$t))),$(firstword $(subst :, ,$t))))
+
 # The programs embedded in the kernel image, each started by `run <name>`:
 # USER_PROGRAMS live in user/<name>, TEST_PROGRAMS (test-only programs the
 # acceptance tests run) in user/tests/<name>. This is the one list.
 # DRIVER_PROGRAMS in user/drivers/<name> (init starts them for their devices).
-USER_PROGRAMS   := shell fs ext2 hello hello-std crash fuzz bench
+USER_PROGRAMS   := shell fs ext2 hello hello-std crash fuzz bench $(THIRD_PARTY_PROGRAMS)
 DRIVER_PROGRAMS := virtio-blk
 TEST_PROGRAMS   := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi blktest spinners nest \
-                   shmkeep reader errors
+                   shmkeep reader errors libc
 PROGRAMS        := $(USER_PROGRAMS) $(DRIVER_PROGRAMS) $(TEST_PROGRAMS)
 program_dir      = $(if $(filter $1,$(TEST_PROGRAMS)),user/tests/$1,$(if $(filter $1,$(DRIVER_PROGRAMS)),user/drivers/$1,user/$1))
 
@@ -48,9 +58,16 @@ KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel-obj/%.o,$(KERNEL_SRCS))
 KERNEL := $(BUILD)/kernel.elf
 USER_IMAGES := $(patsubst %,$(BUILD)/user/%.elf,$(PROGRAMS))
 
-.PHONY: all build run debug check unit lint test bench bench-quick fuzz deps clean clean-disk user-programs disk
+.PHONY: all build run debug check unit lint test bench bench-quick fuzz deps clean clean-disk user-programs sources disk
 all: build
-build: $(KERNEL) disk
+# The sources first, then (in a new make, which sees what arrived) the image.
+build: sources
+	@$(MAKE) --no-print-directory $(KERNEL) disk
+
+# Fetches (or finds, cached) the third-party sources; never fails the build.
+# `make check` tries once: its later steps run with RVOS_SOURCES_TRIED set.
+sources:
+	@[ -n "$$RVOS_SOURCES_TRIED" ] || for t in $(THIRD_PARTY); do harness/fetch-source.sh $${t#*:} || true; done
 
 $(BUILD)/kernel-obj/%.cpp.o: %.cpp | protocols
 	@mkdir -p $(dir $@)
@@ -61,7 +78,12 @@ $(BUILD)/kernel-obj/%.S.o: %.S
 	$(CXX_RV) $(ARCH_FLAGS) -c $< -o $@
 
 # The user programs are embedded in the kernel image (stripped ELF files).
-$(BUILD)/programs.S: Makefile
+# programs.list changes when the list does (a third-party program arriving).
+$(BUILD)/programs.list: FORCE
+	@mkdir -p $(dir $@)
+	@echo "$(PROGRAMS)" | cmp -s - $@ || echo "$(PROGRAMS)" > $@
+
+$(BUILD)/programs.S: Makefile $(BUILD)/programs.list
 	@mkdir -p $(dir $@)
 	@{ i=0; for p in $(PROGRAMS); do \
 	     printf '    .section .rodata\n    .balign 8\nimage_%d: .incbin "%s.elf"\nimage_%d_end:\nname_%d: .asciz "%s"\n' $$i $$p $$i $$i $$p; \
@@ -157,14 +179,22 @@ deps:
 
 PYTHON = $(shell harness/find-python.sh)
 
+# The C library checks (user/tests/libc) built for the host as well:
+# test_libc.py requires the same answers from both C libraries.
+HOST_LIBC := $(BUILD)/host/libc
+$(HOST_LIBC): user/tests/libc/main.c
+	@mkdir -p $(dir $@)
+	gcc -std=c11 -O1 -Wall -Wextra -o $@ $<
+
 include tests/unit/unit.mk
 
 lint:
 	@$(PYTHON) harness/lint.py
 	@$(PYTHON) -m pytest -q -p no:cacheprovider tests/lint tests/harness
 
-test: build
-	$(PYTHON) -m pytest -n 2 tests/acceptance
+# -rs: a skipped test says why (Lua's, when its sources were not available).
+test: build $(HOST_LIBC)
+	$(PYTHON) -m pytest -n 2 -rs tests/acceptance
 
 # The benchmark: boot time and the in-guest table (build/bench.txt).
 bench: deps build
@@ -182,10 +212,10 @@ fuzz: deps build
 
 check: deps
 	@$(MAKE) --no-print-directory -j2 build
-	@$(MAKE) --no-print-directory -j2 unit
-	@$(MAKE) --no-print-directory lint
-	@$(MAKE) --no-print-directory test
-	@$(MAKE) --no-print-directory bench-quick
+	@RVOS_SOURCES_TRIED=1 $(MAKE) --no-print-directory -j2 unit
+	@RVOS_SOURCES_TRIED=1 $(MAKE) --no-print-directory lint
+	@RVOS_SOURCES_TRIED=1 $(MAKE) --no-print-directory test
+	@RVOS_SOURCES_TRIED=1 $(MAKE) --no-print-directory bench-quick
 
 clean:
 	rm -rf $(BUILD)

@@ -15,6 +15,8 @@ PACKAGES=(
     e2fsprogs
     g++
     make
+    dpkg-dev   # dpkg-source: unpacks the Debian source packages (harness/fetch-source.sh)
+    lua5.4     # the reference the Lua acceptance tests compare the guest's lua with
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -2,6 +2,7 @@
 #include "arch/context.h"
 #include "arch/riscv.h"
 #include "drivers/plic.h"
+#include "drivers/rtc.h"
 #include "drivers/uart.h"
 #include "lib/print.h"
 #include "mm/memory.h"
@@ -30,6 +31,8 @@ extern "C" [[noreturn]] void kernel_main(uint64_t, uintptr_t device_tree) {
     arch::write_stvec(reinterpret_cast<uint64_t>(kernelvec));
     mm::init();
     plic::init(machine.plic.base);
+    // Real time from the RTC (the epoch if the machine has none).
+    if (machine.rtc.present()) clock::set_real_time(rtc::read_ns(machine.rtc.base));
     clock::start();
     // User programs may read the clock (rdtime) for timing; cycle and
     // instruction counters stay private.

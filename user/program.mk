@@ -1,6 +1,9 @@
 # Shared rules for a user program. A program's Makefile sets PROGRAM and
 # LIBS (which must include rvos) and includes this file by its relative path
 # (../program.mk from user/<name>, ../../program.mk from user/tests/<name>).
+# Its own sources are the *.cpp and *.c files beside its Makefile; a program
+# built from third-party sources (user/lua) also sets C_SRC_DIR, C_SRCS (C
+# files there, by name) and C_FLAGS (flags for those).
 # Output: build/user/$(PROGRAM).elf, linked at rvos::kUserBase with
 # linker/user.ld, against lib/rvos and picolibc.
 # ROOT is the repository root relative to the program's directory, found from
@@ -11,7 +14,8 @@ BUILD := $(ROOT)/build
 OUT   := $(BUILD)/user
 OBJ   := $(OUT)/obj/$(PROGRAM)
 SRCS  := $(wildcard *.cpp)
-OBJS  := $(patsubst %.cpp,$(OBJ)/%.o,$(SRCS))
+OBJS  := $(patsubst %.cpp,$(OBJ)/%.o,$(SRCS)) $(patsubst %.c,$(OBJ)/%.c.o,$(wildcard *.c)) \
+         $(patsubst %.c,$(OBJ)/third_party/%.o,$(C_SRCS))
 LIB_ARCHIVES := $(patsubst %,$(BUILD)/lib/lib%.a,$(LIBS))
 INCLUDES := -I$(ROOT)/lib/rvos/include -I$(ROOT)/lib -I$(ROOT)/user -I$(BUILD)/gen
 
@@ -25,5 +29,13 @@ $(OUT)/$(PROGRAM).elf: $(OBJS) $(LIB_ARCHIVES) $(ROOT)/linker/user.ld
 $(OBJ)/%.o: %.cpp
 	@mkdir -p $(dir $@)
 	$(CXX_RV) $(USER_CXXFLAGS) $(INCLUDES) -c $< -o $@
+
+$(OBJ)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CROSS)gcc $(USER_CFLAGS) -MMD -MP $(INCLUDES) -c $< -o $@
+
+$(OBJ)/third_party/%.o: $(C_SRC_DIR)/%.c
+	@mkdir -p $(dir $@)
+	$(CROSS)gcc $(USER_CFLAGS) $(C_FLAGS) -MMD -MP $(INCLUDES) -c $< -o $@
 
 -include $(OBJS:.o=.d)

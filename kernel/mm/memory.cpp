@@ -33,12 +33,14 @@ static_assert(rvos::kUserStackTop <= (kUserGigabyte + 1) * kGigabyte, "user spac
 
 size_t gigabyte(uintptr_t address) { return address / kGigabyte; }
 
-// The pages of MMIO the kernel touches: the UART, the PLIC's, and the
-// first page of each virtio-mmio slot (init reads which device is there).
+// The pages of MMIO the kernel touches: the UART, the PLIC's, the real-time
+// clock, and the first page of each virtio-mmio slot (init reads which
+// device is there).
 template <typename F> void for_each_mmio_page(F visit) {
     const fdt::Machine& m = platform::machine();
     visit(base::align_down(m.uart.base, kPageSize));
     for (uintptr_t offset : plic::kPageOffsets) visit(m.plic.base + offset);
+    if (m.rtc.present()) visit(base::align_down(m.rtc.base, kPageSize));
     for (size_t i = 0; i < m.virtio_count; i++) visit(base::align_down(m.virtio[i].base, kPageSize));
 }
 

@@ -86,7 +86,9 @@ void start(Driver& driver, When when) {
     base::str_copy(args + length, driver.unit, sizeof args - length);
     length += base::str_length(driver.unit) + 1;
     driver.starts++;
-    auto started = count == 3 ? start_program(driver.program, process::Launch{args, length, "", 0, handed, 3, kDriverKeeps})
+    process::Launch launch{args, length, "", 0, handed, 3};
+    launch.keep = kDriverKeeps;
+    auto started = count == 3 ? start_program(driver.program, launch)
                               : base::ErrorOr<process::Started>(rvos::Error::NoMemory);
     if (started.is_error()) {
         for (size_t i = 0; i < count; i++) ipc::close(me(), handed[i]);

@@ -154,6 +154,8 @@ void forget_exit(Handle process, ExitHandler on_exit, void* context) {
 namespace {
 
 struct Init {
+    uint32_t sender_pid;  // who sent the request being served
+
     Error connect(Handle, init::ConnectRequest& r, init::ConnectReply& out) {
         ServiceEntry* service = find_service(r.name);
         if (!service) return Error::NotFound;
@@ -174,8 +176,15 @@ struct Init {
     }
 
     Error spawn(Handle, init::SpawnRequest& r, init::SpawnReply& out) {
-        process::Launch launch{reinterpret_cast<const char*>(r.args.data), r.args.length,
-                               reinterpret_cast<const char*>(r.env.data), r.env.length, r.handles, r.handles_count};
+        process::Launch launch{reinterpret_cast<const char*>(r.args.data),
+                               r.args.length,
+                               reinterpret_cast<const char*>(r.env.data),
+                               r.env.length,
+                               r.handles,
+                               r.handles_count,
+                               r.cwd.data,
+                               r.cwd.length,
+                               sender_pid};
         process::Started started = TRY(start_program(r.program.data, launch));
         r.handles_count = 0;  // they are the child's now
         out.pid = started.pid;
@@ -185,7 +194,7 @@ struct Init {
 };
 
 void handle_request(InitServer& server, Handle client, void*, Buffer& request) {
-    Init handler;
+    Init handler{request.sender_pid};
     init::dispatch(server, client, request, handler);
 }
 
@@ -204,7 +213,7 @@ void adopt(const char* name, ErrorOr<process::Started> started, bool is_server) 
 
 // A program with no arguments but its name.
 process::Launch bare(const char* program, const Handle* handles, size_t count) {
-    return process::Launch{program, base::str_length(program) + 1, "", 0, handles, count};
+    return process::Launch{program, base::str_length(program) + 1, "", 0, handles, count, "", 0, me().pid};
 }
 
 void start_system() {

@@ -1,8 +1,9 @@
-// Syscalls on time and devices: the monotonic clock, timer objects and
-// interrupt acknowledgement.
+// Syscalls on time and devices: the clocks (monotonic, real time, the
+// caller's CPU time), timer objects and interrupt acknowledgement.
 #include "drivers/interrupt.h"
 #include "syscall/syscall.h"
 #include "task/clock.h"
+#include "task/scheduler.h"
 #include "task/timer_object.h"
 
 namespace syscall {
@@ -12,7 +13,14 @@ constexpr rvos::Rights kTimerRights = rvos::kRightRead | rvos::kRightWrite | rvo
                                       rvos::kRightDuplicate | rvos::kRightWait;
 }  // namespace
 
-ErrorOr<uint64_t> sys_clock_get(Call&) { return clock::now_ns(); }
+ErrorOr<uint64_t> sys_clock_get(Call& call) {
+    switch (static_cast<rvos::ClockId>(call.arg(0))) {
+    case rvos::ClockId::Monotonic: return clock::now_ns();
+    case rvos::ClockId::RealTime: return clock::real_time_ns();
+    case rvos::ClockId::ProcessCpu: return sched::cpu_ns(call.task);
+    }
+    return Error::BadArgument;
+}
 
 ErrorOr<uint64_t> sys_timer_create(Call& call) {
     if (call.task.handles.full()) return Error::HandleTableFull;

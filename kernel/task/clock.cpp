@@ -16,6 +16,7 @@ constexpr uint64_t kSliceNs = 10'000'000;  // 10 ms
 
 Deadline* armed_list = nullptr;
 uint64_t slice_end_ns = 0;
+uint64_t epoch_at_boot_ns = 0;  // the real time when now_ns() was 0
 
 void program_timer() {
     uint64_t next = slice_end_ns;
@@ -27,6 +28,14 @@ void program_timer() {
 }  // namespace
 
 uint64_t now_ns() { return arch::read_time() * ns_per_tick; }
+uint64_t ns_from_ticks(uint64_t ticks) { return ticks * ns_per_tick; }
+
+void set_real_time(uint64_t epoch_ns) {
+    uint64_t now = now_ns();
+    epoch_at_boot_ns = epoch_ns > now ? epoch_ns - now : 0;
+}
+
+uint64_t real_time_ns() { return epoch_at_boot_ns + now_ns(); }
 
 void arm(Deadline& deadline, uint64_t at_ns) {
     if (deadline.armed) disarm(deadline);

@@ -10,6 +10,12 @@ namespace clock {
 
 // Nanoseconds since boot (rdtime at the platform's timebase).
 uint64_t now_ns();
+// A span of clock ticks (rdtime) in nanoseconds.
+uint64_t ns_from_ticks(uint64_t ticks);
+// The real-time clock: nanoseconds since the Unix epoch. Set once at boot
+// from the RTC; from then on it advances with the monotonic clock.
+void set_real_time(uint64_t epoch_ns);
+uint64_t real_time_ns();
 
 // A point in time that calls `expired` once it has passed. Armed deadlines
 // sit in one list sorted by time.

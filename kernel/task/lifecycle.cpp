@@ -16,7 +16,7 @@ void exit_current(rvos::ExitReason reason, int32_t code) {
     ipc::abandon_wait(*task);  // no object may keep pointing into our stack
     if (process::ProcessObject* object = task->process) {
         task->process = nullptr;
-        object->ended(reason, code);
+        object->ended(reason, code, sched::cpu_ns(*task));
     }
     task->handles.close_all();
     // Its handles may have been all that kept a capability cycle reachable.
@@ -25,8 +25,9 @@ void exit_current(rvos::ExitReason reason, int32_t code) {
     sched::leave_for_good();
 }
 
-void kill(Task* task) {
+void kill(Task* task, int32_t code) {
     if (task->is_kernel) return;
+    if (!task->killed) task->kill_code = code;  // the first kill is the one reported
     task->killed = true;
     if (task->state == TaskState::Blocked) sched::make_ready(task);
 }

@@ -10,9 +10,10 @@ namespace lifecycle {
 
 // Ends the current task and never returns.
 [[noreturn]] void exit_current(rvos::ExitReason reason, int32_t code);
-// Marks another task to end (ExitReason::Killed) the next time it would
-// run; a blocked task is woken for it. Kernel tasks cannot be killed.
-void kill(Task* task);
+// Marks another task to end (ExitReason::Killed, with `code`: the signal
+// number a process_kill gave, 0 for none) the next time it would run; a
+// blocked task is woken for it. Kernel tasks cannot be killed.
+void kill(Task* task, int32_t code = 0);
 // Frees an exited task's memory (on the scheduler's stack).
 void reap(Task* task);
 

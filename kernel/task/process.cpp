@@ -34,10 +34,11 @@ void kernel_task_start() {
 
 // First code a new user process runs: drop to user mode at its entry point.
 void user_process_start() {
-    if (sched::current()->killed) lifecycle::exit_current(rvos::ExitReason::Killed, 0);  // before it ever ran
+    Task* task = sched::current();
+    if (task->killed) lifecycle::exit_current(rvos::ExitReason::Killed, task->kill_code);  // before it ever ran
     arch::clear_sstatus(arch::kSstatusSPP);
     arch::set_sstatus(arch::kSstatusSPIE);
-    user_return(&sched::current()->frame);
+    user_return(&task->frame);
 }
 
 ErrorOr<Task*> create_task(const char* name, bool is_kernel) {
@@ -106,17 +107,21 @@ base::ErrorOr<void> load_program(Task& task, const ProgramImage& program, const 
     // every program its first faults.
     TRY(task.space.reserve_stack(stack_bottom, rvos::kUserStackSize));
     TRY(task.space.prefault_stack(rvos::kUserStackTop - kStackMappedAtSpawn, kStackMappedAtSpawn));
-    // The argument and environment strings sit at the top of the stack.
-    size_t block = launch.args_length + launch.env_length;
+    // The argument and environment strings and the working directory sit at
+    // the top of the stack.
+    size_t block = launch.args_length + launch.env_length + launch.cwd_length;
     uintptr_t block_at = base::align_down(rvos::kUserStackTop - block, 16);
     TRY(task.space.fill(block_at, launch.args, launch.args_length));
     TRY(task.space.fill(block_at + launch.args_length, launch.env, launch.env_length));
+    TRY(task.space.fill(block_at + launch.args_length + launch.env_length, launch.cwd, launch.cwd_length));
     task.frame.sepc = image.entry;
     task.frame.sp() = block_at;
     task.frame.a(0) = block_at;
     task.frame.a(1) = launch.args_length;
     task.frame.a(2) = launch.env_length;
     task.frame.a(3) = launch.handle_count;
+    task.frame.a(4) = launch.cwd_length;
+    task.frame.a(5) = launch.parent_pid;
     return {};
 }
 
@@ -191,6 +196,7 @@ ErrorOr<Started> start_user_program(Task& init, const char* program, const Launc
     const ProgramImage* image = find_program(program);
     if (!image) return Error::NotFound;
     if (launch.args_length + launch.env_length > rvos::kMaxSpawnBytes) return Error::TooLong;
+    if (launch.cwd_length > rvos::kMaxPathLength) return Error::TooLong;
     if (Error error = check_launch_handles(init, launch); error != Error::None) return error;
     Task* task = TRY(create_task(program, false));
     auto loaded = load_program(*task, *image, launch);
@@ -210,7 +216,7 @@ ErrorOr<Task*> create_init(void (*entry)()) {
 
 void destroy(Task* task) {
     if (task->process) {  // never ran: nobody holds its process handle yet
-        task->process->ended(rvos::ExitReason::Killed, 0);
+        task->process->ended(rvos::ExitReason::Killed, 0, 0);
         task->process = nullptr;
     }
     if (!task->is_kernel && task->space.table().valid()) task->space.destroy();

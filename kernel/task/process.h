@@ -26,8 +26,9 @@ struct Started {
 };
 
 // A program's start-up data: NUL-terminated argument strings (argv[0]
-// first), then NUL-terminated environment strings, and handles of the
-// caller's (init's) that move to the new process as handles 1, 2, ...
+// first), then NUL-terminated environment strings, its working directory
+// and its parent's pid (which the kernel only passes on), and handles of
+// the caller's (init's) that move to the new process as handles 1, 2, ...
 struct Launch {
     const char* args;
     size_t args_length;
@@ -35,6 +36,9 @@ struct Launch {
     size_t env_length;
     const rvos::Handle* handles;
     size_t handle_count;
+    const char* cwd = "";
+    size_t cwd_length = 0;
+    uint32_t parent_pid = 0;
     // The rights the child may keep of them (init withholds transfer and
     // duplicate from a driver's device objects).
     rvos::Rights keep = rvos::kRightsAll;

@@ -21,10 +21,11 @@ void ProcessObject::last_reference_gone() {
     mm::kernel_heap().free(this);
 }
 
-void ProcessObject::ended(rvos::ExitReason reason, int32_t code) {
+void ProcessObject::ended(rvos::ExitReason reason, int32_t code, uint64_t cpu_ns) {
     task_ = nullptr;
     reason_ = reason;
     code_ = code;
+    cpu_ns_ = cpu_ns;
     notify();
 }
 

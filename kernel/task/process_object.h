@@ -16,10 +16,11 @@ public:
     rvos::Signals signals() const override { return reason_ == rvos::ExitReason::Running ? 0 : rvos::kSignalExited; }
     void last_reference_gone() override;
 
-    // The task ended: record how, wake whoever waits.
-    void ended(rvos::ExitReason reason, int32_t code);
+    // The task ended: record how and the CPU time it used, wake whoever waits.
+    void ended(rvos::ExitReason reason, int32_t code, uint64_t cpu_ns);
     rvos::ExitReason reason() const { return reason_; }
     int32_t code() const { return code_; }
+    uint64_t cpu_ns() const { return cpu_ns_; }
     Task* task() const { return task_; }
 
 private:
@@ -28,6 +29,7 @@ private:
     Task* task_;  // null once ended
     rvos::ExitReason reason_ = rvos::ExitReason::Running;
     int32_t code_ = 0;
+    uint64_t cpu_ns_ = 0;
 };
 
 }  // namespace process

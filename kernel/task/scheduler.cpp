@@ -40,6 +40,7 @@ uint64_t recent_use(Task& task, uint64_t epoch) {
 // Charges the running task the time since it was switched in (or last
 // charged); returns its recent use.
 uint64_t charge_running(uint64_t now) {
+    running->cpu_ticks += now - running->charged_until;  // its CPU time (times(), clock())
     uint64_t use = recent_use(*running, epoch_of(now)) + (now - running->charged_until);
     running->recent_use = use;
     running->charged_until = now;
@@ -122,7 +123,7 @@ void reschedule(Why why) {
     } else {
         switch_context(&previous->context, &scheduler_context);
     }
-    if (running->killed) lifecycle::exit_current(rvos::ExitReason::Killed, 0);
+    if (running->killed) lifecycle::exit_current(rvos::ExitReason::Killed, running->kill_code);
 }
 
 void idle() {
@@ -195,6 +196,12 @@ void run() {
 }
 
 }  // namespace sched
+
+uint64_t sched::cpu_ns(const Task& task) {
+    uint64_t ticks = task.cpu_ticks;
+    if (&task == sched::current()) ticks += arch::read_time() - task.charged_until;
+    return clock::ns_from_ticks(ticks);
+}
 
 void task_wake(Task* task) {
     if (task->state == TaskState::Blocked) sched::make_ready(task);

@@ -41,5 +41,9 @@ void block();
 // The scheduler loop; moves off the boot stack onto a guarded stack of its
 // own (mm/kernel_stack.h). Never returns.
 [[noreturn]] void run();
+// The CPU time a task has used, in nanoseconds: every stretch it held the
+// CPU (in user mode or in the kernel on its behalf), up to now if it is
+// the running task.
+uint64_t cpu_ns(const Task& task);
 
 }  // namespace sched

@@ -37,6 +37,7 @@ struct Task {
     TaskState state = TaskState::Ready;
     bool is_kernel = false;
     bool killed = false;  // ends at its next switch back in (see sched)
+    int32_t kill_code = 0;  // the code its process object reports then (a signal number)
 
     arch::Context context = {};  // kernel registers while switched out
     arch::TrapFrame frame = {};  // user registers (user processes)
@@ -50,6 +51,9 @@ struct Task {
     process::ProcessObject* process = nullptr;
     WaitState wait;
     uint64_t last_syscall = ~0ull;  // for kill lines
+    // CPU time: what it has used up to its last switch out, and when it
+    // last got the CPU (sched charges the difference when it leaves).
+    uint64_t cpu_ticks = 0;  // CPU time used, in clock ticks (charged with recent_use)
 
     // The scheduler's (see scheduler.cpp), in clock ticks: CPU time used
     // recently, halved each decay period, as of period `use_epoch`; when it

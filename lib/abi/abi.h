@@ -231,7 +231,17 @@ enum class ExitReason : uint32_t {
     Running = 0,  // not ended yet
     Exited = 1,   // called exit(code)
     Fault = 2,    // the kernel killed it for a fault
-    Killed = 3,   // ended through its process handle (or Ctrl-C)
+    Killed = 3,   // ended through its process handle (or Ctrl-C); code: the signal given, or 0
+};
+// The codes a kill can carry: signal numbers, which the kernel only records
+// (lib/rvos maps them to wait statuses; 0 means none was given).
+inline constexpr int32_t kMaxSignal = 127;
+
+// ---- Clocks (clock_get) ------------------------------------------------------------
+enum class ClockId : uint64_t {
+    Monotonic = 0,   // nanoseconds since boot; deadlines are on this clock
+    RealTime = 1,    // nanoseconds since the Unix epoch (from the RTC at boot)
+    ProcessCpu = 2,  // nanoseconds of CPU time the calling process has used
 };
 
 }  // namespace rvos

@@ -19,7 +19,8 @@
 #include <stdint.h>
 
 #define RVOS_SYSCALLS(X)                                                                                        \
-    X(0, Exit, exit, process, "v")                    /* (code) — never returns */                             \
+    X(0, Exit, exit, process, "vv")                   /* (code, signal) — never returns; signal 1..kMaxSignal: \
+                                                         ends as Killed with that code; others BadArgument */  \
     X(1, Yield, yield, process, "")                   /* () */                                                 \
     X(2, GetPid, getpid, process, "")                 /* () -> pid */                                          \
     X(3, ChanCreate, chan_create, ipc, "")            /* () -> a0 = end A, a1 = end B */                       \
@@ -37,9 +38,10 @@
     X(11, Munmap, munmap, memory, "pn")               /* (address, length) */                                  \
     X(12, MemCreate, mem_create, memory, "n")         /* (size) -> memory handle */                            \
     X(13, MemMap, mem_map, memory, "hv")              /* (h, writable) -> a0 = address, a1 = size */           \
-    X(14, ProcessKill, process_kill, process, "h")    /* (process h) */                                        \
-    X(15, ProcessStatus, process_status, process, "h") /* (process h) -> a0 = ExitReason, a1 = code */        \
-    X(16, ClockGet, clock_get, clock, "")             /* () -> monotonic ns */                                 \
+    X(14, ProcessKill, process_kill, process, "hv")   /* (process h, signal 0..kMaxSignal: its Killed code) */ \
+    X(15, ProcessStatus, process_status, process, "h") /* (process h) -> a0 = ExitReason, a1 = code,          \
+                                                         a2 = CPU time used (ns) */                            \
+    X(16, ClockGet, clock_get, clock, "v")            /* (ClockId) -> ns: monotonic, real time, own CPU */     \
     X(17, TimerCreate, timer_create, clock, "")       /* () -> timer handle */                                 \
     X(18, TimerSet, timer_set, clock, "hdv")          /* (h, deadline, period ns; deadline never = cancel) */  \
     X(19, InterruptAck, interrupt_ack, clock, "h")    /* (interrupt h) — re-arms the line */                   \

@@ -2,8 +2,12 @@
 // protocols (lib/proto/fs.proto, lib/proto/file.proto).
 #include "rvos/fs.h"
 
+#include <stdlib.h>
+
+#include "base/path.h"
 #include "proto/file.h"
 #include "proto/fs.h"
+#include "rvos/cwd.h"
 #include "rvos/ipc.h"
 #include "rvos/service.h"
 
@@ -16,11 +20,35 @@ namespace filep = proto::file;
 
 ServiceConnection control("fs");
 
-// Paths go to the server as they are; one with a NUL inside cannot be
-// expressed and is refused here.
-Error check_path(const char* path) {
-    return base::str_length_bounded(path, kMaxPathLength + 1) > kMaxPathLength ? Error::TooLong : Error::None;
-}
+// A path as the server takes it: an absolute one as it is, a relative one
+// joined to the working directory (in a buffer made for it). The server
+// judges the rest (".", "..", components); an empty path names nothing.
+class ServerPath {
+public:
+    explicit ServerPath(const char* path) : path_(path) {
+        if (!path[0]) {
+            error_ = Error::NotFound;
+        } else if (base::str_length_bounded(path, kMaxPathLength + 1) > kMaxPathLength) {
+            error_ = Error::TooLong;
+        } else if (path[0] != '/') {
+            joined_ = static_cast<char*>(malloc(kMaxPathLength + 1));
+            if (!joined_) error_ = Error::NoMemory;
+            else if (!base::path_join(cwd::get(), path, joined_, kMaxPathLength + 1)) error_ = Error::TooLong;
+            path_ = joined_;
+        }
+    }
+    ~ServerPath() { free(joined_); }
+    ServerPath(const ServerPath&) = delete;
+    ServerPath& operator=(const ServerPath&) = delete;
+
+    Error error() const { return error_; }
+    const char* get() const { return path_; }
+
+private:
+    const char* path_;
+    char* joined_ = nullptr;
+    Error error_ = Error::None;
+};
 
 }  // namespace
 
@@ -119,47 +147,64 @@ base::ErrorOr<Stat> fs::File::stat() const {
 }
 
 base::ErrorOr<fs::File> open(const char* path, uint32_t flags) {
-    TRY_STATUS(check_path(path));
+    ServerPath at(path);
+    TRY_STATUS(at.error());
     fsp::OpenRequest request;
     request.flags = flags;
-    request.path = path;
+    request.path = at.get();
     fsp::OpenReplyBuffer buffer;
     auto reply = TRY(fsp::open<UserIpc>(TRY(control.handle()), request, buffer));
     return fs::File(Channel(reply.file));
 }
 
 Error remove(const char* path) {
-    TRY_STATUS(check_path(path));
+    ServerPath at(path);
+    TRY_STATUS(at.error());
     fsp::DeleteRequest request;
-    request.path = path;
+    request.path = at.get();
     fsp::DeleteReplyBuffer buffer;
     auto reply = fsp::delete_<UserIpc>(TRY(control.handle()), request, buffer);
     return reply.is_error() ? reply.error() : Error::None;
 }
 
 Error mkdir(const char* path) {
-    TRY_STATUS(check_path(path));
+    ServerPath at(path);
+    TRY_STATUS(at.error());
     fsp::MkdirRequest request;
-    request.path = path;
+    request.path = at.get();
     fsp::MkdirReplyBuffer buffer;
     auto reply = fsp::mkdir<UserIpc>(TRY(control.handle()), request, buffer);
     return reply.is_error() ? reply.error() : Error::None;
 }
 
+Error rename(const char* from, const char* to) {
+    ServerPath source(from), target(to);
+    TRY_STATUS(source.error());
+    TRY_STATUS(target.error());
+    fsp::RenameRequest request;
+    request.from = source.get();
+    request.to = target.get();
+    fsp::RenameReplyBuffer buffer;
+    auto reply = fsp::rename<UserIpc>(TRY(control.handle()), request, buffer);
+    return reply.is_error() ? reply.error() : Error::None;
+}
+
 base::ErrorOr<Stat> stat(const char* path) {
-    TRY_STATUS(check_path(path));
+    ServerPath at(path);
+    TRY_STATUS(at.error());
     fsp::StatRequest request;
-    request.path = path;
+    request.path = at.get();
     fsp::StatReplyBuffer buffer;
     auto reply = TRY(fsp::stat<UserIpc>(TRY(control.handle()), request, buffer));
     return Stat{static_cast<Kind>(reply.kind), reply.size};
 }
 
 Error read_dir(const char* path, void (*visit)(const DirEntry& entry, void* context), void* context) {
-    TRY_STATUS(check_path(path));
+    ServerPath at(path);
+    TRY_STATUS(at.error());
     Handle handle = TRY(control.handle());
     fsp::ReadDirRequest request;
-    request.path = path;
+    request.path = at.get();
     // One batch per request, into a buffer made on first use (not a static
     // one: that would be zeroed pages in every program's image).
     static fsp::ReadDirReplyBuffer* buffer = nullptr;

@@ -44,9 +44,14 @@ private:
     bool bulk_refused_ = false;  // the server could not map a buffer: use messages
 };
 
+// Paths may be relative to the working directory (rvos/cwd.h); an empty
+// path is NotFound.
 base::ErrorOr<File> open(const char* path, uint32_t flags);
 Error remove(const char* path);
 Error mkdir(const char* path);
+// Moves a file or directory (fs.Rename: atomic, replaces a file or an
+// empty directory, refuses to move a directory into itself).
+Error rename(const char* from, const char* to);
 base::ErrorOr<Stat> stat(const char* path);
 
 struct DirEntry {

@@ -1,10 +1,13 @@
 // POSIX hooks picolibc calls (open, read, write, lseek, close, unlink, stat,
-// fstat, mkdir, _exit, sbrk), implemented on lib/rvos. Descriptors 0-2 are
-// the console; 3 and up are files, each an fs file channel plus an offset.
+// fstat, mkdir, rename, access, isatty, _exit, sbrk), implemented on
+// lib/rvos. Descriptors 0-2 are the console; 3 and up are files, each an fs
+// file channel plus an offset and the access it was opened for. Paths may
+// be relative to the working directory (rvos::fs resolves them).
 #include "rvos/posix.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +26,8 @@ struct Descriptor {
     fs::File* file;  // null: the slot is free
     uint64_t offset;
     bool append;
+    bool readable;  // opened O_RDONLY or O_RDWR (else read is EBADF)
+    bool writable;  // opened O_WRONLY or O_RDWR (else write is EBADF)
 };
 Descriptor descriptors[kMaxDescriptors];
 
@@ -163,7 +168,10 @@ int open(const char* path, int flags, ...) {
     if (file.is_error()) return fail(file.error());
     auto* owned = new fs::File(file.release_value());
     if (!owned) return fail(Error::NoMemory);
-    posix::descriptors[fd] = posix::Descriptor{owned, 0, (flags & O_APPEND) != 0};
+    int access = flags & O_ACCMODE;
+    posix::descriptors[fd] = posix::Descriptor{owned, 0, (flags & O_APPEND) != 0,
+                                               access == O_RDONLY || access == O_RDWR,
+                                               access == O_WRONLY || access == O_RDWR};
     return fd;
 }
 
@@ -179,7 +187,7 @@ int close(int fd) {
 ssize_t read(int fd, void* buffer, size_t length) {
     if (fd == STDIN_FILENO) return posix::read_console(buffer, length);
     posix::Descriptor* d = posix::file_descriptor(fd);
-    if (!d) return fail(Error::BadHandle);
+    if (!d || !d->readable) return fail(Error::BadHandle);
     auto n = d->file->read(d->offset, buffer, length);
     if (n.is_error()) return fail(n.error());
     d->offset += n.value();
@@ -192,7 +200,7 @@ ssize_t write(int fd, const void* data, size_t length) {
         return error == Error::None ? static_cast<ssize_t>(length) : fail(error);
     }
     posix::Descriptor* d = posix::file_descriptor(fd);
-    if (!d) return fail(Error::BadHandle);
+    if (!d || !d->writable) return fail(Error::BadHandle);
     if (d->append) {
         auto st = d->file->stat();
         if (st.is_error()) return fail(st.error());
@@ -205,7 +213,7 @@ ssize_t write(int fd, const void* data, size_t length) {
 }
 
 off_t lseek(int fd, off_t offset, int whence) {
-    if (fd >= 0 && fd < posix::kFirstFile) {  // the console is a stream
+    if (fd >= 0 && fd < posix::kFirstFile) {  // the console is a terminal: no position
         errno = ESPIPE;
         return -1;
     }
@@ -230,6 +238,19 @@ off_t lseek(int fd, off_t offset, int whence) {
 int unlink(const char* path) {
     Error error = fs::remove(path);
     return error == Error::None ? 0 : fail(error);
+}
+
+int rename(const char* from, const char* to) {
+    Error error = fs::rename(from, to);
+    return error == Error::None ? 0 : fail(error);
+}
+
+// Every existing file can be read, written and run (there are no
+// permissions), so access() is whether the path exists.
+int access(const char* path, int mode) {
+    if (mode & ~(R_OK | W_OK | X_OK)) return fail(Error::BadArgument);
+    auto info = fs::stat(path);
+    return info.is_error() ? fail(info.error()) : 0;
 }
 
 int mkdir(const char* path, mode_t) {
@@ -258,7 +279,11 @@ int fstat(int fd, struct stat* st) {
     return 0;
 }
 
-int isatty(int fd) { return fd >= 0 && fd < posix::kFirstFile; }
+int isatty(int fd) {
+    if (fd >= 0 && fd < posix::kFirstFile) return 1;
+    errno = posix::file_descriptor(fd) ? ENOTTY : EBADF;
+    return 0;
+}
 
 void _exit(int status) {
     posix::flush_stdout();

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "proto/init.h"
+#include "rvos/cwd.h"
 #include "rvos/ipc.h"
 
 extern "C" char** environ;
@@ -76,6 +77,7 @@ base::ErrorOr<Child> spawn_argv(const char* program, const char* const* argv, co
     request.program = program;
     request.args = proto::Bytes(block, args);
     request.env = proto::Bytes(block + args, env);
+    request.cwd = cwd::get();
     request.handles_count = static_cast<uint32_t>(handle_count);
     for (size_t i = 0; i < handle_count; i++) request.handles[i] = handles[i];
     ip::SpawnReplyBuffer buffer;

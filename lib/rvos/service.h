@@ -31,8 +31,9 @@ struct Child {
     Channel process;  // the process handle (an owned handle, not a channel)
 };
 using ExitStatus = sys::ExitStatus;
-// Starts an embedded program. argv (argv[0] first) and envp are
-// NULL-terminated arrays; envp null means this program's environment.
+// Starts an embedded program in this program's working directory. argv
+// (argv[0] first) and envp are NULL-terminated arrays; envp null means this
+// program's environment.
 // `handles` move to the child as its handles 1, 2, ... (each needs the
 // transfer right; they are gone even if the spawn fails). TooLong past
 // kMaxSpawnBytes.

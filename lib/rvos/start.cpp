@@ -1,12 +1,15 @@
 // Runtime start-up for user programs. The kernel starts a program with its
 // argument strings and then its environment strings, each NUL-terminated,
-// at the top of its stack (a0 = where, a1 = argument bytes, a2 =
-// environment bytes, a3 = how many start-up handles follow the boot
-// channel). This builds argv and environ, runs static constructors, calls
-// main and exits with its status through the C library (atexit handlers,
-// stdio flush).
+// and its working directory at the top of its stack (a0 = where, a1 =
+// argument bytes, a2 = environment bytes, a3 = how many start-up handles
+// follow the boot channel, a4 = working directory bytes, a5 = the parent's
+// pid). This builds argv and environ, sets the working directory, runs
+// static constructors, calls main and exits with its status through the C
+// library (atexit handlers, stdio flush).
 #include <stdlib.h>
 
+#include "rvos/cwd.h"
+#include "rvos/process.h"
 #include "rvos/syscall.h"
 
 extern "C" int main(int argc, char** argv);
@@ -42,9 +45,12 @@ char** split(char* block, size_t length) {
 
 }  // namespace
 
-extern "C" [[noreturn]] void rvos_start(char* block, size_t args_length, size_t env_length, size_t) {
+extern "C" [[noreturn]] void rvos_start(char* block, size_t args_length, size_t env_length, size_t,
+                                        size_t cwd_length, uint32_t parent_pid) {
     char** argv = split(block, args_length);
     environ = split(block + args_length, env_length);
+    rvos::cwd::start(block + args_length + env_length, cwd_length);
+    rvos::process::start(parent_pid);
     int argc = static_cast<int>(count_strings(block, args_length));
     for (Constructor* c = __init_array_start; c < __init_array_end; c++) (*c)();
     exit(main(argc, argv));

@@ -54,6 +54,10 @@ void exit(int status) {
     __builtin_unreachable();
 }
 
+Error exit_by_signal(int signal) {
+    return error_of(call(Syscall::Exit, 0, static_cast<uint64_t>(static_cast<int64_t>(signal))).a0);
+}
+
 void yield() { call(Syscall::Yield); }
 
 uint32_t getpid() { return static_cast<uint32_t>(call(Syscall::GetPid).a0); }
@@ -148,7 +152,9 @@ ErrorOr<size_t> wait(const Handle* handles, size_t count) {
     return wait(items, count, kDeadlineNever);
 }
 
-uint64_t clock_ns() { return static_cast<uint64_t>(call(Syscall::ClockGet).a0); }
+uint64_t clock_ns(ClockId clock) {
+    return static_cast<uint64_t>(call(Syscall::ClockGet, static_cast<uint64_t>(clock)).a0);
+}
 
 ErrorOr<Handle> timer_create() {
     int64_t r = call(Syscall::TimerCreate).a0;
@@ -188,12 +194,15 @@ ErrorOr<Mapping> mem_physical(Handle memory) {
     return Mapping{reinterpret_cast<void*>(r.a0), static_cast<size_t>(r.a1)};
 }
 
-Error process_kill(Handle process) { return error_of(call(Syscall::ProcessKill, h(process)).a0); }
+
+Error process_kill(Handle process, int signal) {
+    return error_of(call(Syscall::ProcessKill, h(process), static_cast<uint64_t>(static_cast<int64_t>(signal))).a0);
+}
 
 ErrorOr<ExitStatus> process_status(Handle process) {
     Raw r = call(Syscall::ProcessStatus, h(process));
     if (r.a0 < 0) return error_of(r.a0);
-    return ExitStatus{static_cast<ExitReason>(r.a0), static_cast<int32_t>(r.a1)};
+    return ExitStatus{static_cast<ExitReason>(r.a0), static_cast<int32_t>(r.a1), r.a2};
 }
 
 Error shutdown(Handle power) { return error_of(call(Syscall::Shutdown, h(power)).a0); }

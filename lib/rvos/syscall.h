@@ -17,6 +17,10 @@ struct HandlePair {
 };
 
 [[noreturn]] void exit(int status);
+// Ends this process as killed by `signal` (1..kMaxSignal): what its parent
+// then sees (ExitReason::Killed, code = signal). Returns only for a signal
+// out of range (BadArgument).
+Error exit_by_signal(int signal);
 void yield();
 uint32_t getpid();
 
@@ -65,7 +69,9 @@ ErrorOr<HandleInfo> handle_info(Handle handle);
 ErrorOr<size_t> wait(WaitItem* items, size_t count, uint64_t deadline = kDeadlineNever);
 // Waits until one of the channels is readable or its peer closed.
 ErrorOr<size_t> wait(const Handle* handles, size_t count);
-uint64_t clock_ns();  // monotonic, nanoseconds since boot
+// Nanoseconds on a clock: monotonic (since boot), real time (since the Unix
+// epoch) or this process's CPU time.
+uint64_t clock_ns(ClockId clock = ClockId::Monotonic);
 ErrorOr<Handle> timer_create();
 Error timer_set(Handle timer, uint64_t deadline, uint64_t period = 0);
 Error interrupt_ack(Handle interrupt);
@@ -86,11 +92,13 @@ ErrorOr<Mapping> mem_map(Handle memory, bool writable = true);
 ErrorOr<Mapping> mem_physical(Handle memory);
 
 // ---- Processes ----------------------------------------------------------------
-// Ends the process behind a process handle (needs kRightSignal).
-Error process_kill(Handle process);
+// Ends the process behind a process handle (needs kRightSignal); its
+// status then reads Killed with `signal` (0..kMaxSignal) as the code.
+Error process_kill(Handle process, int signal = 0);
 struct ExitStatus {
     ExitReason reason;
     int32_t code;
+    uint64_t cpu_ns;  // CPU time the process used
 };
 ErrorOr<ExitStatus> process_status(Handle process);
 // Powers the machine off through a power handle; AccessDenied without one.

@@ -78,6 +78,16 @@ def test_process_handle_carries_no_messages_and_exit_reason_is_apart_from_code(m
     assert len(kills) == 1, f"kill lines: {kills}\n{out}"
 
 
+def test_kill_names_a_signal_the_status_reports_and_bad_signals_or_clocks_are_refused(machine):
+    """process_kill(h, 15) ends a child as Killed with code 15; a signal out
+    of range (for kill or exit) and an unknown clock are BadArgument and
+    change nothing; a process's status reports the CPU time it used."""
+    out = run_check(machine, "killcodes")
+    bad = error_text("BadArgument")
+    assert f"abi: killcodes: refused kills {bad} and {bad}, killed child code 15" in lines(out), out
+    search(r"^abi: process: abi sleep, killed with 15 \(pid \d+\): killed, code 15$", out, "killed child status")
+
+
 # ---------------------------------------------------------- 4. readonly
 
 def test_read_only_mapping_faults_on_store_and_map_rights_are_enforced(machine):

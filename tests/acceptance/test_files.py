@@ -221,9 +221,20 @@ def test_path_over_the_maximum_length_says_file_name_too_long(machine, what):
     assert ls(machine, "/tmp") == {}, "a refused long path created something"
 
 
-def test_relative_path_or_dotdot_above_root_says_invalid_argument(machine):
-    for cmd in ("cat tmp", "ls tmp", "stat tmp", "write tmp/x y", "mkdir tmp/x",
-                "cat /../tmp", "ls /..", "write /tmp/../../x y", "mkdir /tmp/../../x"):
+def test_relative_paths_are_taken_from_the_working_directory(machine):
+    # The shell's working directory is "/": "tmp/x" is /tmp/x.
+    run_silent(machine, "write tmp/x relative")
+    assert machine.run("cat /tmp/x") == "relative"
+    assert machine.run("cat tmp/./x") == "relative"
+    assert machine.run("stat tmp") == "tmp: directory, 1 entries"
+    run_silent(machine, "mkdir tmp/d")
+    assert ls(machine, "tmp") == {"x": ("file", 9), "d": ("dir", 0)}
+    run_silent(machine, "rm tmp/x")
+    assert machine.run("cat tmp/x") == "cat: tmp/x: No such file or directory"
+
+
+def test_dotdot_above_root_says_invalid_argument(machine):
+    for cmd in ("cat /../tmp", "ls /..", "write /tmp/../../x y", "mkdir /tmp/../../x", "cat ../tmp"):
         path = cmd.split()[1]
         expected = f"{cmd.split()[0]}: {path}: Invalid argument"
         assert machine.run(cmd) == expected, f"`{cmd}` should print {expected!r}"

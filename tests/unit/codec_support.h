@@ -294,6 +294,7 @@ struct AnyHandler {
     CODEC_TEST_CALL(delete_)
     CODEC_TEST_CALL(read_dir)
     CODEC_TEST_CALL(mkdir)
+    CODEC_TEST_CALL(rename)
     // init
     CODEC_TEST_CALL(connect)
     CODEC_TEST_CALL(register_)

@@ -262,10 +262,12 @@ TEST_F(Codec, InitSpawnRoundTripsBytesAndHandlesAtTheirBounds) {
     std::string program = text(rvos::kMaxNameLength, 'k');
     std::vector<uint8_t> args = pattern(rvos::kMaxSpawnBytes);
     std::vector<uint8_t> env = pattern(rvos::kMaxSpawnBytes - 1);
+    std::string cwd = "/" + text(rvos::kMaxPathLength - 1);
     init::SpawnRequest request;
     request.program = Str(program.c_str());
     request.args = proto::Bytes(args.data(), args.size());
     request.env = proto::Bytes(env.data(), env.size());
+    request.cwd = Str(cwd.c_str());
     std::vector<Handle> sent;
     for (size_t i = 0; i < rvos::kMaxSpawnHandles; i++) sent.push_back(request.handles[i] = FakeIpc::open());
     request.handles_count = rvos::kMaxSpawnHandles;
@@ -277,6 +279,7 @@ TEST_F(Codec, InitSpawnRoundTripsBytesAndHandlesAtTheirBounds) {
     EXPECT_EQ(as_string(got.program), program);
     EXPECT_EQ(as_vector(got.args), args);
     EXPECT_EQ(as_vector(got.env), env);
+    EXPECT_EQ(as_string(got.cwd), cwd);
     EXPECT_EQ(got.handles_count, rvos::kMaxSpawnHandles);
     EXPECT_EQ(handler.kept, sent);  // in field order
     EXPECT_EQ(reply.value().pid, 0xfedc'ba98u);
@@ -558,7 +561,7 @@ TEST_F(Codec, BytesArraysAndHandlesAreCheckedAgainstTheirBounds) {
     expect_bad(kConsole, w, Wire().u32(w).u32(10).raw("short"), 0, "a bytes length past the message");
 
     const uint32_t s = init::SpawnRequest::kOrdinal;
-    auto spawn = [&](uint32_t count) { return Wire().u32(s).str("p").u32(0).u32(0).u32(count); };
+    auto spawn = [&](uint32_t count) { return Wire().u32(s).str("p").u32(0).u32(0).str("/").u32(count); };
     expect_good(kInit, spawn(rvos::kMaxSpawnHandles), rvos::kMaxSpawnHandles, "handles at their bound");
     expect_good(kInit, spawn(0), 0, "no handles");
     expect_bad(kInit, s, spawn(rvos::kMaxSpawnHandles + 1), rvos::kMaxSpawnHandles, "a handle count over its bound");

@@ -456,4 +456,150 @@ TEST_F(FsTreeTest, NodeCountReturnsToBaselineAfter1000CreateDeleteCycles) {
     }
 }
 
+
+// ---- Rename ---------------------------------------------------------------------
+
+// The names in a directory, in order.
+std::vector<std::string> names(Tree& tree, const char* dir) {
+    std::vector<std::string> out;
+    for (size_t i = 0;; i++) {
+        auto e = tree.entry(dir, i);
+        if (e.is_error()) break;
+        out.push_back(e.value().name);
+    }
+    return out;
+}
+using Names = std::vector<std::string>;
+
+TEST_F(FsTreeTest, RenameMovesAFileAndKeepsItsBytes) {
+    make_file("/tmp/a", "alpha");
+    ASSERT_EQ(tree.mkdir("/d"), Error::None);
+    EXPECT_EQ(tree.rename("/tmp/a", "/d/b"), Error::None);
+    EXPECT_EQ(stat_error("/tmp/a"), Error::NotFound);
+    Node* f = open("/d/b", kOpenRead);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(read_all(f), "alpha");
+    tree.release(f);
+    EXPECT_EQ(names(tree, "/d"), Names{"b"});
+}
+
+TEST_F(FsTreeTest, RenameWithinADirectoryKeepsTheEntriesSorted) {
+    for (const char* n : {"/tmp/b", "/tmp/d", "/tmp/f"}) make_file(n, n);
+    EXPECT_EQ(tree.rename("/tmp/f", "/tmp/a"), Error::None);
+    EXPECT_EQ(names(tree, "/tmp"), (Names{"a", "b", "d"}));
+    EXPECT_EQ(tree.rename("/tmp/a", "/tmp/c"), Error::None);
+    EXPECT_EQ(names(tree, "/tmp"), (Names{"b", "c", "d"}));
+}
+
+TEST_F(FsTreeTest, RenameOverAFileReplacesIt) {
+    size_t baseline = tree.node_count();
+    make_file("/tmp/new", "new");
+    make_file("/tmp/old", "old");
+    EXPECT_EQ(tree.rename("/tmp/new", "/tmp/old"), Error::None);
+    Node* f = open("/tmp/old", kOpenRead);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(read_all(f), "new");
+    tree.release(f);
+    EXPECT_EQ(names(tree, "/tmp"), Names{"old"});
+    EXPECT_EQ(tree.node_count(), baseline + 1);
+}
+
+TEST_F(FsTreeTest, ReplacedFileStillOpenStaysReadableUntilReleased) {
+    size_t baseline = tree.node_count();
+    make_file("/tmp/old", "old bytes");
+    make_file("/tmp/new", "new");
+    Node* held = open("/tmp/old", kOpenRead);
+    ASSERT_NE(held, nullptr);
+    EXPECT_EQ(tree.rename("/tmp/new", "/tmp/old"), Error::None);
+    EXPECT_EQ(read_all(held), "old bytes");
+    EXPECT_EQ(tree.node_count(), baseline + 2);
+    tree.release(held);
+    EXPECT_EQ(tree.node_count(), baseline + 1);
+}
+
+TEST_F(FsTreeTest, OpenFileFollowsItsRename) {
+    make_file("/tmp/a", "x");
+    Node* f = open("/tmp/a", kOpenRead | kOpenWrite);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(tree.rename("/tmp/a", "/tmp/b"), Error::None);
+    ASSERT_FALSE(tree.write(f, 1, "y", 1).is_error());
+    tree.release(f);
+    Node* g = open("/tmp/b", kOpenRead);
+    ASSERT_NE(g, nullptr);
+    EXPECT_EQ(read_all(g), "xy");
+    tree.release(g);
+}
+
+TEST_F(FsTreeTest, RenameMovesAWholeDirectory) {
+    ASSERT_EQ(tree.mkdir("/a"), Error::None);
+    ASSERT_EQ(tree.mkdir("/a/b"), Error::None);
+    make_file("/a/b/f", "deep");
+    EXPECT_EQ(tree.rename("/a", "/tmp/z"), Error::None);
+    EXPECT_EQ(stat_error("/a"), Error::NotFound);
+    Node* f = open("/tmp/z/b/f", kOpenRead);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(read_all(f), "deep");
+    tree.release(f);
+}
+
+TEST_F(FsTreeTest, RenameOfADirectoryOntoAnEmptyDirectoryReplacesIt) {
+    ASSERT_EQ(tree.mkdir("/a"), Error::None);
+    make_file("/a/f", "x");
+    ASSERT_EQ(tree.mkdir("/b"), Error::None);
+    EXPECT_EQ(tree.rename("/a", "/b"), Error::None);
+    EXPECT_EQ(names(tree, "/b"), Names{"f"});
+    EXPECT_EQ(stat_error("/a"), Error::NotFound);
+}
+
+TEST_F(FsTreeTest, RenameRefusesKindMismatchesAndFullDirectories) {
+    ASSERT_EQ(tree.mkdir("/a"), Error::None);
+    ASSERT_EQ(tree.mkdir("/full"), Error::None);
+    make_file("/full/x", "x");
+    make_file("/f", "f");
+    EXPECT_EQ(tree.rename("/a", "/full"), Error::NotEmpty);
+    EXPECT_EQ(tree.rename("/a", "/f"), Error::NotDirectory);
+    EXPECT_EQ(tree.rename("/f", "/a"), Error::IsDirectory);
+    EXPECT_EQ(tree.rename("/f", "/new/"), Error::NotDirectory);
+    EXPECT_EQ(tree.rename("/missing", "/b"), Error::NotFound);
+    EXPECT_EQ(tree.rename("/f", "/missing/b"), Error::NotFound);
+    EXPECT_EQ(tree.rename("/f", "/f/b"), Error::NotDirectory);
+    // Nothing moved.
+    EXPECT_EQ(names(tree, "/"), (Names{"a", "f", "full", "tmp"}));
+    EXPECT_EQ(names(tree, "/full"), Names{"x"});
+}
+
+TEST_F(FsTreeTest, ADirectoryCannotMoveIntoItself) {
+    ASSERT_EQ(tree.mkdir("/a"), Error::None);
+    ASSERT_EQ(tree.mkdir("/a/b"), Error::None);
+    EXPECT_EQ(tree.rename("/a", "/a/c"), Error::BadArgument);
+    EXPECT_EQ(tree.rename("/a", "/a/b/c"), Error::BadArgument);
+    EXPECT_EQ(tree.rename("/a/b/..", "/a/b/x"), Error::BadArgument);
+    EXPECT_EQ(names(tree, "/a"), Names{"b"});
+}
+
+TEST_F(FsTreeTest, RenameOfTheRootOrOntoItIsBadArgument) {
+    make_file("/f", "f");
+    EXPECT_EQ(tree.rename("/", "/tmp/r"), Error::BadArgument);
+    EXPECT_EQ(tree.rename("/f", "/"), Error::BadArgument);
+    EXPECT_EQ(tree.rename("/tmp", "/"), Error::BadArgument);
+}
+
+TEST_F(FsTreeTest, RenameOntoItselfChangesNothing) {
+    size_t baseline = tree.node_count();
+    make_file("/tmp/a", "same");
+    EXPECT_EQ(tree.rename("/tmp/a", "/tmp/a"), Error::None);
+    EXPECT_EQ(tree.rename("/tmp/a", "/tmp/./a"), Error::None);
+    EXPECT_EQ(names(tree, "/tmp"), Names{"a"});
+    EXPECT_EQ(tree.node_count(), baseline + 1);
+}
+
+TEST_F(FsTreeTest, RenameChecksBothPaths) {
+    make_file("/tmp/a", "a");
+    EXPECT_EQ(tree.rename("tmp/a", "/tmp/b"), Error::BadArgument);
+    EXPECT_EQ(tree.rename("/tmp/a", "b"), Error::BadArgument);
+    std::string long_name = "/tmp/" + std::string(rvos::kMaxFileNameLength + 1, 'n');
+    EXPECT_EQ(tree.rename("/tmp/a", long_name.c_str()), Error::TooLong);
+    EXPECT_EQ(names(tree, "/tmp"), Names{"a"});
+}
+
 }  // namespace

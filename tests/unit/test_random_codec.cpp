@@ -151,7 +151,10 @@ std::vector<Kind> fs_kinds() {
             call<fs::StatRequest, fs::StatReply>([](Gen& g) { return fs::StatRequest{g.str(rvos::kMaxPathLength)}; }),
             call<fs::ReadDirRequest, fs::ReadDirReply>(
                 [](Gen& g) { return fs::ReadDirRequest{g.u32(), g.str(rvos::kMaxPathLength)}; }),
-            call<fs::MkdirRequest, fs::MkdirReply>([](Gen& g) { return fs::MkdirRequest{g.str(rvos::kMaxPathLength)}; })};
+            call<fs::MkdirRequest, fs::MkdirReply>([](Gen& g) { return fs::MkdirRequest{g.str(rvos::kMaxPathLength)}; }),
+            call<fs::RenameRequest, fs::RenameReply>([](Gen& g) {
+                return fs::RenameRequest{g.str(rvos::kMaxPathLength), g.str(rvos::kMaxPathLength)};
+            })};
 }
 std::vector<Kind> init_kinds() {
     return {call<init::ConnectRequest, init::ConnectReply>(
@@ -163,6 +166,7 @@ std::vector<Kind> init_kinds() {
                 r.program = g.str(rvos::kMaxNameLength);
                 r.args = g.bytes(rvos::kMaxSpawnBytes);
                 r.env = g.bytes(rvos::kMaxSpawnBytes);
+                r.cwd = g.str(rvos::kMaxPathLength);
                 r.handles_count = g.handles(r.handles, rvos::kMaxSpawnHandles);
                 return r;
             })};

@@ -1,6 +1,6 @@
 // Randomized, model-based test of the fs server's in-memory tree: random
 // open / create / write / read / truncate / stat / mkdir / remove / release /
-// entry calls on fs::Tree, each checked against a small reference model (a
+// entry / rename calls on fs::Tree, each checked against a small reference model (a
 // tree of std::map directories and std::string files) for results, errors,
 // contents, sizes, directory order and node_count().
 //
@@ -77,9 +77,9 @@ constexpr uint32_t kFileOnly = kOpenWrite | kOpenCreate | kOpenTruncate | kOpenA
 constexpr size_t kMaxOpen = 16;
 constexpr size_t kModelFileCap = 48 * 1024;  // keep files small enough to compare often
 
-enum Op { kOpen, kRelease, kWrite, kRead, kStatPath, kStatNode, kMkdir, kRemove, kTruncate, kEntry, kOpCount };
+enum Op { kOpen, kRelease, kWrite, kRead, kStatPath, kStatNode, kMkdir, kRemove, kTruncate, kEntry, kRename, kOpCount };
 const char* const kOpNames[kOpCount] = {"open",  "release", "write",    "read",  "stat",
-                                        "fstat", "mkdir",   "remove",   "truncate", "entry"};
+                                        "fstat", "mkdir",   "remove",   "truncate", "entry", "rename"};
 
 using Coverage = std::map<std::string, uint64_t>;
 
@@ -295,6 +295,7 @@ private:
         case kRemove: remove_op(); break;
         case kTruncate: truncate_op(); break;
         case kEntry: entry_op(); break;
+        case kRename: rename_op(); break;
         default: break;
         }
     }
@@ -513,6 +514,58 @@ private:
             forget(at.node);
             nodes_--;
         }
+    }
+
+    // Whether `inner` is `outer` or lies somewhere below it.
+    static bool within(const MPtr& outer, const MPtr& inner) {
+        if (outer == inner) return true;
+        for (auto& [name, child] : outer->children)
+            if (within(child, inner)) return true;
+        return false;
+    }
+
+    // Unlinks `node` from `parent` in the model (found by identity: a path
+    // ending in "." or ".." does not name it).
+    static std::string unlink(const MPtr& parent, const MPtr& node) {
+        auto& siblings = parent->children;
+        auto it = std::find_if(siblings.begin(), siblings.end(), [&](auto& kv) { return kv.second == node; });
+        EXPECT_TRUE(it != siblings.end()) << "model: node not under its parent";
+        if (it == siblings.end()) return "";
+        std::string name = it->first;
+        siblings.erase(it);
+        return name;
+    }
+
+    void rename_op() {
+        std::string from = random_path(), to = random_path();
+        if (rng_.percent(20)) to = from + "/" + component();  // into itself, often
+        Resolved s = resolve(from), t = resolve(to);
+        Error expect = s.error != Error::None ? s.error : t.error;
+        if (expect == Error::None) {
+            if (!s.node) expect = Error::NotFound;
+            else if (s.node == root_ || t.node == root_) expect = Error::BadArgument;
+            else if (t.node == s.node) expect = Error::None;
+            else if (within(s.node, t.parent)) expect = Error::BadArgument;
+            else if (t.node && s.node->dir && !t.node->dir) expect = Error::NotDirectory;
+            else if (t.node && !s.node->dir && t.node->dir) expect = Error::IsDirectory;
+            else if (t.node && t.node->dir && !t.node->children.empty()) expect = Error::NotEmpty;
+            else if (!t.node && t.trailing_slash && !s.node->dir) expect = Error::NotDirectory;
+        }
+        Error got = tree_.rename(from.c_str(), to.c_str());
+        count(expect == Error::None && t.node && t.node != s.node ? "rename over" : "rename", got);
+        ASSERT_EQ(got, expect) << "rename(\"" << from << "\", \"" << to << "\")";
+        if (got != Error::None || t.node == s.node) return;
+        unlink(s.parent, s.node);
+        std::string name = t.name;
+        if (t.node) {
+            name = unlink(t.parent, t.node);
+            t.node->linked = false;
+            if (t.node->open == 0) {
+                forget(t.node);
+                nodes_--;
+            }
+        }
+        t.parent->children[name] = s.node;
     }
 
     // open(kOpenWrite | kOpenTruncate) and release, as a client truncating a file.

@@ -32,6 +32,8 @@ UNIT_CODE_SRCS := \
     lib/fdt/fdt.cpp \
     lib/fdt/machine.cpp \
     lib/virtio/queue.cpp \
+    lib/base/path.cpp \
+    lib/base/command.cpp \
     user/fs/tree.cpp
 # The ext2 library (its tests drive mke2fs, e2fsck and debugfs: e2fsprogs).
 UNIT_CODE_SRCS += $(wildcard lib/ext2/*.cpp)

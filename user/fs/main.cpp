@@ -126,6 +126,9 @@ struct ControlHandler {
     }
     Error delete_(Handle, const fsp::DeleteRequest& r, fsp::DeleteReply&) { return tree->remove(r.path.data); }
     Error mkdir(Handle, const fsp::MkdirRequest& r, fsp::MkdirReply&) { return tree->mkdir(r.path.data); }
+    Error rename(Handle, const fsp::RenameRequest& r, fsp::RenameReply&) {
+        return tree->rename(r.from.data, r.to.data);
+    }
     Error stat(Handle, const fsp::StatRequest& r, fsp::StatReply& out) {
         fs::Stat st = TRY(tree->stat(r.path.data));
         out.kind = static_cast<uint8_t>(st.kind);

@@ -97,15 +97,20 @@ Node* find_child(const Node* dir, const char* name) {
     return found ? dir->children[i] : nullptr;
 }
 
+// Makes room in `dir` for one more child.
+Error reserve_child(Node* dir) {
+    if (dir->child_count < dir->child_capacity) return Error::None;
+    size_t capacity = dir->child_capacity ? dir->child_capacity * 2 : 8;
+    auto* grown = static_cast<Node**>(realloc(dir->children, capacity * sizeof(Node*)));
+    if (!grown) return Error::NoMemory;
+    dir->children = grown;
+    dir->child_capacity = capacity;
+    return Error::None;
+}
+
 // Adds `child` (whose name is not yet in `dir`) in name order.
 Error insert_child(Node* dir, Node* child) {
-    if (dir->child_count == dir->child_capacity) {
-        size_t capacity = dir->child_capacity ? dir->child_capacity * 2 : 8;
-        auto* grown = static_cast<Node**>(realloc(dir->children, capacity * sizeof(Node*)));
-        if (!grown) return Error::NoMemory;
-        dir->children = grown;
-        dir->child_capacity = capacity;
-    }
+    if (Error e = reserve_child(dir); e != Error::None) return e;
     bool found;
     size_t i = find_slot(dir, child->name, &found);
     memmove(&dir->children[i + 1], &dir->children[i], (dir->child_count - i) * sizeof(Node*));
@@ -361,6 +366,42 @@ Error Tree::remove(const char* path) {
     }
     free_node(node);
     node_count_--;
+    return Error::None;
+}
+
+Error Tree::rename(const char* from, const char* to) {
+    Lookup source, target;
+    if (Error e = walk(root_, from, &source); e != Error::None) return e;
+    if (Error e = walk(root_, to, &target); e != Error::None) return e;
+    Node* node = source.node;
+    if (!node) return Error::NotFound;
+    if (node == root_ || target.node == root_) return Error::BadArgument;
+    if (target.node == node) return Error::None;
+    for (Node* up = target.parent; up; up = up->parent)  // a directory cannot move into itself
+        if (up == node) return Error::BadArgument;
+    Node* replaced = target.node;
+    if (replaced) {
+        if (node->kind == Kind::Directory && replaced->kind != Kind::Directory) return Error::NotDirectory;
+        if (node->kind == Kind::File && replaced->kind == Kind::Directory) return Error::IsDirectory;
+        if (replaced->kind == Kind::Directory && replaced->child_count > 0) return Error::NotEmpty;
+    } else {
+        if (target.trailing_slash && node->kind != Kind::Directory) return Error::NotDirectory;
+        // The one allocation, made before anything changes: all or nothing.
+        if (Error e = reserve_child(target.parent); e != Error::None) return e;
+    }
+
+    remove_child(node->parent, node);
+    if (replaced) {
+        remove_child(target.parent, replaced);
+        if (replaced->open_count > 0) {
+            orphan_push(root_, replaced);  // freed by the last release()
+        } else {
+            free_node(replaced);
+            node_count_--;
+        }
+    }
+    memcpy(node->name, target.name, sizeof node->name);
+    (void)insert_child(target.parent, node);  // room was there or was made above
     return Error::None;
 }
 

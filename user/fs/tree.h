@@ -57,6 +57,13 @@ public:
     // Deletes a file or an empty directory (NotEmpty otherwise; the root is
     // BadArgument). Open nodes stay usable until released.
     Error remove(const char* path);
+    // Moves `from` to `to`, all or nothing (as POSIX rename): an existing
+    // `to` is replaced if it is a file and `from` is one, or an empty
+    // directory and `from` is a directory (NotEmpty if it has entries,
+    // IsDirectory / NotDirectory for a file against a directory). `to`
+    // inside `from`, or either being the root, is BadArgument; the same
+    // node twice is a success that changes nothing.
+    Error rename(const char* from, const char* to);
 
     // Reads up to `length` bytes at `offset` (0 at or past the end).
     ErrorOr<size_t> read(Node* file, uint64_t offset, void* buffer, size_t length);

@@ -360,6 +360,49 @@ int check_process() {
     return c.finish();
 }
 
+// A kill names a signal, which the status reports as the Killed code; one
+// out of range is BadArgument and kills nothing. So is an exit by a signal
+// out of range, and a clock that does not exist. A process that ran has
+// used CPU time, and its status says how much.
+int check_kill_codes() {
+    Check c("killcodes");
+    auto sleeper = rvos::spawn("abi", "sleep");
+    if (!c.expect(!sleeper.is_error(), "spawn abi sleep: %s", name(error_of(sleeper)))) return c.finish();
+    Handle p = sleeper.value().process.handle();
+    Error too_big = sys::process_kill(p, rvos::kMaxSignal + 1);
+    c.expect(too_big == Error::BadArgument, "process_kill with signal kMaxSignal+1: %s", name(too_big));
+    Error negative = sys::process_kill(p, -1);
+    c.expect(negative == Error::BadArgument, "process_kill with signal -1: %s", name(negative));
+    auto running = sys::process_status(p);
+    c.expect(!running.is_error() && running.value().reason == ExitReason::Running, "after refused kills it is %s",
+             running.is_error() ? name(running.error()) : reason_name(running.value().reason));
+    Error killed = sys::process_kill(p, 15);
+    c.expect(killed == Error::None, "process_kill with signal 15: %s", name(killed));
+    expect_end(c, "abi sleep, killed with 15", sleeper.value(), ExitReason::Killed, 15);
+    auto ended = sys::process_status(p);
+    c.expect(!ended.is_error() && ended.value().code == 15, "the killed child's code is %d, wanted 15",
+             ended.is_error() ? -1 : static_cast<int>(ended.value().code));
+    Error self = sys::exit_by_signal(rvos::kMaxSignal + 1);
+    c.expect(self == Error::BadArgument, "exit with signal kMaxSignal+1: %s", name(self));
+    int64_t no_clock = sys::raw_syscall(static_cast<uint64_t>(rvos::Syscall::ClockGet), 3);
+    c.expect(no_clock == -static_cast<int64_t>(Error::BadArgument), "clock_get(3): %lld",
+             static_cast<long long>(no_clock));
+    // A process that has run has used CPU time; the kernel reports it.
+    uint64_t cpu = sys::clock_ns(rvos::ClockId::ProcessCpu), monotonic = sys::clock_ns();
+    c.expect(cpu > 0 && cpu <= monotonic, "own CPU time %llu ns, %llu ns since boot", static_cast<unsigned long long>(cpu),
+             static_cast<unsigned long long>(monotonic));
+    auto hello = rvos::spawn("hello", "");
+    if (c.expect(!hello.is_error(), "spawn hello: %s", name(error_of(hello)))) {
+        auto status = rvos::wait_exit(hello.value());
+        c.expect(!status.is_error() && status.value().cpu_ns > 0 && status.value().cpu_ns < 1'000'000'000,
+                 "hello's CPU time: %llu ns",
+                 status.is_error() ? 0ull : static_cast<unsigned long long>(status.value().cpu_ns));
+    }
+    printf("abi: killcodes: refused kills %s and %s, killed child code %d\n", name(too_big), name(negative),
+           ended.is_error() ? -1 : static_cast<int>(ended.value().code));
+    return c.finish();
+}
+
 // ---- 4. read-only mappings ---------------------------------------------------------------
 
 constexpr uint8_t kMemoryFill = 0x5a;
@@ -1109,6 +1152,7 @@ struct Command {
 };
 constexpr Command kChecks[] = {
     {"rights", check_rights},   {"transfer", check_transfer}, {"process", check_process},
+    {"killcodes", check_kill_codes},
     {"readonly", check_readonly}, {"timeout", check_timeout},   {"timer", check_timer},
     {"message", check_message}, {"queue", check_queue},       {"starve", check_starve},
     {"shutdown", check_shutdown}, {"libctime", check_libc_time},

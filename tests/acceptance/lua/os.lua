@@ -1,0 +1,31 @@
+-- os: time and date (printed as derived properties; the zone is UTC), clock,
+-- getenv, remove, rename, tmpname and execute.
+local now = os.time()
+print(math.type(now), now > 1700000000, now < 4102444800)
+print(os.time({year = 2000, month = 1, day = 1, hour = 0}), os.time({year = 2024, month = 2, day = 29, hour = 12, min = 30, sec = 15}))
+print(os.date("!%Y-%m-%d %H:%M:%S", 946684800), os.date("!%c", 0), os.date("!%x %X %p", 86399))
+print(os.date("!%a %A %b %B %d %j %m %y %w %%", 1234567890))
+local t = os.date("*t", 951825600)
+print(t.year, t.month, t.day, t.hour, t.min, t.sec, t.wday, t.yday, t.isdst)
+local u = os.date("!*t")
+print(math.type(u.year), u.year >= 2024, os.time(u) - now <= 2)
+print(os.difftime(10, 4), os.difftime(now, now), type(os.date()), #os.date("%Y-%m-%d") == 10)
+print(os.date("%Y", 0), pcall(os.date, "%Ez"))
+print(os.time({year = 2021, month = 13, day = 1}) == os.time({year = 2022, month = 1, day = 1}))
+local c0 = os.clock()
+local x = 0
+for i = 1, 2000000 do x = x + i end
+local c1 = os.clock()
+print(math.type(c0), c0 >= 0, c1 > c0, c1 - c0 < 30)
+print(os.getenv("RVOS_LUA_TEST"), os.getenv("RVOS_NOT_SET"))
+local dir = "tmp/lua/"
+local f = assert(io.open(dir .. "os-a.txt", "w")) f:write("a") f:close()
+print(os.rename(dir .. "os-a.txt", dir .. "os-b.txt"), io.open(dir .. "os-a.txt"), io.open(dir .. "os-b.txt"):read("a"))
+print(os.rename(dir .. "os-missing.txt", dir .. "os-c.txt"))
+print(os.remove(dir .. "os-b.txt"), os.remove(dir .. "os-b.txt"))
+local name = os.tmpname()
+print(name:match("^/tmp/lua_%w%w%w%w%w%w$") ~= nil, io.open(name) ~= nil, os.remove(name))
+print(os.execute())
+print(os.execute("lua " .. dir .. "child.lua 0 hello"))
+print(os.execute("lua " .. dir .. "child.lua 3 'two words'"))
+print(os.execute("lua " .. dir .. "child.lua error"))

@@ -1,0 +1,619 @@
+// libc: the C library functions a POSIX program expects (processes,
+// signals, clocks, rename, the working directory, the environment, system,
+// temporary files, isatty, the errors of wrong-direction and directory
+// I/O), each checked as a program would use it. Plain C on the standard
+// interfaces only, so the same source builds for the host as well: the
+// acceptance test (tests/acceptance/test_libc.py) runs both and requires
+// the same lines. Errors print as their names (ENOENT), since the numbers
+// differ between C libraries.
+//
+//   libc <check> <dir>   runs one check in <dir> (an existing, empty
+//                        directory); prints "<check>: <what>: <result>"
+//   libc child <what>... what a check starts as a child (see child()); also
+//                        `libc child with-env NAME=VALUE... program args...`
+//                        runs a program with more in its environment
+//
+// Lines starting with "raw " carry values that differ from run to run (the
+// time); the test compares those with the host itself.
+#define _DEFAULT_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/times.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char *self;  // argv[0]: how to start this program again
+
+// ---- Reporting ------------------------------------------------------------
+
+static const char *errno_name(int e) {
+    switch (e) {
+    case 0: return "0";
+    case EPERM: return "EPERM";
+    case ENOENT: return "ENOENT";
+    case ESRCH: return "ESRCH";
+    case EBADF: return "EBADF";
+    case ECHILD: return "ECHILD";
+    case ENOMEM: return "ENOMEM";
+    case EEXIST: return "EEXIST";
+    case ENOTDIR: return "ENOTDIR";
+    case EISDIR: return "EISDIR";
+    case EINVAL: return "EINVAL";
+    case ENOTTY: return "ENOTTY";
+    case ESPIPE: return "ESPIPE";
+    case ERANGE: return "ERANGE";
+    case ENOTEMPTY: return "ENOTEMPTY";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case ENOSYS: return "ENOSYS";
+    case ENOTSUP: return "ENOTSUP";
+    default: return "other";
+    }
+}
+
+static const char *check_name;
+
+static void say(const char *what, const char *format, ...) __attribute__((format(printf, 2, 3)));
+static void say(const char *what, const char *format, ...) {
+    va_list args;
+    va_start(args, format);
+    printf("%s: %s: ", check_name, what);
+    vprintf(format, args);
+    printf("\n");
+    va_end(args);
+    fflush(stdout);
+}
+
+// "0" for a call that returned 0, else "-1 ENAME" (errno as it is now).
+static void result(const char *what, int value) {
+    if (value == 0) say(what, "0");
+    else say(what, "%d %s", value, errno_name(errno));
+}
+
+// A call's value and the errno it left, as "<value> <ENAME>" (errno cleared
+// first, so a call that succeeds shows 0).
+#define OUTCOME(what, call)                                 \
+    do {                                                    \
+        errno = 0;                                          \
+        long value_ = (long)(call);                         \
+        int error_ = errno;                                 \
+        say(what, "%ld %s", value_, errno_name(error_));    \
+    } while (0)
+
+static const char *yes(int condition) { return condition ? "yes" : "no"; }
+
+static double seconds(const struct timespec *t) { return (double)t->tv_sec + (double)t->tv_nsec / 1e9; }
+
+static double clock_seconds(clockid_t id) {
+    struct timespec t;
+    clock_gettime(id, &t);
+    return seconds(&t);
+}
+
+// Runs until this process has used `length` seconds of CPU time (or 20 s
+// have passed, on a machine too busy to give it that much).
+static void spin(double length) {
+    double end = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) + length;
+    double give_up = clock_seconds(CLOCK_MONOTONIC) + 20;
+    while (clock_seconds(CLOCK_PROCESS_CPUTIME_ID) < end && clock_seconds(CLOCK_MONOTONIC) < give_up) {
+    }
+}
+
+static void nap(double length) {
+    struct timespec t = {(time_t)length, (long)((length - (double)(time_t)length) * 1e9)};
+    nanosleep(&t, NULL);
+}
+
+static int write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+static const char *read_file(const char *path) {
+    static char buffer[256];
+    FILE *f = fopen(path, "r");
+    if (!f) return errno_name(errno);
+    size_t n = fread(buffer, 1, sizeof buffer - 1, f);
+    buffer[n] = 0;
+    fclose(f);
+    return buffer;
+}
+
+// A child running this program: `libc child <words>`; its pid.
+static pid_t start(char *const *envp, const char *a, const char *b, const char *c) {
+    char *argv[] = {(char *)self, "child", (char *)a, (char *)b, (char *)c, NULL};
+    pid_t pid = -1;
+    int error = posix_spawn(&pid, self, NULL, NULL, argv, envp ? envp : environ);
+    if (error) {
+        printf("%s: posix_spawn: %s\n", check_name, errno_name(error));
+        return -1;
+    }
+    return pid;
+}
+
+// How a child ended, as a line: "exit 3", "signal 15".
+static const char *how(int status) {
+    static char text[32];
+    if (WIFEXITED(status)) snprintf(text, sizeof text, "exit %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status)) snprintf(text, sizeof text, "signal %d", WTERMSIG(status));
+    else snprintf(text, sizeof text, "other %#x", status);
+    return text;
+}
+
+static const char *wait_for(pid_t pid) {
+    int status = 0;
+    pid_t got = waitpid(pid, &status, 0);
+    if (got != pid) return errno_name(errno);
+    return how(status);
+}
+
+// ---- Checks ------------------------------------------------------------------
+
+static void check_pid(void) {
+    pid_t me = getpid(), parent = getppid();
+    say("getpid positive", "%s", yes(me > 0));
+    say("getppid positive and not mine", "%s", yes(parent > 0 && parent != me));
+    // The child prints its parent's pid; it must be ours.
+    fflush(stdout);
+    char mine[16];
+    snprintf(mine, sizeof mine, "%d", (int)me);
+    pid_t child = start(NULL, "ppid-is", mine, NULL);
+    say("child", "%s", wait_for(child));
+}
+
+static volatile sig_atomic_t caught;
+static void on_signal(int sig) { caught = sig; }
+
+static void check_signal(void) {
+    result("signal(SIGKILL) refused", signal(SIGKILL, on_signal) == SIG_ERR ? -1 : 0);
+    result("raise(99)", raise(99));
+    result("kill(getpid(), 99)", kill(getpid(), 99));
+    signal(SIGTERM, on_signal);
+    caught = 0;
+    result("raise(SIGTERM) with a handler", raise(SIGTERM));
+    say("handler got SIGTERM", "%s", yes(caught == SIGTERM));
+    caught = 0;
+    result("kill(getpid(), SIGUSR1) with a handler", (signal(SIGUSR1, on_signal), kill(getpid(), SIGUSR1)));
+    say("handler got SIGUSR1", "%s", yes(caught == SIGUSR1));
+    caught = 0;
+    raise(SIGTERM);  // signal() keeps the handler
+    say("handler still installed", "%s", yes(caught == SIGTERM));
+    signal(SIGTERM, SIG_IGN);
+    result("raise(SIGTERM) ignored", raise(SIGTERM));
+    signal(SIGTERM, SIG_DFL);  // (an ignored signal would stay ignored in children on the host)
+    result("raise(SIGCHLD) ignored by default", raise(SIGCHLD));
+    struct sigaction action, old;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_signal;
+    sigemptyset(&action.sa_mask);
+    result("sigaction(SIGINT)", sigaction(SIGINT, &action, &old));
+    say("old SIGINT handler is the default", "%s", yes(old.sa_handler == SIG_DFL));
+    caught = 0;
+    raise(SIGINT);
+    say("sigaction handler got SIGINT", "%s", yes(caught == SIGINT));
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    say("sigismember", "%d %d", sigismember(&set, SIGTERM), sigismember(&set, SIGINT));
+    // Default actions end the process, as a signal: its parent sees which.
+    fflush(stdout);
+    say("child raising SIGTERM", "%s", wait_for(start(NULL, "raise", "15", NULL)));
+    say("child raising SIGKILL", "%s", wait_for(start(NULL, "raise", "9", NULL)));
+    say("child calling abort", "%s", wait_for(start(NULL, "abort", NULL, NULL)));
+    say("child aborting with a returning handler", "%s", wait_for(start(NULL, "abort-handled", NULL, NULL)));
+    // A child of ours can be signalled; once reaped it is gone.
+    pid_t child = start(NULL, "sleep", "10", NULL);
+    result("kill(child, 0)", kill(child, 0));
+    result("kill(child, SIGTERM)", kill(child, SIGTERM));
+    say("child killed", "%s", wait_for(child));
+    result("kill(reaped child, 0)", kill(child, 0));
+    result("kill(no such pid, SIGTERM)", kill(999999, SIGTERM));
+}
+
+static void check_time(void) {
+    struct timespec real, mono, cpu;
+    result("clock_gettime(CLOCK_REALTIME)", clock_gettime(CLOCK_REALTIME, &real));
+    result("clock_gettime(CLOCK_MONOTONIC)", clock_gettime(CLOCK_MONOTONIC, &mono));
+    result("clock_gettime(CLOCK_PROCESS_CPUTIME_ID)", clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu));
+    result("clock_gettime(12345)", clock_gettime((clockid_t)12345, &real));
+    printf("raw realtime: %lld\n", (long long)real.tv_sec);
+    say("realtime after 2020", "%s", yes(real.tv_sec > 1577836800));
+    struct timeval tv;
+    result("gettimeofday", gettimeofday(&tv, NULL));
+    time_t now = time(NULL);
+    say("time, gettimeofday and CLOCK_REALTIME agree", "%s",
+        yes(now - tv.tv_sec <= 1 && tv.tv_sec - real.tv_sec <= 1 && tv.tv_usec < 1000000));
+    // Sleeping takes time but no CPU; spinning takes CPU time, which every
+    // clock of it reports alike, and at least as much time.
+    double m0 = clock_seconds(CLOCK_MONOTONIC), r0 = clock_seconds(CLOCK_REALTIME);
+    double c0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    clock_t k0 = clock();
+    nap(0.3);
+    double slept = clock_seconds(CLOCK_MONOTONIC) - m0, slept_real = clock_seconds(CLOCK_REALTIME) - r0;
+    double slept_cpu = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
+    double slept_clock = (double)(clock() - k0) / CLOCKS_PER_SEC;
+    say("nanosleep(0.3 s) lasts 0.3 s", "%s", yes(slept >= 0.3 && slept < 2 && slept_real > 0.25 && slept_real < 2));
+    say("sleeping uses little CPU time", "%s", yes(slept_cpu < 0.1 && slept_clock < 0.1));
+    c0 = clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    k0 = clock();
+    struct tms t0, t1;
+    times(&t0);
+    m0 = clock_seconds(CLOCK_MONOTONIC);
+    spin(0.4);
+    double spun = clock_seconds(CLOCK_MONOTONIC) - m0;
+    times(&t1);
+    double spun_cpu = clock_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
+    double spun_clock = (double)(clock() - k0) / CLOCKS_PER_SEC;
+#ifdef __riscv
+    double tick = CLK_TCK;
+#else
+    double tick = (double)sysconf(_SC_CLK_TCK);
+#endif
+    double spun_times = (double)((t1.tms_utime + t1.tms_stime) - (t0.tms_utime + t0.tms_stime)) / tick;
+    say("0.4 s of CPU time: clock and times agree, and it took at least as long", "%s",
+        yes(spun_cpu >= 0.4 && spun_cpu < 0.5 && spun_clock > 0.35 && spun_clock < 0.55 && spun_times > 0.35 &&
+            spun_times < 0.55 && spun >= spun_cpu - 0.01));
+    // A child's CPU time is counted once it is waited for.
+    fflush(stdout);
+    times(&t0);
+    pid_t child = start(NULL, "spin", NULL, NULL);
+    say("spinning child", "%s", wait_for(child));
+    times(&t1);
+    double child_cpu = (double)((t1.tms_cutime + t1.tms_cstime) - (t0.tms_cutime + t0.tms_cstime)) / tick;
+    say("its CPU time counts as the children's", "%s", yes(child_cpu > 0.25 && child_cpu < 0.6));
+    result("sleep(0)", (int)sleep(0));
+    result("usleep(1000)", usleep(1000));
+    struct timespec bad = {0, 1000000000};
+    result("nanosleep(1e9 ns)", nanosleep(&bad, NULL));
+}
+
+static void check_rename(void) {
+    write_file("a", "alpha");
+    write_file("b", "beta");
+    mkdir("d", 0755);
+    mkdir("d/sub", 0755);
+    mkdir("empty", 0755);
+    mkdir("full", 0755);
+    write_file("full/x", "x");
+    result("rename(a, c)", rename("a", "c"));
+    say("c holds", "%s", read_file("c"));
+    say("a is gone", "%s", read_file("a"));
+    result("rename(c, b) replaces b", rename("c", "b"));
+    say("b holds", "%s", read_file("b"));
+    result("rename(b, d/sub/b) moves it", rename("b", "d/sub/b"));
+    say("d/sub/b holds", "%s", read_file("d/sub/b"));
+    result("rename(d, e) moves a directory", rename("d", "e"));
+    say("e/sub/b holds", "%s", read_file("e/sub/b"));
+    result("rename(e, e/sub/x) into itself", rename("e", "e/sub/x"));
+    result("rename(e, empty) over an empty directory", rename("e", "empty"));
+    say("empty/sub/b holds", "%s", read_file("empty/sub/b"));
+    result("rename(empty, full) over a full one", rename("empty", "full"));
+    result("rename(full/x, empty) file over directory", rename("full/x", "empty"));
+    result("rename(empty, full/x) directory over file", rename("empty", "full/x"));
+    result("rename(missing, z)", rename("missing", "z"));
+    result("rename(full/x, nowhere/x)", rename("full/x", "nowhere/x"));
+    result("rename(full/x, full/x) onto itself", rename("full/x", "full/x"));
+    // An open file keeps working under its new name.
+    FILE *f = fopen("full/x", "a");
+    result("rename(full/x, moved) while open", rename("full/x", "moved"));
+    fputs("y", f);
+    fclose(f);
+    say("moved holds", "%s", read_file("moved"));
+}
+
+static void check_cwd(const char *dir) {
+    char here[4096];
+    result("chdir(dir)", chdir(dir));
+    char *got = getcwd(here, sizeof here);
+    say("getcwd is dir", "%s", yes(got == here && strcmp(here, dir) == 0));
+    mkdir("sub", 0755);
+    write_file("sub/f.txt", "in sub");
+    result("chdir(sub)", chdir("sub"));
+    getcwd(here, sizeof here);
+    say("getcwd ends in /sub", "%s", yes(strlen(here) == strlen(dir) + 4 && strcmp(here + strlen(dir), "/sub") == 0));
+    say("relative open", "%s", read_file("f.txt"));
+    say("relative open through ..", "%s", read_file("../sub/./f.txt"));
+    struct stat st;
+    result("stat(.)", stat(".", &st));
+    say("stat(.) is a directory", "%s", yes(S_ISDIR(st.st_mode)));
+    result("chdir(..)", chdir(".."));
+    getcwd(here, sizeof here);
+    say("getcwd is dir again", "%s", yes(strcmp(here, dir) == 0));
+    result("chdir(nope)", chdir("nope"));
+    result("chdir(sub/f.txt)", chdir("sub/f.txt"));
+    result("chdir(\"\")", chdir(""));
+    say("getcwd(buffer, 2)", "%s", getcwd(here, 2) ? "ok" : errno_name(errno));
+    say("getcwd(buffer, 0)", "%s", getcwd(here, 0) ? "ok" : errno_name(errno));
+    char *made = getcwd(NULL, 0);
+    say("getcwd(NULL, 0) allocates", "%s", yes(made && strcmp(made, dir) == 0));
+    free(made);
+    DIR *d = opendir("sub");
+    struct dirent *e = NULL;
+    while (d && (e = readdir(d)) && (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))) {
+    }
+    say("opendir(sub) lists", "%s", e ? e->d_name : errno_name(errno));
+    if (d) closedir(d);
+    result("mkdir(rel)", mkdir("rel", 0755));
+    result("unlink(sub/f.txt)", unlink("sub/f.txt"));
+    result("access(sub, F_OK)", access("sub", F_OK));
+    result("access(sub/f.txt, F_OK)", access("sub/f.txt", F_OK));
+    // A child starts in its parent's working directory.
+    result("chdir(sub)", chdir("sub"));
+    fflush(stdout);
+    say("child in sub", "%s", wait_for(start(NULL, "cwd-ends-in", "/sub", NULL)));
+}
+
+static void check_env(void) {
+    say("getenv(RVOS_NOT_SET)", "%s", getenv("RVOS_NOT_SET") ? "set" : "NULL");
+    result("setenv(RVOS_A, one)", setenv("RVOS_A", "one", 1));
+    say("getenv(RVOS_A)", "%s", getenv("RVOS_A"));
+    result("setenv(RVOS_A, two, 0)", setenv("RVOS_A", "two", 0));
+    say("getenv(RVOS_A) kept", "%s", getenv("RVOS_A"));
+    result("setenv(RVOS_A, three, 1)", setenv("RVOS_A", "three", 1));
+    say("getenv(RVOS_A) replaced", "%s", getenv("RVOS_A"));
+    result("setenv(A=B, x)", setenv("A=B", "x", 1));
+    result("setenv(\"\", x)", setenv("", "x", 1));
+    int found = 0;
+    for (char **e = environ; *e; e++) found += strcmp(*e, "RVOS_A=three") == 0;
+    say("environ has RVOS_A=three", "%d", found);
+    fflush(stdout);
+    say("child inherits it", "%s", wait_for(start(NULL, "env-is", "RVOS_A", "three")));
+    char *only[] = {"RVOS_B=given", NULL};
+    say("child given an environment", "%s", wait_for(start(only, "env-is", "RVOS_B", "given")));
+    say("which has no RVOS_A", "%s", wait_for(start(only, "env-is", "RVOS_A", "(unset)")));
+    result("unsetenv(RVOS_A)", unsetenv("RVOS_A"));
+    say("getenv(RVOS_A) after unsetenv", "%s", getenv("RVOS_A") ? getenv("RVOS_A") : "NULL");
+    say("child no longer sees it", "%s", wait_for(start(NULL, "env-is", "RVOS_A", "(unset)")));
+}
+
+static void check_spawn(void) {
+    pid_t pids[3];
+    for (int i = 0; i < 3; i++) {
+        char code[4];
+        snprintf(code, sizeof code, "%d", i + 1);
+        pids[i] = start(NULL, "exit", code, NULL);
+    }
+    int codes = 0;  // which exit codes came back, as bits
+    int count = 0;
+    for (int i = 0; i < 3; i++) {
+        int status;
+        pid_t got = waitpid(-1, &status, 0);
+        int known = got == pids[0] || got == pids[1] || got == pids[2];
+        if (known && WIFEXITED(status)) codes |= 1 << WEXITSTATUS(status), count++;
+    }
+    say("waitpid(-1) reaps three children, exits 1 2 3", "%d %#x", count, codes);
+    int status;
+    result("waitpid(-1) with none left", waitpid(-1, &status, 0));
+    result("wait with none left", wait(&status));
+    result("waitpid(getpid())", waitpid(getpid(), &status, 0));
+    pid_t slow = start(NULL, "sleep", "1", NULL);
+    say("waitpid(WNOHANG) while it runs", "%d", (int)waitpid(slow, &status, WNOHANG));
+    say("then waitpid", "%s", wait_for(slow));
+    char *argv[] = {"no-such-program", NULL};
+    pid_t pid;
+    say("posix_spawn(no-such-program)", "%s", errno_name(posix_spawn(&pid, "no-such-program", NULL, NULL, argv, environ)));
+    // system: no shell, the program runs directly; a shell's exit statuses.
+    say("system(NULL)", "%s", yes(system(NULL) != 0));
+    char command[512];
+    snprintf(command, sizeof command, "%s child exit 3", self);
+    say("system(child exit 3)", "%s", how(system(command)));
+    fflush(stdout);
+    snprintf(command, sizeof command, "%s child args 'a b' \"c  d\" e\\ f", self);
+    say("system(child args 'a b' \"c  d\" e\\ f)", "%s", how(system(command)));
+    say("system(no-such-program)", "%s", how(system("no-such-program")));
+}
+
+static void check_tmp(void) {
+    FILE *t = tmpfile();
+    say("tmpfile", "%s", yes(t != NULL));
+    fputs("scratch", t);
+    rewind(t);
+    char back[16] = {0};
+    say("tmpfile reads back", "%s", fgets(back, sizeof back, t));
+    fclose(t);
+    char name[] = "tmp-XXXXXX";
+    int fd = mkstemp(name);
+    say("mkstemp", "%s", yes(fd >= 0 && strncmp(name, "tmp-", 4) == 0 && strcmp(name + 4, "XXXXXX") != 0));
+    say("mkstemp'd file is there and empty", "%s", yes(access(name, F_OK) == 0 && lseek(fd, 0, SEEK_END) == 0));
+    result("write to it", write(fd, "x", 1) == 1 ? 0 : -1);
+    close(fd);
+    unlink(name);
+    char bad[] = "tmp-XXX";
+    result("mkstemp(tmp-XXX)", mkstemp(bad));
+    char *n = tmpnam(NULL);
+    say("tmpnam names nothing yet, in /tmp", "%s", yes(n && access(n, F_OK) != 0 && errno == ENOENT &&
+                                                       strncmp(n, "/tmp/", 5) == 0));
+    char mine[L_tmpnam];
+    say("tmpnam into a buffer of L_tmpnam", "%s", yes(tmpnam(mine) == mine && strncmp(mine, "/tmp/", 5) == 0));
+    int fresh = open(mine, O_RDWR | O_CREAT | O_EXCL, 0600);
+    say("its name can be created", "%s", yes(fresh >= 0));
+    close(fresh);
+    unlink(mine);
+}
+
+static void check_io_errors(void) {
+    write_file("ro.txt", "read only");
+    mkdir("dir", 0755);
+    int fd = open("ro.txt", O_RDONLY);
+    OUTCOME("write to an O_RDONLY descriptor", write(fd, "x", 1));
+    close(fd);
+    fd = open("ro.txt", O_WRONLY);
+    char byte;
+    OUTCOME("read from an O_WRONLY descriptor", read(fd, &byte, 1));
+    close(fd);
+    say("file unchanged", "%s", read_file("ro.txt"));
+    FILE *f = fopen("ro.txt", "r");
+    OUTCOME("fwrite to a stream opened \"r\"", fwrite("x", 1, 1, f));
+    say("and ferror", "%d", ferror(f) != 0);
+    OUTCOME("fputs to it", fputs("x", f) == EOF ? -1 : 0);
+    fclose(f);
+    f = fopen("w.txt", "w");
+    OUTCOME("fgetc from a stream opened \"w\"", fgetc(f));
+    fclose(f);
+    fd = open("dir", O_RDONLY);
+    OUTCOME("read from a directory", read(fd, &byte, 1));
+    close(fd);
+    OUTCOME("open(dir, O_WRONLY)", open("dir", O_WRONLY));
+    f = fopen("dir", "r");
+    char buffer[8];
+    OUTCOME("fread from a directory", fread(buffer, 1, sizeof buffer, f));
+    say("and ferror, feof", "%d %d", ferror(f) != 0, feof(f) != 0);
+    fclose(f);
+    fd = open("ro.txt", O_RDONLY);
+    OUTCOME("isatty(file)", isatty(fd));
+    close(fd);
+    OUTCOME("isatty(-1)", isatty(-1));
+    OUTCOME("isatty(closed descriptor)", isatty(fd));
+    // stdio positions: ungetc, ftell, fseek, append.
+    write_file("pos.txt", "0123456789");
+    f = fopen("pos.txt", "r+");
+    int c = fgetc(f);
+    ungetc(c, f);
+    say("ftell after ungetc", "%ld", ftell(f));
+    fseek(f, 4, SEEK_SET);
+    say("fgetc after fseek(4)", "%c", fgetc(f));
+    fseek(f, 0, SEEK_CUR);
+    fputs("ab", f);
+    say("ftell after writing", "%ld", ftell(f));
+    fseek(f, -1, SEEK_END);
+    say("fgetc at the end - 1", "%c", fgetc(f));
+    fclose(f);
+    say("pos.txt", "%s", read_file("pos.txt"));
+    f = fopen("pos.txt", "a");
+    fputs("!", f);
+    fclose(f);
+    say("after append", "%s", read_file("pos.txt"));
+    // Buffered output is written out by fflush(NULL), and by exit().
+    f = fopen("flushed.txt", "w");
+    fputs("by fflush(NULL)", f);
+    result("fflush(NULL)", fflush(NULL));
+    say("flushed.txt", "%s", read_file("flushed.txt"));
+    fclose(f);
+    fflush(stdout);
+    say("child exiting with a file unclosed", "%s", wait_for(start(NULL, "leave-open", "at-exit.txt", NULL)));
+    say("at-exit.txt", "%s", read_file("at-exit.txt"));
+}
+
+// Guest only (a host's system() has a shell): what system() refuses to run
+// rather than run wrongly.
+static void check_no_shell(void) {
+    static const char *const commands[] = {"libc child exit 3 | libc", "libc child exit 3 > out", "X=1 libc child exit 3",
+                                           "libc child env-is HOME $HOME", "libc child exit 'unterminated"};
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        errno = 0;
+        int status = system(commands[i]);
+        int error = errno;
+        say(commands[i], "%d %s", status, errno_name(error));
+    }
+    say("system(\"\")", "%s", how(system("")));
+    say("system(\"  # only a comment\")", "%s", how(system("  # only a comment")));
+}
+
+// ---- Children ----------------------------------------------------------------
+
+static int child(int argc, char **argv) {
+    const char *what = argc > 2 ? argv[2] : "";
+    if (!strcmp(what, "exit") && argc > 3) return atoi(argv[3]);
+    if (!strcmp(what, "raise") && argc > 3) {
+        raise(atoi(argv[3]));
+        return 100;
+    }
+    if (!strcmp(what, "abort")) abort();
+    if (!strcmp(what, "abort-handled")) {
+        signal(SIGABRT, on_signal);
+        abort();
+    }
+    if (!strcmp(what, "sleep") && argc > 3) {
+        sleep((unsigned)atoi(argv[3]));
+        return 0;
+    }
+    if (!strcmp(what, "leave-open") && argc > 3) {
+        FILE *f = fopen(argv[3], "w");
+        fputs("written at exit", f);
+        exit(0);
+    }
+    if (!strcmp(what, "spin")) {
+        spin(0.3);
+        return 0;
+    }
+    if (!strcmp(what, "ppid-is") && argc > 3) return getppid() == atoi(argv[3]) ? 0 : 1;
+    if (!strcmp(what, "cwd-ends-in") && argc > 3) {
+        char here[4096];
+        if (!getcwd(here, sizeof here)) return 2;
+        size_t n = strlen(here), m = strlen(argv[3]);
+        return n >= m && !strcmp(here + n - m, argv[3]) ? 0 : 1;
+    }
+    if (!strcmp(what, "env-is") && argc > 4) {
+        const char *value = getenv(argv[3]);
+        return !strcmp(value ? value : "(unset)", argv[4]) ? 0 : 1;
+    }
+    if (!strcmp(what, "with-env") && argc > 3) {  // with-env NAME=VALUE... program args...
+        int i = 3;
+        while (i < argc && strchr(argv[i], '=')) {
+            char *eq = strchr(argv[i], '=');
+            *eq = 0;
+            setenv(argv[i], eq + 1, 1);
+            i++;
+        }
+        if (i == argc) return 99;
+        pid_t pid;
+        int error = posix_spawnp(&pid, argv[i], NULL, NULL, argv + i, environ);
+        if (error) {
+            printf("with-env: %s: %s\n", argv[i], errno_name(error));
+            return 127;
+        }
+        int status = 0;
+        waitpid(pid, &status, 0);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    if (!strcmp(what, "args")) {
+        for (int i = 3; i < argc; i++) printf("  argv[%d] = [%s]\n", i - 2, argv[i]);
+        return 0;
+    }
+    return 99;
+}
+
+int main(int argc, char **argv) {
+    self = argv[0];
+    if (argc > 1 && !strcmp(argv[1], "child")) return child(argc, argv);
+    if (argc < 3) {
+        printf("usage: libc pid|signal|time|rename|cwd|env|spawn|tmp|io|no-shell <dir>\n");
+        return 2;
+    }
+    check_name = argv[1];
+    const char *dir = argv[2];
+    if (strcmp(check_name, "cwd") != 0 && chdir(dir) != 0) {
+        printf("libc: chdir %s: %s\n", dir, strerror(errno));
+        return 2;
+    }
+    if (!strcmp(check_name, "pid")) check_pid();
+    else if (!strcmp(check_name, "signal")) check_signal();
+    else if (!strcmp(check_name, "time")) check_time();
+    else if (!strcmp(check_name, "rename")) check_rename();
+    else if (!strcmp(check_name, "cwd")) check_cwd(dir);
+    else if (!strcmp(check_name, "env")) check_env();
+    else if (!strcmp(check_name, "spawn")) check_spawn();
+    else if (!strcmp(check_name, "tmp")) check_tmp();
+    else if (!strcmp(check_name, "io")) check_io_errors();
+    else if (!strcmp(check_name, "no-shell")) check_no_shell();
+    else {
+        printf("libc: unknown check %s\n", check_name);
+        return 2;
+    }
+    printf("%s: done\n", check_name);
+    return 0;
+}
