@@ -16,7 +16,7 @@ stage=$build/root.new
 manifest=$image.manifest
 
 rm -rf "$stage"
-mkdir -p "$stage/bin" "$stage/home"
+mkdir -p "$stage/bin" "$stage/home" "$stage/tmp"  # /tmp: where the RAM file system is mounted
 for elf in "$@"; do
     cp "$elf" "$stage/bin/$(basename "$elf" .elf)"
 done

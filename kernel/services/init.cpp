@@ -126,7 +126,16 @@ ErrorOr<process::Started> start_program(const char* program, const process::Laun
     return started;
 }
 
-void serve_registration(Handle boot) { loop.serve_next(boot); }
+// A server may ask for other services before it registers its own (the
+// disk's file server connects to its disk first): its requests are served
+// until its name is registered, it is gone, or it has asked kMaxBootRequests
+// times without registering.
+void serve_registration(Handle boot) {
+    constexpr int kMaxBootRequests = 8;
+    size_t registered = service_count;
+    for (int i = 0; i < kMaxBootRequests && service_count == registered && loop.watching(boot); i++)
+        loop.serve_next(boot);
+}
 
 bool watch_exit(Handle process, ExitHandler on_exit, void* context) {
     struct Call {
@@ -208,7 +217,7 @@ void adopt(const char* name, ErrorOr<process::Started> started, bool is_server) 
         kprint("[init] cannot start %s: %s\n", name, rvos::error_name(started.error()));
         return;
     }
-    if (is_server) loop.serve_next(started.value().boot);
+    if (is_server) serve_registration(started.value().boot);
 }
 
 // A program with no arguments but its name.

@@ -203,6 +203,19 @@ struct ControlHandler {
         changed();
         return Error::None;
     }
+    Error sync(Handle, const fsp::SyncRequest&, fsp::SyncReply&) {
+        TRY(volume.sync());
+        rvos::sys::timer_set(flush_timer, rvos::kDeadlineNever);
+        return Error::None;
+    }
+    Error rename(Handle, const fsp::RenameRequest& r, fsp::RenameReply&) {
+        ext2::Name from, to;
+        uint32_t from_dir = TRY(volume.resolve_parent(r.from.data, &from));
+        uint32_t to_dir = TRY(volume.resolve_parent(r.to.data, &to));
+        TRY(volume.rename(from_dir, from, to_dir, to));
+        changed();
+        return Error::None;
+    }
     Error stat(Handle, const fsp::StatRequest& r, fsp::StatReply& out) {
         ext2::Stat st = TRY(volume.stat(TRY(volume.resolve(r.path.data))));
         out.kind = static_cast<uint8_t>(kind_of(st.type));
