@@ -40,7 +40,7 @@ THIRD_PARTY_PROGRAMS := $(foreach t,$(THIRD_PARTY),$(if $(call third_party_ready
 # USER_PROGRAMS live in user/<name>, TEST_PROGRAMS (test-only programs the
 # acceptance tests run) in user/tests/<name>. This is the one list.
 # DRIVER_PROGRAMS in user/drivers/<name> (init starts them for their devices).
-USER_PROGRAMS   := shell fs hello hello-std crash fuzz bench $(THIRD_PARTY_PROGRAMS)
+USER_PROGRAMS   := shell fs ext2 hello hello-std crash fuzz bench $(THIRD_PARTY_PROGRAMS)
 DRIVER_PROGRAMS := virtio-blk
 TEST_PROGRAMS   := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi blktest spinners nest \
                    shmkeep reader errors libc
@@ -58,11 +58,11 @@ KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel-obj/%.o,$(KERNEL_SRCS))
 KERNEL := $(BUILD)/kernel.elf
 USER_IMAGES := $(patsubst %,$(BUILD)/user/%.elf,$(PROGRAMS))
 
-.PHONY: all build run debug check unit lint test bench bench-quick fuzz deps clean user-programs sources
+.PHONY: all build run debug check unit lint test bench bench-quick fuzz deps clean clean-disk user-programs sources disk
 all: build
 # The sources first, then (in a new make, which sees what arrived) the image.
 build: sources
-	@$(MAKE) --no-print-directory $(KERNEL)
+	@$(MAKE) --no-print-directory $(KERNEL) disk
 
 # Fetches (or finds, cached) the third-party sources; never fails the build.
 # `make check` tries once: its later steps run with RVOS_SOURCES_TRIED set.
@@ -116,6 +116,19 @@ $(BUILD)/ksyms.o: $(BUILD)/ksyms.S
 $(KERNEL): $(BUILD)/kernel.pre.elf $(BUILD)/ksyms.o
 	$(KERNEL_LINK) $(KERNEL_OBJS) $(BUILD)/programs.o $(BUILD)/ksyms.o -lgcc -o $@
 
+# ---- The root disk ---------------------------------------------------------------
+# build/disk.img: an ext2 volume with /bin/<every program>, user/rootfs's files
+# (/etc/motd, ...) and an empty /home, made by mke2fs -d. harness/make-disk.sh
+# makes it again only when what it would hold changes, so user data survives
+# `make run` twice; `make clean-disk` starts over.
+DISK      := $(BUILD)/disk.img
+DISK_SIZE := 64M
+DISK_QEMU := -drive file=$(DISK),if=none,format=raw,id=disk0 -device virtio-blk-device,drive=disk0
+disk: $(USER_IMAGES)
+	@harness/make-disk.sh $(DISK) $(DISK_SIZE) $(USER_IMAGES)
+clean-disk:
+	rm -rf $(DISK) $(DISK).manifest $(BUILD)/root
+
 # ---- Protocols -------------------------------------------------------------------
 # Each service protocol is declared once in lib/proto/<name>.proto; the
 # protocol compiler generates its C++ (build/gen/proto/<name>.h) and its
@@ -135,13 +148,14 @@ protocol-docs:
 # Each program has its own Makefile (user/<name>/Makefile or
 # user/tests/<name>/Makefile) linking lib/rvos; the test programs also link
 # the test kit (user/tests/kit, build/lib/libtestkit.a).
-$(BUILD)/lib/librvos.a $(BUILD)/lib/libtestkit.a $(BUILD)/lib/libvirtio.a: user-programs-lib
+$(BUILD)/lib/librvos.a $(BUILD)/lib/libtestkit.a $(BUILD)/lib/libvirtio.a $(BUILD)/lib/libext2.a: user-programs-lib
 	@true
 .PHONY: user-programs-lib
 user-programs-lib: protocols
 	@$(MAKE) --no-print-directory -C lib/rvos
 	@$(MAKE) --no-print-directory -C user/tests/kit
 	@$(MAKE) --no-print-directory -C lib/virtio
+	@$(MAKE) --no-print-directory -C lib/ext2
 
 $(BUILD)/user/%.elf: user-programs-lib FORCE
 	@$(MAKE) --no-print-directory -C $(call program_dir,$*)
@@ -152,12 +166,12 @@ FORCE:
 # ---- Running ---------------------------------------------------------------------
 run: deps build
 	@echo "Booting rvOS-C++ (quit QEMU with Ctrl-A X)"
-	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL)
+	$(QEMU) $(QEMU_FLAGS) $(DISK_QEMU) -kernel $(KERNEL)
 
 debug: deps build
 	@echo "QEMU waits for GDB on localhost:1234. In another terminal:"
 	@echo "  gdb-multiarch $(KERNEL) -ex 'target remote :1234'"
-	$(QEMU) $(QEMU_FLAGS) -kernel $(KERNEL) -s -S
+	$(QEMU) $(QEMU_FLAGS) $(DISK_QEMU) -kernel $(KERNEL) -s -S
 
 # ---- Testing ---------------------------------------------------------------------
 deps:

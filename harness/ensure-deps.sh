@@ -12,6 +12,7 @@ PACKAGES=(
     python3-pexpect
     python3-pytest-xdist
     libgtest-dev
+    e2fsprogs
     g++
     make
     dpkg-dev   # dpkg-source: unpacks the Debian source packages (harness/fetch-source.sh)

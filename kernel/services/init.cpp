@@ -33,6 +33,10 @@ constexpr BuiltinService kBuiltinServices[] = {
 };
 // User-space servers started at boot; each registers its service name.
 constexpr const char* kBootServers[] = {"fs"};
+// The file server of the first disk's ext2 volume, started when there is a
+// disk (its driver registered blk0); it serves the volume as "root".
+constexpr const char* kDiskServer = "ext2";
+constexpr const char* kFirstDisk = "blk0";
 constexpr const char* kFirstProgram = "shell";
 
 // The registration table: every named service init can connect clients to.
@@ -122,7 +126,16 @@ ErrorOr<process::Started> start_program(const char* program, const process::Laun
     return started;
 }
 
-void serve_registration(Handle boot) { loop.serve_next(boot); }
+// A server may ask for other services before it registers its own (the
+// disk's file server connects to its disk first): its requests are served
+// until its name is registered, it is gone, or it has asked kMaxBootRequests
+// times without registering.
+void serve_registration(Handle boot) {
+    constexpr int kMaxBootRequests = 8;
+    size_t registered = service_count;
+    for (int i = 0; i < kMaxBootRequests && service_count == registered && loop.watching(boot); i++)
+        loop.serve_next(boot);
+}
 
 bool watch_exit(Handle process, ExitHandler on_exit, void* context) {
     struct Call {
@@ -204,7 +217,7 @@ void adopt(const char* name, ErrorOr<process::Started> started, bool is_server) 
         kprint("[init] cannot start %s: %s\n", name, rvos::error_name(started.error()));
         return;
     }
-    if (is_server) loop.serve_next(started.value().boot);
+    if (is_server) serve_registration(started.value().boot);
 }
 
 // A program with no arguments but its name.
@@ -228,6 +241,8 @@ void start_system() {
     }
     start_drivers();
     for (const char* program : kBootServers) adopt(program, start_program(program, bare(program, nullptr, 0)), true);
+    if (find_service(rvos::proto::Str(kFirstDisk)))
+        adopt(kDiskServer, start_program(kDiskServer, bare(kDiskServer, nullptr, 0)), true);
     kprint("[boot] services: %lu registered\n", service_count);
     // The shell may power the machine off: it gets a handle to the power
     // object (as its handle 1); nothing else does. Its handle 2 is the terminal.

@@ -100,9 +100,10 @@ enum class Error : int32_t {
     TimedOut = 27,         // a wait's deadline passed first
     BufferTooSmall = 28,   // a receive buffer cannot hold the next message (it stays queued)
     DeviceError = 29,      // a device failed or broke its protocol (I/O error)
+    CrossDevice = 30,      // a rename between two file systems
 };
 
-inline constexpr Error kLastError = Error::DeviceError;
+inline constexpr Error kLastError = Error::CrossDevice;
 // Whether a status word received from a peer names an Error (0 included).
 inline constexpr bool is_error_code(int32_t value) {
     return value >= 0 && value <= static_cast<int32_t>(kLastError);
@@ -140,6 +141,7 @@ inline constexpr const char* error_name(Error e) {
     case Error::TimedOut: return "timed out";
     case Error::BufferTooSmall: return "buffer too small";
     case Error::DeviceError: return "device error";
+    case Error::CrossDevice: return "cross-device link";
     }
     return "unknown error";
 }

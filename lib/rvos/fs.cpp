@@ -9,6 +9,7 @@
 #include "proto/fs.h"
 #include "rvos/cwd.h"
 #include "rvos/ipc.h"
+#include "rvos/mounts.h"
 #include "rvos/service.h"
 
 namespace rvos::fs {
@@ -18,35 +19,31 @@ namespace {
 namespace fsp = proto::fs;
 namespace filep = proto::file;
 
-ServiceConnection control("fs");
-
-// A path as the server takes it: an absolute one as it is, a relative one
-// joined to the working directory (in a buffer made for it). The server
-// judges the rest (".", "..", components); an empty path names nothing.
+// A path as its file server takes it (absolute, canonical; see
+// rvos/mounts.h) and that server's channel, in a buffer made for it.
 class ServerPath {
 public:
-    explicit ServerPath(const char* path) : path_(path) {
-        if (!path[0]) {
-            error_ = Error::NotFound;
-        } else if (base::str_length_bounded(path, kMaxPathLength + 1) > kMaxPathLength) {
-            error_ = Error::TooLong;
-        } else if (path[0] != '/') {
-            joined_ = static_cast<char*>(malloc(kMaxPathLength + 1));
-            if (!joined_) error_ = Error::NoMemory;
-            else if (!base::path_join(cwd::get(), path, joined_, kMaxPathLength + 1)) error_ = Error::TooLong;
-            path_ = joined_;
+    explicit ServerPath(const char* path) : path_(static_cast<char*>(malloc(kMaxPathLength + 1))) {
+        if (!path_) {
+            error_ = Error::NoMemory;
+            return;
         }
+        auto routed = mounts::route(path, path_);
+        if (routed.is_error()) error_ = routed.error();
+        else routed_ = routed.value();
     }
-    ~ServerPath() { free(joined_); }
+    ~ServerPath() { free(path_); }
     ServerPath(const ServerPath&) = delete;
     ServerPath& operator=(const ServerPath&) = delete;
 
     Error error() const { return error_; }
     const char* get() const { return path_; }
+    Handle server() const { return routed_.server; }
+    const mounts::Mount* mount() const { return routed_.mount; }
 
 private:
-    const char* path_;
-    char* joined_ = nullptr;
+    char* path_;
+    mounts::Routed routed_{kNoHandle, nullptr};
     Error error_ = Error::None;
 };
 
@@ -153,7 +150,7 @@ base::ErrorOr<fs::File> open(const char* path, uint32_t flags) {
     request.flags = flags;
     request.path = at.get();
     fsp::OpenReplyBuffer buffer;
-    auto reply = TRY(fsp::open<UserIpc>(TRY(control.handle()), request, buffer));
+    auto reply = TRY(fsp::open<UserIpc>(at.server(), request, buffer));
     return fs::File(Channel(reply.file));
 }
 
@@ -163,7 +160,7 @@ Error remove(const char* path) {
     fsp::DeleteRequest request;
     request.path = at.get();
     fsp::DeleteReplyBuffer buffer;
-    auto reply = fsp::delete_<UserIpc>(TRY(control.handle()), request, buffer);
+    auto reply = fsp::delete_<UserIpc>(at.server(), request, buffer);
     return reply.is_error() ? reply.error() : Error::None;
 }
 
@@ -173,7 +170,7 @@ Error mkdir(const char* path) {
     fsp::MkdirRequest request;
     request.path = at.get();
     fsp::MkdirReplyBuffer buffer;
-    auto reply = fsp::mkdir<UserIpc>(TRY(control.handle()), request, buffer);
+    auto reply = fsp::mkdir<UserIpc>(at.server(), request, buffer);
     return reply.is_error() ? reply.error() : Error::None;
 }
 
@@ -181,12 +178,28 @@ Error rename(const char* from, const char* to) {
     ServerPath source(from), target(to);
     TRY_STATUS(source.error());
     TRY_STATUS(target.error());
+    // Each volume renames within itself; across two there is no atomic move.
+    if (source.mount() != target.mount()) return Error::CrossDevice;
     fsp::RenameRequest request;
     request.from = source.get();
     request.to = target.get();
     fsp::RenameReplyBuffer buffer;
-    auto reply = fsp::rename<UserIpc>(TRY(control.handle()), request, buffer);
+    auto reply = fsp::rename<UserIpc>(source.server(), request, buffer);
     return reply.is_error() ? reply.error() : Error::None;
+}
+
+Error sync_all() {
+    size_t count = 0;
+    const mounts::Mount* table = mounts::table(&count);
+    Error first = Error::None;
+    for (size_t i = 0; i < count; i++) {
+        auto server = mounts::server(table[i]);
+        fsp::SyncReplyBuffer buffer;
+        auto reply = server.is_error() ? base::ErrorOr<fsp::SyncReply>(server.error())
+                                       : fsp::sync<UserIpc>(server.value(), fsp::SyncRequest{}, buffer);
+        if (reply.is_error() && first == Error::None) first = reply.error();
+    }
+    return first;
 }
 
 base::ErrorOr<Stat> stat(const char* path) {
@@ -195,14 +208,14 @@ base::ErrorOr<Stat> stat(const char* path) {
     fsp::StatRequest request;
     request.path = at.get();
     fsp::StatReplyBuffer buffer;
-    auto reply = TRY(fsp::stat<UserIpc>(TRY(control.handle()), request, buffer));
+    auto reply = TRY(fsp::stat<UserIpc>(at.server(), request, buffer));
     return Stat{static_cast<Kind>(reply.kind), reply.size};
 }
 
 Error read_dir(const char* path, void (*visit)(const DirEntry& entry, void* context), void* context) {
     ServerPath at(path);
     TRY_STATUS(at.error());
-    Handle handle = TRY(control.handle());
+    Handle handle = at.server();
     fsp::ReadDirRequest request;
     request.path = at.get();
     // One batch per request, into a buffer made on first use (not a static

@@ -53,6 +53,8 @@ Error mkdir(const char* path);
 // empty directory, refuses to move a directory into itself).
 Error rename(const char* from, const char* to);
 base::ErrorOr<Stat> stat(const char* path);
+// Asks every mounted file server to put what it holds on its storage.
+Error sync_all();
 
 struct DirEntry {
     Kind kind;

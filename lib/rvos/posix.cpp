@@ -144,6 +144,7 @@ int errno_for(Error error) {
     case Error::TimedOut: return ETIMEDOUT;
     case Error::BufferTooSmall: return EMSGSIZE;  // the next message is longer than the buffer
     case Error::DeviceError: return EIO;
+    case Error::CrossDevice: return EXDEV;
     }
     return EIO;  // not an Error (a status a broken peer made up)
 }
@@ -233,6 +234,18 @@ off_t lseek(int fd, off_t offset, int whence) {
     if (target < 0) return fail(Error::BadArgument);
     d->offset = static_cast<uint64_t>(target);
     return static_cast<off_t>(target);
+}
+
+// Every file server puts what it holds on its storage (the RAM file system
+// has nothing to do). fsync does the same for one open file: the servers
+// write a volume back as a whole.
+void sync(void) { (void)fs::sync_all(); }
+
+int fsync(int fd) {
+    if (fd >= 0 && fd < posix::kFirstFile) return 0;  // the console keeps nothing
+    if (!posix::file_descriptor(fd)) return fail(Error::BadHandle);
+    Error error = fs::sync_all();
+    return error == Error::None ? 0 : fail(error);
 }
 
 int unlink(const char* path) {

@@ -45,6 +45,7 @@ ERRNO_OF = {
     "TimedOut": ("ETIMEDOUT", "Connection timed out"),
     "BufferTooSmall": ("EMSGSIZE", "Message too long"),
     "DeviceError": ("EIO", "I/O error"),
+    "CrossDevice": ("EXDEV", "Cross-device link"),
 }
 
 

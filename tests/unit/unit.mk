@@ -35,6 +35,8 @@ UNIT_CODE_SRCS := \
     lib/base/path.cpp \
     lib/base/command.cpp \
     user/fs/tree.cpp
+# The ext2 library (its tests drive mke2fs, e2fsck and debugfs: e2fsprogs).
+UNIT_CODE_SRCS += $(wildcard lib/ext2/*.cpp)
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/*.cpp))
 UNIT_SRCS := $(UNIT_CODE_SRCS) $(UNIT_TEST_SRCS)
 UNIT_OBJS := $(patsubst %.cpp,$(UNIT_OBJ_DIR)/%.o,$(UNIT_SRCS))
@@ -58,6 +60,12 @@ unit: $(UNIT_BIN) $(UNIT_DTBS)
 	$(UNIT_RUN_ENV) ./$(UNIT_BIN) --gtest_brief=1
 
 unit-build: $(UNIT_BIN)
+
+# The ext2 model and damaged-image tests at 5 times their operations and
+# images (minutes; not part of check). RVOS_RANDOM_SEED=N reruns one seed.
+.PHONY: unit-ext2-long
+unit-ext2-long: $(UNIT_BIN)
+	$(UNIT_RUN_ENV) RVOS_RANDOM_SCALE=5 ./$(UNIT_BIN) --gtest_brief=1 --gtest_filter='*Ext2Random*:*Ext2Fuzz*'
 
 unit-clean:
 	rm -rf $(UNIT_OBJ_DIR) $(UNIT_BIN)

@@ -126,6 +126,7 @@ struct ControlHandler {
     }
     Error delete_(Handle, const fsp::DeleteRequest& r, fsp::DeleteReply&) { return tree->remove(r.path.data); }
     Error mkdir(Handle, const fsp::MkdirRequest& r, fsp::MkdirReply&) { return tree->mkdir(r.path.data); }
+    Error sync(Handle, const fsp::SyncRequest&, fsp::SyncReply&) { return Error::None; }  // all in memory
     Error rename(Handle, const fsp::RenameRequest& r, fsp::RenameReply&) {
         return tree->rename(r.from.data, r.to.data);
     }

@@ -4,7 +4,11 @@
 
 #include "abi/abi.h"
 #include "base/string.h"
+#include <unistd.h>
+
 #include "rvos/console.h"
+#include "rvos/fs.h"
+#include "rvos/mounts.h"
 #include "rvos/math.h"
 #include "rvos/service.h"
 #include "rvos/sysinfo.h"
@@ -92,6 +96,18 @@ void cmd_math(const char* rest) {
     printf("%u\n", static_cast<unsigned>(result.value()));
 }
 
+void cmd_sync(const char*) {
+    rvos::Error error = rvos::fs::sync_all();
+    if (error != rvos::Error::None) printf("sync: %s\n", rvos::error_name(error));
+}
+
+void cmd_mount(const char*) {
+    size_t count = 0;
+    const rvos::mounts::Mount* table = rvos::mounts::table(&count);
+    for (size_t i = count; i-- > 0;)  // "/" first
+        printf("%s on %s (%s)\n", table[i].service, table[i].path, table[i].kind);
+}
+
 void cmd_shutdown(const char*) {
     // Handle 1 is the power capability init gives the shell.
     auto info = rvos::sys::handle_info(kPowerHandle);
@@ -99,6 +115,7 @@ void cmd_shutdown(const char*) {
         return (void)printf("shutdown: %s\n", rvos::error_name(rvos::Error::AccessDenied));
     puts("Powering off.");
     fflush(stdout);
+    (void)rvos::fs::sync_all();  // every file server puts what it holds on its disk first
     rvos::Error error = rvos::sys::shutdown(kPowerHandle);
     printf("shutdown: %s\n", rvos::error_name(error));
 }
@@ -119,6 +136,8 @@ constexpr Command kCommands[] = {
     {"stat", "stat <path>               kind and size of a file or directory", cmd_stat},
     {"rm", "rm <path>                 delete a file or an empty directory", cmd_rm},
     {"mkdir", "mkdir <path>              create a directory", cmd_mkdir},
+    {"sync", "sync                      write everything the file servers hold to disk", cmd_sync},
+    {"mount", "mount                     list the mounted file systems", cmd_mount},
     {"shutdown", "shutdown                  power the machine off", cmd_shutdown},
 };
 

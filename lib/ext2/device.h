@@ -1,0 +1,47 @@
+// What the ext2 library stands on: a block device and a clock, both supplied
+// by the program that mounts a volume (the file server over its virtio-blk
+// client, the host tests over an image file).
+#pragma once
+
+#include <stdint.h>
+
+#include "ext2/errors.h"
+
+namespace ext2 {
+
+inline constexpr uint32_t kSectorSize = 512;  // the device's unit: LBAs count these
+
+// A disk of 512-byte sectors. Every call is synchronous; a failure is
+// reported as kDeviceError and reaches the caller of the file-system
+// operation unchanged. The library never asks for a sector at or past
+// sector_count().
+class BlockDevice {
+public:
+    virtual uint64_t sector_count() = 0;
+    virtual ErrorOr<void> read(uint64_t sector, uint32_t count, void* buffer) = 0;
+    virtual ErrorOr<void> write(uint64_t sector, uint32_t count, const void* data) = 0;
+    // Makes every completed write durable.
+    virtual ErrorOr<void> flush() = 0;
+
+protected:
+    ~BlockDevice() = default;
+};
+
+// A point in real time (seconds since 1970, UTC).
+struct Timestamp {
+    int64_t seconds = 0;
+    uint32_t nanoseconds = 0;
+};
+
+class Clock {
+public:
+    // Real time, for the inode timestamps (atime, mtime, ctime, crtime).
+    virtual Timestamp now() = 0;
+    // Monotonic nanoseconds, for the age of unwritten blocks.
+    virtual uint64_t monotonic_ns() = 0;
+
+protected:
+    ~Clock() = default;
+};
+
+}  // namespace ext2

@@ -1,0 +1,62 @@
+// Group descriptors and the free counters (see volume.h): every change to a
+// bitmap goes with count_change(), which keeps the group's counts and the
+// superblock's totals in step, as e2fsck checks them.
+#include "base/string.h"
+#include "ext2/volume.h"
+
+namespace ext2 {
+
+namespace {
+
+uint32_t descs_per_block(const Layout& l) { return l.block_size / sizeof(RawGroupDesc); }
+
+}  // namespace
+
+ErrorOr<RawGroupDesc> Volume::read_group(uint32_t group) {
+    if (group >= layout_.group_count) return kCorrupt;
+    BlockRef ref = TRY(cache_.get(layout_.gdt_block + group / descs_per_block(layout_)));
+    RawGroupDesc desc;
+    base::mem_copy(&desc, ref.data() + (group % descs_per_block(layout_)) * sizeof(RawGroupDesc), sizeof(desc));
+    // Checked at every read: the cached table can be re-read from the device.
+    if (!group_desc_valid(layout_, group, desc)) return kCorrupt;
+    return desc;
+}
+
+ErrorOr<void> Volume::write_group(uint32_t group, const RawGroupDesc& desc) {
+    BlockRef ref = TRY(cache_.get(layout_.gdt_block + group / descs_per_block(layout_)));
+    base::mem_copy(ref.data() + (group % descs_per_block(layout_)) * sizeof(RawGroupDesc), &desc, sizeof(desc));
+    ref.mark_dirty();
+    return {};
+}
+
+// The in-memory superblock into its cached block (only the primary copy is
+// kept current, as Linux does; the backups keep mkfs-time counts).
+ErrorOr<void> Volume::store_super() {
+    BlockRef ref = TRY(cache_.get(layout_.superblock_block));
+    base::mem_copy(ref.data() + layout_.superblock_offset, &super_, sizeof(super_));
+    ref.mark_dirty();
+    return {};
+}
+
+ErrorOr<void> Volume::count_change(uint32_t group, int32_t blocks, int32_t inodes, int32_t dirs) {
+    RawGroupDesc desc = TRY(read_group(group));
+    int64_t free_blocks = int64_t{desc.free_blocks_count} + blocks;
+    int64_t free_inodes = int64_t{desc.free_inodes_count} + inodes;
+    int64_t used_dirs = int64_t{desc.used_dirs_count} + dirs;
+    int64_t total_blocks = int64_t{super_.free_blocks_count} + blocks;
+    int64_t total_inodes = int64_t{super_.free_inodes_count} + inodes;
+    if (free_blocks < 0 || free_blocks > layout_.group_block_count(group) || free_inodes < 0 ||
+        free_inodes > layout_.inodes_per_group || used_dirs < 0 || used_dirs > layout_.inodes_per_group ||
+        total_blocks < 0 || total_blocks > layout_.blocks_count || total_inodes < 0 ||
+        total_inodes > layout_.inodes_count)
+        return kCorrupt;
+    desc.free_blocks_count = static_cast<uint16_t>(free_blocks);
+    desc.free_inodes_count = static_cast<uint16_t>(free_inodes);
+    desc.used_dirs_count = static_cast<uint16_t>(used_dirs);
+    TRY(write_group(group, desc));
+    super_.free_blocks_count = static_cast<uint32_t>(total_blocks);
+    super_.free_inodes_count = static_cast<uint32_t>(total_inodes);
+    return store_super();
+}
+
+}  // namespace ext2

@@ -1,0 +1,179 @@
+// Mounting ext2 images: the features mke2fs -t ext2 turns on are served,
+// anything this library does not implement is refused cleanly
+// (Unsupported), numbers that do not fit together are kCorrupt, a read-only
+// mount changes nothing, and device errors reach the caller of any
+// operation as the device's error.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "ext2/format.h"
+#include "ext2_support.h"
+
+using namespace ext2_test;
+using ext2::Name;
+
+namespace {
+
+class Ext2Mount : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        std::string dir = "build/host/ext2/Ext2Mount";
+        run("mkdir -p " + quote(dir));
+        std::string image = dir + "/base.img";
+        make_image(image, 4u << 20, 1024);
+        base = new std::vector<uint8_t>(read_file(image));
+    }
+    static void TearDownTestSuite() {
+        delete base;
+        base = nullptr;
+    }
+    // A copy of the base image with its superblock changed by `edit`.
+    template <typename Edit>
+    std::vector<uint8_t> with_super(Edit edit) {
+        std::vector<uint8_t> bytes = *base;
+        ext2::RawSuperblock sb;
+        std::memcpy(&sb, &bytes[1024], sizeof(sb));
+        edit(sb);
+        std::memcpy(&bytes[1024], &sb, sizeof(sb));
+        return bytes;
+    }
+    Error mount_error(std::vector<uint8_t> bytes, bool read_only = false) {
+        ext2::MountOptions options;
+        options.read_only = read_only;
+        auto m = mount_memory(std::move(bytes), 64, options);
+        return m.is_error() ? m.error() : Error::None;
+    }
+
+    static std::vector<uint8_t>* base;
+};
+
+std::vector<uint8_t>* Ext2Mount::base = nullptr;
+
+TEST_F(Ext2Mount, TheDefaultFeaturesOfMke2fsAreServed) {
+    ext2::RawSuperblock sb;
+    std::memcpy(&sb, &(*base)[1024], sizeof(sb));
+    // ext_attr resize_inode dir_index / filetype / sparse_super large_file
+    EXPECT_EQ(sb.feature_compat, ext2::kCompatExtAttr | ext2::kCompatResizeInode | ext2::kCompatDirIndex);
+    EXPECT_EQ(sb.feature_incompat, ext2::kIncompatFiletype);
+    EXPECT_EQ(sb.feature_ro_compat, ext2::kRoCompatSparseSuper | ext2::kRoCompatLargeFile);
+    EXPECT_EQ(mount_error(*base), Error::None);
+}
+
+TEST_F(Ext2Mount, UnknownIncompatibleFeaturesAreUnsupported) {
+    for (uint32_t feature : {ext2::kIncompatExtents, ext2::kIncompat64Bit, ext2::kIncompatFlexBg, ext2::kIncompatMetaBg,
+                             ext2::kIncompatRecover, ext2::kIncompatCompression, 0x8000u /* inline data */}) {
+        auto bytes = with_super([&](ext2::RawSuperblock& sb) { sb.feature_incompat |= feature; });
+        EXPECT_EQ(mount_error(bytes), Error::Unsupported) << std::hex << feature;
+        EXPECT_EQ(mount_error(bytes, true), Error::Unsupported) << std::hex << feature;
+    }
+}
+
+TEST_F(Ext2Mount, UnknownReadOnlyFeaturesMountOnlyReadOnly) {
+    for (uint32_t feature : {ext2::kRoCompatHugeFile, ext2::kRoCompatGdtCsum, ext2::kRoCompatMetadataCsum,
+                             ext2::kRoCompatDirNlink}) {
+        auto bytes = with_super([&](ext2::RawSuperblock& sb) { sb.feature_ro_compat |= feature; });
+        EXPECT_EQ(mount_error(bytes), Error::Unsupported) << std::hex << feature;
+        EXPECT_EQ(mount_error(bytes, true), Error::None) << std::hex << feature;
+    }
+}
+
+TEST_F(Ext2Mount, BlocksLargerThan4KiBAreUnsupported) {
+    auto bytes = with_super([](ext2::RawSuperblock& sb) { sb.log_block_size = 3; });
+    EXPECT_EQ(mount_error(bytes), Error::Unsupported);
+}
+
+TEST_F(Ext2Mount, SuperblocksWhoseNumbersDoNotFitAreCorrupt) {
+    using Edit = void (*)(ext2::RawSuperblock&);
+    Edit edits[] = {
+        [](ext2::RawSuperblock& sb) { sb.magic = 0x1234; },
+        [](ext2::RawSuperblock& sb) { sb.blocks_count = 1u << 30; },  // past the device
+        [](ext2::RawSuperblock& sb) { sb.inodes_per_group += 8; },     // inodes_count disagrees
+        [](ext2::RawSuperblock& sb) { sb.blocks_per_group = 0; },
+        [](ext2::RawSuperblock& sb) { sb.first_data_block = 0; },      // 1 KiB blocks start at 1
+        [](ext2::RawSuperblock& sb) { sb.inode_size = 100; },
+        [](ext2::RawSuperblock& sb) { sb.first_ino = 1; },
+        [](ext2::RawSuperblock& sb) { sb.free_blocks_count = sb.blocks_count + 1; },
+    };
+    for (size_t i = 0; i < std::size(edits); i++) EXPECT_EQ(mount_error(with_super(edits[i])), ext2::kCorrupt) << i;
+}
+
+TEST_F(Ext2Mount, AGroupDescriptorPointingOutsideItsGroupIsCorrupt) {
+    std::vector<uint8_t> bytes = *base;
+    ext2::RawGroupDesc desc;
+    std::memcpy(&desc, &bytes[2048], sizeof(desc));  // group 0, block 2
+    desc.inode_table = 100000;
+    std::memcpy(&bytes[2048], &desc, sizeof(desc));
+    EXPECT_EQ(mount_error(bytes), ext2::kCorrupt);
+}
+
+TEST_F(Ext2Mount, AReadOnlyMountWritesNothingAndRefusesChanges) {
+    ext2::MountOptions options;
+    options.read_only = true;
+    auto m = EXT2_OK(mount_memory(*base, 64, options));
+    ext2::Volume& v = m->volume;
+    uint32_t root = ext2::kRootInode;
+    EXPECT_EQ(v.create(root, Name("x"), 0644).error(), ext2::kReadOnly);
+    EXPECT_EQ(v.mkdir(root, Name("x"), 0755).error(), ext2::kReadOnly);
+    EXPECT_EQ(v.unlink(root, Name("lost+found")).error(), ext2::kReadOnly);
+    EXPECT_EQ(v.rename(root, Name("lost+found"), root, Name("y")).error(), ext2::kReadOnly);
+    EXPECT_EQ(list_dir(v, "/"), std::vector<std::string>{"lost+found"});
+    EXT2_OK(v.unmount());
+    EXPECT_EQ(m->memory_device->writes, 0u);
+    EXPECT_TRUE(m->memory_device->bytes == *base);
+}
+
+TEST_F(Ext2Mount, AWritableMountMarksTheVolumeNotCleanUntilUnmount) {
+    auto m = EXT2_OK(mount_memory(*base));
+    auto state = [&] {
+        uint16_t s;
+        std::memcpy(&s, &m->memory_device->bytes[1024 + offsetof(ext2::RawSuperblock, state)], 2);
+        return s;
+    };
+    EXPECT_EQ(state() & ext2::kStateValid, 0);
+    EXT2_OK(m->volume.unmount());
+    EXPECT_EQ(state() & ext2::kStateValid, ext2::kStateValid);
+}
+
+// Every request of a workload fails in turn: each time the operation that
+// meets the failure reports the device's error (nothing crashes, nothing
+// is reported as success that was not done), and the rest still work once
+// the device is healthy again.
+TEST_F(Ext2Mount, DeviceErrorsReachTheCallerOfEachOperation) {
+    auto workload = [](ext2::Volume& v) -> Error {
+        uint32_t root = ext2::kRootInode;
+        auto step = [](auto result) { return result.is_error() ? result.error() : Error::None; };
+        Error e;
+        if ((e = step(v.mkdir(root, Name("d"), 0755))) != Error::None) return e;
+        auto d = v.lookup(root, Name("d"));
+        if (d.is_error()) return d.error();
+        auto f = v.create(d.value(), Name("f"), 0644);
+        if (f.is_error()) return f.error();
+        std::string data = pattern(70000, 1);
+        auto w = v.write(f.value(), 0, data.data(), data.size());
+        if (w.is_error()) return w.error();
+        if ((e = step(v.sync())) != Error::None) return e;
+        std::string back(70000, '\0');
+        auto r = v.read(f.value(), 0, back.data(), back.size());
+        if (r.is_error()) return r.error();
+        if ((e = step(v.rename(d.value(), Name("f"), root, Name("g")))) != Error::None) return e;
+        if ((e = step(v.truncate(f.value(), 10))) != Error::None) return e;
+        if ((e = step(v.unlink(root, Name("g")))) != Error::None) return e;
+        return step(v.unmount());
+    };
+    // The healthy run counts the requests.
+    auto healthy = EXT2_OK(mount_memory(*base, ext2::BlockCache::kMinSlots));
+    uint64_t before = healthy->memory_device->reads + healthy->memory_device->writes + healthy->memory_device->flushes;
+    ASSERT_EQ(workload(healthy->volume), Error::None);
+    uint64_t requests =
+        healthy->memory_device->reads + healthy->memory_device->writes + healthy->memory_device->flushes - before;
+    ASSERT_GT(requests, 10u);
+    for (uint64_t fail_at = 0; fail_at < requests; fail_at++) {
+        auto m = EXT2_OK(mount_memory(*base, ext2::BlockCache::kMinSlots));
+        m->memory_device->healthy_requests = static_cast<int64_t>(fail_at);
+        EXPECT_EQ(workload(m->volume), ext2::kDeviceError) << "request " << fail_at;
+        EXPECT_FALSE(m->memory_device->out_of_range);
+    }
+}
+
+}  // namespace

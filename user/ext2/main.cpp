@@ -1,0 +1,290 @@
+// ext2: the file server for the ext2 volume on the first disk (blk0),
+// served as "root" with the same fs and file protocols as the RAM file
+// system (lib/proto/fs.proto, file.proto), so programs use either the same
+// way. The file system itself is lib/ext2; this program is its glue: a
+// block device over the block protocol (block_client.*), a clock, one file
+// channel per open file (its inode retained while open), and write-back: a
+// timer flushes changes at most kWriteBackDelayNs after they were made.
+#include <stdlib.h>
+#include <time.h>
+
+#include "block_client.h"
+#include "ext2/volume.h"
+#include "proto/file.h"
+#include "proto/fs.h"
+#include "rvos/console.h"
+#include "rvos/server.h"
+#include "rvos/service.h"
+#include "rvos/shared_memory.h"
+#include "rvos/syscall.h"
+
+namespace {
+
+using rvos::Error;
+using rvos::Handle;
+using rvos::proto::Buffer;
+namespace fsp = rvos::proto::fs;
+namespace filep = rvos::proto::file;
+
+constexpr size_t kInBytes = base::max(fsp::kMaxRequestBytes, filep::kMaxRequestBytes);
+constexpr size_t kOutBytes = base::max(fsp::kMaxReplyBytes, filep::kMaxReplyBytes);
+using Ext2Server = rvos::Server<kInBytes, kOutBytes>;
+
+constexpr uint32_t kCacheBlocks = 512;  // 2 MiB of 4 KiB blocks
+constexpr uint16_t kFileMode = 0644, kDirMode = 0755;
+
+class SystemClock final : public ext2::Clock {
+public:
+    ext2::Timestamp now() override {
+        struct timespec ts {};
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return {ts.tv_sec, static_cast<uint32_t>(ts.tv_nsec)};
+    }
+    uint64_t monotonic_ns() override { return rvos::sys::clock_ns(); }
+};
+
+ext2srv::BlockClient disk;
+SystemClock system_clock;
+ext2::Volume volume;
+Ext2Server server;
+Handle flush_timer = rvos::kNoHandle;
+
+struct OpenFile {
+    uint32_t ino;
+    uint32_t flags;
+    rvos::SharedMemory bulk;
+};
+
+rvos::proto::FsKind kind_of(ext2::FileType type) {
+    return type == ext2::FileType::Directory ? rvos::proto::FsKind::Directory : rvos::proto::FsKind::File;
+}
+
+// After a change: the timer fires when the oldest unwritten change is
+// kWriteBackDelayNs old.
+void changed() {
+    if (volume.has_unwritten())
+        rvos::sys::timer_set(flush_timer, volume.dirty_since_ns() + ext2::kWriteBackDelayNs);
+}
+
+void flush_due(Ext2Server&, Handle, void*, Buffer&) {
+    uint64_t now = rvos::sys::clock_ns();
+    auto flushed = volume.flush_if_older_than(now - ext2::kWriteBackDelayNs);
+    if (flushed.is_error())
+        rvos::console::print("ext2: write-back failed: %s\n", rvos::error_name(flushed.error()));
+    if (volume.has_unwritten()) changed();
+    else rvos::sys::timer_set(flush_timer, rvos::kDeadlineNever);
+}
+
+// ---- File channels ------------------------------------------------------------------
+
+void file_closed(Ext2Server&, Handle, void* context) {
+    auto* file = static_cast<OpenFile*>(context);
+    (void)volume.release(file->ino);
+    changed();
+    delete file;
+}
+
+struct FileHandler {
+    OpenFile& file;
+
+    bool writable() const { return file.flags & rvos::proto::kOpenWrite; }
+    bool readable() const { return file.flags & rvos::proto::kOpenRead; }
+
+    base::ErrorOr<uint64_t> size() { return TRY(volume.stat(file.ino)).size; }
+    base::ErrorOr<uint64_t> write_offset(uint64_t offset) {
+        return (file.flags & rvos::proto::kOpenAppend) ? TRY(size()) : offset;
+    }
+
+    Error read(Handle, const filep::ReadRequest& r, filep::ReadReply& out) {
+        static uint8_t data[rvos::proto::kFileChunk];
+        if (!readable()) return Error::BadHandle;
+        size_t length = base::min<size_t>(r.length, sizeof data);
+        size_t n = TRY(volume.read(file.ino, r.offset, data, length));
+        out.data = rvos::proto::Bytes(data, n);
+        return Error::None;
+    }
+    Error write(Handle, const filep::WriteRequest& r, filep::WriteReply& out) {
+        if (!writable()) return Error::BadHandle;
+        uint64_t offset = TRY(write_offset(r.offset));
+        out.written = static_cast<uint32_t>(TRY(volume.write(file.ino, offset, r.data.data, r.data.length)));
+        out.size = TRY(size());
+        changed();
+        return Error::None;
+    }
+    Error stat(Handle, const filep::StatRequest&, filep::StatReply& out) {
+        ext2::Stat st = TRY(volume.stat(file.ino));
+        out.kind = static_cast<uint8_t>(kind_of(st.type));
+        out.size = st.size;
+        return Error::None;
+    }
+    Error attach_buffer(Handle, filep::AttachBufferRequest& r, filep::AttachBufferReply&) {
+        Handle memory = r.memory;
+        r.memory = rvos::kNoHandle;
+        file.bulk = TRY(rvos::SharedMemory::map(memory));
+        return Error::None;
+    }
+    Error bulk_check(uint32_t length) const {
+        return !file.bulk.valid() || length > file.bulk.size() ? Error::BadArgument : Error::None;
+    }
+    Error read_bulk(Handle, const filep::ReadBulkRequest& r, filep::ReadBulkReply& out) {
+        TRY_STATUS(bulk_check(r.length));
+        if (!readable()) return Error::BadHandle;
+        out.read = static_cast<uint32_t>(TRY(volume.read(file.ino, r.offset, file.bulk.data(), r.length)));
+        return Error::None;
+    }
+    Error write_bulk(Handle, const filep::WriteBulkRequest& r, filep::WriteBulkReply& out) {
+        TRY_STATUS(bulk_check(r.length));
+        if (!writable()) return Error::BadHandle;
+        uint64_t offset = TRY(write_offset(r.offset));
+        out.written = static_cast<uint32_t>(TRY(volume.write(file.ino, offset, file.bulk.data(), r.length)));
+        out.size = TRY(size());
+        changed();
+        return Error::None;
+    }
+};
+
+void handle_file(Ext2Server& loop, Handle client, void* context, Buffer& message) {
+    FileHandler handler{*static_cast<OpenFile*>(context)};
+    filep::dispatch(loop, client, message, handler);
+}
+
+// ---- The control channel --------------------------------------------------------------
+
+// The inode a path names, creating a file if asked.
+base::ErrorOr<uint32_t> open_inode(const char* path, uint32_t flags) {
+    auto found = volume.resolve(path);
+    if (!found.is_error()) {
+        if ((flags & rvos::proto::kOpenCreate) && (flags & rvos::proto::kOpenExclusive)) return Error::AlreadyExists;
+        return found.value();
+    }
+    if (found.error() != Error::NotFound || !(flags & rvos::proto::kOpenCreate)) return found.error();
+    ext2::Name name;
+    uint32_t dir = TRY(volume.resolve_parent(path, &name));
+    return volume.create(dir, name, kFileMode);
+}
+
+struct ControlHandler {
+    Error open(Handle, const fsp::OpenRequest& r, fsp::OpenReply& out) {
+        uint32_t ino = TRY(open_inode(r.path.data, r.flags));
+        ext2::Stat st = TRY(volume.stat(ino));
+        bool writing = r.flags & (rvos::proto::kOpenWrite | rvos::proto::kOpenTruncate | rvos::proto::kOpenAppend);
+        if (st.type == ext2::FileType::Directory && writing) return Error::IsDirectory;
+        if ((r.flags & rvos::proto::kOpenTruncate) && (r.flags & rvos::proto::kOpenWrite)) TRY(volume.truncate(ino, 0));
+        TRY(volume.retain(ino));
+        auto* file = new OpenFile{ino, r.flags, {}};
+        auto pair = rvos::sys::chan_create();
+        if (!file || pair.is_error() || !server.watch(pair.value().a, handle_file, file, file_closed)) {
+            if (!pair.is_error()) {
+                rvos::sys::handle_close(pair.value().a);
+                rvos::sys::handle_close(pair.value().b);
+            }
+            delete file;
+            (void)volume.release(ino);
+            return pair.is_error() ? pair.error() : Error::HandleTableFull;
+        }
+        changed();
+        out.size = TRY(volume.stat(ino)).size;
+        out.file = pair.value().b;
+        return Error::None;
+    }
+    Error delete_(Handle, const fsp::DeleteRequest& r, fsp::DeleteReply&) {
+        ext2::Name name;
+        uint32_t dir = TRY(volume.resolve_parent(r.path.data, &name));
+        uint32_t ino = TRY(volume.lookup(dir, name));
+        ext2::Stat st = TRY(volume.stat(ino));
+        TRY(st.type == ext2::FileType::Directory ? volume.rmdir(dir, name) : volume.unlink(dir, name));
+        changed();
+        return Error::None;
+    }
+    Error mkdir(Handle, const fsp::MkdirRequest& r, fsp::MkdirReply&) {
+        ext2::Name name;
+        uint32_t dir = TRY(volume.resolve_parent(r.path.data, &name));
+        TRY(volume.mkdir(dir, name, kDirMode));
+        changed();
+        return Error::None;
+    }
+    Error sync(Handle, const fsp::SyncRequest&, fsp::SyncReply&) {
+        TRY(volume.sync());
+        rvos::sys::timer_set(flush_timer, rvos::kDeadlineNever);
+        return Error::None;
+    }
+    Error rename(Handle, const fsp::RenameRequest& r, fsp::RenameReply&) {
+        ext2::Name from, to;
+        uint32_t from_dir = TRY(volume.resolve_parent(r.from.data, &from));
+        uint32_t to_dir = TRY(volume.resolve_parent(r.to.data, &to));
+        TRY(volume.rename(from_dir, from, to_dir, to));
+        changed();
+        return Error::None;
+    }
+    Error stat(Handle, const fsp::StatRequest& r, fsp::StatReply& out) {
+        ext2::Stat st = TRY(volume.stat(TRY(volume.resolve(r.path.data))));
+        out.kind = static_cast<uint8_t>(kind_of(st.type));
+        out.size = st.size;
+        return Error::None;
+    }
+    // Entries from the `first`-th on, "." and ".." left out as the RAM
+    // file system does.
+    Error read_dir(Handle, const fsp::ReadDirRequest& r, fsp::ReadDirReply& out) {
+        static ext2::DirEntry entries[rvos::proto::kDirBatch + 1];
+        uint32_t dir = TRY(volume.resolve(r.path.data));
+        if (TRY(volume.stat(dir)).type != ext2::FileType::Directory) return Error::NotDirectory;
+        uint64_t cookie = 0;
+        uint32_t index = 0;
+        size_t got = 0;
+        for (;;) {
+            ext2::DirEntry& e = entries[got < rvos::proto::kDirBatch ? got : rvos::proto::kDirBatch];
+            if (!TRY(volume.read_dir(dir, &cookie, &e))) break;
+            if (base::str_equal(e.name, ".") || base::str_equal(e.name, "..")) continue;
+            if (index++ < r.first) continue;
+            if (got == rvos::proto::kDirBatch) {
+                out.more = true;
+                break;
+            }
+            got++;
+        }
+        for (size_t i = 0; i < got; i++) {
+            fsp::DirEntry& d = out.entries[out.entries_count++];
+            ext2::Stat st = TRY(volume.stat(entries[i].ino));
+            d.kind = static_cast<uint8_t>(kind_of(st.type));
+            d.size = st.size;
+            d.name = entries[i].name;
+        }
+        return Error::None;
+    }
+};
+
+void handle_control(Ext2Server& loop, Handle client, void*, Buffer& message) {
+    ControlHandler handler;
+    fsp::dispatch(loop, client, message, handler);
+}
+
+}  // namespace
+
+int main() {
+    Error error = disk.open("blk0");
+    if (error != Error::None) {
+        rvos::console::print("ext2: no disk (blk0): %s\n", rvos::error_name(error));
+        return 1;
+    }
+    size_t bytes = ext2::Volume::memory_for(kCacheBlocks, 4096);
+    void* memory = malloc(bytes);
+    ext2::MountOptions options;
+    options.read_only = disk.read_only();
+    auto mounted = memory ? volume.mount(disk, system_clock, memory, bytes, options)
+                          : base::ErrorOr<void>(Error::NoMemory);
+    if (mounted.is_error()) {
+        rvos::console::print("ext2: cannot mount blk0: %s\n", rvos::error_name(mounted.error()));
+        return 1;
+    }
+    auto timer = rvos::sys::timer_create();
+    auto listen = rvos::register_service("root");
+    if (timer.is_error() || listen.is_error()) {
+        rvos::console::print("ext2: cannot start: %s\n",
+                             rvos::error_name(timer.is_error() ? timer.error() : listen.error()));
+        return 1;
+    }
+    flush_timer = timer.value();
+    server.watch_signals(flush_timer, rvos::kSignalFired, flush_due, nullptr);
+    server.listen(listen.release_value().release(), handle_control);
+    server.run();
+}
