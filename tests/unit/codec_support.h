@@ -295,6 +295,7 @@ struct AnyHandler {
     CODEC_TEST_CALL(read_dir)
     CODEC_TEST_CALL(mkdir)
     CODEC_TEST_CALL(rename)
+    CODEC_TEST_CALL(sync)
     // init
     CODEC_TEST_CALL(connect)
     CODEC_TEST_CALL(register_)

@@ -154,7 +154,8 @@ std::vector<Kind> fs_kinds() {
             call<fs::MkdirRequest, fs::MkdirReply>([](Gen& g) { return fs::MkdirRequest{g.str(rvos::kMaxPathLength)}; }),
             call<fs::RenameRequest, fs::RenameReply>([](Gen& g) {
                 return fs::RenameRequest{g.str(rvos::kMaxPathLength), g.str(rvos::kMaxPathLength)};
-            })};
+            }),
+            call<fs::SyncRequest, fs::SyncReply>([](Gen&) { return fs::SyncRequest{}; })};
 }
 std::vector<Kind> init_kinds() {
     return {call<init::ConnectRequest, init::ConnectReply>(
