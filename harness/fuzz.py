@@ -2,13 +2,14 @@
 """make fuzz: the long syscall-fuzzing run (millions of calls).
 
 Boots one machine, records `mem`, runs `fuzz <seed> <calls>` for several
-seeds, and checks after each that the kernel is still up and that free
-frames, kernel heap, channels and every process's handle count are back at
-the baseline. The fuzzer picks its calls from the syscall table
-(lib/abi/syscalls.h); the run fails unless every syscall in it was called.
-At the end it prints each syscall's calls and refusals over all seeds.
-`make check` runs a bounded version of this in
-tests/acceptance/test_reliability.py.
+seeds, each followed by the other hostile programs (`park all 30`: every
+way of parking a handle, 30 rounds each), and checks after each that the
+kernel is still up and that free frames, kernel heap, channels and every
+process's handle count are back at the baseline. The fuzzer picks its
+calls from the syscall table (lib/abi/syscalls.h); the run fails unless
+every syscall in it was called. At the end it prints each syscall's calls
+and refusals over all seeds. `make check` runs a bounded version of this
+in tests/acceptance/test_reliability.py.
 """
 import argparse
 import pathlib
@@ -23,6 +24,10 @@ from harness import Machine, abi  # noqa: E402
 COUNTERS = re.compile(r"^(frames: free \d+|heap: \d+ bytes in use|channels: \d+)", re.M)
 HANDLES = re.compile(r"^\s*\d+\s+(\S+)\s+(\d+)$", re.M)
 SYSCALL_LINE = re.compile(r"^fuzz: ([a-z][a-z0-9_]*) (\d+) calls (\d+) refused\r?$", re.M)
+# The other hostile programs, run after each seed: command, and the line that says it ended clean.
+HOSTILE = (
+    ("run park all 30", "park: all: every mode back at the baseline after every round"),
+)
 CHILDREN_LINE = re.compile(r"^fuzz: children: \d+ spawned, \d+ exited with their code, \d+ killed, 0 wrong, ", re.M)
 
 
@@ -64,7 +69,19 @@ def main():
             if now != baseline:
                 print(f"fuzz: seed {seed}: counters moved\n  before: {baseline}\n  after:  {now}", file=sys.stderr)
                 return 1
-            print(f"seed {seed}: {made[1]} calls, {made[2]} refused; counters at baseline", flush=True)
+            for command, clean_line in HOSTILE:
+                out = machine.run(command, timeout=600)
+                if clean_line not in out or "FAILED" in out or "exited with status" in out:
+                    print(out)
+                    print(f"fuzz: seed {seed}: `{command}` did not finish cleanly", file=sys.stderr)
+                    return 1
+                now = counters(machine)
+                if now != baseline:
+                    print(f"fuzz: seed {seed}: counters moved after `{command}`\n  before: {baseline}\n"
+                          f"  after:  {now}", file=sys.stderr)
+                    return 1
+            print(f"seed {seed}: {made[1]} calls, {made[2]} refused; hostile programs run; counters at baseline",
+                  flush=True)
         width = max(len(name) for name in per_syscall)
         for name, (calls, refusals) in per_syscall.items():
             print(f"  {name:<{width}} {calls:>10} calls {refusals:>10} refused")

@@ -109,37 +109,37 @@ void Endpoint::last_reference_gone() {
 }
 
 void Marker::mark(Object& object) {
-    if (object.kind() != Object::Kind::Endpoint) return;
-    auto& endpoint = static_cast<Endpoint&>(object);
-    if (endpoint.marked || endpoint.closed) return;
-    endpoint.marked = true;
-    stack_[top_++] = &endpoint;
+    if (object.gc_marked || !object.traced()) return;
+    object.gc_marked = true;
+    stack_[top_++] = &object;
 }
 
 void Marker::propagate() {
+    while (top_) stack_[--top_]->trace(*this);
+}
+
+void Endpoint::trace(Marker& marker) {
     // Whoever can receive on a reachable endpoint can receive every
     // capability queued there.
-    while (top_) {
-        Endpoint& endpoint = *stack_[--top_];
-        for (size_t i = 0; i < endpoint.queue.size(); i++) {
-            MessageNode* node = endpoint.queue.at(i);
-            for (size_t h = 0; h < node->handle_count; h++) mark(*node->handles()[h].object);
-        }
+    for (size_t i = 0; i < queue.size(); i++) {
+        MessageNode* node = queue.at(i);
+        for (size_t h = 0; h < node->handle_count; h++) marker.mark(*node->handles()[h].object);
     }
 }
 
-size_t ChannelTable::collect_garbage(void (*mark_roots)(Marker& marker)) {
-    Marker marker;
-    mark_roots(marker);
-    marker.propagate();
+size_t ChannelTable::collect_garbage(void (*mark_roots)(Marker& marker), void (*sweep)()) {
+    mark_roots(marker_);
+    marker_.propagate();
+    if (sweep) sweep();
     size_t before = in_use_;
-    // Every reference to an unmarked endpoint sits in an unmarked queue, so
-    // draining those queues closes them all.
+    // Every reference to an unmarked endpoint sits in an unmarked queue or
+    // in the table of a process that is ending, so draining those queues
+    // closes them all (the rest once those processes have ended).
     for (Slot& slot : slots_) {
         if (!slot.in_use) continue;
         for (Endpoint& end : slot.channel()->ends) {
             if (!slot.in_use) break;  // closing the first end released the channel
-            if (end.closed || end.marked) continue;
+            if (end.closed || end.gc_marked) continue;
             end.ref();  // hold it open while its queue drains
             while (!end.queue.empty()) MessageNode::free(end.queue.pop(), true);
             end.unref();
@@ -147,7 +147,7 @@ size_t ChannelTable::collect_garbage(void (*mark_roots)(Marker& marker)) {
     }
     for (Slot& slot : slots_)
         if (slot.in_use)
-            for (Endpoint& end : slot.channel()->ends) end.marked = false;
+            for (Endpoint& end : slot.channel()->ends) end.gc_marked = false;
     return before - in_use_;
 }
 

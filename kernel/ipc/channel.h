@@ -80,10 +80,11 @@ struct Endpoint final : Object {
     Endpoint() : Object(Kind::Endpoint) {}
     rvos::Signals signals() const override;
     void last_reference_gone() override;
+    bool traced() const override { return !closed; }
+    void trace(Marker& marker) override;  // marks every handle queued here
 
     Channel* channel = nullptr;
     bool closed = false;       // all references (handles, queued messages) gone
-    bool marked = false;       // reachable, during collect_garbage
     Endpoint* next_closing = nullptr;  // the iterative release list
     MessageQueue queue;        // messages sent by the peer, waiting to be received
 
@@ -108,14 +109,17 @@ Error send(Endpoint& from, MessageNode* node);
 // open, PeerClosed if none and the peer is gone. The caller owns the node.
 ErrorOr<MessageNode*> receive(Endpoint& at);
 
-// Marks endpoints reachable during garbage collection.
+// Marks objects reachable during garbage collection: mark() the roots,
+// then propagate() marks whatever they lead to (Object::trace).
 class Marker {
 public:
     void mark(Object& object);
     void propagate();
 
 private:
-    Endpoint* stack_[2 * rvos::kMaxChannels];
+    // Each traced object is pushed once: at most every endpoint and one
+    // process object per live process.
+    Object* stack_[2 * rvos::kMaxChannels + rvos::kMaxProcesses];
     size_t top_ = 0;
 };
 
@@ -125,10 +129,13 @@ public:
     ChannelTable();
     // Frees channels that only capability cycles keep alive (A's end queued
     // on B, B's end queued on A, no handle to either). `mark_roots` marks
-    // every object a handle holds; whatever those can receive is
-    // reachable, and everything else is closed. Returns how many channels
+    // the roots; whatever they lead to is reachable (Object::trace). Then
+    // `sweep`, if given, deals with the other traced objects (the kernel
+    // ends unreachable processes) and clears their marks; every unmarked
+    // endpoint's queue is drained, which closes those that only such
+    // queues (and unreachable processes) hold. Returns how many channels
     // were freed.
-    size_t collect_garbage(void (*mark_roots)(Marker& marker));
+    size_t collect_garbage(void (*mark_roots)(Marker& marker), void (*sweep)() = nullptr);
     // A fresh channel; each endpoint starts with one reference, owned by
     // the caller (for its two handles).
     ErrorOr<Channel*> create();
@@ -145,6 +152,7 @@ private:
     Slot slots_[rvos::kMaxChannels];
     Slot* free_ = nullptr;
     size_t in_use_ = 0;
+    Marker marker_;  // here, not on a kernel stack (2.3 KiB)
 };
 
 // The kernel's table.

@@ -219,16 +219,32 @@ void destroy(Task* task) {
     mm::kernel_heap().free(task);
 }
 
+// The roots: what kernel tasks hold — the system itself — and what a task
+// still being created holds. A user process is reachable only through its
+// process object: what it holds counts only if a reachable holder can wait
+// for it or stop it.
 static void mark_roots(ipc::Marker& marker) {
     for (Task* task : task_table)
-        if (task) task->handles.for_each([&](ipc::Object& object) { marker.mark(object); });
+        if (task && (task->is_kernel || (!task->process && !task->killed)))
+            task->handles.for_each([&](ipc::Object& object) { marker.mark(object); });
 }
 
-size_t collect_channel_garbage() { return ipc::channels().collect_garbage(mark_roots); }
+// A user process nothing reachable holds a handle to — its own, queued in
+// its own queue or in a cycle only it can read, say — could never be
+// waited for or stopped: it ends, as when its last handle closes.
+static void end_unreachable_processes() {
+    for (Task* task : task_table) {
+        if (!task || !task->process) continue;
+        if (!task->process->gc_marked && !task->is_kernel) lifecycle::kill(task);
+        task->process->gc_marked = false;
+    }
+}
+
+size_t collect_garbage() { return ipc::channels().collect_garbage(mark_roots, end_unreachable_processes); }
 
 ErrorOr<ipc::Channel*> new_channel() {
     auto created = ipc::channels().create();
-    if (created.is_error() && collect_channel_garbage() > 0) created = ipc::channels().create();
+    if (created.is_error() && collect_garbage() > 0) created = ipc::channels().create();
     return created;
 }
 

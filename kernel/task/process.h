@@ -45,9 +45,12 @@ ErrorOr<Started> start_user_program(Task& init, const char* program, const Launc
 // The very first task, with no boot channel.
 ErrorOr<Task*> create_init(void (*entry)());
 
-// Frees channels kept alive only by capability cycles (see
-// ipc::ChannelTable::collect_garbage); the roots are every task's handles.
-size_t collect_channel_garbage();
+// Ends what nothing reachable holds (see ipc::ChannelTable::collect_garbage):
+// the roots are the kernel tasks' handles, and a user process is reachable
+// only through its process object. Unreachable processes are killed (they
+// end at their next switch), channels only capability cycles keep alive
+// are freed. Returns how many channels were freed.
+size_t collect_garbage();
 // A fresh channel from the kernel's table; a full table may be full of
 // garbage cycles, so it is collected and tried once more.
 ErrorOr<ipc::Channel*> new_channel();

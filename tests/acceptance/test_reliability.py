@@ -354,12 +354,14 @@ def test_ctrl_c_while_typing_discards_the_line(machine):
 # ----------------------------------------------------------------- soak
 
 SOAK_ROUNDS = 20
+# Where `park` parks a handle (user/tests/park/main.cpp); `park all` runs them in this order.
+PARK_MODES = ("self", "held", "pair", "chain", "cycle", "orphan", "full", "init", "service")
 HELLO_STD_EVERY = 1  # every round, as the issue asks (about 1 s a run)
 
 
 def test_soak_every_hostile_program_twenty_times_returns_to_baseline(machine):
-    """hello-std, every crash mode but loop, and `fuzz <i> 2000`, 20 rounds
-    each. The baseline is
+    """hello-std, every crash mode but loop, `fuzz <i> 2000` and `park all 2`
+    (every way of parking a handle), 20 rounds each. The baseline is
     taken after one warm-up round: the fs server's heap may grow the first
     time hello-std writes files (kept for reuse, not a leak); the counts must
     then be exactly equal after every round."""
@@ -375,6 +377,10 @@ def test_soak_every_hostile_program_twenty_times_returns_to_baseline(machine):
         # (Its unknown-syscall-number report is checked by the fuzz test; here it is the leaks.)
         assert re.search(r"^fuzz: \d+ calls made, \d+ refused with an error, kernel still up$", out, re.M), \
             f"round {i}: fuzz:\n{out}"
+        # Every way of parking a handle (user/tests/park), two rounds each.
+        out = machine.run("run park all 2", timeout=SLOW)
+        assert re.findall(r"^park: (\w+): 2 rounds, back at the baseline after each$", out, re.M) == \
+            list(PARK_MODES) and "FAILED" not in out, f"round {i}: park:\n{out}"
 
     one_round(0)
     before = baseline(machine)
