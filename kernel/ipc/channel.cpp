@@ -7,24 +7,74 @@
 namespace ipc {
 
 namespace {
-size_t queued_total = 0;
+
+size_t queued_total = 0;    // charged to the budgets
+size_t reserved_total = 0;  // taken from the small-message reserve
+
+// Each endpoint holds at most one reserved message: one is taken only for
+// an empty queue, which it then keeps non-empty until it is received.
+
+struct Account {
+    uint32_t pid = 0;  // 0: no program owns this account
+    size_t queued = 0;
+};
+Account accounts[rvos::kMaxProcesses];
+
+Account* account_of(uint8_t index, uint32_t pid) {
+    if (index >= rvos::kMaxProcesses || accounts[index].pid != pid || pid == 0) return nullptr;
+    return &accounts[index];
+}
+
+// Whether `charge` more bytes fit what `payer` may queue. The small-message
+// reserve is part of kMaxQueuedBytes, kept apart.
+Error budget_for(const Payer& payer, size_t charge) {
+    Account* account = account_of(payer.account, payer.account_pid);
+    if (account && account->queued + charge > rvos::kMaxQueuedBytesPerProcess) return Error::QuotaExceeded;
+    size_t limit = payer.system ? kSystemQueueLimit : kProgramQueueLimit;
+    return queued_total + charge <= limit ? Error::None : Error::NoMemory;
+}
+
 }  // namespace
 
-size_t queued_bytes() { return queued_total; }
+size_t queued_bytes() { return queued_total + reserved_total; }
 
-ErrorOr<MessageNode*> MessageNode::allocate(size_t length, size_t handle_count) {
+void open_account(uint8_t index, uint32_t pid) {
+    if (index < rvos::kMaxProcesses) accounts[index] = Account{pid, 0};
+}
+
+void close_account(uint8_t index) {
+    if (index < rvos::kMaxProcesses) accounts[index] = Account{};
+}
+
+size_t account_queued(uint8_t index) { return index < rvos::kMaxProcesses ? accounts[index].queued : 0; }
+
+ErrorOr<MessageNode*> MessageNode::allocate(size_t length, size_t handle_count, const Payer& payer,
+                                            bool to_empty_queue) {
     if (length > rvos::kMaxMessageBytes || handle_count > rvos::kMaxMessageHandles) return Error::BadArgument;
     size_t charge = sizeof(MessageNode) + handle_count * sizeof(HandleEntry) + length;
-    if (queued_total + charge > rvos::kMaxQueuedBytes) return Error::NoMemory;
+    Error budget = budget_for(payer, charge);
+    bool reserved = false;
+    if (budget != Error::None) {
+        bool small = length <= rvos::kSmallMessageBytes && handle_count == 0 && to_empty_queue;
+        if (!small || reserved_total + charge > kSmallMessageReserve) return budget;
+        reserved = true;
+    }
     void* memory = message_memory_allocate(charge);
     if (!memory) return Error::NoMemory;
     auto* node = static_cast<MessageNode*>(memory);
     node->length = static_cast<uint32_t>(length);
-    node->sender_pid = 0;
-    node->handle_count = static_cast<uint32_t>(handle_count);
-    node->charge = static_cast<uint32_t>(charge);
+    node->sender_pid = payer.sender_pid;
+    node->handle_count = static_cast<uint16_t>(handle_count);
+    node->account = payer.account;
+    node->reserved = reserved;
+    node->account_pid = payer.account_pid;
     for (size_t i = 0; i < handle_count; i++) node->handles()[i] = HandleEntry{nullptr, 0};
-    queued_total += charge;
+    if (reserved) {
+        reserved_total += charge;
+    } else {
+        queued_total += charge;
+        if (Account* account = account_of(payer.account, payer.account_pid)) account->queued += charge;
+    }
     return node;
 }
 
@@ -32,21 +82,27 @@ void MessageNode::free(MessageNode* node, bool drop_handles) {
     if (drop_handles)
         for (size_t i = 0; i < node->handle_count; i++)
             if (Object* object = node->handles()[i].object) object->unref();
-    queued_total -= node->charge;
+    size_t charge = node->charge();
+    if (node->reserved) {
+        reserved_total -= charge;
+    } else {
+        queued_total -= charge;
+        if (Account* account = account_of(node->account, node->account_pid)) account->queued -= charge;
+    }
     message_memory_free(node);
 }
 
 void MessageQueue::push(MessageNode* node) {
     slots_[(head_ + count_) % rvos::kQueueDepth] = node;
     count_++;
-    bytes_ += node->charge;
+    bytes_ += node->charge();
 }
 
 MessageNode* MessageQueue::pop() {
     MessageNode* node = slots_[head_];
     head_ = (head_ + 1) % rvos::kQueueDepth;
     count_--;
-    bytes_ -= node->charge;
+    bytes_ -= node->charge();
     return node;
 }
 
@@ -67,7 +123,7 @@ Error send(Endpoint& from, MessageNode* node) {
     for (size_t i = 0; i < node->handle_count; i++)
         if (node->handles()[i].object == &to) return Error::BadArgument;
     if (to.closed) return Error::PeerClosed;
-    if (!to.queue.fits(node->charge)) return Error::QueueFull;
+    if (!to.queue.fits(node->charge())) return Error::QueueFull;
     to.queue.push(node);
     to.notify();
     return Error::None;

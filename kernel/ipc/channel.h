@@ -3,7 +3,9 @@
 // kMaxMessageBytes) and the handles it carries (up to kMaxMessageHandles) as
 // kernel references with their rights. Each endpoint holds at most
 // kQueueDepth messages and kQueueBytes bytes; the whole system at most
-// kMaxQueuedBytes, so queued messages can never exhaust the kernel heap.
+// kMaxQueuedBytes, so queued messages can never exhaust the kernel heap; one
+// user program at most kMaxQueuedBytesPerProcess of them, so it cannot take
+// that budget from the others.
 // Hardware-free (it also builds on the host for unit tests).
 //
 // An endpoint stays open while any handle names it or any queued message
@@ -30,24 +32,73 @@ struct HandleEntry {
     rvos::Rights rights;
 };
 
+// Who pays for a queued message: its sender, if that is a user program —
+// unless the sender is one of the system's servers (a kernel task or a boot
+// server): then the program holding the receiving endpoint pays, the
+// client a reply or an event is for. A program's account holds at most
+// kMaxQueuedBytesPerProcess, what it sent and what servers sent it that it
+// has not read alike. Programs together may fill kMaxQueuedBytes less
+// kSystemQueueReserve; the system's servers the rest too.
+inline constexpr uint8_t kSystemAccount = 0xff;  // no account: the system
+struct Payer {
+    uint32_t sender_pid = 0;           // stamped on the message
+    uint8_t account = kSystemAccount;  // the paying program's account (its task slot)
+    uint32_t account_pid = 0;          // that program's pid
+    bool system = true;                // the sender is a system server
+};
+
+// The accounts of user programs, one per task slot. The pid tells a slot's
+// owner from an earlier one: a message that outlives its payer pays nobody
+// back (its bytes still count system-wide until received).
+void open_account(uint8_t account, uint32_t pid);
+void close_account(uint8_t account);
+size_t account_queued(uint8_t account);
+
 // One queued message: header, then the handle entries, then the bytes.
 struct MessageNode {
     uint32_t length;
     uint32_t sender_pid;
-    uint32_t handle_count;
-    uint32_t charge;  // bytes counted against the budgets
+    uint16_t handle_count;
+    uint8_t account;       // who paid for it (Payer)
+    bool reserved;         // taken from the small-message reserve, not the budgets
+    uint32_t account_pid;
     HandleEntry* handles() { return reinterpret_cast<HandleEntry*>(this + 1); }
     uint8_t* bytes() { return reinterpret_cast<uint8_t*>(handles() + handle_count); }
+    // Bytes counted against the budgets: the whole node.
+    size_t charge() const { return sizeof(MessageNode) + handle_count * sizeof(HandleEntry) + length; }
 
-    // A node for `length` bytes and `handle_count` handles (entries zeroed):
-    // NoMemory once kMaxQueuedBytes are queued system-wide or the heap is out;
-    // BadArgument past the per-message limits.
-    static ErrorOr<MessageNode*> allocate(size_t length, size_t handle_count);
+    // A node for `length` bytes and `handle_count` handles (entries zeroed),
+    // paid for by `payer`: QuotaExceeded past the paying program's account,
+    // NoMemory past the system-wide budget (or when the heap is out);
+    // BadArgument past the per-message limits. A message of at most
+    // kSmallMessageBytes and no handles `to_empty_queue` never fails for
+    // lack of budget: it is taken from a reserve.
+    static ErrorOr<MessageNode*> allocate(size_t length, size_t handle_count, const Payer& payer = {},
+                                          bool to_empty_queue = false);
     // Frees the node; drops the references it carries if `drop_handles`.
     static void free(MessageNode* node, bool drop_handles);
 };
 
-// Bytes queued system-wide (for tests and sysinfo).
+// The small-message reserve, part of kMaxQueuedBytes: each endpoint holds
+// at most one reserved message, since one is taken only for an empty
+// queue, which it then keeps non-empty until it is received.
+inline constexpr size_t kSmallMessageReserve =
+    2 * rvos::kMaxChannels * (sizeof(MessageNode) + rvos::kSmallMessageBytes);
+static_assert(sizeof(MessageNode) == 16 && kSmallMessageReserve < rvos::kSystemQueueReserve);
+// What the budgets let queue (the reserve apart): the system's servers, and
+// programs together.
+inline constexpr size_t kSystemQueueLimit = rvos::kMaxQueuedBytes - kSmallMessageReserve;
+inline constexpr size_t kProgramQueueLimit = rvos::kMaxQueuedBytes - rvos::kSystemQueueReserve;
+
+// The program an endpoint's messages from the system are charged to: the
+// last one to take a handle to it (HandleTable::install).
+struct Holder {
+    uint8_t account = kSystemAccount;
+    uint32_t pid = 0;
+    bool operator==(const Holder&) const = default;
+};
+
+// Bytes queued system-wide, the reserve included (for tests and sysinfo).
 size_t queued_bytes();
 
 // The allocator behind message nodes: the kernel heap in the kernel,
@@ -60,7 +111,7 @@ public:
     bool empty() const { return count_ == 0; }
     size_t size() const { return count_; }
     size_t bytes() const { return bytes_; }
-    // Whether one more message of `charge` bytes fits both budgets.
+    // Whether one more message of `charge` bytes fits both limits.
     bool fits(size_t charge) const { return count_ < rvos::kQueueDepth && bytes_ + charge <= rvos::kQueueBytes; }
     void push(MessageNode* node);
     MessageNode* pop();
@@ -85,6 +136,7 @@ struct Endpoint final : Object {
 
     Channel* channel = nullptr;
     bool closed = false;       // all references (handles, queued messages) gone
+    Holder holder;             // who pays for what the system sends here
     Endpoint* next_closing = nullptr;  // the iterative release list
     MessageQueue queue;        // messages sent by the peer, waiting to be received
 

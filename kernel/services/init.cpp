@@ -172,7 +172,11 @@ void start_system() {
         if (!started.is_error()) add_boot_channel(started.value().boot);
         adopt(service.task_name, started, true);
     }
-    for (const char* program : kBootServers) adopt(program, start_program(program, bare(program, nullptr, 0)), true);
+    for (const char* program : kBootServers) {
+        process::Launch launch = bare(program, nullptr, 0);
+        launch.system_server = true;
+        adopt(program, start_program(program, launch), true);
+    }
     kprint("[boot] services: %lu registered\n", service_count);
     // The shell may power the machine off: it gets a handle to the power
     // object (as its handle 1); nothing else does.

@@ -57,6 +57,11 @@ ErrorOr<Task*> create_task(const char* name, bool is_kernel) {
     task->pid = next_pid++;
     base::str_copy(task->name, name, sizeof task->name);
     task->is_kernel = is_kernel;
+    if (!is_kernel) {
+        task->account = static_cast<uint8_t>(slot);
+        ipc::open_account(task->account, task->pid);
+        task->handles.set_owner(ipc::Holder{task->account, task->pid});
+    }
     task->kernel_stack = stack;
     task->context.sp = reinterpret_cast<uint64_t>(stack + kKernelStackSize);
     task->frame.kernel_sp = task->context.sp;
@@ -187,6 +192,11 @@ ErrorOr<Started> start_user_program(Task& init, const char* program, const Launc
     if (launch.args_length + launch.env_length > rvos::kMaxSpawnBytes) return Error::TooLong;
     if (Error error = check_launch_handles(init, launch); error != Error::None) return error;
     Task* task = TRY(create_task(program, false));
+    if (launch.system_server) {
+        ipc::close_account(task->account);
+        task->account = ipc::kSystemAccount;
+        task->handles.set_owner(ipc::Holder{});
+    }
     auto loaded = load_program(*task, *image, launch);
     if (loaded.is_error()) {
         discard(task);
@@ -208,6 +218,7 @@ void destroy(Task* task) {
         task->process = nullptr;
     }
     if (!task->is_kernel && task->space.table().valid()) task->space.destroy();
+    if (task->account != ipc::kSystemAccount) ipc::close_account(task->account);
     for (Task*& slot : task_table) {
         if (slot == task) {
             slot = nullptr;

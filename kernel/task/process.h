@@ -35,6 +35,9 @@ struct Launch {
     size_t env_length;
     const rvos::Handle* handles;
     size_t handle_count;
+    // A server init starts at boot: like the kernel's services it is not
+    // charged per process for what it queues (Task::account).
+    bool system_server = false;
 };
 
 // Starts a kernel task / a user program as a child of `init` (the current

@@ -25,6 +25,21 @@ inline constexpr size_t kQueueBytes = 256 * 1024;
 // Bytes queued in the whole system: the rest of the kernel heap is never
 // reachable through messages (a send beyond it is NoMemory).
 inline constexpr size_t kMaxQueuedBytes = 8 * 1024 * 1024;
+// Bytes one user program may have queued — sent and not yet received —
+// across all endpoints: past it a send is QuotaExceeded, so no one program
+// can take the system-wide budget from the others.
+inline constexpr size_t kMaxQueuedBytesPerProcess = 1024 * 1024;
+// The part of kMaxQueuedBytes only the system's servers (kernel services
+// and the boot servers init starts) may fill: their replies still go out
+// when programs together have queued all they may.
+inline constexpr size_t kSystemQueueReserve = 1024 * 1024;
+static_assert(kMaxQueuedBytesPerProcess < kMaxQueuedBytes - kSystemQueueReserve,
+              "one program cannot fill what programs may queue together");
+// A message of at most this many bytes and no handles, sent to an endpoint
+// with nothing queued, never fails for lack of budget: it comes from a
+// reserve of which each endpoint can hold one message, so a server can
+// always tell a waiting client that its request failed.
+inline constexpr size_t kSmallMessageBytes = 16;
 inline constexpr size_t kMessagePayload = 64;  // bytes of data in the libraries' small Message
 inline constexpr size_t kMaxNameLength = 15;   // process and service names
 // Bytes of argument strings a program is started with (argv, each string
@@ -91,9 +106,10 @@ enum class Error : int32_t {
     AccessDenied = 26,     // the handle lacks a right the call needs
     TimedOut = 27,         // a wait's deadline passed first
     BufferTooSmall = 28,   // a receive buffer cannot hold the next message (it stays queued)
+    QuotaExceeded = 29,    // the caller has used up its own share (queued message bytes, a server's per-client quota)
 };
 
-inline constexpr Error kLastError = Error::BufferTooSmall;
+inline constexpr Error kLastError = Error::QuotaExceeded;
 // Whether a status word received from a peer names an Error (0 included).
 inline constexpr bool is_error_code(int32_t value) {
     return value >= 0 && value <= static_cast<int32_t>(kLastError);
@@ -130,6 +146,7 @@ inline constexpr const char* error_name(Error e) {
     case Error::AccessDenied: return "access denied";
     case Error::TimedOut: return "timed out";
     case Error::BufferTooSmall: return "buffer too small";
+    case Error::QuotaExceeded: return "quota exceeded";
     }
     return "unknown error";
 }

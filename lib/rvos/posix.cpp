@@ -108,6 +108,7 @@ int errno_for(Error error) {
     case Error::TooLong: return ENAMETOOLONG;
     case Error::NoMemory: return ENOMEM;
     case Error::FileTooBig: return EFBIG;
+    case Error::QuotaExceeded: return EDQUOT;
     case Error::BadHandle: return EBADF;
     case Error::BadAddress: return EFAULT;
     case Error::PeerClosed: return EPIPE;

@@ -50,9 +50,16 @@ public:
         return add(handle, handler, context, nullptr, signals);
     }
 
-    // Sends a reply; a client that cannot take it is dropped.
+    // Sends a reply. One the message budgets cannot take now (NoMemory,
+    // QuotaExceeded) is answered with that error instead: a status alone
+    // fits the kernel's small-message reserve while the client waits with
+    // nothing queued, so it learns that its request failed and keeps its
+    // connection. A client that cannot take even that — it does not read
+    // (QueueFull), or it is gone — is dropped.
     Error reply(Handle client, const Buffer& message) {
         Error error = Ipc::write(client, message);
+        if (error == Error::NoMemory || error == Error::QuotaExceeded)
+            if (reply_failure(client, message, error) == Error::None) return error;
         if (error != Error::None) drop(client);
         return error;
     }
@@ -129,6 +136,18 @@ public:
     }
 
 private:
+    // The header of `reply` (its ordinal) with `status`, and nothing else.
+    static_assert(rvos::proto::kReplyHeader <= rvos::kSmallMessageBytes, "a status reply fits the reserve");
+    static Error reply_failure(Handle client, const Buffer& reply, Error status) {
+        if (reply.length < 4) return status;
+        rvos::proto::InlineBuffer<rvos::proto::kReplyHeader> out;
+        __builtin_memcpy(out.data, reply.data, 4);
+        int32_t code = static_cast<int32_t>(status);
+        __builtin_memcpy(out.data + 4, &code, 4);
+        out.length = rvos::proto::kReplyHeader;
+        return Ipc::write(client, out);
+    }
+
     struct Entry {
         Handle handle;
         Handler handler;

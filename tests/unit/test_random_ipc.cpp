@@ -843,7 +843,7 @@ private:
             ModelEnd& to = model(from ^ 1);
             bool carries_receiver = false;
             for (const Cap& c : carried) carries_receiver = carries_receiver || c.id == (from ^ 1);
-            if (model_queued_ + charge > rvos::kMaxQueuedBytes) expect = Error::NoMemory;
+            if (model_queued_ + charge > ipc::kSystemQueueLimit) expect = Error::NoMemory;
             else if (carries_receiver) expect = Error::BadArgument;
             else if (to.closed) expect = Error::PeerClosed;
             else if (to.queue.size() == kQueueDepth || to.bytes + charge > rvos::kQueueBytes) expect = Error::QueueFull;
@@ -1193,7 +1193,7 @@ private:
         uint32_t id;
         std::memcpy(&id, r->bytes(), 4);
         if (id != m.id || r->length != m.length || r->handle_count != m.caps.size()) return false;
-        if (r->charge != charge_of(m.length, m.caps.size())) return false;
+        if (r->charge() != charge_of(m.length, m.caps.size())) return false;
         for (size_t i = 0; i < m.caps.size(); i++)
             if (r->handles()[i].object != object(m.caps[i].id) || r->handles()[i].rights != m.caps[i].rights)
                 return false;
