@@ -30,7 +30,7 @@ export CROSS CXX_RV STRIP ARCH_FLAGS LINK_FLAGS CXXFLAGS_RV USER_CXXFLAGS USER_C
 # USER_PROGRAMS live in user/<name>, TEST_PROGRAMS (test-only programs the
 # acceptance tests run) in user/tests/<name>. This is the one list.
 USER_PROGRAMS := shell fs hello hello-std crash fuzz bench
-TEST_PROGRAMS := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi park
+TEST_PROGRAMS := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi park fshog
 PROGRAMS      := $(USER_PROGRAMS) $(TEST_PROGRAMS)
 program_dir    = $(if $(filter $1,$(TEST_PROGRAMS)),user/tests/$1,user/$1)
 

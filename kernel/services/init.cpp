@@ -83,11 +83,13 @@ bool valid_name(rvos::proto::Str name) {
 }
 
 // The one handler for every service: make a fresh channel, give one end to
-// the service (on its listen endpoint) and the other to the client.
-Error handle_service_request(ServiceEntry& service, Handle& client_end) {
+// the service (on its listen endpoint, with the client's pid) and the other
+// to the client.
+Error handle_service_request(ServiceEntry& service, uint32_t pid, Handle& client_end) {
     ipc::HandlePair pair = TRY(ipc::create_channel(me()));
     rvos::proto::listen::NewClient hand_over;
     hand_over.client = pair.b;
+    hand_over.pid = pid;
     Error error = rvos::proto::listen::send_new_client<KernelIpc>(service.listen, hand_over);
     if (error != Error::None) {  // the stub closed the service's end
         ipc::close(me(), pair.a);
@@ -113,10 +115,12 @@ ErrorOr<process::Started> start_program(const char* program, const process::Laun
 }
 
 struct Init {
+    uint32_t sender_pid;  // who sent the request (stamped by the kernel)
+
     Error connect(Handle, init::ConnectRequest& r, init::ConnectReply& out) {
         ServiceEntry* service = find_service(r.name);
         if (!service) return Error::NotFound;
-        return handle_service_request(*service, out.client);
+        return handle_service_request(*service, sender_pid, out.client);
     }
 
     Error register_(Handle, init::RegisterRequest& r, init::RegisterReply&) {
@@ -144,7 +148,7 @@ struct Init {
 };
 
 void handle_request(InitServer& server, Handle client, void*, Buffer& request) {
-    Init handler;
+    Init handler{request.sender_pid};
     init::dispatch(server, client, request, handler);
 }
 

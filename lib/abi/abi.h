@@ -51,6 +51,20 @@ inline constexpr size_t kMaxPathLength = 4096;      // bytes in a path
 inline constexpr size_t kMaxFileNameLength = 255;   // bytes in one path component
 inline constexpr size_t kMaxFileSize = 8 * 1024 * 1024;
 
+// ---- The file server's fair shares ------------------------------------------------
+// Per client, a client being one program (by pid): one cannot deny the
+// others service, whatever it does. Past each, QuotaExceeded.
+// Files one program may have open at the server at once (open() says EMFILE).
+inline constexpr size_t kFsMaxOpenFiles = 32;
+// Connections to the server one program may hold; another is closed at once.
+inline constexpr size_t kFsMaxConnections = 4;
+// Bytes of file data charged to one program — the files it created or last
+// grew, in whole pages (write() says EDQUOT).
+inline constexpr size_t kFsMaxBytesHeld = 16 * 1024 * 1024;
+static_assert(kFsMaxOpenFiles + kFsMaxConnections + 4 <= 3 * kMaxHandles / 4,
+              "one program's files and connections leave a quarter of the server's handles to the others");
+static_assert(kFsMaxBytesHeld >= 2 * kMaxFileSize);
+
 // ---- Address-space layout (Sv39) --------------------------------------------
 // User space lives in the second gigabyte. The first gigabyte (MMIO) and the
 // third (RAM, where the kernel is) are mapped in every address space without

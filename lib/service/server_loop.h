@@ -24,6 +24,10 @@ template <typename IpcT, size_t kInBytes, size_t kOutBytes>
 class ServerLoop {
 public:
     using Ipc = IpcT;
+    // The largest message received; bigger ones are dropped by the
+    // transport (answered BadMessage). Room for the largest request, and
+    // for a listen.NewClient.
+    static constexpr size_t kReceiveBytes = base::max(kInBytes, rvos::proto::listen::kMaxRequestBytes);
     // Called with each message received on a watched handle. Handles the
     // message still carries afterwards (message.handles[i] != kNoHandle)
     // are closed by the loop, so a client cannot fill the server's table.
@@ -31,11 +35,18 @@ public:
     // Called when a watched handle is dropped (peer gone, or drop()).
     using CloseHandler = void (*)(ServerLoop& loop, Handle handle, void* context);
 
+    // Decides whether to take a new client, given the pid of the program
+    // that asked init for it, and may set the context its handlers get.
+    // False refuses it: its channel is closed.
+    using AcceptHandler = bool (*)(ServerLoop& loop, Handle client, uint32_t pid, void** context);
+
     // New clients arrive on `listen` (listen.NewClient); each is watched
-    // with `client_handler`.
-    void listen(Handle listen, Handler client_handler, CloseHandler on_close = nullptr) {
+    // with `client_handler` (and `on_close`), if `on_accept` takes it.
+    void listen(Handle listen, Handler client_handler, CloseHandler on_close = nullptr,
+                AcceptHandler on_accept = nullptr) {
         client_handler_ = client_handler;
         client_close_ = on_close;
+        client_accept_ = on_accept;
         watch(listen, accept, nullptr, nullptr);
     }
 
@@ -166,8 +177,12 @@ private:
     struct Acceptor {
         ServerLoop& loop;
         void new_client(Handle, rvos::proto::listen::NewClient& event) {
-            if (loop.watch(event.client, loop.client_handler_, nullptr, loop.client_close_))
+            void* context = nullptr;
+            if (loop.client_accept_ && !loop.client_accept_(loop, event.client, event.pid, &context)) return;
+            if (loop.watch(event.client, loop.client_handler_, context, loop.client_close_))
                 event.client = rvos::kNoHandle;  // kept
+            else if (loop.client_accept_ && loop.client_close_)
+                loop.client_close_(loop, event.client, context);  // accepted, then no room: undone
         }
     };
     static void accept(ServerLoop& loop, Handle handle, void*, Buffer& message) {
@@ -180,7 +195,8 @@ private:
     size_t count_ = 0;
     Handler client_handler_ = nullptr;
     CloseHandler client_close_ = nullptr;
-    rvos::proto::InlineBuffer<kInBytes> in_;
+    AcceptHandler client_accept_ = nullptr;
+    rvos::proto::InlineBuffer<kReceiveBytes> in_;
     rvos::proto::InlineBuffer<kOutBytes> out_;
 };
 

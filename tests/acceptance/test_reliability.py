@@ -360,11 +360,12 @@ HELLO_STD_EVERY = 1  # every round, as the issue asks (about 1 s a run)
 
 
 def test_soak_every_hostile_program_twenty_times_returns_to_baseline(machine):
-    """hello-std, every crash mode but loop, `fuzz <i> 2000` and `park all 2`
-    (every way of parking a handle), 20 rounds each. The baseline is
+    """hello-std, every crash mode but loop, `fuzz <i> 2000`, `park all 2`
+    (every way of parking a handle), `fshog memory 1` and `fshog hoard`
+    (the file server's hostile clients), 20 rounds each. The baseline is
     taken after one warm-up round: the fs server's heap may grow the first
-    time hello-std writes files (kept for reuse, not a leak); the counts must
-    then be exactly equal after every round."""
+    time hello-std or fshog writes files (kept for reuse, not a leak); the
+    counts must then be exactly equal after every round."""
     def one_round(i):
         if i % HELLO_STD_EVERY == 0:
             out = machine.run("run hello-std", timeout=SLOW)
@@ -381,6 +382,11 @@ def test_soak_every_hostile_program_twenty_times_returns_to_baseline(machine):
         out = machine.run("run park all 2", timeout=SLOW)
         assert re.findall(r"^park: (\w+): 2 rounds, back at the baseline after each$", out, re.M) == \
             list(PARK_MODES) and "FAILED" not in out, f"round {i}: park:\n{out}"
+        # The file server's hostile clients (user/tests/fshog): memory filled with files and given back,
+        # one client taking all it may.
+        for what, verdict in (("memory 1", "fshog: memory: ok"), ("hoard", "fshog: hoard: ok")):
+            out = machine.run(f"run fshog {what}", timeout=SLOW)
+            assert verdict in lines(out), f"round {i}: fshog {what}:\n{out}"
 
     one_round(0)
     before = baseline(machine)

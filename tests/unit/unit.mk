@@ -27,7 +27,8 @@ UNIT_CODE_SRCS := \
     kernel/lib/symbols.cpp \
     lib/base/string.cpp \
     lib/base/format.cpp \
-    user/fs/tree.cpp
+    user/fs/tree.cpp \
+    user/fs/page_store.cpp
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/*.cpp))
 UNIT_SRCS := $(UNIT_CODE_SRCS) $(UNIT_TEST_SRCS)
 UNIT_OBJS := $(patsubst %.cpp,$(UNIT_OBJ_DIR)/%.o,$(UNIT_SRCS))
