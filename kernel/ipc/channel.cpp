@@ -15,22 +15,31 @@ size_t reserved_total = 0;  // taken from the small-message reserve
 // an empty queue, which it then keeps non-empty until it is received.
 
 struct Account {
-    uint32_t pid = 0;  // 0: no program owns this account
+    uint32_t pid = 0;         // 0: no program owns this account
+    uint16_t generation = 0;  // bumped whenever it is opened or closed
     size_t queued = 0;
 };
 Account accounts[rvos::kMaxProcesses];
 
+// The account `pid` pays from, if it is that program's.
 Account* account_of(uint8_t index, uint32_t pid) {
     if (index >= rvos::kMaxProcesses || accounts[index].pid != pid || pid == 0) return nullptr;
     return &accounts[index];
 }
 
-// Whether `charge` more bytes fit what `payer` may queue. The small-message
-// reserve is part of kMaxQueuedBytes, kept apart.
-Error budget_for(const Payer& payer, size_t charge) {
-    Account* account = account_of(payer.account, payer.account_pid);
+// What paid for `node`, if the account is still the one that did.
+Account* payer_of(const MessageNode& node) {
+    if (node.account >= rvos::kMaxProcesses) return nullptr;
+    Account& account = accounts[node.account];
+    return account.pid && account.generation == node.generation ? &account : nullptr;
+}
+
+// Whether `charge` more bytes fit what a payer may queue: its account (if
+// it has one) and its part of the budget. The small-message reserve is
+// part of kMaxQueuedBytes, kept apart.
+Error budget_for(const Account* account, bool system, size_t charge) {
     if (account && account->queued + charge > rvos::kMaxQueuedBytesPerProcess) return Error::QuotaExceeded;
-    size_t limit = payer.system ? kSystemQueueLimit : kProgramQueueLimit;
+    size_t limit = system ? kSystemQueueLimit : kProgramQueueLimit;
     return queued_total + charge <= limit ? Error::None : Error::NoMemory;
 }
 
@@ -39,11 +48,15 @@ Error budget_for(const Payer& payer, size_t charge) {
 size_t queued_bytes() { return queued_total + reserved_total; }
 
 void open_account(uint8_t index, uint32_t pid) {
-    if (index < rvos::kMaxProcesses) accounts[index] = Account{pid, 0};
+    if (index >= rvos::kMaxProcesses) return;
+    Account& account = accounts[index];
+    account = Account{pid, static_cast<uint16_t>(account.generation + 1), 0};
 }
 
 void close_account(uint8_t index) {
-    if (index < rvos::kMaxProcesses) accounts[index] = Account{};
+    if (index >= rvos::kMaxProcesses) return;
+    Account& account = accounts[index];
+    account = Account{0, static_cast<uint16_t>(account.generation + 1), 0};
 }
 
 size_t account_queued(uint8_t index) { return index < rvos::kMaxProcesses ? accounts[index].queued : 0; }
@@ -52,7 +65,8 @@ ErrorOr<MessageNode*> MessageNode::allocate(size_t length, size_t handle_count, 
                                             bool to_empty_queue) {
     if (length > rvos::kMaxMessageBytes || handle_count > rvos::kMaxMessageHandles) return Error::BadArgument;
     size_t charge = sizeof(MessageNode) + handle_count * sizeof(HandleEntry) + length;
-    Error budget = budget_for(payer, charge);
+    Account* account = account_of(payer.account, payer.account_pid);
+    Error budget = budget_for(account, payer.system, charge);
     bool reserved = false;
     if (budget != Error::None) {
         bool small = length <= rvos::kSmallMessageBytes && handle_count == 0 && to_empty_queue;
@@ -64,16 +78,16 @@ ErrorOr<MessageNode*> MessageNode::allocate(size_t length, size_t handle_count, 
     auto* node = static_cast<MessageNode*>(memory);
     node->length = static_cast<uint32_t>(length);
     node->sender_pid = payer.sender_pid;
-    node->handle_count = static_cast<uint16_t>(handle_count);
-    node->account = payer.account;
-    node->reserved = reserved;
-    node->account_pid = payer.account_pid;
+    node->charge = static_cast<uint32_t>(charge);
+    node->handle_count = static_cast<uint8_t>(handle_count);
+    node->account = reserved ? kReserved : account ? payer.account : kSystemAccount;
+    node->generation = account ? account->generation : 0;
     for (size_t i = 0; i < handle_count; i++) node->handles()[i] = HandleEntry{nullptr, 0};
     if (reserved) {
         reserved_total += charge;
     } else {
         queued_total += charge;
-        if (Account* account = account_of(payer.account, payer.account_pid)) account->queued += charge;
+        if (account) account->queued += charge;
     }
     return node;
 }
@@ -82,12 +96,13 @@ void MessageNode::free(MessageNode* node, bool drop_handles) {
     if (drop_handles)
         for (size_t i = 0; i < node->handle_count; i++)
             if (Object* object = node->handles()[i].object) object->unref();
-    size_t charge = node->charge();
-    if (node->reserved) {
+    size_t charge = node->charge;
+    if (node->account == kReserved) {
         reserved_total -= charge;
     } else {
         queued_total -= charge;
-        if (Account* account = account_of(node->account, node->account_pid)) account->queued -= charge;
+        // (A generation that wrapped round could name a later owner: never below zero.)
+        if (Account* account = payer_of(*node)) account->queued -= base::min(account->queued, charge);
     }
     message_memory_free(node);
 }
@@ -95,14 +110,14 @@ void MessageNode::free(MessageNode* node, bool drop_handles) {
 void MessageQueue::push(MessageNode* node) {
     slots_[(head_ + count_) % rvos::kQueueDepth] = node;
     count_++;
-    bytes_ += node->charge();
+    bytes_ += node->charge;
 }
 
 MessageNode* MessageQueue::pop() {
     MessageNode* node = slots_[head_];
     head_ = (head_ + 1) % rvos::kQueueDepth;
     count_--;
-    bytes_ -= node->charge();
+    bytes_ -= node->charge;
     return node;
 }
 
@@ -123,7 +138,7 @@ Error send(Endpoint& from, MessageNode* node) {
     for (size_t i = 0; i < node->handle_count; i++)
         if (node->handles()[i].object == &to) return Error::BadArgument;
     if (to.closed) return Error::PeerClosed;
-    if (!to.queue.fits(node->charge())) return Error::QueueFull;
+    if (!to.queue.fits(node->charge)) return Error::QueueFull;
     to.queue.push(node);
     to.notify();
     return Error::None;

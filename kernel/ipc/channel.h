@@ -40,6 +40,7 @@ struct HandleEntry {
 // has not read alike. Programs together may fill kMaxQueuedBytes less
 // kSystemQueueReserve; the system's servers the rest too.
 inline constexpr uint8_t kSystemAccount = 0xff;  // no account: the system
+inline constexpr uint8_t kReserved = 0xfe;       // a node from the small-message reserve: nobody's
 struct Payer {
     uint32_t sender_pid = 0;           // stamped on the message
     uint8_t account = kSystemAccount;  // the paying program's account (its task slot)
@@ -58,14 +59,12 @@ size_t account_queued(uint8_t account);
 struct MessageNode {
     uint32_t length;
     uint32_t sender_pid;
-    uint16_t handle_count;
-    uint8_t account;       // who paid for it (Payer)
-    bool reserved;         // taken from the small-message reserve, not the budgets
-    uint32_t account_pid;
+    uint32_t charge;        // bytes counted against the budgets: the whole node
+    uint8_t handle_count;
+    uint8_t account;        // who paid (Payer::account), or kReserved
+    uint16_t generation;    // of that account when it paid: an account reopened since is not refunded
     HandleEntry* handles() { return reinterpret_cast<HandleEntry*>(this + 1); }
     uint8_t* bytes() { return reinterpret_cast<uint8_t*>(handles() + handle_count); }
-    // Bytes counted against the budgets: the whole node.
-    size_t charge() const { return sizeof(MessageNode) + handle_count * sizeof(HandleEntry) + length; }
 
     // A node for `length` bytes and `handle_count` handles (entries zeroed),
     // paid for by `payer`: QuotaExceeded past the paying program's account,
@@ -85,6 +84,7 @@ struct MessageNode {
 inline constexpr size_t kSmallMessageReserve =
     2 * rvos::kMaxChannels * (sizeof(MessageNode) + rvos::kSmallMessageBytes);
 static_assert(sizeof(MessageNode) == 16 && kSmallMessageReserve < rvos::kSystemQueueReserve);
+static_assert(rvos::kMaxProcesses < kReserved && rvos::kMaxMessageHandles <= 0xff);
 // What the budgets let queue (the reserve apart): the system's servers, and
 // programs together.
 inline constexpr size_t kSystemQueueLimit = rvos::kMaxQueuedBytes - kSmallMessageReserve;

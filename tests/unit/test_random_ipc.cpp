@@ -1193,7 +1193,7 @@ private:
         uint32_t id;
         std::memcpy(&id, r->bytes(), 4);
         if (id != m.id || r->length != m.length || r->handle_count != m.caps.size()) return false;
-        if (r->charge() != charge_of(m.length, m.caps.size())) return false;
+        if (r->charge != charge_of(m.length, m.caps.size())) return false;
         for (size_t i = 0; i < m.caps.size(); i++)
             if (r->handles()[i].object != object(m.caps[i].id) || r->handles()[i].rights != m.caps[i].rights)
                 return false;

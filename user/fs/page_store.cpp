@@ -101,16 +101,41 @@ void PageStore::free(uint8_t* page) {
     arena.free_map[index / 64] |= bit;
     arena.used--;
     in_use_--;
-    if (arena.used == 0) remove_arena(at);
+    if (arena.used == 0) emptied();
+}
+
+size_t PageStore::empty_arenas() const {
+    size_t empty = 0;
+    for (size_t i = 0; i < count_; i++) empty += arenas_[i].used == 0;
+    return empty;
+}
+
+void PageStore::emptied() {
+    // The spare is the empty arena at the lowest address: where the next
+    // one would be mapped anyway, so what the store keeps does not depend
+    // on the order files went in.
+    size_t spare = count_;
+    for (size_t i = 0; i < count_; i++)
+        if (arenas_[i].used == 0 && (spare == count_ || arenas_[i].base < arenas_[spare].base)) spare = i;
+    for (size_t i = count_; i-- > 0;)
+        if (i != spare && arenas_[i].used == 0) {
+            remove_arena(i);
+            if (spare == count_) spare = i;  // (remove_arena moved the last arena into i)
+        }
+}
+
+void PageStore::trim() {
+    for (size_t i = count_; i-- > 0;)
+        if (arenas_[i].used == 0) remove_arena(i);
 }
 
 bool PageStore::evacuate(size_t victim) {
     for (size_t page = 0; page < arena_pages_ && arenas_[victim].used; page++) {
         Arena& from = arenas_[victim];
         if (from.free_map[page / 64] >> (page % 64) & 1) continue;
-        Arena* to = nullptr;
-        for (size_t i = 0; i < count_ && !to; i++)
-            if (i != victim && arenas_[i].used < arena_pages_) to = &arenas_[i];
+        Arena* to = nullptr;  // one with room, the spare last
+        for (size_t i = 0; i < count_; i++)
+            if (i != victim && arenas_[i].used < arena_pages_ && (!to || to->used == 0)) to = &arenas_[i];
         if (!to) return false;
         Owner owner = from.owners[page];
         uint8_t* old_page = from.base + page * kPageSize;
@@ -122,18 +147,20 @@ bool PageStore::evacuate(size_t victim) {
         in_use_--;
     }
     if (arenas_[victim].used) return false;
-    remove_arena(victim);
+    emptied();
     return true;
 }
 
 void PageStore::compact() {
     for (;;) {
-        size_t free_pages = count_ * arena_pages_ - in_use_;
-        if (count_ < 2 || free_pages < arena_pages_ + arena_pages_ / 2) return;
-        size_t victim = 0;
-        for (size_t i = 1; i < count_; i++)
-            if (arenas_[i].used < arenas_[victim].used) victim = i;
-        if (!evacuate(victim)) return;
+        // The spare arena aside: it is empty on purpose.
+        size_t spare = empty_arenas() ? 1 : 0;
+        size_t free_pages = (count_ - spare) * arena_pages_ - in_use_;
+        if (count_ - spare < 2 || free_pages < arena_pages_ + arena_pages_ / 2) return;
+        size_t victim = count_;
+        for (size_t i = 0; i < count_; i++)
+            if (arenas_[i].used && (victim == count_ || arenas_[i].used < arenas_[victim].used)) victim = i;
+        if (victim == count_ || !evacuate(victim)) return;
     }
 }
 

@@ -1,11 +1,13 @@
 // The pages file data lives in: 4 KiB pages carved from arenas (runs of
 // zeroed pages the system gives the fs server, as memory objects), and
 // given back to the system whole. A freed page makes its arena emptier;
-// an arena with nothing left in it is given back at once, and compact()
-// moves the pages of the emptiest arena into the others' free pages when
-// more than an arena and a half is free, so the memory the store holds is
-// never much more than the file data in it. Hardware-free: the host unit
-// tests run it on malloc'd arenas.
+// an arena with nothing left in it is given back at once — but one, kept
+// spare, so that rewriting a small file does not fetch and return an arena
+// every time — and compact() moves the pages of the emptiest arena into
+// the others' free pages when more than an arena and a half of them is
+// free, so the memory the store holds is never much more than the file
+// data in it. Hardware-free: the host unit tests run it on malloc'd
+// arenas.
 #pragma once
 
 #include "abi/abi.h"
@@ -48,8 +50,12 @@ public:
     // free a batch, then compact once.
     void compact();
 
+    // Gives the spare arena back too (the store keeps none).
+    void trim();
+
     size_t pages_in_use() const { return in_use_; }
     size_t arena_count() const { return count_; }
+    size_t empty_arenas() const;  // 0 or 1: the spare
     size_t arena_pages() const { return arena_pages_; }
 
 private:
@@ -66,6 +72,9 @@ private:
 
     ErrorOr<Arena*> add_arena();
     void remove_arena(size_t at);
+    // An arena has just become empty: all empty ones go back but one, the
+    // spare.
+    void emptied();
     size_t arena_of(const uint8_t* page) const;
     // Takes a free page of `arena` for `owner` (null if it has none).
     uint8_t* take_page(Arena& arena, void* owner, uint32_t index);
