@@ -42,7 +42,13 @@ void user_process_start() {
 ErrorOr<Task*> create_task(const char* name, bool is_kernel) {
     size_t slot = 0;
     while (slot < rvos::kMaxProcesses && task_table[slot]) slot++;
-    if (slot == rvos::kMaxProcesses) return Error::ProcessTableFull;
+    if (slot == rvos::kMaxProcesses) {
+        // It may be full of processes nothing reachable holds: they are
+        // ended now, and their slots are free once they have run to their
+        // end (a later try succeeds).
+        collect_garbage();
+        return Error::ProcessTableFull;
+    }
     auto* memory = mm::kernel_heap().allocate(sizeof(Task));
     auto* stack = static_cast<uint8_t*>(mm::kernel_heap().allocate(kKernelStackSize));
     if (!memory || !stack) {

@@ -355,7 +355,7 @@ def test_ctrl_c_while_typing_discards_the_line(machine):
 
 SOAK_ROUNDS = 20
 # Where `park` parks a handle (user/tests/park/main.cpp); `park all` runs them in this order.
-PARK_MODES = ("self", "held", "pair", "chain", "cycle", "orphan", "full", "init", "service")
+PARK_MODES = ("self", "held", "pair", "chain", "cycle", "orphan", "full", "init", "service", "busy")
 HELLO_STD_EVERY = 1  # every round, as the issue asks (about 1 s a run)
 
 

@@ -34,6 +34,9 @@
 //   service  duplicates of it sent to kernel services: math (a malformed
 //            request), sysinfo (an oversized one), the console, init (a
 //            request it does not know)
+//   busy     in the child's own queue, for 64 children one after another
+//            while the round lives on: the process table fills with
+//            children nothing reachable holds, and is collected when full
 //   idle     nothing (the warm-up before the baseline)
 // Helpers: `park hold` (blocks for ever), `park keep` (receives one message
 // on handle 1, keeps what it carries, acknowledges, blocks for ever).
@@ -60,6 +63,12 @@ constexpr size_t kChainLength = 24;
 constexpr Handle kChildEnd = 1;  // a child's handle 1: its end `b`
 
 // ---- the children -------------------------------------------------------------------------
+
+void sleep_ms(uint64_t ms) {
+    rvos::WaitItem item{rvos::kBootHandle, rvos::kSignalReadable, 0};
+    (void)sys::wait(&item, 1, sys::clock_ns() + ms * kMs);
+}
+
 
 // Blocks for ever: init never sends on the boot channel unasked.
 [[noreturn]] void block_forever() {
@@ -290,7 +299,30 @@ int round_service() {
     return 0;  // the last handle of ours closes at exit
 }
 
-constexpr const char* kModes[] = {"self", "held", "pair", "chain", "cycle", "orphan", "full", "init", "service"};
+constexpr const char* kModes[] = {"self", "held", "pair", "chain", "cycle", "orphan", "full", "init", "service", "busy"};
+
+// Parks children in their own queues one after another while this round
+// lives on, far more than the process table holds: a full table is
+// collected, so each spawn gets through after a moment at most.
+int round_busy() {
+    constexpr int kChildren = 2 * static_cast<int>(rvos::kMaxProcesses);
+    for (int i = 0; i < kChildren; i++) {
+        bool parked_one = false;
+        for (int tries = 0; tries < 200 && !parked_one; tries++) {
+            auto parked = start("hold");
+            if (parked.is_error()) {
+                if (parked.error() != Error::ProcessTableFull) return 10;
+                sleep_ms(5);
+                continue;
+            }
+            if (send_handle(parked.value().near.handle(), parked.value().child.process.release()) != Error::None)
+                return 11;
+            parked_one = true;
+        }
+        if (!parked_one) return 12;  // the table stayed full
+    }
+    return 0;
+}
 
 int run_round(const char* mode) {
     if (strcmp(mode, "self") == 0) return round_self();
@@ -302,6 +334,7 @@ int run_round(const char* mode) {
     if (strcmp(mode, "full") == 0) return round_full();
     if (strcmp(mode, "init") == 0) return round_init();
     if (strcmp(mode, "service") == 0) return round_service();
+    if (strcmp(mode, "busy") == 0) return round_busy();
     if (strcmp(mode, "idle") == 0) return 0;
     return 2;
 }
@@ -351,11 +384,6 @@ void difference(const Counters& before, const Counters& now, char* out, size_t s
             return;
         }
     }
-}
-
-void sleep_ms(uint64_t ms) {
-    rvos::WaitItem item{rvos::kBootHandle, rvos::kSignalReadable, 0};
-    (void)sys::wait(&item, 1, sys::clock_ns() + ms * kMs);
 }
 
 // Whether a name is registered with init.
