@@ -182,6 +182,10 @@ void Endpoint::last_reference_gone() {
 void Marker::mark(Object& object) {
     if (object.gc_marked || !object.traced()) return;
     object.gc_marked = true;
+    if (top_ == sizeof stack_ / sizeof stack_[0]) {
+        overflowed_ = true;  // its trace is lost: nothing may be freed
+        return;
+    }
     stack_[top_++] = &object;
 }
 
@@ -198,10 +202,11 @@ void Endpoint::trace(Marker& marker) {
     }
 }
 
-size_t ChannelTable::collect_garbage(void (*mark_roots)(Marker& marker), void (*sweep)()) {
+size_t ChannelTable::collect_garbage(void (*mark_roots)(Marker& marker), void (*sweep)(const Marker& marker)) {
+    marker_.reset();
     mark_roots(marker_);
     marker_.propagate();
-    if (sweep) sweep();
+    if (sweep) sweep(marker_);  // (it sees overflowed() and spares everything)
     size_t before = in_use_;
     // Every reference to an unmarked endpoint sits in an unmarked queue or
     // in the table of a process that is ending, so draining those queues
@@ -210,7 +215,7 @@ size_t ChannelTable::collect_garbage(void (*mark_roots)(Marker& marker), void (*
         if (!slot.in_use) continue;
         for (Endpoint& end : slot.channel()->ends) {
             if (!slot.in_use) break;  // closing the first end released the channel
-            if (end.closed || end.gc_marked) continue;
+            if (end.closed || end.gc_marked || marker_.overflowed()) continue;
             end.ref();  // hold it open while its queue drains
             while (!end.queue.empty()) MessageNode::free(end.queue.pop(), true);
             end.unref();

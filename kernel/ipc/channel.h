@@ -48,9 +48,10 @@ struct Payer {
     bool system = true;                // the sender is a system server
 };
 
-// The accounts of user programs, one per task slot. The pid tells a slot's
-// owner from an earlier one: a message that outlives its payer pays nobody
-// back (its bytes still count system-wide until received).
+// The accounts of user programs, one per task slot, found by the slot and
+// the program's pid. A message records its account's generation (bumped
+// whenever the account is opened or closed): one that outlives its payer
+// pays nobody back (its bytes still count system-wide until received).
 void open_account(uint8_t account, uint32_t pid);
 void close_account(uint8_t account);
 size_t account_queued(uint8_t account);
@@ -167,12 +168,17 @@ class Marker {
 public:
     void mark(Object& object);
     void propagate();
+    // More objects than the stack holds were reached (it cannot happen:
+    // see stack_): the collection then frees nothing.
+    bool overflowed() const { return overflowed_; }
+    void reset() { overflowed_ = false; }
 
 private:
     // Each traced object is pushed once: at most every endpoint and one
     // process object per live process.
     Object* stack_[2 * rvos::kMaxChannels + rvos::kMaxProcesses];
     size_t top_ = 0;
+    bool overflowed_ = false;
 };
 
 // The system-wide pool of channels. Exhaustion is ChannelTableFull.
@@ -187,7 +193,7 @@ public:
     // endpoint's queue is drained, which closes those that only such
     // queues (and unreachable processes) hold. Returns how many channels
     // were freed.
-    size_t collect_garbage(void (*mark_roots)(Marker& marker), void (*sweep)() = nullptr);
+    size_t collect_garbage(void (*mark_roots)(Marker& marker), void (*sweep)(const Marker& marker) = nullptr);
     // A fresh channel; each endpoint starts with one reference, owned by
     // the caller (for its two handles).
     ErrorOr<Channel*> create();

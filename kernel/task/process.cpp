@@ -249,10 +249,10 @@ static void mark_roots(ipc::Marker& marker) {
 // A user process nothing reachable holds a handle to — its own, queued in
 // its own queue or in a cycle only it can read, say — could never be
 // waited for or stopped: it ends, as when its last handle closes.
-static void end_unreachable_processes() {
+static void end_unreachable_processes(const ipc::Marker& marker) {
     for (Task* task : task_table) {
         if (!task || !task->process) continue;
-        if (!task->process->gc_marked && !task->is_kernel) lifecycle::kill(task);
+        if (!task->process->gc_marked && !task->is_kernel && !marker.overflowed()) lifecycle::kill(task);
         task->process->gc_marked = false;
     }
 }

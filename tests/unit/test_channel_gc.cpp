@@ -183,7 +183,7 @@ public:
 std::vector<FakeProcess*> processes;
 std::vector<FakeProcess*> unreached;
 
-void sweep_fake_processes() {
+void sweep_fake_processes(const ipc::Marker&) {
     for (FakeProcess* process : processes) {
         if (!process->gc_marked) unreached.push_back(process);
         process->gc_marked = false;
