@@ -38,6 +38,11 @@ struct Task {
     bool is_kernel = false;
     bool killed = false;  // ends at its next switch back in (see sched)
     int32_t kill_code = 0;  // the code its process object reports then (a signal number)
+    // What pays for the messages it queues, and for those the system's
+    // servers send it: its own account (its task slot) for a user program;
+    // none for the system's servers (kernel tasks, boot servers), whose
+    // messages the receiving program pays for (ipc::Payer).
+    uint8_t account = ipc::kSystemAccount;
 
     arch::Context context = {};  // kernel registers while switched out
     arch::TrapFrame frame = {};  // user registers (user processes)

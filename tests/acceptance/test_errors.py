@@ -46,6 +46,7 @@ ERRNO_OF = {
     "BufferTooSmall": ("EMSGSIZE", "Message too long"),
     "DeviceError": ("EIO", "I/O error"),
     "CrossDevice": ("EXDEV", "Cross-device link"),
+    "QuotaExceeded": ("EDQUOT", "Disk quota exceeded"),
 }
 
 

@@ -34,7 +34,8 @@ UNIT_CODE_SRCS := \
     lib/virtio/queue.cpp \
     lib/base/path.cpp \
     lib/base/command.cpp \
-    user/fs/tree.cpp
+    user/fs/tree.cpp \
+    user/fs/page_store.cpp
 # The ext2 library (its tests drive mke2fs, e2fsck and debugfs: e2fsprogs).
 UNIT_CODE_SRCS += $(wildcard lib/ext2/*.cpp)
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/*.cpp))
