@@ -4,6 +4,7 @@
 #include "platform/interrupts.h"
 #include "syscall/syscall.h"
 #include "task/fault.h"
+#include "task/fpu.h"
 #include "task/scheduler.h"
 
 extern "C" arch::TrapFrame* user_trap(arch::TrapFrame* frame) {
@@ -16,6 +17,9 @@ extern "C" arch::TrapFrame* user_trap(arch::TrapFrame* frame) {
         if (slice_over || (cause & ~arch::kCauseInterrupt) == arch::kIrqExternal) sched::yield();
     } else if (cause == arch::kExcEcallFromUser) {
         syscall::dispatch(*task, *frame);
+    } else if (cause == arch::kExcIllegalInstruction && fpu::claim(*task)) {
+        // An FP instruction with the unit off for this task: it has its FP
+        // registers now and the instruction is retried (task/fpu.h).
     } else if ((cause == arch::kExcLoadPageFault || cause == arch::kExcStorePageFault) &&
                !task->space.fault_in(arch::read_stval()).is_error()) {
         // A first touch of a stack page: now mapped, the instruction is

@@ -6,6 +6,7 @@
 #include "lib/print.h"
 #include "mm/memory.h"
 #include "task/elf.h"
+#include "task/fpu.h"
 #include "task/lifecycle.h"
 #include "task/process_object.h"
 #include "task/scheduler.h"
@@ -208,6 +209,7 @@ void destroy(Task* task) {
         task->process = nullptr;
     }
     if (!task->is_kernel && task->space.table().valid()) task->space.destroy();
+    fpu::release(*task);
     for (Task*& slot : task_table) {
         if (slot == task) {
             slot = nullptr;

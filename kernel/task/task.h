@@ -7,6 +7,7 @@
 #include "abi/abi.h"
 #include "abi/protocol.h"
 #include "arch/context.h"
+#include "arch/fpu.h"
 #include "ipc/handle_table.h"
 #include "mm/address_space.h"
 #include "task/clock.h"
@@ -52,6 +53,13 @@ struct Task {
     uint64_t last_syscall = ~0ull;  // for kill lines
 
     Task* next_ready = nullptr;
+
+    // User FP registers, saved here only when another task claims the unit
+    // (task/fpu.h); left uninitialised until then, so spawn does not pay
+    // for them. fp_saved: `fp` holds them (else they are all zero). Last,
+    // so the fields above keep their short offsets on the switch path.
+    bool fp_saved = false;
+    arch::FpState fp;
 };
 
 inline constexpr size_t kKernelStackSize = 16 * 1024;

@@ -204,6 +204,22 @@ void bench_malloc(uint64_t n) {
     }
 }
 
+// A floating-point loop: 1000 dependent multiply-adds and divides on
+// doubles per operation (one operation = the whole loop), so the row shows
+// what hardware FP (rv64gc) costs against the soft-float library calls of
+// an rv64imac build.
+volatile double float_sink;
+void bench_float_loop(uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) {
+        double x = 1.0, y = 0.0;
+        for (int k = 0; k < 1000; k++) {
+            x = x * 1.000001 + 0.5;
+            y += x / (x + 1.0);
+        }
+        float_sink = x + y;
+    }
+}
+
 char block[64];
 
 void bench_create_write(uint64_t n) {
@@ -316,6 +332,7 @@ const Row kRows[] = {
     {"handle duplicate+close", bench_duplicate, 0},
     {"mmap+munmap one page", bench_mmap, 0},
     {"malloc+free 64 B", bench_malloc, 0},
+    {"floating-point loop, 1000 mul+add+div", bench_float_loop, 0},
     {"file create+write 64 B+close", bench_create_write, 0},
     {"file open+read 64 B+close", bench_open_read, 0},
     {"stat", bench_stat, 0},
