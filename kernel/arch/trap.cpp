@@ -20,12 +20,10 @@ extern "C" arch::TrapFrame* user_trap(arch::TrapFrame* frame) {
     } else if (cause == arch::kExcIllegalInstruction && fpu::claim(*task)) {
         // An FP instruction with the unit off for this task: it has its FP
         // registers now and the instruction is retried (task/fpu.h).
-    } else if ((cause == arch::kExcLoadPageFault || cause == arch::kExcStorePageFault) &&
-               !task->space.fault_in(arch::read_stval()).is_error()) {
-        // A first touch of a stack page: now mapped, the instruction is
-        // retried. Anything else (the guard page, no frame) kills below.
     } else {
-        fault::kill_current(fault::cause_name(cause), arch::read_stval(), frame->sepc);
+        // A first touch of a stack page is mapped and the instruction
+        // retried; anything else kills the process (task/fault.h).
+        fault::user_exception(*task, cause, arch::read_stval(), frame->sepc);
     }
     // Back to user mode with interrupts enabled there.
     arch::clear_sstatus(arch::kSstatusSPP);

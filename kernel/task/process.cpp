@@ -94,7 +94,7 @@ base::ErrorOr<void> load_program(Task& task, const ProgramImage& program, const 
         TRY(task.space.fill(s.vaddr, program.start + s.file_offset, s.file_size));
     }
     uintptr_t stack_bottom = rvos::kUserStackTop - rvos::kUserStackSize;
-    // Reserved, not mapped: zeroing all 256 KiB made spawn 1.8x slower, and
+    // Reserved, not mapped: zeroing even 256 KiB made spawn 1.8x slower, and
     // most programs use a few pages of it. Only the top kStackMappedAtSpawn
     // are mapped now (with the argument block, if larger, by the fills
     // below); the rest are mapped on first touch. The head start is what a
