@@ -44,7 +44,7 @@ export CROSS CXX_RV STRIP FLAGS_FILE ARCH_FLAGS USER_ARCH_FLAGS LINK_FLAGS CXXFL
 # USER_PROGRAMS live in user/<name>, TEST_PROGRAMS (test-only programs the
 # acceptance tests run) in user/tests/<name>. This is the one list.
 USER_PROGRAMS := shell fs hello hello-std crash fuzz bench
-TEST_PROGRAMS := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi fpregs
+TEST_PROGRAMS := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi fpregs alloc
 PROGRAMS      := $(USER_PROGRAMS) $(TEST_PROGRAMS)
 program_dir    = $(if $(filter $1,$(TEST_PROGRAMS)),user/tests/$1,user/$1)
 

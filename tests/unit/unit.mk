@@ -27,6 +27,8 @@ UNIT_CODE_SRCS := \
     kernel/lib/symbols.cpp \
     lib/base/string.cpp \
     lib/base/format.cpp \
+    lib/rvos/allocator.cpp \
+    lib/rvos/tlsf.cpp \
     user/fs/tree.cpp
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/*.cpp))
 UNIT_SRCS := $(UNIT_CODE_SRCS) $(UNIT_TEST_SRCS)
