@@ -4,6 +4,7 @@
 // lib/proto/console.proto.
 #include "drivers/interrupt.h"
 #include "drivers/uart.h"
+#include "platform/machine.h"
 #include "proto/console.h"
 #include "services/services.h"
 
@@ -181,7 +182,7 @@ void handle_request(ConsoleServer& loop, Handle client, void*, Buffer& request) 
 
 void console_main() {
     // The console drives the UART's input through its interrupt object.
-    auto line = interrupt::InterruptObject::create(uart::kIrq);
+    auto line = interrupt::InterruptObject::create(platform::machine().uart.irq);
     if (line.is_error()) return;
     auto input = self().handles.install(line.value(), rvos::kRightWrite | rvos::kRightWait);
     if (input.is_error()) return line.value()->unref();

@@ -4,6 +4,7 @@
 #include "arch/riscv.h"
 #include "base/string.h"
 #include "lib/print.h"
+#include "mm/kernel_stack.h"
 #include "mm/memory.h"
 #include "task/elf.h"
 #include "task/fpu.h"
@@ -44,12 +45,14 @@ ErrorOr<Task*> create_task(const char* name, bool is_kernel) {
     size_t slot = 0;
     while (slot < rvos::kMaxProcesses && task_table[slot]) slot++;
     if (slot == rvos::kMaxProcesses) return Error::ProcessTableFull;
+    // The task lives in the heap, its kernel stack in a guarded slot of its
+    // own: an overflow faults instead of overwriting the task.
     auto* memory = mm::kernel_heap().allocate(sizeof(Task));
-    auto* stack = static_cast<uint8_t*>(mm::kernel_heap().allocate(kKernelStackSize));
-    if (!memory || !stack) {
+    if (!memory) return Error::NoMemory;
+    auto stack_top = mm::map_kernel_stack(slot);
+    if (stack_top.is_error()) {
         mm::kernel_heap().free(memory);
-        mm::kernel_heap().free(stack);
-        return Error::NoMemory;
+        return stack_top.error();
     }
     // Default-initialised, not value-initialised: every member that needs a
     // value has one, and zeroing the whole Task (its region map's unused
@@ -58,8 +61,8 @@ ErrorOr<Task*> create_task(const char* name, bool is_kernel) {
     task->pid = next_pid++;
     base::str_copy(task->name, name, sizeof task->name);
     task->is_kernel = is_kernel;
-    task->kernel_stack = stack;
-    task->context.sp = reinterpret_cast<uint64_t>(stack + kKernelStackSize);
+    task->slot = slot;
+    task->context.sp = stack_top.value();
     task->frame.kernel_sp = task->context.sp;
     task->context.ra = reinterpret_cast<uint64_t>(is_kernel ? kernel_task_start : user_process_start);
     task_table[slot] = task;
@@ -162,7 +165,7 @@ ErrorOr<Started> launch_task(Task& init, Task* task, const Launch* launch) {
     }
     for (size_t i = 0; launch && i < launch->handle_count; i++) {
         ipc::HandleEntry entry = init.handles.take(launch->handles[i]).value();
-        (void)task->handles.install(entry.object, entry.rights);  // a fresh table has room
+        (void)task->handles.install(entry.object, entry.rights & launch->keep);  // a fresh table has room
     }
     sched::make_ready(task);
     return started;
@@ -210,13 +213,9 @@ void destroy(Task* task) {
     }
     if (!task->is_kernel && task->space.table().valid()) task->space.destroy();
     fpu::release(*task);
-    for (Task*& slot : task_table) {
-        if (slot == task) {
-            slot = nullptr;
-            live_tasks--;
-        }
-    }
-    mm::kernel_heap().free(task->kernel_stack);
+    task_table[task->slot] = nullptr;
+    live_tasks--;
+    mm::unmap_kernel_stack(task->slot);
     task->~Task();
     mm::kernel_heap().free(task);
 }

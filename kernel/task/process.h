@@ -35,6 +35,9 @@ struct Launch {
     size_t env_length;
     const rvos::Handle* handles;
     size_t handle_count;
+    // The rights the child may keep of them (init withholds transfer and
+    // duplicate from a driver's device objects).
+    rvos::Rights keep = rvos::kRightsAll;
 };
 
 // Starts a kernel task / a user program as a child of `init` (the current

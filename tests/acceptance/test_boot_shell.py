@@ -4,7 +4,7 @@ serial console. Each test gets a freshly booted machine."""
 import re
 
 from harness import PROMPT, abi
-from harness.shell import CHANNELS, FRAMES, HANDLE_ROW, HEAP, PS_HEADER, PS_ROW, lines  # noqa: E402
+from harness.shell import CHANNELS, FRAMES, HANDLE_ROW, HEAP, KERNEL_STACKS, PS_HEADER, PS_ROW, lines  # noqa: E402
 
 # ---------------------------------------------------------------- helpers
 
@@ -168,6 +168,8 @@ def test_mem_reports_resource_counts(machine):
     assert channels, out
     used, maximum = int(channels[1]), int(channels[2])
     assert used <= maximum and used <= abi.LIMITS["kMaxChannels"], out
+    stacks = KERNEL_STACKS.search(out)
+    assert stacks and 0 < int(stacks[1]) < int(stacks[2]), f"`mem` should report the deepest kernel stack use:\n{out}"
     got = lines(out)
     assert "handles:" in got, out
     rows = got[got.index("handles:") + 1:]

@@ -62,6 +62,8 @@ void cmd_mem(const char*) {
            static_cast<unsigned long>(m.total_frames));
     printf("heap: %lu bytes in use\n", static_cast<unsigned long>(m.heap_used));
     printf("channels: %u of %u\n", static_cast<unsigned>(m.channels_used), static_cast<unsigned>(m.channels_max));
+    printf("kernel stacks: deepest use %u of %u bytes\n", static_cast<unsigned>(m.kernel_stack_deepest),
+           static_cast<unsigned>(m.kernel_stack_size));
     rvos::sysinfo::ProcessInfo processes[rvos::kMaxProcesses];
     auto count = rvos::sysinfo::processes(processes, rvos::kMaxProcesses);
     if (count.is_error()) return (void)printf("mem: %s\n", rvos::error_name(count.error()));
