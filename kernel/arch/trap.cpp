@@ -5,7 +5,6 @@
 #include "platform/interrupts.h"
 #include "syscall/syscall.h"
 #include "task/fault.h"
-#include "task/fpu.h"
 #include "task/process.h"
 #include "task/scheduler.h"
 
@@ -19,11 +18,9 @@ extern "C" arch::TrapFrame* user_trap(arch::TrapFrame* frame) {
         sched::preempt(platform::poll_interrupts());
     } else if (cause == arch::kExcEcallFromUser) {
         syscall::dispatch(*task, *frame);
-    } else if (cause == arch::kExcIllegalInstruction && fpu::claim(*task)) {
-        // An FP instruction with the unit off for this task: it has its FP
-        // registers now and the instruction is retried (task/fpu.h).
     } else {
-        // A first touch of a stack page is mapped and the instruction
+        // An FP instruction with the unit off claims the FP registers, a
+        // first touch of a stack page maps it, and the instruction is
         // retried; anything else kills the process (task/fault.h).
         fault::user_exception(*task, cause, arch::read_stval(), frame->sepc);
     }

@@ -2,6 +2,7 @@
 
 #include "arch/riscv.h"
 #include "lib/print.h"
+#include "task/fpu.h"
 #include "task/lifecycle.h"
 #include "task/scheduler.h"
 
@@ -26,6 +27,7 @@ const char* cause_name(uint64_t cause) {
 
 void user_exception(Task& task, uint64_t cause, uint64_t address, uint64_t pc) {
     constexpr uint64_t kStackBottom = rvos::kUserStackTop - rvos::kUserStackSize;
+    if (cause == arch::kExcIllegalInstruction && fpu::claim(task)) return;
     if (cause == arch::kExcLoadPageFault || cause == arch::kExcStorePageFault) {
         auto mapped = task.space.fault_in(address);
         if (!mapped.is_error()) return;
