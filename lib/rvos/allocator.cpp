@@ -39,7 +39,8 @@ void Allocator::slab_changed(Slab* slab) {
         if (head) head->prev = slab;
         head = slab;
     }
-    if (slab->used == 0 && (head != slab || slab->next)) {  // empty, and not the class's last slab with room
+    // Empty, and not the class's last slab with room, nor built in.
+    if (slab->used == 0 && (head != slab || slab->next) && !slab->built_in) {
         if (slab->prev) slab->prev->next = slab->next;
         else head = slab->next;
         if (slab->next) slab->next->prev = slab->prev;
@@ -55,12 +56,20 @@ void* Allocator::allocate_slow(size_t size) {
         uint32_t chunk = kClasses.chunk[size_class];
         uint32_t capacity = slab_capacity(chunk, slabs_made_[size_class]);
         if (slabs_made_[size_class] < 255) slabs_made_[size_class]++;
-        auto* slab = static_cast<Slab*>(middle_.allocate(kSlabHeader + size_t{capacity} * chunk));
-        if (!slab) return nullptr;
+        size_t bytes = kSlabHeader + size_t{capacity} * chunk;
+        bool built_in = built_in_used_ + bytes <= kBuiltInBytes;
+        Slab* slab;
+        if (built_in) {
+            slab = reinterpret_cast<Slab*>(built_in_ + built_in_used_);
+            built_in_used_ += align_up(bytes, kAlign);
+        } else {
+            slab = static_cast<Slab*>(middle_.allocate(bytes));
+            if (!slab) return nullptr;
+        }
         *slab = Slab{nullptr, nullptr, nullptr, reinterpret_cast<char*>(slab) + kSlabHeader, 0, capacity, chunk,
-                     size_class, 0};
+                     size_class, built_in};
         slabs_[size_class] = slab;
-        slab_count_++;
+        slab_count_ += !built_in;
         return allocate(size);
     }
     if (size <= kLargeThreshold) return middle_.allocate(size);

@@ -2,7 +2,8 @@
 // three tiers by request size, each O(1) per call:
 //   - small (up to kSmallMax bytes): 28 size classes. Each class carves
 //     slabs (1 KiB for its first, growing to 4 KiB, at least 8 blocks;
-//     taken from the middle tier) into equal blocks and
+//     the first few from a 4 KiB area inside the allocator, the rest from
+//     the middle tier) into equal blocks and
 //     keeps the slabs that have room in a list; a block comes from the
 //     first slab's free list (or its untouched tail) and goes back to its
 //     own slab's. A slab whose blocks are all free returns to the middle
@@ -39,7 +40,7 @@ struct Slab {
     uint32_t capacity;
     uint32_t chunk;
     uint16_t size_class;
-    uint16_t unused;
+    uint16_t built_in;  // carved from the allocator's own area: never given back
 };
 inline constexpr size_t kSlabHeader = sizeof(Slab) + 8;
 static_assert(kSlabHeader % kAlign == 8, "payloads after the slab header are 16-aligned");
@@ -112,7 +113,7 @@ public:
     // Bytes the allocator holds from its PageSource now.
     size_t mapped_bytes() const { return middle_.mapped_bytes() + large_mapped_; }
     const Tlsf& middle() const { return middle_; }
-    // Slabs in use or kept (for the tests).
+    // Slabs from the middle tier, in use or kept (for the tests).
     size_t slab_count() const { return slab_count_; }
 
 private:
@@ -132,6 +133,12 @@ private:
     Tlsf middle_;
     Slab* slabs_[kClassCount] = {};  // per class, the slabs with room (full ones are in no list)
     uint8_t slabs_made_[kClassCount] = {};  // per class, for the slab size
+    // The first slabs come from here: a program that allocates little maps
+    // nothing for its heap, and a new process runs (so QEMU translates)
+    // little of the allocator: spawn costs less.
+    static constexpr size_t kBuiltInBytes = 4096;
+    alignas(16) char built_in_[kBuiltInBytes] = {};
+    size_t built_in_used_ = 0;
     size_t large_mapped_ = 0;
     size_t slab_count_ = 0;
 };
