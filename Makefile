@@ -26,7 +26,7 @@ USER_ARCH_FLAGS := -march=rv64gc -mabi=lp64d -mcmodel=medany
 # picolibc calls; lib/rvos/include overrides picolibc headers it lacks.
 # The platform's POSIX features, which picolibc's headers cannot know.
 USER_POSIX := -D_POSIX_TIMERS=200809L -D_POSIX_MONOTONIC_CLOCK=200112L
-USER_CXXFLAGS := $(USER_ARCH_FLAGS) $(COMMON_CXXFLAGS) --specs=picolibc.specs -ffunction-sections -fdata-sections \
+USER_CXXFLAGS := $(USER_ARCH_FLAGS) $(COMMON_CXXFLAGS) -Werror=switch --specs=picolibc.specs -ffunction-sections -fdata-sections \
                  $(USER_POSIX)
 USER_CFLAGS   := $(USER_ARCH_FLAGS) -std=c11 -O2 -g -Wall -Wextra --specs=picolibc.specs -ffunction-sections -fdata-sections \
                  $(USER_POSIX)
@@ -47,7 +47,7 @@ export CROSS CXX_RV STRIP FLAGS_FILE ARCH_FLAGS USER_ARCH_FLAGS LINK_FLAGS CXXFL
 USER_PROGRAMS   := shell fs hello hello-std crash fuzz bench
 DRIVER_PROGRAMS := virtio-blk
 TEST_PROGRAMS   := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi blktest spinners nest \
-                   shmkeep fpregs alloc
+                   shmkeep reader errors fpregs alloc
 PROGRAMS        := $(USER_PROGRAMS) $(DRIVER_PROGRAMS) $(TEST_PROGRAMS)
 program_dir      = $(if $(filter $1,$(TEST_PROGRAMS)),user/tests/$1,$(if $(filter $1,$(DRIVER_PROGRAMS)),user/drivers/$1,user/$1))
 

@@ -2,12 +2,13 @@
 """make fuzz: the long syscall-fuzzing run (millions of calls).
 
 Boots one machine, records `mem`, runs `fuzz <seed> <calls>` for several
-seeds, each followed by every hostile program in HOSTILE_RUNS, and checks
-after each seed that the kernel is still up and that free frames, kernel
-heap, channels and every process's handle count are back at the baseline. The fuzzer picks its calls from the syscall table
+seeds, and checks after each that the kernel is still up and that free
+frames, kernel heap, channels and every process's handle count are back at
+the baseline. The fuzzer picks its calls from the syscall table
 (lib/abi/syscalls.h); the run fails unless every syscall in it was called.
 At the end it prints each syscall's calls and refusals over all seeds.
-`make check` runs a bounded version of this in
+After each seed it also runs every hostile program of harness/hostile.py
+before the counters are compared. `make check` runs a bounded version of this in
 tests/acceptance/test_reliability.py.
 """
 import argparse
@@ -18,34 +19,12 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness import Machine, abi  # noqa: E402
+from harness import Machine, abi, hostile  # noqa: E402
 
 COUNTERS = re.compile(r"^(frames: free \d+|heap: \d+ bytes in use|channels: \d+)", re.M)
 HANDLES = re.compile(r"^\s*\d+\s+(\S+)\s+(\d+)$", re.M)
 SYSCALL_LINE = re.compile(r"^fuzz: ([a-z][a-z0-9_]*) (\d+) calls (\d+) refused\r?$", re.M)
 CHILDREN_LINE = re.compile(r"^fuzz: children: \d+ spawned, \d+ exited with their code, \d+ killed, 0 wrong, ", re.M)
-
-
-# The hostile test programs run after each seed: the command, and the last
-# line it prints when all went well (a regular expression).
-HOSTILE_RUNS = [
-    ("run spinners -s 100 3 hello", r"spinners: 3 of 3 busy loops stopped"),
-    ("run nest close", r"nest: every channel back"),
-    ("run nest exit", r"nest: \d+ endpoints deep, each queued inside the next"),
-    ("run nest cycle", r"nest: every channel back"),
-    ("run nest service", r"nest: every channel back"),
-    ("run shmkeep", r"shmkeep: the pattern is intact"),
-]
-
-
-def run_hostile(machine, seed):
-    """Runs HOSTILE_RUNS; the first failure as a message, or None."""
-    for command, last in HOSTILE_RUNS:
-        out = machine.run(command, timeout=120)
-        got = [line.strip() for line in out.splitlines() if line.strip()]
-        if not got or not re.fullmatch(last, got[-1]):
-            return f"fuzz: seed {seed}: `{command}` did not end with {last!r}:\n{out}"
-    return None
 
 
 def counters(machine):
@@ -82,16 +61,18 @@ def main():
                     return 1
                 per_syscall[name][0] += int(calls)
                 per_syscall[name][1] += int(refusals)
-            failed = run_hostile(machine, seed)
-            if failed:
-                print(failed, file=sys.stderr)
-                return 1
+            for name, drive in hostile.HOSTILE.items():
+                try:
+                    drive(machine)
+                except AssertionError as failure:
+                    print(f"fuzz: seed {seed}: {name}: {failure}", file=sys.stderr)
+                    return 1
             now = counters(machine)
             if now != baseline:
                 print(f"fuzz: seed {seed}: counters moved\n  before: {baseline}\n  after:  {now}", file=sys.stderr)
                 return 1
-            print(f"seed {seed}: {made[1]} calls, {made[2]} refused, {len(HOSTILE_RUNS)} hostile programs; "
-                  "counters at baseline", flush=True)
+            print(f"seed {seed}: {made[1]} calls, {made[2]} refused; {len(hostile.HOSTILE)} hostile programs "
+                  f"defeated; counters at baseline", flush=True)
         width = max(len(name) for name in per_syscall)
         for name, (calls, refusals) in per_syscall.items():
             print(f"  {name:<{width}} {calls:>10} calls {refusals:>10} refused")

@@ -58,3 +58,20 @@ def ps(machine):
         assert m, f"malformed ps row {row!r}:\n{out}"
         procs.append({"pid": int(m[1]), "name": m[2], "state": m[3], "kind": m[4]})
     return procs
+
+
+# Servers learn that a client has gone (its channels' peers closed) when
+# they next run, which the scheduler may put after the shell's next command.
+# A counter compared with a baseline is therefore read again, a bounded
+# number of times, until it matches: a real leak never does.
+SETTLE_READS = 20
+
+
+def mem_settled(machine, want, keys=("free_frames", "heap", "channels", "handles")):
+    """`mem` once its `keys` equal those of `want`, or the last reading after
+    SETTLE_READS tries (for the caller's assertion to report)."""
+    for _ in range(SETTLE_READS):
+        now = mem(machine)
+        if all(now[k] == want[k] for k in keys):
+            break
+    return now

@@ -53,7 +53,8 @@ constexpr rvos::Rights kDriverKeeps = rvos::kRightsAll & ~(rvos::kRightTransfer 
 
 Task& me() { return self(); }
 
-void start(Driver& driver);
+enum class When { Boot, Restart };
+void start(Driver& driver, When when);
 
 void driver_exited(Handle process, void* context) {
     auto& driver = *static_cast<Driver*>(context);
@@ -65,10 +66,13 @@ void driver_exited(Handle process, void* context) {
         return;
     }
     kprint("restarting it\n");
-    start(driver);
+    start(driver, When::Restart);
 }
 
-void start(Driver& driver) {
+// At boot init waits for the driver's registration, as for a boot server,
+// so its service exists before the shell starts; a restarted driver
+// registers while init goes on serving (clients meanwhile get NotFound).
+void start(Driver& driver, When when) {
     Handle handed[3];
     size_t count = 0;
     for (; count < 3; count++) {
@@ -91,6 +95,7 @@ void start(Driver& driver) {
         return;
     }
     driver.process = started.value().process;
+    if (when == When::Boot) serve_registration(started.value().boot);
     if (!watch_exit(driver.process, driver_exited, &driver))
         kprint("[init] driver %s %s will not be restarted: watch list full\n", driver.program, driver.unit);
 }
@@ -165,7 +170,7 @@ void start_drivers() {
         }
         count++;
         kprint("[boot] virtio slot %lu: %s %s (irq %u)\n", slot, program, driver.unit, machine.virtio[slot].irq);
-        start(driver);
+        start(driver, When::Boot);
     }
 }
 

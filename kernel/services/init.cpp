@@ -122,6 +122,8 @@ ErrorOr<process::Started> start_program(const char* program, const process::Laun
     return started;
 }
 
+void serve_registration(Handle boot) { loop.serve_next(boot); }
+
 bool watch_exit(Handle process, ExitHandler on_exit, void* context) {
     struct Call {
         static void exited(InitServer&, Handle process, void* context, Buffer&) {
@@ -202,8 +204,16 @@ process::Launch bare(const char* program, const Handle* handles, size_t count) {
 }
 
 void start_system() {
+    // The terminal: a channel the console serves at one end (its handle 1)
+    // and the shell holds the other of (its handle 2). Its holder reads
+    // what is typed while no program is in the foreground, and puts
+    // programs there (lib/proto/console.proto).
+    auto terminal = ipc::create_channel(me());
     for (const BuiltinService& service : kBuiltinServices) {
-        auto started = process::start_kernel_task(me(), service.task_name, service.entry);
+        bool serves_terminal = service.entry == console_main && !terminal.is_error();
+        Handle handles[] = {serves_terminal ? terminal.value().a : rvos::kNoHandle};
+        auto started = process::start_kernel_task(me(), service.task_name, service.entry, handles,
+                                                  serves_terminal ? 1 : 0);
         if (!started.is_error()) add_boot_channel(started.value().boot);
         adopt(service.task_name, started, true);
     }
@@ -211,11 +221,13 @@ void start_system() {
     for (const char* program : kBootServers) adopt(program, start_program(program, bare(program, nullptr, 0)), true);
     kprint("[boot] services: %lu registered\n", service_count);
     // The shell may power the machine off: it gets a handle to the power
-    // object (as its handle 1); nothing else does.
+    // object (as its handle 1); nothing else does. Its handle 2 is the terminal.
     auto power = me().handles.install(&power::object(), rvos::kRightWrite | rvos::kRightTransfer);
-    Handle shell_handles[] = {power.is_error() ? rvos::kNoHandle : power.value()};
-    adopt(kFirstProgram, start_program(kFirstProgram, bare(kFirstProgram, shell_handles, power.is_error() ? 0 : 1)),
-          false);
+    Handle shell_handles[2];
+    size_t shell_handle_count = 0;
+    if (!power.is_error()) shell_handles[shell_handle_count++] = power.value();
+    if (!power.is_error() && !terminal.is_error()) shell_handles[shell_handle_count++] = terminal.value().b;
+    adopt(kFirstProgram, start_program(kFirstProgram, bare(kFirstProgram, shell_handles, shell_handle_count)), false);
 }
 
 }  // namespace

@@ -179,10 +179,13 @@ const ProgramImage* find_program(const char* name) {
     return nullptr;
 }
 
-ErrorOr<Started> start_kernel_task(Task& init, const char* name, void (*entry)()) {
+ErrorOr<Started> start_kernel_task(Task& init, const char* name, void (*entry)(), const rvos::Handle* handles,
+                                   size_t handle_count) {
+    Launch launch{"", 0, "", 0, handles, handle_count};
+    if (Error error = check_launch_handles(init, launch); error != Error::None) return error;
     Task* task = TRY(create_task(name, true));
     task->kernel_entry = entry;
-    return launch_task(init, task, nullptr);
+    return launch_task(init, task, &launch);
 }
 
 ErrorOr<Started> start_user_program(Task& init, const char* program, const Launch& launch) {

@@ -26,6 +26,7 @@ UNIT_CODE_SRCS := \
     kernel/mm/page_runs.cpp \
     kernel/mm/region_map.cpp \
     kernel/lib/symbols.cpp \
+    kernel/services/line_discipline.cpp \
     lib/base/string.cpp \
     lib/base/format.cpp \
     lib/fdt/fdt.cpp \
