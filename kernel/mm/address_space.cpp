@@ -15,8 +15,8 @@ using rvos::kUserBase;
 using rvos::kUserEnd;
 
 namespace {
-// The shared window ends below the stack's guard page.
-constexpr uintptr_t kSharedEnd = rvos::kUserStackTop - rvos::kUserStackSize - kPageSize;
+// The shared window ends below the stack's guard gap.
+constexpr uintptr_t kSharedEnd = rvos::kUserStackTop - rvos::kUserStackSize - rvos::kUserStackGuardSize;
 static_assert(rvos::kMaxSharedSize <= kSharedEnd - kSharedBase, "the largest memory object fits the shared window");
 
 bool in_user_range(uintptr_t va, size_t length) {

@@ -7,6 +7,7 @@
 #include "mm/kernel_stack.h"
 #include "mm/memory.h"
 #include "task/elf.h"
+#include "task/fpu.h"
 #include "task/lifecycle.h"
 #include "task/process_object.h"
 #include "task/scheduler.h"
@@ -108,7 +109,7 @@ base::ErrorOr<void> load_program(Task& task, const ProgramImage& program, const 
         TRY(task.space.fill(s.vaddr, program.start + s.file_offset, s.file_size));
     }
     uintptr_t stack_bottom = rvos::kUserStackTop - rvos::kUserStackSize;
-    // Reserved, not mapped: zeroing all 256 KiB made spawn 1.8x slower, and
+    // Reserved, not mapped: zeroing even 256 KiB made spawn 1.8x slower, and
     // most programs use a few pages of it. Only the top kStackMappedAtSpawn
     // are mapped now (with the argument block, if larger, by the fills
     // below); the rest are mapped on first touch. The head start is what a
@@ -237,6 +238,7 @@ void destroy(Task* task) {
     }
     if (!task->is_kernel && task->space.table().valid()) task->space.destroy();
     if (task->account != ipc::kSystemAccount) ipc::close_account(task->account);
+    fpu::release(*task);
     task_table[task->slot] = nullptr;
     live_tasks--;
     mm::unmap_kernel_stack(task->slot);

@@ -7,6 +7,7 @@
 #include "abi/abi.h"
 #include "abi/protocol.h"
 #include "arch/context.h"
+#include "arch/fpu.h"
 #include "ipc/handle_table.h"
 #include "mm/address_space.h"
 #include "task/clock.h"
@@ -67,5 +68,12 @@ struct Task {
     uint64_t use_epoch = 0;
     uint64_t charged_until = 0;
     Task* next_ready = nullptr;
+
+    // User FP registers, saved here only when another task claims the unit
+    // (task/fpu.h); left uninitialised until then, so spawn does not pay
+    // for them. fp_saved: `fp` holds them (else they are all zero). Last,
+    // so the fields above keep their short offsets on the switch path.
+    bool fp_saved = false;
+    arch::FpState fp;
 };
 

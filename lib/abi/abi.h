@@ -72,7 +72,15 @@ static_assert(kFsMaxBytesHeld >= 2 * kMaxFileSize);
 inline constexpr uint64_t kUserBase = 0x4000'0000;
 inline constexpr uint64_t kUserEnd = 0x8000'0000;
 inline constexpr uint64_t kUserStackTop = 0x7fff'0000;
-inline constexpr uint64_t kUserStackSize = 256 * 1024;
+// The stack is reserved whole and mapped a page at a time on first touch,
+// so its size costs nothing until a program recurses that deep: 8 MiB, as
+// Linux's default, so ordinary C programs (Lua's C recursion, say) go as
+// deep as they would there.
+inline constexpr uint64_t kUserStackSize = 8 * 1024 * 1024;
+// Below the stack, never mapped (the shared window ends under it): a load
+// or store here is a stack overflow, and kills the program saying so. More
+// than a page, so a frame of up to 64 KiB cannot jump over it.
+inline constexpr uint64_t kUserStackGuardSize = 64 * 1024;
 inline constexpr uint64_t kMmapBase = 0x6000'0000;    // anonymous memory (mmap) from here...
 inline constexpr uint64_t kSharedBase = 0x7000'0000;  // ...to here; shared memory from here to the stack
 // Bytes in one memory object: room for a 1920x1080x4 framebuffer (8.3 MB).

@@ -46,7 +46,7 @@ CRASH_MODES = {
     "kjump": (r"instruction (page|access) fault", r"0x80200000"),
     "misaligned": (r"misaligned (load|store)|(load|store) access fault", r"0x[0-9a-f]+"),
     # the guard page below the stack
-    "stack": (r"store page fault",
+    "stack": (r"stack overflow",
               f"0x{(abi.kUserStackTop - abi.kUserStackSize - abi.kPageSize) >> 12:x}[0-9a-f]{{3}}"),
     "badsp": (r"(store|load) page fault", r"0x10"),
 }

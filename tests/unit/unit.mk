@@ -31,6 +31,8 @@ UNIT_CODE_SRCS := \
     lib/base/format.cpp \
     lib/fdt/fdt.cpp \
     lib/fdt/machine.cpp \
+    lib/rvos/allocator.cpp \
+    lib/rvos/tlsf.cpp \
     lib/virtio/queue.cpp \
     lib/base/path.cpp \
     lib/base/command.cpp \
