@@ -154,7 +154,11 @@ std::string fsck_problems(const std::string& image) {
         if (line.find(" files (") != std::string::npos && line.find(" blocks") != std::string::npos) continue;
         clean = false;
     }
-    return clean ? "" : r.output;
+    if (clean) return "";
+    // The first 30 lines are enough to say what is wrong.
+    size_t end = 0;
+    for (int n = 0; n < 30 && end != std::string::npos; n++) end = r.output.find('\n', end + 1);
+    return end == std::string::npos ? r.output : r.output.substr(0, end) + "\n...";
 }
 
 std::string debugfs(const std::string& image, const std::string& request) {

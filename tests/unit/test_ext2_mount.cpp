@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <sstream>
 
 #include "ext2/format.h"
 #include "ext2_support.h"
@@ -174,6 +175,96 @@ TEST_F(Ext2Mount, DeviceErrorsReachTheCallerOfEachOperation) {
         EXPECT_EQ(workload(m->volume), ext2::kDeviceError) << "request " << fail_at;
         EXPECT_FALSE(m->memory_device->out_of_range);
     }
+}
+
+}  // namespace
+
+namespace {
+
+// Damage the tools put in on purpose: each is reported as kCorrupt by the
+// operation that meets it, and changes nothing it should not.
+class Ext2Corrupt : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir = work_dir();
+        image = dir + "/disk.img";
+        std::string staged = dir + "/staged";
+        run("mkdir -p " + quote(staged + "/d"));
+        write_file(staged + "/file", pattern(50000, 1));  // direct and single indirect blocks
+        write_file(staged + "/d/inner", "inner");
+        make_image(image, 4u << 20, 1024, "-d " + quote(staged));
+    }
+    void debugfs_write(const std::string& request) {
+        RunResult r = run(tool("debugfs") + " -w -R " + quote(request) + " " + quote(image));
+        ASSERT_EQ(r.status, 0) << r.output;
+    }
+    uint32_t first_block(const std::string& path) {
+        std::istringstream blocks(debugfs(image, "blocks " + path));
+        uint32_t b = 0;
+        blocks >> b;
+        return b;
+    }
+    void patch(uint64_t offset, const void* bytes, size_t n) {
+        std::vector<uint8_t> all = read_file(image);
+        std::memcpy(&all[offset], bytes, n);
+        write_file(image, std::string(all.begin(), all.end()));
+    }
+
+    std::string dir;
+    std::string image;
+};
+
+TEST_F(Ext2Corrupt, FreeingABlockTheBitmapCallsFreeIsCorruptAndCountsStay) {
+    debugfs_write("freeb " + std::to_string(first_block("/file")));
+    auto m = mount_file(image);
+    uint32_t free_blocks = m->volume.info().free_blocks;
+    EXPECT_EQ(m->volume.unlink(ext2::kRootInode, Name("file")).error(), ext2::kCorrupt);
+    EXPECT_EQ(m->volume.info().free_blocks, free_blocks);
+}
+
+TEST_F(Ext2Corrupt, ABlockPointerPastTheVolumeIsCorrupt) {
+    debugfs_write("set_inode_field /file block[IND] 99999999");
+    auto m = mount_file(image);
+    uint32_t file = resolve(m->volume, "/file");
+    std::string buffer(50000, '\0');
+    EXPECT_EQ(m->volume.read(file, 0, buffer.data(), buffer.size()).error(), ext2::kCorrupt);
+    EXPECT_EQ(m->volume.write(file, 20000, "x", 1).error(), ext2::kCorrupt);
+    EXPECT_FALSE(m->file_device->out_of_range);
+}
+
+TEST_F(Ext2Corrupt, ARecordOfLengthZeroIsCorruptNotAnEndlessLoop) {
+    uint32_t block = first_block("/d");
+    uint16_t zero = 0;
+    patch(uint64_t{block} * 1024 + 12 + 4, &zero, 2);  // the ".." record's rec_len
+    auto m = mount_file(image);
+    uint32_t d = resolve(m->volume, "/d");
+    uint64_t cookie = 0;
+    ext2::DirEntry entry;
+    EXPECT_EQ(m->volume.read_dir(d, &cookie, &entry).error(), ext2::kCorrupt);
+    EXPECT_EQ(m->volume.lookup(d, Name("inner")).error(), ext2::kCorrupt);
+    EXPECT_EQ(m->volume.create(d, Name("new"), 0644).error(), ext2::kCorrupt);
+}
+
+TEST_F(Ext2Corrupt, AnEntryNamingAnInodePastTheLastIsCorrupt) {
+    uint32_t block = first_block("/d");
+    uint32_t huge = 0x7FFFFFFF;
+    patch(uint64_t{block} * 1024 + 24, &huge, 4);  // "inner", the third record
+    auto m = mount_file(image);
+    EXPECT_EQ(m->volume.lookup(resolve(m->volume, "/d"), Name("inner")).error(), ext2::kCorrupt);
+}
+
+TEST_F(Ext2Corrupt, ADirectoryWhoseParentChainLoopsIsCorruptWhenMovedInto) {
+    make_image(image, 4u << 20, 1024);
+    auto m = mount_file(image);
+    make_dir(m->volume, "/a");
+    uint32_t b = make_dir(m->volume, "/a/b");
+    make_dir(m->volume, "/x");
+    EXT2_OK(m->volume.unmount());
+    // b's ".." names b itself: walking up from b never reaches the root.
+    uint32_t block = first_block("/a/b");
+    patch(uint64_t{block} * 1024 + 12, &b, 4);
+    m = mount_file(image);
+    EXPECT_EQ(m->volume.rename(ext2::kRootInode, Name("x"), b, Name("x")).error(), ext2::kCorrupt);
 }
 
 }  // namespace
