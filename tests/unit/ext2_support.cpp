@@ -143,6 +143,12 @@ void make_image(const std::string& path, uint64_t bytes, uint32_t block_size, co
     ASSERT_EQ(r.status, 0) << r.output;
 }
 
+void make_image_from(const std::string& path, uint64_t bytes, uint32_t block_size, const std::string& staged,
+                     const std::string& extra) {
+    make_image(path, bytes, block_size, extra + " -d " + quote(staged));
+    run("rm -rf " + quote(staged));
+}
+
 std::string fsck_problems(const std::string& image) {
     RunResult r = run(tool("e2fsck") + " -fn " + quote(image));
     std::istringstream lines(r.output);

@@ -89,6 +89,10 @@ void make_image(const std::string& path, uint64_t bytes, uint32_t block_size, co
 // e2fsck -fn: "" when it finds nothing, else its whole output (a clean
 // run prints only the pass headers and the summary line).
 std::string fsck_problems(const std::string& image);
+// make_image with mke2fs -d `staged` (the files the image starts with);
+// the staged tree is removed afterwards (make lint walks build/).
+void make_image_from(const std::string& path, uint64_t bytes, uint32_t block_size, const std::string& staged,
+                     const std::string& extra = "");
 // debugfs -R request on the image (stdout only). debugfs takes "..." around
 // a name, not '...'.
 std::string debugfs(const std::string& image, const std::string& request);

@@ -192,7 +192,7 @@ protected:
         run("mkdir -p " + quote(staged + "/d"));
         write_file(staged + "/file", pattern(50000, 1));  // direct and single indirect blocks
         write_file(staged + "/d/inner", "inner");
-        make_image(image, 4u << 20, 1024, "-d " + quote(staged));
+        make_image_from(image, 4u << 20, 1024, staged);
     }
     void debugfs_write(const std::string& request) {
         RunResult r = run(tool("debugfs") + " -w -R " + quote(request) + " " + quote(image));

@@ -399,7 +399,7 @@ TEST_P(Ext2Names, AnHtreeDirectoryBuiltByTheToolsIsReadAndStaysValidWhenChanged)
     std::vector<std::string> names;
     for (int i = 0; i < 3000; i++) names.push_back("entry-with-a-longish-name-" + std::to_string(i));
     for (const auto& name : names) write_file(staged + "/big/" + name, name);
-    make_image(image, 16u << 20, GetParam(), "-N 4096 -d " + quote(staged));
+    make_image_from(image, 16u << 20, GetParam(), staged, "-N 4096");
     RunResult indexed = run(tool("e2fsck") + " -fyD " + quote(image));
     ASSERT_LE(indexed.status, 1) << indexed.output;
     ASSERT_NE(debugfs(image, "htree /big").find("Root node dump"), std::string::npos) << "the tools built no htree";
