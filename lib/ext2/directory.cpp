@@ -29,18 +29,23 @@ ErrorOr<BlockRef> Volume::dir_block(const Inode& dir, uint32_t index) {
 
 ErrorOr<bool> Volume::find_entry(const Inode& dir, Name name, EntryPlace* place) {
     uint32_t blocks = static_cast<uint32_t>(dir.size() / layout_.block_size);
+    place->room = kNoOffset;
     for (uint32_t i = 0; i < blocks; i++) {
         BlockRef ref = TRY(dir_block(dir, i));
         uint32_t previous = kNoOffset;
         for (uint32_t offset = 0; offset < layout_.block_size;) {
             DirRecord r = dir_record(ref.data(), offset);
             if (r.inode != 0 && name.equals(r.name, r.name_len)) {
-                *place = EntryPlace{ref.block(), offset, previous, r.inode, r.file_type};
+                *place = EntryPlace{ref.block(), offset, previous, r.inode, r.file_type, kNoOffset};
                 return true;
             }
             previous = offset;
             offset += r.rec_len;
         }
+        // The same pass notes where the name would go (add_entry starts there).
+        if (place->room == kNoOffset &&
+            dir_block_has_room(ref.data(), layout_.block_size, static_cast<uint32_t>(name.length)))
+            place->room = i;
     }
     return false;
 }
@@ -51,12 +56,14 @@ ErrorOr<void> Volume::changing_directory(Inode& dir) {
     return {};
 }
 
-ErrorOr<void> Volume::add_entry(Inode& dir, Name name, uint32_t ino, FileType type) {
+// Adds a record, in the first block from `first_room` with a gap for it
+// (kNoOffset: none has one, a block is added).
+ErrorOr<void> Volume::add_entry(Inode& dir, Name name, uint32_t ino, FileType type, uint32_t first_room) {
     TRY(changing_directory(dir));
     FileType stored = static_cast<FileType>(record_type(type));
     uint32_t blocks = static_cast<uint32_t>(dir.size() / layout_.block_size);
     bool added = false;
-    for (uint32_t i = 0; i < blocks && !added; i++) {
+    for (uint32_t i = first_room; i < blocks && !added; i++) {
         BlockRef ref = TRY(dir_block(dir, i));
         if (dir_block_insert(ref.data(), layout_.block_size, ino, name, stored)) {
             ref.mark_dirty();

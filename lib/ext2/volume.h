@@ -189,6 +189,9 @@ private:
         uint32_t previous;  // offset of the record before it, or kNoOffset
         uint32_t inode;
         uint8_t file_type;
+        // When the name was not found: the first block (index) with room
+        // for it, or kNoOffset.
+        uint32_t room;
     };
 
     // groups.cpp: descriptors and counters.
@@ -230,7 +233,7 @@ private:
     ErrorOr<Inode> read_directory(uint32_t ino);
     ErrorOr<BlockRef> dir_block(const Inode& dir, uint32_t index);
     ErrorOr<bool> find_entry(const Inode& dir, Name name, EntryPlace* place);
-    ErrorOr<void> add_entry(Inode& dir, Name name, uint32_t ino, FileType type);
+    ErrorOr<void> add_entry(Inode& dir, Name name, uint32_t ino, FileType type, uint32_t first_room);
     ErrorOr<void> remove_entry(Inode& dir, const EntryPlace& place);
     ErrorOr<void> retarget_entry(Inode& dir, const EntryPlace& place, uint32_t ino, FileType type);
     ErrorOr<bool> directory_empty(const Inode& dir);
@@ -240,7 +243,7 @@ private:
     uint8_t record_type(FileType type) const { return layout_.filetype ? static_cast<uint8_t>(type) : 0; }
 
     // namespace.cpp: names.
-    ErrorOr<void> check_new_name(const Inode& dir, Name name);
+    ErrorOr<uint32_t> check_new_name(const Inode& dir, Name name);
     ErrorOr<void> check_is_ancestor(uint32_t dir, uint32_t moved);
     ErrorOr<uint32_t> make_node(uint32_t dir, Name name, uint16_t mode, const char* target, size_t target_length);
 

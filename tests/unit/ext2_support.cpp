@@ -204,6 +204,21 @@ std::string stat_field(const std::string& image, const std::string& path, const 
     return text.substr(at, end - at);
 }
 
+std::vector<std::string> debugfs_names(const std::string& image, const std::string& dir) {
+    // Lines are /inode/mode/uid/gid/name/size/.
+    std::istringstream listing(debugfs(image, "ls -p \"" + dir + "\""));
+    std::vector<std::string> names;
+    for (std::string line; std::getline(listing, line);) {
+        std::vector<std::string> fields;
+        std::istringstream parts(line);
+        for (std::string f; std::getline(parts, f, '/');) fields.push_back(f);
+        if (fields.size() < 6 || fields[1] == "0" || fields[5] == "." || fields[5] == "..") continue;
+        names.push_back(fields[5]);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
 std::vector<uint8_t> read_file(const std::string& path) {
     std::ifstream f(path, std::ios::binary | std::ios::ate);
     if (!f) return {};

@@ -104,6 +104,9 @@ std::string difference(const std::string& actual, const std::string& expected);
 // A field of `debugfs -R "stat path"`: the text after "<field>: " up to
 // the next run of spaces or the line's end.
 std::string stat_field(const std::string& image, const std::string& path, const std::string& field);
+// The names debugfs lists in a directory (ls -p), without "." and "..",
+// sorted; records of inode 0 (a block's unused first record) left out.
+std::vector<std::string> debugfs_names(const std::string& image, const std::string& dir);
 std::vector<uint8_t> read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& bytes);
 
