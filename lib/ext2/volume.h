@@ -76,8 +76,9 @@ public:
     Volume& operator=(const Volume&) = delete;
 
     // The memory mount() needs for a cache of `cache_blocks` blocks of
-    // `block_size` bytes and the default open-inode table.
-    static size_t memory_for(uint32_t cache_blocks, uint32_t block_size);
+    // `block_size` bytes and a table of `max_open_inodes`.
+    static size_t memory_for(uint32_t cache_blocks, uint32_t block_size,
+                             uint32_t max_open_inodes = MountOptions{}.max_open_inodes);
 
     // Reads and checks the superblock and every group descriptor. Errors:
     // Unsupported (a feature or block size this library does not serve),
@@ -227,7 +228,7 @@ private:
 
     // file.cpp: data.
     ErrorOr<void> zero_tail(Inode& inode, uint64_t from);
-    ErrorOr<void> note_size(Inode& inode, uint64_t size);
+    ErrorOr<void> allow_size(uint64_t size);
 
     // directory.cpp: records in directories.
     ErrorOr<Inode> read_directory(uint32_t ino);

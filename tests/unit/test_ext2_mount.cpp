@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <map>
 #include <sstream>
 
 #include "ext2/format.h"
@@ -265,6 +266,56 @@ TEST_F(Ext2Corrupt, ADirectoryWhoseParentChainLoopsIsCorruptWhenMovedInto) {
     patch(uint64_t{block} * 1024 + 12, &b, 4);
     m = mount_file(image);
     EXPECT_EQ(m->volume.rename(ext2::kRootInode, Name("x"), b, Name("x")).error(), ext2::kCorrupt);
+}
+
+}  // namespace
+
+namespace {
+
+// A revision 0 volume: no feature fields (so no filetype in records), 128-byte
+// inodes (no extra time fields), reserved inodes up to 10.
+TEST(Ext2Revision0, AnOriginalRevisionVolumeIsServedAndStaysClean) {
+    std::string image = work_dir() + "/disk.img";
+    make_image(image, 8u << 20, 1024, "-r 0");
+    auto m = mount_file(image);
+    ASSERT_TRUE(m->volume.mounted());
+    EXPECT_FALSE(m->volume.layout().filetype);
+    EXPECT_EQ(m->volume.layout().inode_size, 128u);
+    make_dir(m->volume, "/d");
+    put_file(m->volume, "/d/f", pattern(20000, 1));
+    EXT2_OK(m->volume.symlink(ext2::kRootInode, Name("l"), "d/f", 3));
+    // Without file types in the records, listing reads each inode's type.
+    uint64_t cookie = 0;
+    ext2::DirEntry entry;
+    std::map<std::string, ext2::FileType> types;
+    while (EXT2_OK(m->volume.read_dir(ext2::kRootInode, &cookie, &entry))) types[entry.name] = entry.type;
+    EXPECT_EQ(types["d"], ext2::FileType::Directory);
+    EXPECT_EQ(types["l"], ext2::FileType::Symlink);
+    EXPECT_SAME_BYTES(get_file(m->volume, "/l"), pattern(20000, 1));
+    // Files stay under 2 GiB: there is no large_file feature to turn on.
+    uint32_t f = resolve(m->volume, "/d/f");
+    EXPECT_EQ(m->volume.write(f, 1ull << 31, "x", 1).error(), Error::FileTooBig);
+    EXT2_OK(m->volume.unmount());
+    EXPECT_EQ(fsck_problems(image), "");
+    EXPECT_SAME_BYTES(debugfs_cat(image, "/d/f"), pattern(20000, 1));
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Ext2LargeFile, AFilePast2GiBTurnsOnTheLargeFileFeature) {
+    std::string image = work_dir() + "/disk.img";
+    make_image(image, 8u << 20, 4096);
+    run(tool("debugfs") + " -w -R 'feature -large_file' " + quote(image));  // mke2fs always sets it
+    ASSERT_EQ(debugfs(image, "features").find("large_file"), std::string::npos);
+    auto m = mount_file(image);
+    uint32_t f = put_file(m->volume, "/big", "");
+    EXPECT_EQ(EXT2_OK(m->volume.write(f, 3ull << 30, "end", 3)), 3u);
+    EXT2_OK(m->volume.unmount());
+    EXPECT_NE(debugfs(image, "features").find("large_file"), std::string::npos);
+    EXPECT_EQ(fsck_problems(image), "");
+    EXPECT_EQ(stat_field(image, "/big", "Size"), std::to_string((3ull << 30) + 3));
 }
 
 }  // namespace
