@@ -147,20 +147,21 @@ ErrorOr<void> Volume::truncate(uint32_t ino, uint64_t size) {
     TRY(allow_size(size));
     uint64_t old_size = inode.size();
     if (size == old_size) return {};
-    if (size < old_size) {
-        uint64_t first = (size + layout_.block_size - 1) / layout_.block_size;
-        auto freed = free_blocks_from(inode, first);
-        if (freed.is_error()) {
-            (void)write_inode(inode);  // the pointers left match the bitmap
-            return freed.error();
+    auto resized = [&]() -> ErrorOr<void> {
+        if (size < old_size) {
+            TRY(free_blocks_from(inode, (size + layout_.block_size - 1) / layout_.block_size));
+            return zero_tail(inode, size);
         }
-        TRY(zero_tail(inode, size));
-    } else {
-        TRY(zero_tail(inode, old_size));
+        return zero_tail(inode, old_size);
+    }();
+    // On an error the size stays (the blocks left are inside it), but the
+    // pointers already cleared are written: they match the bitmap.
+    if (!resized.is_error()) {
+        inode.set_size(size);
+        stamp_times(inode, now(), false, true, true);
     }
-    inode.set_size(size);
-    stamp_times(inode, now(), false, true, true);
-    return write_inode(inode);
+    TRY(write_inode(inode));
+    return resized;
 }
 
 }  // namespace ext2
