@@ -16,8 +16,8 @@ ErrorOr<void> check_name(Name name) {
     return {};
 }
 
-// The number of directories a path can nest (with kMaxPathBytes, fewer
-// than this); walking ".." further means a loop in a corrupt image.
+// More directories than a path of rvos::kMaxPathLength bytes can nest;
+// walking ".." further means a loop in a corrupt image.
 constexpr uint32_t kMaxDepth = 65536;
 
 }  // namespace

@@ -25,10 +25,10 @@ namespace ext2 {
 
 // A server should write back at most this long after a change (issue 12).
 inline constexpr uint64_t kWriteBackDelayNs = 5'000'000'000ull;
-// Symbolic links resolve() follows for one path, in all.
-inline constexpr uint32_t kMaxSymlinkHops = 16;
-// Bytes of a path resolve() accepts (a symlink target is shorter than a block).
-inline constexpr size_t kMaxPathBytes = 4096;
+// Symbolic links resolve() follows for one path, in all (Linux's limit).
+inline constexpr uint32_t kMaxSymlinkHops = 40;
+// A name the format holds is a name the ABI carries.
+static_assert(kMaxNameLength == rvos::kMaxFileNameLength);
 
 struct MountOptions {
     bool read_only = false;
@@ -100,9 +100,10 @@ public:
     // TooLong (over kMaxNameLength bytes), kCorrupt.
     ErrorOr<uint32_t> lookup(uint32_t dir, Name name);
     // A '/'-separated path from the volume root ("" and "/" are the root;
-    // ".." at the root stays there). Symbolic links are followed (an
-    // absolute target from the volume root), the last component only if
-    // `follow_last`. NotFound, NotDirectory, TooLong, kSymlinkLoop.
+    // ".." at the root stays there), at most rvos::kMaxPathLength bytes.
+    // Symbolic links are followed (an absolute target from the volume
+    // root), the last component only if `follow_last`. NotFound,
+    // NotDirectory, TooLong, kSymlinkLoop. Uses 8 KiB of stack.
     ErrorOr<uint32_t> resolve(const char* path, bool follow_last = true);
     // The directory holding the last component of `path`, and that
     // component (pointing into `path`); BadArgument if there is none.

@@ -191,6 +191,32 @@ TEST_P(Ext2Names, ShortSymlinksLiveInTheInodeAndLongOnesInABlock) {
     EXPECT_EQ(debugfs_cat(image, "/slow60"), at60);
 }
 
+TEST_P(Ext2Names, PathsFollowChainsOfLinksUpToTheLimit) {
+    uint32_t root = ext2::kRootInode;
+    make_dir(v(), "/top");
+    make_dir(v(), "/top/sub");
+    put_file(v(), "/top/target", "found");
+    uint32_t sub = resolve(v(), "/top/sub");
+    EXT2_OK(v().symlink(sub, Name("up"), "../target", 9));
+    EXT2_OK(v().symlink(sub, Name("updir"), "..", 2));
+    EXPECT_EQ(get_file(v(), "/top/sub/up"), "found");
+    EXPECT_EQ(get_file(v(), "/top/sub/updir/sub/updir/target"), "found");
+    // link0 -> link1 -> ... -> link<n> -> /top/target
+    auto chain = [&](int n) {
+        for (int i = n; i >= 0; i--) {
+            std::string name = "c" + std::to_string(n) + "-" + std::to_string(i);
+            std::string to = i == n ? "/top/target" : "c" + std::to_string(n) + "-" + std::to_string(i + 1);
+            EXT2_OK(v().symlink(root, Name(name.c_str()), to.data(), to.size()));
+        }
+        return "/c" + std::to_string(n) + "-0";
+    };
+    EXPECT_EQ(get_file(v(), chain(ext2::kMaxSymlinkHops - 1)), "found");
+    EXPECT_EQ(v().resolve(chain(ext2::kMaxSymlinkHops).c_str()).error(), ext2::kSymlinkLoop);
+    EXPECT_EQ(v().resolve("/top/sub/../../top/./target").value(), resolve(v(), "/top/target"));
+    EXPECT_EQ(v().resolve(("/" + std::string(300, 'x')).c_str()).error(), Error::TooLong);
+    check_image();
+}
+
 // ---- Rename --------------------------------------------------------------------------------
 
 TEST_P(Ext2Names, RenameMovesFilesAndDirectoriesAndReplacesTargets) {
