@@ -30,7 +30,8 @@ namespace {
 // the nanoseconds.
 uint32_t encode_extra(Timestamp t) {
     uint32_t epoch = static_cast<uint32_t>((t.seconds - static_cast<int32_t>(t.seconds)) >> 32) & 3;
-    return epoch | (t.nanoseconds << 2);
+    uint32_t nanoseconds = t.nanoseconds < 1'000'000'000 ? t.nanoseconds : 999'999'999;  // a caller's value
+    return epoch | (nanoseconds << 2);
 }
 
 Timestamp decode(uint32_t seconds, uint32_t extra, bool has_extra) {
