@@ -51,15 +51,12 @@ ErrorOr<bool> Volume::find_entry(const Inode& dir, Name name, EntryPlace* place)
 }
 
 // Before a directory's records change: its htree index goes (see above).
-ErrorOr<void> Volume::changing_directory(Inode& dir) {
-    dir.raw.flags &= ~kFlagIndex;
-    return {};
-}
+void Volume::changing_directory(Inode& dir) { dir.raw.flags &= ~kFlagIndex; }
 
 // Adds a record, in the first block from `first_room` with a gap for it
 // (kNoOffset: none has one, a block is added).
 ErrorOr<void> Volume::add_entry(Inode& dir, Name name, uint32_t ino, FileType type, uint32_t first_room) {
-    TRY(changing_directory(dir));
+    changing_directory(dir);
     FileType stored = static_cast<FileType>(record_type(type));
     uint32_t blocks = static_cast<uint32_t>(dir.size() / layout_.block_size);
     bool added = false;
@@ -106,7 +103,7 @@ bool place_holds(const uint8_t* block, uint32_t offset, uint32_t inode) {
 }  // namespace
 
 ErrorOr<void> Volume::remove_entry(Inode& dir, const EntryPlace& place) {
-    TRY(changing_directory(dir));
+    changing_directory(dir);
     BlockRef ref = TRY(cache_.get(place.block));
     if (!dir_block_valid(ref.data(), layout_.block_size, layout_.inodes_count, layout_.filetype) ||
         !place_holds(ref.data(), place.offset, place.inode))
@@ -119,7 +116,7 @@ ErrorOr<void> Volume::remove_entry(Inode& dir, const EntryPlace& place) {
 }
 
 ErrorOr<void> Volume::retarget_entry(Inode& dir, const EntryPlace& place, uint32_t ino, FileType type) {
-    TRY(changing_directory(dir));
+    changing_directory(dir);
     BlockRef ref = TRY(cache_.get(place.block));
     if (!dir_block_valid(ref.data(), layout_.block_size, layout_.inodes_count, layout_.filetype) ||
         !place_holds(ref.data(), place.offset, place.inode))

@@ -241,7 +241,7 @@ private:
     ErrorOr<bool> directory_empty(const Inode& dir);
     ErrorOr<uint32_t> parent_of(const Inode& dir);
     ErrorOr<void> set_parent(Inode& dir, uint32_t parent);
-    ErrorOr<void> changing_directory(Inode& dir);
+    void changing_directory(Inode& dir);
     uint8_t record_type(FileType type) const { return layout_.filetype ? static_cast<uint8_t>(type) : 0; }
 
     // namespace.cpp: names.
