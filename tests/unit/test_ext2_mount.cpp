@@ -319,3 +319,50 @@ TEST(Ext2LargeFile, AFilePast2GiBTurnsOnTheLargeFileFeature) {
 }
 
 }  // namespace
+
+namespace {
+
+// An extended-attribute block (debugfs ea_set with a value too big for the
+// inode) is kept while its inode lives, counted in i_blocks, and loses a
+// reference when the inode goes: freed with its last one.
+TEST(Ext2Xattr, AnAttributeBlockIsReleasedWithItsLastInode) {
+    std::string dir = work_dir();
+    std::string image = dir + "/disk.img";
+    make_image(image, 4u << 20, 1024);
+    auto baseline = mount_file(image);
+    uint32_t free_blocks = baseline->volume.info().free_blocks;
+    EXT2_OK(baseline->volume.unmount());
+    write_file(dir + "/value", std::string(600, 'v'));
+    write_file(dir + "/content", "content");
+    auto debugfs_w = [&](const std::string& request) {
+        RunResult r = run(tool("debugfs") + " -w -R " + quote(request) + " " + quote(image));
+        ASSERT_EQ(r.status, 0) << r.output;
+    };
+    debugfs_w("write " + dir + "/content f");
+    debugfs_w("write " + dir + "/content g");
+    debugfs_w("ea_set -f " + dir + "/value /f user.big");
+    std::string acl = stat_field(image, "/f", "File ACL");
+    ASSERT_NE(acl, "0");
+    // g shares f's attribute block: two references.
+    debugfs_w("set_inode_field /g file_acl " + acl);
+    debugfs_w("set_inode_field /g blocks 4");
+    std::vector<uint8_t> bytes = read_file(image);
+    uint32_t references = 2;
+    std::memcpy(&bytes[std::stoul(acl) * 1024 + 4], &references, 4);
+    write_file(image, std::string(bytes.begin(), bytes.end()));
+    ASSERT_EQ(fsck_problems(image), "");
+
+    auto m = mount_file(image);
+    uint32_t f = resolve(m->volume, "/f");
+    EXT2_OK(m->volume.truncate(f, 0));
+    EXPECT_EQ(EXT2_OK(m->volume.stat(f)).sectors, 2u) << "the attribute block stays counted";
+    EXT2_OK(m->volume.unlink(ext2::kRootInode, Name("f")));
+    EXT2_OK(m->volume.sync());
+    EXPECT_EQ(fsck_problems(image), "");
+    EXT2_OK(m->volume.unlink(ext2::kRootInode, Name("g")));
+    EXPECT_EQ(m->volume.info().free_blocks, free_blocks);
+    EXT2_OK(m->volume.unmount());
+    EXPECT_EQ(fsck_problems(image), "");
+}
+
+}  // namespace
