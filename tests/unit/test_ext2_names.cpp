@@ -60,6 +60,7 @@ TEST_P(Ext2Names, NestedDirectoriesHaveDotDotAndLinkCountsE2fsckAccepts) {
 }
 
 TEST_P(Ext2Names, ThousandsOfEntriesSplitRecordsAndRemovalsMergeThem) {
+    ext2::VolumeInfo empty = v().info();
     uint32_t d = make_dir(v(), "/many");
     std::set<std::string> names;
     for (int i = 0; i < 1500; i++) {
@@ -87,8 +88,16 @@ TEST_P(Ext2Names, ThousandsOfEntriesSplitRecordsAndRemovalsMergeThem) {
     EXPECT_EQ(EXT2_OK(v().stat(d)).size, before.size) << "new names fill the freed records";
     EXPECT_EQ(list_dir(v(), "/many"), std::vector<std::string>(names.begin(), names.end()));
     for (const auto& name : names) EXPECT_FALSE(v().lookup(d, Name(name.data(), name.size())).is_error()) << name;
-    check_image();
+    EXT2_OK(v().sync());
+    EXPECT_EQ(fsck_problems(image), "");
     EXPECT_EQ(debugfs_names(image, "/many"), std::vector<std::string>(names.begin(), names.end()));
+    // Emptied, the directory (with its indirect block) goes entirely.
+    for (const auto& name : names) EXT2_OK(v().unlink(d, Name(name.data(), name.size())));
+    EXPECT_EQ(list_dir(v(), "/many"), std::vector<std::string>{});
+    EXT2_OK(v().rmdir(ext2::kRootInode, Name("many")));
+    EXPECT_EQ(v().info().free_blocks, empty.free_blocks);
+    EXPECT_EQ(v().info().free_inodes, empty.free_inodes);
+    check_image();
 }
 
 TEST_P(Ext2Names, NameRulesAreEnforced) {
