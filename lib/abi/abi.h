@@ -139,9 +139,10 @@ enum class Error : int32_t {
     DeviceError = 29,      // a device failed or broke its protocol (I/O error)
     CrossDevice = 30,      // a rename between two file systems
     QuotaExceeded = 31,    // the caller has used up its own share (queued message bytes, a server's per-client quota)
+    NoSpace = 32,          // a file system has no free block or inode left
 };
 
-inline constexpr Error kLastError = Error::QuotaExceeded;
+inline constexpr Error kLastError = Error::NoSpace;
 // Whether a status word received from a peer names an Error (0 included).
 inline constexpr bool is_error_code(int32_t value) {
     return value >= 0 && value <= static_cast<int32_t>(kLastError);
@@ -181,6 +182,7 @@ inline constexpr const char* error_name(Error e) {
     case Error::DeviceError: return "device error";
     case Error::CrossDevice: return "cross-device link";
     case Error::QuotaExceeded: return "quota exceeded";
+    case Error::NoSpace: return "no space left";
     }
     return "unknown error";
 }

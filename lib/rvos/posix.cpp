@@ -146,6 +146,7 @@ int errno_for(Error error) {
     case Error::DeviceError: return EIO;
     case Error::CrossDevice: return EXDEV;
     case Error::QuotaExceeded: return EDQUOT;
+    case Error::NoSpace: return ENOSPC;
     }
     return EIO;  // not an Error (a status a broken peer made up)
 }

@@ -47,6 +47,7 @@ ERRNO_OF = {
     "DeviceError": ("EIO", "I/O error"),
     "CrossDevice": ("EXDEV", "Cross-device link"),
     "QuotaExceeded": ("EDQUOT", "Disk quota exceeded"),
+    "NoSpace": ("ENOSPC", "No space left on device"),
 }
 
 
