@@ -7,25 +7,39 @@ STRIP    := $(CROSS)strip
 QEMU     ?= qemu-system-riscv64
 BUILD    := build
 
-# Freestanding C++20 for RV64IMAC: no FPU state to switch, no exceptions,
-# no RTTI, no C++ library.
+# The kernel: freestanding C++20 for RV64IMAC, integer only — it never
+# touches the FP registers itself (kernel/arch/fpu.S, which saves and
+# restores user FP state, is the one exception), no exceptions, no RTTI, no
+# C++ library.
 ARCH_FLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
 # The link names the base ISA only, so gcc picks its rv64imac/lp64 libgcc.
 LINK_FLAGS := -march=rv64imac -mabi=lp64 -nostdlib -static
-CXXFLAGS_RV := $(ARCH_FLAGS) -std=c++20 -O2 -g -Wall -Wextra -ffreestanding -fno-exceptions -fno-rtti \
-               -fno-threadsafe-statics -fno-use-cxa-atexit -fcheck-new -fno-stack-protector -fno-omit-frame-pointer \
-               -nostdlib -MMD -MP -Ilib
+COMMON_CXXFLAGS := -std=c++20 -O2 -g -Wall -Wextra -ffreestanding -fno-exceptions -fno-rtti \
+                   -fno-threadsafe-statics -fno-use-cxa-atexit -fcheck-new -fno-stack-protector -fno-omit-frame-pointer \
+                   -MMD -MP -Ilib
+CXXFLAGS_RV := $(ARCH_FLAGS) $(COMMON_CXXFLAGS) -nostdlib
+# User space (programs, lib/rvos, the test kit) has hardware floating point:
+# RV64GC with the lp64d ABI, picolibc's rv64imafdc/lp64d multilib and gcc's
+# default (rv64imafdc/lp64d) libgcc. The kernel switches FP state lazily.
+USER_ARCH_FLAGS := -march=rv64gc -mabi=lp64d -mcmodel=medany
 # User space links picolibc (the C library) and lib/rvos, whose POSIX hooks
 # picolibc calls; lib/rvos/include overrides picolibc headers it lacks.
 # The platform's POSIX features, which picolibc's headers cannot know.
 USER_POSIX := -D_POSIX_TIMERS=200809L -D_POSIX_MONOTONIC_CLOCK=200112L -D_POSIX_CPUTIME=200809L \
               -D_POSIX_THREAD_CPUTIME=200809L
-USER_CXXFLAGS := $(filter-out -nostdlib,$(CXXFLAGS_RV)) -Werror=switch --specs=picolibc.specs -ffunction-sections -fdata-sections \
+USER_CXXFLAGS := $(USER_ARCH_FLAGS) $(COMMON_CXXFLAGS) -Werror=switch --specs=picolibc.specs -ffunction-sections -fdata-sections \
                  $(USER_POSIX)
-USER_CFLAGS   := $(ARCH_FLAGS) -std=c11 -O2 -g -Wall -Wextra --specs=picolibc.specs -ffunction-sections -fdata-sections \
+USER_CFLAGS   := $(USER_ARCH_FLAGS) -std=c11 -O2 -g -Wall -Wextra --specs=picolibc.specs -ffunction-sections -fdata-sections \
                  $(USER_POSIX)
-USER_LINK_FLAGS := -march=rv64imac -mabi=lp64 --specs=picolibc.specs -nostartfiles -static -Wl,--gc-sections
-export CROSS CXX_RV STRIP ARCH_FLAGS LINK_FLAGS CXXFLAGS_RV USER_CXXFLAGS USER_CFLAGS USER_LINK_FLAGS
+USER_LINK_FLAGS := $(USER_ARCH_FLAGS) --specs=picolibc.specs -nostartfiles -static -Wl,--gc-sections
+# Every object depends on the flags it is compiled with, kept in
+# build/flags.txt and rewritten only when they change: a change of flags
+# rebuilds everything they built, so old and new objects (soft- and
+# hard-float, say) are never linked together.
+FLAGS_FILE := $(abspath $(BUILD)/flags.txt)
+FLAGS_NOW  := $(CXXFLAGS_RV) | $(USER_CXXFLAGS) | $(USER_CFLAGS) | $(USER_LINK_FLAGS)
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(FLAGS_FILE) 2>/dev/null)" = '$(FLAGS_NOW)' ] || echo '$(FLAGS_NOW)' > $(FLAGS_FILE); })
+export CROSS CXX_RV STRIP FLAGS_FILE ARCH_FLAGS USER_ARCH_FLAGS LINK_FLAGS CXXFLAGS_RV USER_CXXFLAGS USER_CFLAGS USER_LINK_FLAGS
 
 # Third-party programs, as <program>:<Debian source package>: each is built
 # from its package's sources, fetched at build time into
@@ -43,7 +57,7 @@ THIRD_PARTY_PROGRAMS := $(foreach t,$(THIRD_PARTY),$(if $(call third_party_ready
 USER_PROGRAMS   := shell fs ext2 hello hello-std crash fuzz bench $(THIRD_PARTY_PROGRAMS)
 DRIVER_PROGRAMS := virtio-blk
 TEST_PROGRAMS   := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi blktest spinners nest \
-                   shmkeep reader errors libc
+                   shmkeep reader errors libc park fshog fpregs alloc
 PROGRAMS        := $(USER_PROGRAMS) $(DRIVER_PROGRAMS) $(TEST_PROGRAMS)
 program_dir      = $(if $(filter $1,$(TEST_PROGRAMS)),user/tests/$1,$(if $(filter $1,$(DRIVER_PROGRAMS)),user/drivers/$1,user/$1))
 
@@ -69,11 +83,11 @@ build: sources
 sources:
 	@[ -n "$$RVOS_SOURCES_TRIED" ] || for t in $(THIRD_PARTY); do harness/fetch-source.sh $${t#*:} || true; done
 
-$(BUILD)/kernel-obj/%.cpp.o: %.cpp | protocols
+$(BUILD)/kernel-obj/%.cpp.o: %.cpp $(FLAGS_FILE) | protocols
 	@mkdir -p $(dir $@)
 	$(CXX_RV) $(CXXFLAGS_RV) -Ikernel -I$(BUILD)/gen -c $< -o $@
 
-$(BUILD)/kernel-obj/%.S.o: %.S
+$(BUILD)/kernel-obj/%.S.o: %.S $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CXX_RV) $(ARCH_FLAGS) -c $< -o $@
 

@@ -6,6 +6,7 @@ fails if any rule fires. Rules take the repository root so the tests in
 tests/lint can feed them small bad trees.
 """
 import pathlib
+import os
 import re
 import sys
 
@@ -21,12 +22,17 @@ def sources(root, under="."):
     base = root / under
     if not base.exists():
         return
-    for path in sorted(base.rglob("*")):
-        rel = path.relative_to(root)
-        if any(part in SKIP_DIRS for part in rel.parts) or not path.is_file():
+    # os.walk, pruned: build/ may hold what no walk should enter (test
+    # images with symbolic links whose targets are too long to stat).
+    found = []
+    for directory, dirs, files in os.walk(base):
+        here = pathlib.Path(directory)
+        if any(part in SKIP_DIRS for part in here.relative_to(root).parts):
+            dirs[:] = []
             continue
-        if path.suffix in SOURCE_SUFFIXES:
-            yield path
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS]
+        found += [here / f for f in files if pathlib.Path(f).suffix in SOURCE_SUFFIXES and (here / f).is_file()]
+    yield from sorted(found)
 
 
 def rel(root, path):

@@ -37,6 +37,8 @@ extern "C" [[noreturn]] void kernel_main(uint64_t, uintptr_t device_tree) {
     // User programs may read the clock (rdtime) for timing; cycle and
     // instruction counters stay private.
     arch::write_scounteren(arch::kCounterTime);
+    // The FP unit starts off: nobody owns the registers yet (task/fpu.h).
+    arch::clear_sstatus(arch::kSstatusFS);
     kprint("[boot] traps: stvec set, timer every 10 ms, UART interrupts through the PLIC\n");
     size_t programs = 0;
     process::for_each_program([&](const char*) { programs++; });

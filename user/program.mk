@@ -21,20 +21,21 @@ INCLUDES := -I$(ROOT)/lib/rvos/include -I$(ROOT)/lib -I$(ROOT)/user -I$(BUILD)/g
 
 # lib/rvos is linked whole: picolibc calls back into its POSIX hooks, and
 # --gc-sections drops whatever the program does not use.
-$(OUT)/$(PROGRAM).elf: $(OBJS) $(LIB_ARCHIVES) $(ROOT)/linker/user.ld
+$(OUT)/$(PROGRAM).elf: $(OBJS) $(LIB_ARCHIVES) $(ROOT)/linker/user.ld $(FLAGS_FILE)
 	$(CROSS)gcc $(USER_LINK_FLAGS) -T $(ROOT)/linker/user.ld $(OBJS) -L$(BUILD)/lib \
 	    -Wl,--whole-archive $(patsubst %,-l%,$(LIBS)) -Wl,--no-whole-archive -o $(OUT)/$(PROGRAM).debug.elf
 	$(STRIP) -o $@ $(OUT)/$(PROGRAM).debug.elf
 
-$(OBJ)/%.o: %.cpp
+# FLAGS_FILE (from the top Makefile) changes when the compiler flags do.
+$(OBJ)/%.o: %.cpp $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CXX_RV) $(USER_CXXFLAGS) $(INCLUDES) -c $< -o $@
 
-$(OBJ)/%.c.o: %.c
+$(OBJ)/%.c.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CROSS)gcc $(USER_CFLAGS) -MMD -MP $(INCLUDES) -c $< -o $@
 
-$(OBJ)/third_party/%.o: $(C_SRC_DIR)/%.c
+$(OBJ)/third_party/%.o: $(C_SRC_DIR)/%.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CROSS)gcc $(USER_CFLAGS) $(C_FLAGS) -MMD -MP $(INCLUDES) -c $< -o $@
 

@@ -10,6 +10,12 @@ inline constexpr uint64_t kSstatusSIE = 1ull << 1;
 inline constexpr uint64_t kSstatusSPIE = 1ull << 5;
 inline constexpr uint64_t kSstatusSPP = 1ull << 8;
 inline constexpr uint64_t kSstatusSUM = 1ull << 18;
+// sstatus.FS, the FP unit's state: Off (FP instructions trap as illegal),
+// Initial, Clean, Dirty (the hardware sets Dirty on any FP register write).
+inline constexpr uint64_t kSstatusFS = 3ull << 13;
+inline constexpr uint64_t kFsOff = 0;
+inline constexpr uint64_t kFsClean = 2ull << 13;
+inline constexpr uint64_t kFsDirty = 3ull << 13;
 // sie / sip bits
 inline constexpr uint64_t kIntSoftware = 1ull << 1;
 inline constexpr uint64_t kIntTimer = 1ull << 5;
@@ -48,6 +54,13 @@ ARCH_CSR_ACCESSORS(stval)
 ARCH_CSR_ACCESSORS(satp)
 ARCH_CSR_ACCESSORS(scounteren)
 #undef ARCH_CSR_ACCESSORS
+
+// Clears `bits` of sstatus and returns its value before, in one instruction.
+inline uint64_t read_and_clear_sstatus(uint64_t bits) {
+    uint64_t value;
+    asm volatile("csrrc %0, sstatus, %1" : "=r"(value) : "r"(bits));
+    return value;
+}
 
 inline uint64_t read_time() {
     uint64_t value;

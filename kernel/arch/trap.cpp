@@ -18,12 +18,11 @@ extern "C" arch::TrapFrame* user_trap(arch::TrapFrame* frame) {
         sched::preempt(platform::poll_interrupts());
     } else if (cause == arch::kExcEcallFromUser) {
         syscall::dispatch(*task, *frame);
-    } else if ((cause == arch::kExcLoadPageFault || cause == arch::kExcStorePageFault) &&
-               !task->space.fault_in(arch::read_stval()).is_error()) {
-        // A first touch of a stack page: now mapped, the instruction is
-        // retried. Anything else (the guard page, no frame) kills below.
     } else {
-        fault::kill_current(fault::cause_name(cause), arch::read_stval(), frame->sepc);
+        // An FP instruction with the unit off claims the FP registers, a
+        // first touch of a stack page maps it, and the instruction is
+        // retried; anything else kills the process (task/fault.h).
+        fault::user_exception(*task, cause, arch::read_stval(), frame->sepc);
     }
     // Back to user mode with interrupts enabled there.
     arch::clear_sstatus(arch::kSstatusSPP);

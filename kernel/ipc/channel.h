@@ -3,7 +3,9 @@
 // kMaxMessageBytes) and the handles it carries (up to kMaxMessageHandles) as
 // kernel references with their rights. Each endpoint holds at most
 // kQueueDepth messages and kQueueBytes bytes; the whole system at most
-// kMaxQueuedBytes, so queued messages can never exhaust the kernel heap.
+// kMaxQueuedBytes, so queued messages can never exhaust the kernel heap; one
+// user program at most kMaxQueuedBytesPerProcess of them, so it cannot take
+// that budget from the others.
 // Hardware-free (it also builds on the host for unit tests).
 //
 // An endpoint stays open while any handle names it or any queued message
@@ -30,24 +32,74 @@ struct HandleEntry {
     rvos::Rights rights;
 };
 
+// Who pays for a queued message: its sender, if that is a user program —
+// unless the sender is one of the system's servers (a kernel task or a boot
+// server): then the program holding the receiving endpoint pays, the
+// client a reply or an event is for. A program's account holds at most
+// kMaxQueuedBytesPerProcess, what it sent and what servers sent it that it
+// has not read alike. Programs together may fill kMaxQueuedBytes less
+// kSystemQueueReserve; the system's servers the rest too.
+inline constexpr uint8_t kSystemAccount = 0xff;  // no account: the system
+inline constexpr uint8_t kReserved = 0xfe;       // a node from the small-message reserve: nobody's
+struct Payer {
+    uint32_t sender_pid = 0;           // stamped on the message
+    uint8_t account = kSystemAccount;  // the paying program's account (its task slot)
+    uint32_t account_pid = 0;          // that program's pid
+    bool system = true;                // the sender is a system server
+};
+
+// The accounts of user programs, one per task slot, found by the slot and
+// the program's pid. A message records its account's generation (bumped
+// whenever the account is opened or closed): one that outlives its payer
+// pays nobody back (its bytes still count system-wide until received).
+void open_account(uint8_t account, uint32_t pid);
+void close_account(uint8_t account);
+size_t account_queued(uint8_t account);
+
 // One queued message: header, then the handle entries, then the bytes.
 struct MessageNode {
     uint32_t length;
     uint32_t sender_pid;
-    uint32_t handle_count;
-    uint32_t charge;  // bytes counted against the budgets
+    uint32_t charge;        // bytes counted against the budgets: the whole node
+    uint8_t handle_count;
+    uint8_t account;        // who paid (Payer::account), or kReserved
+    uint16_t generation;    // of that account when it paid: an account reopened since is not refunded
     HandleEntry* handles() { return reinterpret_cast<HandleEntry*>(this + 1); }
     uint8_t* bytes() { return reinterpret_cast<uint8_t*>(handles() + handle_count); }
 
-    // A node for `length` bytes and `handle_count` handles (entries zeroed):
-    // NoMemory once kMaxQueuedBytes are queued system-wide or the heap is out;
-    // BadArgument past the per-message limits.
-    static ErrorOr<MessageNode*> allocate(size_t length, size_t handle_count);
+    // A node for `length` bytes and `handle_count` handles (entries zeroed),
+    // paid for by `payer`: QuotaExceeded past the paying program's account,
+    // NoMemory past the system-wide budget (or when the heap is out);
+    // BadArgument past the per-message limits. A message of at most
+    // kSmallMessageBytes and no handles `to_empty_queue` never fails for
+    // lack of budget: it is taken from a reserve.
+    static ErrorOr<MessageNode*> allocate(size_t length, size_t handle_count, const Payer& payer = {},
+                                          bool to_empty_queue = false);
     // Frees the node; drops the references it carries if `drop_handles`.
     static void free(MessageNode* node, bool drop_handles);
 };
 
-// Bytes queued system-wide (for tests and sysinfo).
+// The small-message reserve, part of kMaxQueuedBytes: each endpoint holds
+// at most one reserved message, since one is taken only for an empty
+// queue, which it then keeps non-empty until it is received.
+inline constexpr size_t kSmallMessageReserve =
+    2 * rvos::kMaxChannels * (sizeof(MessageNode) + rvos::kSmallMessageBytes);
+static_assert(sizeof(MessageNode) == 16 && kSmallMessageReserve < rvos::kSystemQueueReserve);
+static_assert(rvos::kMaxProcesses < kReserved && rvos::kMaxMessageHandles <= 0xff);
+// What the budgets let queue (the reserve apart): the system's servers, and
+// programs together.
+inline constexpr size_t kSystemQueueLimit = rvos::kMaxQueuedBytes - kSmallMessageReserve;
+inline constexpr size_t kProgramQueueLimit = rvos::kMaxQueuedBytes - rvos::kSystemQueueReserve;
+
+// The program an endpoint's messages from the system are charged to: the
+// last one to take a handle to it (HandleTable::install).
+struct Holder {
+    uint8_t account = kSystemAccount;
+    uint32_t pid = 0;
+    bool operator==(const Holder&) const = default;
+};
+
+// Bytes queued system-wide, the reserve included (for tests and sysinfo).
 size_t queued_bytes();
 
 // The allocator behind message nodes: the kernel heap in the kernel,
@@ -60,7 +112,7 @@ public:
     bool empty() const { return count_ == 0; }
     size_t size() const { return count_; }
     size_t bytes() const { return bytes_; }
-    // Whether one more message of `charge` bytes fits both budgets.
+    // Whether one more message of `charge` bytes fits both limits.
     bool fits(size_t charge) const { return count_ < rvos::kQueueDepth && bytes_ + charge <= rvos::kQueueBytes; }
     void push(MessageNode* node);
     MessageNode* pop();
@@ -80,10 +132,12 @@ struct Endpoint final : Object {
     Endpoint() : Object(Kind::Endpoint) {}
     rvos::Signals signals() const override;
     void last_reference_gone() override;
+    bool traced() const override { return !closed; }
+    void trace(Marker& marker) override;  // marks every handle queued here
 
     Channel* channel = nullptr;
     bool closed = false;       // all references (handles, queued messages) gone
-    bool marked = false;       // reachable, during collect_garbage
+    Holder holder;             // who pays for what the system sends here
     Endpoint* next_closing = nullptr;  // the iterative release list
     MessageQueue queue;        // messages sent by the peer, waiting to be received
 
@@ -108,15 +162,23 @@ Error send(Endpoint& from, MessageNode* node);
 // open, PeerClosed if none and the peer is gone. The caller owns the node.
 ErrorOr<MessageNode*> receive(Endpoint& at);
 
-// Marks endpoints reachable during garbage collection.
+// Marks objects reachable during garbage collection: mark() the roots,
+// then propagate() marks whatever they lead to (Object::trace).
 class Marker {
 public:
     void mark(Object& object);
     void propagate();
+    // More objects than the stack holds were reached (it cannot happen:
+    // see stack_): the collection then frees nothing.
+    bool overflowed() const { return overflowed_; }
+    void reset() { overflowed_ = false; }
 
 private:
-    Endpoint* stack_[2 * rvos::kMaxChannels];
+    // Each traced object is pushed once: at most every endpoint and one
+    // process object per live process.
+    Object* stack_[2 * rvos::kMaxChannels + rvos::kMaxProcesses];
     size_t top_ = 0;
+    bool overflowed_ = false;
 };
 
 // The system-wide pool of channels. Exhaustion is ChannelTableFull.
@@ -125,10 +187,13 @@ public:
     ChannelTable();
     // Frees channels that only capability cycles keep alive (A's end queued
     // on B, B's end queued on A, no handle to either). `mark_roots` marks
-    // every object a handle holds; whatever those can receive is
-    // reachable, and everything else is closed. Returns how many channels
+    // the roots; whatever they lead to is reachable (Object::trace). Then
+    // `sweep`, if given, deals with the other traced objects (the kernel
+    // ends unreachable processes) and clears their marks; every unmarked
+    // endpoint's queue is drained, which closes those that only such
+    // queues (and unreachable processes) hold. Returns how many channels
     // were freed.
-    size_t collect_garbage(void (*mark_roots)(Marker& marker));
+    size_t collect_garbage(void (*mark_roots)(Marker& marker), void (*sweep)(const Marker& marker) = nullptr);
     // A fresh channel; each endpoint starts with one reference, owned by
     // the caller (for its two handles).
     ErrorOr<Channel*> create();
@@ -145,6 +210,7 @@ private:
     Slot slots_[rvos::kMaxChannels];
     Slot* free_ = nullptr;
     size_t in_use_ = 0;
+    Marker marker_;  // here, not on a kernel stack (2.3 KiB)
 };
 
 // The kernel's table.

@@ -21,6 +21,7 @@ ErrorOr<rvos::Handle> HandleTable::install(Object* object, rvos::Rights rights) 
     int slot = lowest_set_bit(~used_);
     used_ |= 1ull << slot;
     slots_[slot] = HandleEntry{object, rights & rvos::kRightsAll};
+    if (object->kind() == Object::Kind::Endpoint) static_cast<Endpoint*>(object)->holder = owner_;
     return rvos::Handle{slot};
 }
 
@@ -42,6 +43,12 @@ ErrorOr<HandleEntry> HandleTable::take(rvos::Handle handle) {
     used_ &= ~(1ull << handle);
     HandleEntry entry = slots_[handle];
     slots_[handle] = HandleEntry{nullptr, 0};
+    // Sent away or closed: what the system sends there is no longer ours
+    // to pay for (unless another handle here installs it again).
+    if (entry.object->kind() == Object::Kind::Endpoint) {
+        auto* endpoint = static_cast<Endpoint*>(entry.object);
+        if (endpoint->holder == owner_) endpoint->holder = Holder{};
+    }
     return entry;
 }
 

@@ -12,6 +12,9 @@ namespace ipc {
 
 class HandleTable {
 public:
+    // The program whose table this is: an endpoint installed here is
+    // charged to it for what the system's servers send there (Holder).
+    void set_owner(Holder owner) { owner_ = owner; }
     // Takes over one reference to `object`; lowest free number first, so
     // the boot channel is handle 0.
     ErrorOr<rvos::Handle> install(Object* object, rvos::Rights rights);
@@ -58,6 +61,7 @@ private:
 
     HandleEntry slots_[rvos::kMaxHandles] = {};
     uint64_t used_ = 0;
+    Holder owner_;
 };
 
 }  // namespace ipc

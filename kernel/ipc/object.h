@@ -17,6 +17,7 @@ namespace ipc {
 using rvos::Signals;
 
 class Object;
+class Marker;
 
 // One task waiting for one object to show any of `wanted`. Observers live
 // in the waiting task's kernel stack frame for the duration of the wait.
@@ -44,6 +45,14 @@ public:
     // call it whenever their signals may have risen.
     void notify();
     bool observed() const { return observers_ != nullptr; }
+
+    // Garbage collection (Marker, channel.h). An object that can lead to
+    // others — an open endpoint to what is queued at it, a live process to
+    // what its handles name — is `traced`: once reached it is marked and
+    // trace() marks what it leads to. Other objects lead nowhere.
+    virtual bool traced() const { return false; }
+    virtual void trace(Marker&) {}
+    bool gc_marked = false;  // reached, during a collection
 
 protected:
     explicit Object(Kind kind) : kind_(kind) {}

@@ -20,6 +20,12 @@ base::ErrorOr<void> copy_from(Task& task, void* to, Buffer from, size_t length) 
     return task.space.copy_in(to, from.address, length);
 }
 
+// Who pays for what `task` sends to `to` (see ipc::Payer).
+Payer payer_for(const Task& task, const Endpoint& to) {
+    if (task.account != kSystemAccount) return Payer{task.pid, task.account, task.pid, false};
+    return Payer{task.pid, to.holder.account, to.holder.pid, true};
+}
+
 }  // namespace
 
 ErrorOr<HandlePair> create_channel(Task& task) {
@@ -47,7 +53,8 @@ Error send(Task& task, rvos::Handle channel, Buffer bytes, size_t length, const 
         for (size_t k = 0; k < i; k++)
             if (carried[k] == handles[i]) return Error::BadArgument;
     }
-    auto allocated = MessageNode::allocate(length, count);
+    Endpoint& to = from.value()->peer();
+    auto allocated = MessageNode::allocate(length, count, payer_for(task, to), to.queue.empty());
     if (allocated.is_error()) return allocated.error();
     MessageNode* node = allocated.value();
     if (auto copied = copy_from(task, node->bytes(), bytes, length); copied.is_error()) {
@@ -55,7 +62,6 @@ Error send(Task& task, rvos::Handle channel, Buffer bytes, size_t length, const 
         return copied.error();
     }
     for (size_t i = 0; i < count; i++) node->handles()[i] = entries[i];  // looked up above; the table has not changed
-    node->sender_pid = task.pid;
     Error error = ipc::send(*from.value(), node);
     if (error != Error::None) {
         MessageNode::free(node, false);  // the references stay with the task's handles

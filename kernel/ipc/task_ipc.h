@@ -25,8 +25,9 @@ struct Buffer {
 // Sends `length` bytes and `count` of the task's handles on `channel`
 // (which needs kRightWrite). Each carried handle must exist, appear once,
 // have kRightTransfer, and leaves the task's table only if the send
-// succeeds. Stamps the sender's pid. Errors: BadHandle, WrongType,
-// AccessDenied, BadArgument (limits, duplicates), BadAddress, NoMemory,
+// succeeds. Stamps the sender's pid; the bytes are charged to the task's
+// account (see ipc::Payer). Errors: BadHandle, WrongType, AccessDenied,
+// BadArgument (limits, duplicates), BadAddress, QuotaExceeded, NoMemory,
 // PeerClosed, QueueFull — and nothing is sent.
 Error send(Task& task, rvos::Handle channel, Buffer bytes, size_t length, const rvos::Handle* handles,
            size_t count);

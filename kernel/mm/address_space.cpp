@@ -15,8 +15,8 @@ using rvos::kUserBase;
 using rvos::kUserEnd;
 
 namespace {
-// The shared window ends below the stack's guard page.
-constexpr uintptr_t kSharedEnd = rvos::kUserStackTop - rvos::kUserStackSize - kPageSize;
+// The shared window ends below the stack's guard gap.
+constexpr uintptr_t kSharedEnd = rvos::kUserStackTop - rvos::kUserStackSize - rvos::kUserStackGuardSize;
 static_assert(rvos::kMaxSharedSize <= kSharedEnd - kSharedBase, "the largest memory object fits the shared window");
 
 bool in_user_range(uintptr_t va, size_t length) {
@@ -150,7 +150,12 @@ base::ErrorOr<void> AddressSpace::unmap_user(uintptr_t va, size_t length) {
 base::ErrorOr<void> AddressSpace::unmap_shared(uintptr_t va) {
     Region region = TRY(regions_.remove(va));
     for (size_t offset = 0; offset < region.length; offset += kPageSize) table_.unmap(va + offset);
-    forget_translations();  // before the object can free its frames
+    // Tables left empty go too (a server mapping objects at ever new
+    // addresses would otherwise keep one for each 2 MiB it ever used).
+    uintptr_t tables[rvos::kMaxSharedSize / PageTable::kTableSpan + 2];
+    size_t detached = table_.detach_empty_tables(va, region.length, tables, sizeof tables / sizeof tables[0]);
+    forget_translations();  // before the object can free its frames, or the tables go
+    for (size_t i = 0; i < detached; i++) frames().free(reinterpret_cast<void*>(tables[i]));
     static_cast<MemoryObject*>(region.object)->unref();
     return {};
 }

@@ -89,6 +89,23 @@ uintptr_t PageTable::take_invalidated(uintptr_t va) {
     return pa;
 }
 
+size_t PageTable::detach_empty_tables(uintptr_t va, size_t length, uintptr_t* tables, size_t capacity) {
+    size_t count = 0;
+    for (uintptr_t block = va & ~(kTableSpan - 1); block < va + length && count < capacity; block += kTableSpan) {
+        Pte top = root_[index_at(block, 2)];
+        if (!(top & pte::kValid) || pte::is_leaf(top) || (top & pte::kGlobal)) continue;
+        Pte& entry = reinterpret_cast<Pte*>(pte::address(top))[index_at(block, 1)];
+        if (!(entry & pte::kValid) || pte::is_leaf(entry)) continue;
+        auto* bottom = reinterpret_cast<Pte*>(pte::address(entry));
+        bool empty = true;
+        for (size_t k = 0; k < 512 && empty; k++) empty = bottom[k] == 0;
+        if (!empty) continue;
+        entry = 0;
+        tables[count++] = reinterpret_cast<uintptr_t>(bottom);
+    }
+    return count;
+}
+
 static void free_tree(Pte* table, int level) {
     if (level > 0) {
         for (size_t i = 0; i < 512; i++) {

@@ -61,6 +61,13 @@ public:
     // (0 if va's entry was not invalidated).
     bool invalidate(uintptr_t va);
     uintptr_t take_invalidated(uintptr_t va);
+    // Detaches the last-level tables of [va, va + length) that map nothing
+    // any more (a mapping was removed) and puts their frames in `tables`
+    // (at most `capacity`); returns how many. The caller fences the TLB,
+    // which may still hold walks through them, then frees the frames: so a
+    // mapping at ever new addresses does not leave a table behind each.
+    size_t detach_empty_tables(uintptr_t va, size_t length, uintptr_t* tables, size_t capacity);
+    static constexpr size_t kTableSpan = size_t{1} << 21;  // what one last-level table maps
 
     // Calls visit(va, entry) for every 4 KiB leaf with the U bit.
     template <typename Visitor> void for_each_user_page(Visitor&& visit) const;

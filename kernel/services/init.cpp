@@ -95,11 +95,13 @@ bool valid_name(rvos::proto::Str name) {
 }
 
 // The one handler for every service: make a fresh channel, give one end to
-// the service (on its listen endpoint) and the other to the client.
-Error handle_service_request(ServiceEntry& service, Handle& client_end) {
+// the service (on its listen endpoint, with the client's pid) and the other
+// to the client.
+Error handle_service_request(ServiceEntry& service, uint32_t pid, Handle& client_end) {
     ipc::HandlePair pair = TRY(ipc::create_channel(me()));
     rvos::proto::listen::NewClient hand_over;
     hand_over.client = pair.b;
+    hand_over.pid = pid;
     Error error = rvos::proto::listen::send_new_client<KernelIpc>(service.listen, hand_over);
     if (error != Error::None) {  // the stub closed the service's end
         ipc::close(me(), pair.a);
@@ -163,12 +165,12 @@ void forget_exit(Handle process, ExitHandler on_exit, void* context) {
 namespace {
 
 struct Init {
-    uint32_t sender_pid;  // who sent the request being served
+    uint32_t sender_pid;  // who sent the request (stamped by the kernel)
 
     Error connect(Handle, init::ConnectRequest& r, init::ConnectReply& out) {
         ServiceEntry* service = find_service(r.name);
         if (!service) return Error::NotFound;
-        return handle_service_request(*service, out.client);
+        return handle_service_request(*service, sender_pid, out.client);
     }
 
     Error register_(Handle, init::RegisterRequest& r, init::RegisterReply&) {
@@ -240,9 +242,16 @@ void start_system() {
         adopt(service.task_name, started, true);
     }
     start_drivers();
-    for (const char* program : kBootServers) adopt(program, start_program(program, bare(program, nullptr, 0)), true);
-    if (find_service(rvos::proto::Str(kFirstDisk)))
-        adopt(kDiskServer, start_program(kDiskServer, bare(kDiskServer, nullptr, 0)), true);
+    for (const char* program : kBootServers) {
+        process::Launch launch = bare(program, nullptr, 0);
+        launch.system_server = true;
+        adopt(program, start_program(program, launch), true);
+    }
+    if (find_service(rvos::proto::Str(kFirstDisk))) {
+        process::Launch launch = bare(kDiskServer, nullptr, 0);
+        launch.system_server = true;
+        adopt(kDiskServer, start_program(kDiskServer, launch), true);
+    }
     kprint("[boot] services: %lu registered\n", service_count);
     // The shell may power the machine off: it gets a handle to the power
     // object (as its handle 1); nothing else does. Its handle 2 is the terminal.

@@ -1,6 +1,8 @@
 #include "task/fault.h"
 
+#include "arch/riscv.h"
 #include "lib/print.h"
+#include "task/fpu.h"
 #include "task/lifecycle.h"
 #include "task/scheduler.h"
 
@@ -21,6 +23,19 @@ const char* cause_name(uint64_t cause) {
     case 15: return "store page fault";
     default: return "unexpected exception";
     }
+}
+
+void user_exception(Task& task, uint64_t cause, uint64_t address, uint64_t pc) {
+    constexpr uint64_t kStackBottom = rvos::kUserStackTop - rvos::kUserStackSize;
+    if (cause == arch::kExcIllegalInstruction && fpu::claim(task)) return;
+    if (cause == arch::kExcLoadPageFault || cause == arch::kExcStorePageFault) {
+        auto mapped = task.space.fault_in(address);
+        if (!mapped.is_error()) return;
+        if (address < kStackBottom && address >= kStackBottom - rvos::kUserStackGuardSize)
+            kill_current("stack overflow", address, pc);
+        if (mapped.error() == rvos::Error::NoMemory) kill_current("stack page fault: out of memory", address, pc);
+    }
+    kill_current(cause_name(cause), address, pc);
 }
 
 void kill_current(const char* cause, uint64_t address, uint64_t pc) {

@@ -19,8 +19,9 @@ void exit_current(rvos::ExitReason reason, int32_t code) {
         object->ended(reason, code, sched::cpu_ns(*task));
     }
     task->handles.close_all();
-    // Its handles may have been all that kept a capability cycle reachable.
-    process::collect_channel_garbage();
+    // Its handles may have been all that kept a capability cycle, or a
+    // process holding its own handle, reachable.
+    process::collect_garbage();
     task->state = TaskState::Exited;
     sched::leave_for_good();
 }

@@ -7,6 +7,7 @@
 #include "mm/kernel_stack.h"
 #include "mm/memory.h"
 #include "task/elf.h"
+#include "task/fpu.h"
 #include "task/lifecycle.h"
 #include "task/process_object.h"
 #include "task/scheduler.h"
@@ -44,7 +45,13 @@ void user_process_start() {
 ErrorOr<Task*> create_task(const char* name, bool is_kernel) {
     size_t slot = 0;
     while (slot < rvos::kMaxProcesses && task_table[slot]) slot++;
-    if (slot == rvos::kMaxProcesses) return Error::ProcessTableFull;
+    if (slot == rvos::kMaxProcesses) {
+        // It may be full of processes nothing reachable holds: they are
+        // ended now, and their slots are free once they have run to their
+        // end (a later try succeeds).
+        collect_garbage();
+        return Error::ProcessTableFull;
+    }
     // The task lives in the heap, its kernel stack in a guarded slot of its
     // own: an overflow faults instead of overwriting the task.
     auto* memory = mm::kernel_heap().allocate(sizeof(Task));
@@ -61,6 +68,11 @@ ErrorOr<Task*> create_task(const char* name, bool is_kernel) {
     task->pid = next_pid++;
     base::str_copy(task->name, name, sizeof task->name);
     task->is_kernel = is_kernel;
+    if (!is_kernel) {
+        task->account = static_cast<uint8_t>(slot);
+        ipc::open_account(task->account, task->pid);
+        task->handles.set_owner(ipc::Holder{task->account, task->pid});
+    }
     task->slot = slot;
     task->context.sp = stack_top.value();
     task->frame.kernel_sp = task->context.sp;
@@ -97,7 +109,7 @@ base::ErrorOr<void> load_program(Task& task, const ProgramImage& program, const 
         TRY(task.space.fill(s.vaddr, program.start + s.file_offset, s.file_size));
     }
     uintptr_t stack_bottom = rvos::kUserStackTop - rvos::kUserStackSize;
-    // Reserved, not mapped: zeroing all 256 KiB made spawn 1.8x slower, and
+    // Reserved, not mapped: zeroing even 256 KiB made spawn 1.8x slower, and
     // most programs use a few pages of it. Only the top kStackMappedAtSpawn
     // are mapped now (with the argument block, if larger, by the fills
     // below); the rest are mapped on first touch. The head start is what a
@@ -199,6 +211,11 @@ ErrorOr<Started> start_user_program(Task& init, const char* program, const Launc
     if (launch.cwd_length > rvos::kMaxPathLength) return Error::TooLong;
     if (Error error = check_launch_handles(init, launch); error != Error::None) return error;
     Task* task = TRY(create_task(program, false));
+    if (launch.system_server) {
+        ipc::close_account(task->account);
+        task->account = ipc::kSystemAccount;
+        task->handles.set_owner(ipc::Holder{});
+    }
     auto loaded = load_program(*task, *image, launch);
     if (loaded.is_error()) {
         discard(task);
@@ -220,6 +237,8 @@ void destroy(Task* task) {
         task->process = nullptr;
     }
     if (!task->is_kernel && task->space.table().valid()) task->space.destroy();
+    if (task->account != ipc::kSystemAccount) ipc::close_account(task->account);
+    fpu::release(*task);
     task_table[task->slot] = nullptr;
     live_tasks--;
     mm::unmap_kernel_stack(task->slot);
@@ -227,16 +246,32 @@ void destroy(Task* task) {
     mm::kernel_heap().free(task);
 }
 
+// The roots: what kernel tasks hold — the system itself — and what a task
+// still being created holds. A user process is reachable only through its
+// process object: what it holds counts only if a reachable holder can wait
+// for it or stop it.
 static void mark_roots(ipc::Marker& marker) {
     for (Task* task : task_table)
-        if (task) task->handles.for_each([&](ipc::Object& object) { marker.mark(object); });
+        if (task && (task->is_kernel || (!task->process && !task->killed)))
+            task->handles.for_each([&](ipc::Object& object) { marker.mark(object); });
 }
 
-size_t collect_channel_garbage() { return ipc::channels().collect_garbage(mark_roots); }
+// A user process nothing reachable holds a handle to — its own, queued in
+// its own queue or in a cycle only it can read, say — could never be
+// waited for or stopped: it ends, as when its last handle closes.
+static void end_unreachable_processes(const ipc::Marker& marker) {
+    for (Task* task : task_table) {
+        if (!task || !task->process) continue;
+        if (!task->process->gc_marked && !task->is_kernel && !marker.overflowed()) lifecycle::kill(task);
+        task->process->gc_marked = false;
+    }
+}
+
+size_t collect_garbage() { return ipc::channels().collect_garbage(mark_roots, end_unreachable_processes); }
 
 ErrorOr<ipc::Channel*> new_channel() {
     auto created = ipc::channels().create();
-    if (created.is_error() && collect_channel_garbage() > 0) created = ipc::channels().create();
+    if (created.is_error() && collect_garbage() > 0) created = ipc::channels().create();
     return created;
 }
 

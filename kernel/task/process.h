@@ -42,6 +42,9 @@ struct Launch {
     // The rights the child may keep of them (init withholds transfer and
     // duplicate from a driver's device objects).
     rvos::Rights keep = rvos::kRightsAll;
+    // A server init starts at boot: like the kernel's services it is not
+    // charged per process for what it queues (Task::account).
+    bool system_server = false;
 };
 
 // Starts a kernel task / a user program as a child of `init` (the current
@@ -54,9 +57,12 @@ ErrorOr<Started> start_user_program(Task& init, const char* program, const Launc
 // The very first task, with no boot channel.
 ErrorOr<Task*> create_init(void (*entry)());
 
-// Frees channels kept alive only by capability cycles (see
-// ipc::ChannelTable::collect_garbage); the roots are every task's handles.
-size_t collect_channel_garbage();
+// Ends what nothing reachable holds (see ipc::ChannelTable::collect_garbage):
+// the roots are the kernel tasks' handles, and a user process is reachable
+// only through its process object. Unreachable processes are killed (they
+// end at their next switch), channels only capability cycles keep alive
+// are freed. Returns how many channels were freed.
+size_t collect_garbage();
 // A fresh channel from the kernel's table; a full table may be full of
 // garbage cycles, so it is collected and tried once more.
 ErrorOr<ipc::Channel*> new_channel();

@@ -1,6 +1,7 @@
 // Process objects (see process_object.h).
 #include "task/process_object.h"
 
+#include "ipc/channel.h"
 #include "mm/memory.h"
 #include "task/lifecycle.h"
 
@@ -19,6 +20,12 @@ void ProcessObject::last_reference_gone() {
     }
     this->~ProcessObject();
     mm::kernel_heap().free(this);
+}
+
+bool ProcessObject::traced() const { return task_ && !task_->is_kernel; }
+
+void ProcessObject::trace(ipc::Marker& marker) {
+    task_->handles.for_each([&](ipc::Object& object) { marker.mark(object); });
 }
 
 void ProcessObject::ended(rvos::ExitReason reason, int32_t code, uint64_t cpu_ns) {

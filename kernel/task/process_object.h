@@ -3,7 +3,9 @@
 // apart from the exit code, so a program cannot pass for killed — and can
 // end the process. Nothing can be sent on it. It outlives its task while
 // handles remain; when the last handle goes first, a user process nobody
-// can wait for or stop any more is ended.
+// can wait for or stop any more is ended. For garbage collection a live
+// user process leads to whatever its handles name: a process is reachable
+// only through its process object (see process::collect_garbage).
 #pragma once
 
 #include "ipc/object.h"
@@ -15,6 +17,8 @@ public:
     static ProcessObject* create(Task* task);  // null when out of memory
     rvos::Signals signals() const override { return reason_ == rvos::ExitReason::Running ? 0 : rvos::kSignalExited; }
     void last_reference_gone() override;
+    bool traced() const override;
+    void trace(ipc::Marker& marker) override;
 
     // The task ended: record how and the CPU time it used, wake whoever waits.
     void ended(rvos::ExitReason reason, int32_t code, uint64_t cpu_ns);

@@ -7,6 +7,7 @@
 #include "lib/print.h"
 #include "mm/kernel_stack.h"
 #include "platform/interrupts.h"
+#include "task/fpu.h"
 #include "task/lifecycle.h"
 
 namespace sched {
@@ -75,9 +76,14 @@ Task* unlink(const Least& least) {
 }
 
 // A user process needs its own table; a kernel task runs on whatever table is
-// loaded, since the kernel is mapped identically in all of them.
-void load_address_space(Task& task) {
+// loaded, since the kernel is mapped identically in all of them. The FP
+// unit is turned on for the task that owns the FP registers and off for
+// any other (a few instructions; the registers move only when a task
+// that does not own them uses FP: task/fpu.h). Always inlined: as a call it
+// would cost the switch path another ten instructions.
+[[gnu::always_inline]] inline void load_address_space(Task& task) {
     if (task.is_kernel) return;
+    fpu::switch_to(task);
     uint64_t satp = task.space.table().satp();
     if (arch::read_satp() != satp) {
         arch::write_satp(satp);

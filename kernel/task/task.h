@@ -7,6 +7,7 @@
 #include "abi/abi.h"
 #include "abi/protocol.h"
 #include "arch/context.h"
+#include "arch/fpu.h"
 #include "ipc/handle_table.h"
 #include "mm/address_space.h"
 #include "task/clock.h"
@@ -38,6 +39,11 @@ struct Task {
     bool is_kernel = false;
     bool killed = false;  // ends at its next switch back in (see sched)
     int32_t kill_code = 0;  // the code its process object reports then (a signal number)
+    // What pays for the messages it queues, and for those the system's
+    // servers send it: its own account (its task slot) for a user program;
+    // none for the system's servers (kernel tasks, boot servers), whose
+    // messages the receiving program pays for (ipc::Payer).
+    uint8_t account = ipc::kSystemAccount;
 
     arch::Context context = {};  // kernel registers while switched out
     arch::TrapFrame frame = {};  // user registers (user processes)
@@ -62,5 +68,12 @@ struct Task {
     uint64_t use_epoch = 0;
     uint64_t charged_until = 0;
     Task* next_ready = nullptr;
+
+    // User FP registers, saved here only when another task claims the unit
+    // (task/fpu.h); left uninitialised until then, so spawn does not pay
+    // for them. fp_saved: `fp` holds them (else they are all zero). Last,
+    // so the fields above keep their short offsets on the switch path.
+    bool fp_saved = false;
+    arch::FpState fp;
 };
 

@@ -25,6 +25,21 @@ inline constexpr size_t kQueueBytes = 256 * 1024;
 // Bytes queued in the whole system: the rest of the kernel heap is never
 // reachable through messages (a send beyond it is NoMemory).
 inline constexpr size_t kMaxQueuedBytes = 8 * 1024 * 1024;
+// Bytes one user program may have queued — sent and not yet received —
+// across all endpoints: past it a send is QuotaExceeded, so no one program
+// can take the system-wide budget from the others.
+inline constexpr size_t kMaxQueuedBytesPerProcess = 1024 * 1024;
+// The part of kMaxQueuedBytes only the system's servers (kernel services
+// and the boot servers init starts) may fill: their replies still go out
+// when programs together have queued all they may.
+inline constexpr size_t kSystemQueueReserve = 1024 * 1024;
+static_assert(kMaxQueuedBytesPerProcess < kMaxQueuedBytes - kSystemQueueReserve,
+              "one program cannot fill what programs may queue together");
+// A message of at most this many bytes and no handles, sent to an endpoint
+// with nothing queued, never fails for lack of budget: it comes from a
+// reserve of which each endpoint can hold one message, so a server can
+// always tell a waiting client that its request failed.
+inline constexpr size_t kSmallMessageBytes = 16;
 inline constexpr size_t kMessagePayload = 64;  // bytes of data in the libraries' small Message
 inline constexpr size_t kMaxNameLength = 15;   // process and service names
 // Bytes of argument strings a program is started with (argv, each string
@@ -36,6 +51,20 @@ inline constexpr size_t kMaxPathLength = 4096;      // bytes in a path
 inline constexpr size_t kMaxFileNameLength = 255;   // bytes in one path component
 inline constexpr size_t kMaxFileSize = 8 * 1024 * 1024;
 
+// ---- The file server's fair shares ------------------------------------------------
+// Per client, a client being one program (by pid): one cannot deny the
+// others service, whatever it does. Past each, QuotaExceeded.
+// Files one program may have open at the server at once (open() says EMFILE).
+inline constexpr size_t kFsMaxOpenFiles = 32;
+// Connections to the server one program may hold; another is closed at once.
+inline constexpr size_t kFsMaxConnections = 4;
+// Bytes of file data charged to one program — the files it created or last
+// grew, in whole pages (write() says EDQUOT).
+inline constexpr size_t kFsMaxBytesHeld = 16 * 1024 * 1024;
+static_assert(kFsMaxOpenFiles + kFsMaxConnections + 4 <= 3 * kMaxHandles / 4,
+              "one program's files and connections leave a quarter of the server's handles to the others");
+static_assert(kFsMaxBytesHeld >= 2 * kMaxFileSize);
+
 // ---- Address-space layout (Sv39) --------------------------------------------
 // User space lives in the second gigabyte. The first gigabyte (MMIO) and the
 // third (RAM, where the kernel is) are mapped in every address space without
@@ -43,7 +72,15 @@ inline constexpr size_t kMaxFileSize = 8 * 1024 * 1024;
 inline constexpr uint64_t kUserBase = 0x4000'0000;
 inline constexpr uint64_t kUserEnd = 0x8000'0000;
 inline constexpr uint64_t kUserStackTop = 0x7fff'0000;
-inline constexpr uint64_t kUserStackSize = 256 * 1024;
+// The stack is reserved whole and mapped a page at a time on first touch,
+// so its size costs nothing until a program recurses that deep: 8 MiB, as
+// Linux's default, so ordinary C programs (Lua's C recursion, say) go as
+// deep as they would there.
+inline constexpr uint64_t kUserStackSize = 8 * 1024 * 1024;
+// Below the stack, never mapped (the shared window ends under it): a load
+// or store here is a stack overflow, and kills the program saying so. More
+// than a page, so a frame of up to 64 KiB cannot jump over it.
+inline constexpr uint64_t kUserStackGuardSize = 64 * 1024;
 inline constexpr uint64_t kMmapBase = 0x6000'0000;    // anonymous memory (mmap) from here...
 inline constexpr uint64_t kSharedBase = 0x7000'0000;  // ...to here; shared memory from here to the stack
 // Bytes in one memory object: room for a 1920x1080x4 framebuffer (8.3 MB).
@@ -101,9 +138,11 @@ enum class Error : int32_t {
     BufferTooSmall = 28,   // a receive buffer cannot hold the next message (it stays queued)
     DeviceError = 29,      // a device failed or broke its protocol (I/O error)
     CrossDevice = 30,      // a rename between two file systems
+    QuotaExceeded = 31,    // the caller has used up its own share (queued message bytes, a server's per-client quota)
+    NoSpace = 32,          // a file system has no free block or inode left
 };
 
-inline constexpr Error kLastError = Error::CrossDevice;
+inline constexpr Error kLastError = Error::NoSpace;
 // Whether a status word received from a peer names an Error (0 included).
 inline constexpr bool is_error_code(int32_t value) {
     return value >= 0 && value <= static_cast<int32_t>(kLastError);
@@ -142,6 +181,8 @@ inline constexpr const char* error_name(Error e) {
     case Error::BufferTooSmall: return "buffer too small";
     case Error::DeviceError: return "device error";
     case Error::CrossDevice: return "cross-device link";
+    case Error::QuotaExceeded: return "quota exceeded";
+    case Error::NoSpace: return "no space left";
     }
     return "unknown error";
 }

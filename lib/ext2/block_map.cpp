@@ -89,8 +89,10 @@ ErrorOr<uint32_t> Volume::map_or_allocate(Inode& inode, uint32_t logical, bool* 
     if (!block_mapped_inode(inode)) return kCorrupt;
     MapPath path;
     if (!path_for(layout_, logical, &path)) return Error::FileTooBig;
-    // Near the inode's group to start with, then after the last block given.
+    // New blocks go right after the previous pointer's block, so a file
+    // written in order lies in order; the first near the inode's group.
     uint32_t goal = layout_.group_first_block((inode.number - 1) / layout_.inodes_per_group);
+    if (path.index[0] > 0 && inode.raw.block[path.index[0] - 1] != 0) goal = inode.raw.block[path.index[0] - 1] + 1;
     uint32_t& root = inode.raw.block[path.index[0]];
     if (root == 0) {
         root = TRY(allocate_for(inode, goal, path.depth > 0));
@@ -103,7 +105,9 @@ ErrorOr<uint32_t> Volume::map_or_allocate(Inode& inode, uint32_t logical, bool* 
         BlockRef ref = TRY(cache_.get(block));
         uint32_t next = pointer_at(ref.data(), path.index[level]);
         if (next == 0) {
-            next = TRY(allocate_for(inode, block + 1, level < path.depth));
+            uint32_t index = path.index[level];
+            uint32_t before = index > 0 ? pointer_at(ref.data(), index - 1) : 0;
+            next = TRY(allocate_for(inode, before != 0 ? before + 1 : block + 1, level < path.depth));
             set_pointer(ref.data(), path.index[level], next);
             ref.mark_dirty();
             *fresh = level == path.depth;

@@ -29,34 +29,38 @@ ErrorOr<BlockRef> Volume::dir_block(const Inode& dir, uint32_t index) {
 
 ErrorOr<bool> Volume::find_entry(const Inode& dir, Name name, EntryPlace* place) {
     uint32_t blocks = static_cast<uint32_t>(dir.size() / layout_.block_size);
+    place->room = kNoOffset;
     for (uint32_t i = 0; i < blocks; i++) {
         BlockRef ref = TRY(dir_block(dir, i));
         uint32_t previous = kNoOffset;
         for (uint32_t offset = 0; offset < layout_.block_size;) {
             DirRecord r = dir_record(ref.data(), offset);
             if (r.inode != 0 && name.equals(r.name, r.name_len)) {
-                *place = EntryPlace{ref.block(), offset, previous, r.inode, r.file_type};
+                *place = EntryPlace{ref.block(), offset, previous, r.inode, r.file_type, kNoOffset};
                 return true;
             }
             previous = offset;
             offset += r.rec_len;
         }
+        // The same pass notes where the name would go (add_entry starts there).
+        if (place->room == kNoOffset &&
+            dir_block_has_room(ref.data(), layout_.block_size, static_cast<uint32_t>(name.length)))
+            place->room = i;
     }
     return false;
 }
 
 // Before a directory's records change: its htree index goes (see above).
-ErrorOr<void> Volume::changing_directory(Inode& dir) {
-    dir.raw.flags &= ~kFlagIndex;
-    return {};
-}
+void Volume::changing_directory(Inode& dir) { dir.raw.flags &= ~kFlagIndex; }
 
-ErrorOr<void> Volume::add_entry(Inode& dir, Name name, uint32_t ino, FileType type) {
-    TRY(changing_directory(dir));
+// Adds a record, in the first block from `first_room` with a gap for it
+// (kNoOffset: none has one, a block is added).
+ErrorOr<void> Volume::add_entry(Inode& dir, Name name, uint32_t ino, FileType type, uint32_t first_room) {
+    changing_directory(dir);
     FileType stored = static_cast<FileType>(record_type(type));
     uint32_t blocks = static_cast<uint32_t>(dir.size() / layout_.block_size);
     bool added = false;
-    for (uint32_t i = 0; i < blocks && !added; i++) {
+    for (uint32_t i = first_room; i < blocks && !added; i++) {
         BlockRef ref = TRY(dir_block(dir, i));
         if (dir_block_insert(ref.data(), layout_.block_size, ino, name, stored)) {
             ref.mark_dirty();
@@ -99,7 +103,7 @@ bool place_holds(const uint8_t* block, uint32_t offset, uint32_t inode) {
 }  // namespace
 
 ErrorOr<void> Volume::remove_entry(Inode& dir, const EntryPlace& place) {
-    TRY(changing_directory(dir));
+    changing_directory(dir);
     BlockRef ref = TRY(cache_.get(place.block));
     if (!dir_block_valid(ref.data(), layout_.block_size, layout_.inodes_count, layout_.filetype) ||
         !place_holds(ref.data(), place.offset, place.inode))
@@ -112,7 +116,7 @@ ErrorOr<void> Volume::remove_entry(Inode& dir, const EntryPlace& place) {
 }
 
 ErrorOr<void> Volume::retarget_entry(Inode& dir, const EntryPlace& place, uint32_t ino, FileType type) {
-    TRY(changing_directory(dir));
+    changing_directory(dir);
     BlockRef ref = TRY(cache_.get(place.block));
     if (!dir_block_valid(ref.data(), layout_.block_size, layout_.inodes_count, layout_.filetype) ||
         !place_holds(ref.data(), place.offset, place.inode))

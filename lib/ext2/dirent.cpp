@@ -51,12 +51,29 @@ DirRecord dir_record(const uint8_t* block, uint32_t offset) {
                      reinterpret_cast<const char*>(block + offset + sizeof(RawDirEntry))};
 }
 
+namespace {
+
+// The bytes a record does not need: all of an unused one, the slack of a used one.
+uint32_t record_gap(const RawDirEntry& e) { return e.rec_len - (e.inode ? dir_record_length(e.name_len) : 0); }
+
+}  // namespace
+
+bool dir_block_has_room(const uint8_t* block, uint32_t block_size, uint32_t name_length) {
+    uint32_t needed = dir_record_length(name_length);
+    for (uint32_t offset = 0; offset < block_size;) {
+        RawDirEntry e = header_at(block, offset);
+        if (record_gap(e) >= needed) return true;
+        offset += e.rec_len;
+    }
+    return false;
+}
+
 bool dir_block_insert(uint8_t* block, uint32_t block_size, uint32_t inode, Name name, FileType type) {
     uint32_t needed = dir_record_length(static_cast<uint32_t>(name.length));
     for (uint32_t offset = 0; offset < block_size;) {
         RawDirEntry e = header_at(block, offset);
-        uint32_t used = e.inode ? dir_record_length(e.name_len) : 0;
-        if (e.rec_len >= used + needed) {
+        uint32_t used = e.rec_len - record_gap(e);
+        if (record_gap(e) >= needed) {
             uint32_t at = offset + used;
             uint32_t length = e.rec_len - used;
             if (used) {

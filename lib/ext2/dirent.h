@@ -52,6 +52,9 @@ bool dir_block_valid(const uint8_t* block, uint32_t block_size, uint32_t inodes_
 // The record at `offset` of a checked block.
 DirRecord dir_record(const uint8_t* block, uint32_t offset);
 
+// Whether the block has a gap for a record holding `name_length` bytes of name.
+bool dir_block_has_room(const uint8_t* block, uint32_t block_size, uint32_t name_length);
+
 // Puts a record for `name` into the first gap big enough (an unused record
 // or the slack of a used one, which is split). False if no gap fits.
 bool dir_block_insert(uint8_t* block, uint32_t block_size, uint32_t inode, Name name, FileType type);

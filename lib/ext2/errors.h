@@ -17,9 +17,8 @@ inline constexpr Error kDeviceError = Error::DeviceError;
 // range, a directory record that does not tile its block, a count that
 // disagrees with a bitmap (EIO: the data does not parse).
 inline constexpr Error kCorrupt = Error::BadMessage;
-// No free block or inode is left (ENOSPC). Stand-in until the ABI has a
-// disk-full error.
-inline constexpr Error kNoSpace = Error::NoMemory;
+// No free block or inode is left (ENOSPC).
+inline constexpr Error kNoSpace = Error::NoSpace;
 // An inode already has kLinkMax links (EMLINK).
 inline constexpr Error kTooManyLinks = Error::Overflow;
 // A path met more symbolic links than kMaxSymlinkHops (ELOOP).

@@ -33,17 +33,15 @@ ErrorOr<void> Volume::zero_tail(Inode& inode, uint64_t from) {
     return {};
 }
 
-// Sets the size, turning on the large_file feature the first time a file
-// passes 2 GiB (revision 0 volumes have no feature fields: FileTooBig).
-ErrorOr<void> Volume::note_size(Inode& inode, uint64_t size) {
-    if (size > kLargeFileSize && !layout_.large_file) {
-        if (!layout_.dynamic) return Error::FileTooBig;
-        super_.feature_ro_compat |= kRoCompatLargeFile;
-        layout_.large_file = true;
-        TRY(store_super());
-    }
-    inode.set_size(size);
-    return {};
+// Makes room in the format for a file of `size` bytes before anything is
+// allocated: the large_file feature goes on the first time a file passes
+// 2 GiB (revision 0 volumes have no feature fields: FileTooBig).
+ErrorOr<void> Volume::allow_size(uint64_t size) {
+    if (size <= kLargeFileSize || layout_.large_file) return {};
+    if (!layout_.dynamic) return Error::FileTooBig;
+    super_.feature_ro_compat |= kRoCompatLargeFile;
+    layout_.large_file = true;
+    return store_super();
 }
 
 ErrorOr<size_t> Volume::read(uint32_t ino, uint64_t offset, void* buffer, size_t length) {
@@ -102,8 +100,8 @@ ErrorOr<size_t> Volume::write(uint32_t ino, uint64_t offset, const void* data, s
     uint64_t max = layout_.max_file_size();
     if (offset >= max) return Error::FileTooBig;
     if (length > max - offset) length = static_cast<size_t>(max - offset);
+    TRY(allow_size(offset + length));
     uint64_t old_size = inode.size();
-    if (offset + length > kLargeFileSize) TRY(note_size(inode, old_size));  // the feature first
     if (offset > old_size) TRY(zero_tail(inode, old_size));
 
     const auto* in = static_cast<const uint8_t*>(data);
@@ -132,7 +130,7 @@ ErrorOr<size_t> Volume::write(uint32_t ino, uint64_t offset, const void* data, s
         done += n;
     }
     if (done > 0) {
-        if (offset + done > old_size) TRY(note_size(inode, offset + done));
+        if (offset + done > old_size) inode.set_size(offset + done);
         stamp_times(inode, now(), false, true, true);
     }
     // Written even after an error: blocks may have been mapped.
@@ -146,22 +144,24 @@ ErrorOr<void> Volume::truncate(uint32_t ino, uint64_t size) {
     Inode inode = TRY(read_inode(ino));
     TRY(check_regular(inode));
     if (size > layout_.max_file_size()) return Error::FileTooBig;
+    TRY(allow_size(size));
     uint64_t old_size = inode.size();
     if (size == old_size) return {};
-    if (size < old_size) {
-        uint64_t first = (size + layout_.block_size - 1) / layout_.block_size;
-        auto freed = free_blocks_from(inode, first);
-        if (freed.is_error()) {
-            (void)write_inode(inode);  // the pointers left match the bitmap
-            return freed.error();
+    auto resized = [&]() -> ErrorOr<void> {
+        if (size < old_size) {
+            TRY(free_blocks_from(inode, (size + layout_.block_size - 1) / layout_.block_size));
+            return zero_tail(inode, size);
         }
-        TRY(zero_tail(inode, size));
-    } else {
-        TRY(zero_tail(inode, old_size));
+        return zero_tail(inode, old_size);
+    }();
+    // On an error the size stays (the blocks left are inside it), but the
+    // pointers already cleared are written: they match the bitmap.
+    if (!resized.is_error()) {
+        inode.set_size(size);
+        stamp_times(inode, now(), false, true, true);
     }
-    TRY(note_size(inode, size));
-    stamp_times(inode, now(), false, true, true);
-    return write_inode(inode);
+    TRY(write_inode(inode));
+    return resized;
 }
 
 }  // namespace ext2

@@ -30,7 +30,8 @@ namespace {
 // the nanoseconds.
 uint32_t encode_extra(Timestamp t) {
     uint32_t epoch = static_cast<uint32_t>((t.seconds - static_cast<int32_t>(t.seconds)) >> 32) & 3;
-    return epoch | (t.nanoseconds << 2);
+    uint32_t nanoseconds = t.nanoseconds < 1'000'000'000 ? t.nanoseconds : 999'999'999;  // a caller's value
+    return epoch | (nanoseconds << 2);
 }
 
 Timestamp decode(uint32_t seconds, uint32_t extra, bool has_extra) {
@@ -174,14 +175,14 @@ ErrorOr<void> Volume::release_xattr_block(Inode& inode) {
 
 ErrorOr<void> Volume::destroy_inode(Inode& inode) {
     bool directory = inode.is_directory();
-    if (has_data_blocks(inode, layout_.sectors_per_block)) {
-        auto freed = free_blocks_from(inode, 0);
-        if (freed.is_error()) {
-            (void)write_inode(inode);  // keep what was freed consistent with the pointers left
-            return freed.error();
-        }
+    auto released = [&]() -> ErrorOr<void> {
+        if (has_data_blocks(inode, layout_.sectors_per_block)) TRY(free_blocks_from(inode, 0));
+        return release_xattr_block(inode);
+    }();
+    if (released.is_error()) {
+        (void)write_inode(inode);  // the pointers left match the bitmap
+        return released.error();
     }
-    TRY(release_xattr_block(inode));
     inode.raw.links_count = 0;
     inode.raw.size = 0;
     inode.raw.size_high = 0;

@@ -16,8 +16,8 @@ ErrorOr<void> check_name(Name name) {
     return {};
 }
 
-// The number of directories a path can nest (with kMaxPathBytes, fewer
-// than this); walking ".." further means a loop in a corrupt image.
+// More directories than a path of rvos::kMaxPathLength bytes can nest;
+// walking ".." further means a loop in a corrupt image.
 constexpr uint32_t kMaxDepth = 65536;
 
 }  // namespace
@@ -33,12 +33,13 @@ ErrorOr<uint32_t> Volume::lookup(uint32_t dir_ino, Name name) {
     return place.inode;
 }
 
-ErrorOr<void> Volume::check_new_name(const Inode& dir, Name name) {
+// Checks a name for a new entry; returns the first block with room for it.
+ErrorOr<uint32_t> Volume::check_new_name(const Inode& dir, Name name) {
     TRY(check_name(name));
     if (dir.raw.links_count == 0) return Error::NotFound;  // removed while open
     EntryPlace place;
     if (TRY(find_entry(dir, name, &place))) return Error::AlreadyExists;
-    return {};
+    return place.room;
 }
 
 // Makes an inode of `mode` (type and permissions) named `name` in `dir_ino`;
@@ -47,7 +48,7 @@ ErrorOr<uint32_t> Volume::make_node(uint32_t dir_ino, Name name, uint16_t mode, 
                                     size_t target_length) {
     TRY(check_writable());
     Inode dir = TRY(read_directory(dir_ino));
-    TRY(check_new_name(dir, name));
+    uint32_t room = TRY(check_new_name(dir, name));
     bool directory = (mode & kModeTypeMask) == kModeDirectory;
     if (directory && dir.raw.links_count >= kLinkMax) return kTooManyLinks;
 
@@ -74,7 +75,7 @@ ErrorOr<uint32_t> Volume::make_node(uint32_t dir_ino, Name name, uint16_t mode, 
             inode.set_size(target_length);
         }
         TRY(write_inode(inode));
-        return add_entry(dir, name, inode.number, file_type_of_mode(mode));
+        return add_entry(dir, name, inode.number, file_type_of_mode(mode), room);
     }();
     if (filled.is_error()) {
         // Undo: the inode and whatever it got go back (dir's blocks stay consistent).
@@ -126,12 +127,12 @@ ErrorOr<size_t> Volume::readlink(uint32_t ino, char* buffer, size_t size) {
 ErrorOr<void> Volume::link(uint32_t dir_ino, Name name, uint32_t ino) {
     TRY(check_writable());
     Inode dir = TRY(read_directory(dir_ino));
-    TRY(check_new_name(dir, name));
+    uint32_t room = TRY(check_new_name(dir, name));
     Inode inode = TRY(read_inode(ino));
     if (inode.raw.links_count == 0) return Error::NotFound;
     if (inode.is_directory()) return kNotPermitted;
     if (inode.raw.links_count >= kLinkMax) return kTooManyLinks;
-    TRY(add_entry(dir, name, ino, file_type_of_mode(inode.raw.mode)));
+    TRY(add_entry(dir, name, ino, file_type_of_mode(inode.raw.mode), room));
     inode.raw.links_count++;
     stamp_times(inode, now(), false, false, true);
     return write_inode(inode);
@@ -219,7 +220,7 @@ ErrorOr<void> Volume::rename(uint32_t from_ino, Name from, uint32_t to_ino, Name
     if (replacing) {
         TRY(retarget_entry(to_dir, target, moved.number, type));
     } else {
-        TRY(add_entry(to_dir, to, moved.number, type));
+        TRY(add_entry(to_dir, to, moved.number, type, target.room));
     }
     // 2. The old name, found again: adding may have split its block's records.
     if (!TRY(find_entry(from_dir, from, &source)) || source.inode != moved.number) return kCorrupt;

@@ -1,23 +1,42 @@
 // Paths inside the volume: '/'-separated components from the root, "." and
 // "..", symbolic links followed (absolute targets from the volume root).
-// The walk is bounded by the path's length and kMaxSymlinkHops.
+// Iterative: a link's target and the rest of the path are joined into the
+// other of two path buffers, so nesting costs no stack; the walk is bounded
+// by kMaxSymlinkHops and the buffers' length (TooLong past it).
 #include "base/string.h"
 #include "ext2/volume.h"
 
 namespace ext2 {
 
+namespace {
+
+// A path being walked: the bytes, and the two buffers they live in.
+struct PathBuffers {
+    char bytes[2][rvos::kMaxPathLength];
+    int current = 0;
+    size_t length = 0;
+    char* path() { return bytes[current]; }
+    char* other() { return bytes[1 - current]; }
+};
+
+}  // namespace
+
 ErrorOr<uint32_t> Volume::walk(uint32_t start, const char* path, size_t length, bool follow_last, uint32_t* hops) {
+    if (length > rvos::kMaxPathLength) return Error::TooLong;
+    PathBuffers buffers;
+    base::mem_copy(buffers.path(), path, length);
+    buffers.length = length;
     uint32_t current = start;
     size_t i = 0;
     while (true) {
-        while (i < length && path[i] == '/') i++;
-        if (i >= length) return current;
+        const char* p = buffers.path();
+        size_t n = buffers.length;
+        while (i < n && p[i] == '/') i++;
+        if (i >= n) return current;
         size_t end = i;
-        while (end < length && path[end] != '/') end++;
-        Name name(path + i, end - i);
-        size_t rest = end;
-        while (rest < length && path[rest] == '/') rest++;
-        bool last = rest >= length && end == length;  // a trailing '/' asks for a directory
+        while (end < n && p[end] != '/') end++;
+        Name name(p + i, end - i);
+        bool last = end == n;  // a trailing '/' asks for a directory: followed
         i = end;
         if (name.length > kMaxNameLength) return Error::TooLong;
         if (name.is_dot()) {
@@ -30,31 +49,39 @@ ErrorOr<uint32_t> Volume::walk(uint32_t start, const char* path, size_t length, 
             continue;
         }
         uint32_t next = TRY(lookup(current, name));
-        if (!last || follow_last) {
-            Inode inode = TRY(read_inode(next));
-            if (inode.is_symlink()) {
-                if (++*hops > kMaxSymlinkHops) return kSymlinkLoop;
-                char target[kMaxPathBytes];
-                size_t n = TRY(readlink(next, target, sizeof(target)));
-                next = TRY(walk(target[0] == '/' ? kRootInode : current, target, n, true, hops));
-            }
+        if (last && !follow_last) return next;
+        Inode inode = TRY(read_inode(next));
+        if (!inode.is_symlink()) {
+            current = next;
+            continue;
         }
-        current = next;
+        // The target, then the rest of the path, in the other buffer; the
+        // walk goes on from the link's directory (or the root).
+        if (++*hops > kMaxSymlinkHops) return kSymlinkLoop;
+        char* joined = buffers.other();
+        size_t target = TRY(readlink(next, joined, rvos::kMaxPathLength));
+        size_t rest = n - end;
+        if (target + 1 + rest > rvos::kMaxPathLength) return Error::TooLong;
+        joined[target] = '/';
+        base::mem_copy(joined + target + 1, p + end, rest);
+        buffers.current = 1 - buffers.current;
+        buffers.length = target + 1 + rest;
+        i = 0;
+        if (joined[0] == '/') current = kRootInode;
     }
 }
 
 ErrorOr<uint32_t> Volume::resolve(const char* path, bool follow_last) {
     if (!mounted_) return Error::BadArgument;
-    size_t length = base::str_length_bounded(path, kMaxPathBytes + 1);
-    if (length > kMaxPathBytes) return Error::TooLong;
+    size_t length = base::str_length_bounded(path, rvos::kMaxPathLength + 1);
     uint32_t hops = 0;
     return walk(kRootInode, path, length, follow_last, &hops);
 }
 
 ErrorOr<uint32_t> Volume::resolve_parent(const char* path, Name* last) {
     if (!mounted_) return Error::BadArgument;
-    size_t length = base::str_length_bounded(path, kMaxPathBytes + 1);
-    if (length > kMaxPathBytes) return Error::TooLong;
+    size_t length = base::str_length_bounded(path, rvos::kMaxPathLength + 1);
+    if (length > rvos::kMaxPathLength) return Error::TooLong;
     size_t end = length;
     while (end > 0 && path[end - 1] == '/') end--;
     size_t begin = end;

@@ -16,9 +16,8 @@ uintptr_t align(uintptr_t p) { return (p + kAlign - 1) & ~(kAlign - 1); }
 
 }  // namespace
 
-size_t Volume::memory_for(uint32_t cache_blocks, uint32_t block_size) {
-    return MountOptions{}.max_open_inodes * sizeof(OpenInode) + kAlign +
-           BlockCache::bytes_for(cache_blocks, block_size);
+size_t Volume::memory_for(uint32_t cache_blocks, uint32_t block_size, uint32_t max_open_inodes) {
+    return max_open_inodes * sizeof(OpenInode) + 2 * kAlign + BlockCache::bytes_for(cache_blocks, block_size);
 }
 
 ErrorOr<void> Volume::check_writable() const {

@@ -25,10 +25,10 @@ namespace ext2 {
 
 // A server should write back at most this long after a change (issue 12).
 inline constexpr uint64_t kWriteBackDelayNs = 5'000'000'000ull;
-// Symbolic links resolve() follows for one path, in all.
-inline constexpr uint32_t kMaxSymlinkHops = 16;
-// Bytes of a path resolve() accepts (a symlink target is shorter than a block).
-inline constexpr size_t kMaxPathBytes = 4096;
+// Symbolic links resolve() follows for one path, in all (Linux's limit).
+inline constexpr uint32_t kMaxSymlinkHops = 40;
+// A name the format holds is a name the ABI carries.
+static_assert(kMaxNameLength == rvos::kMaxFileNameLength);
 
 struct MountOptions {
     bool read_only = false;
@@ -76,8 +76,9 @@ public:
     Volume& operator=(const Volume&) = delete;
 
     // The memory mount() needs for a cache of `cache_blocks` blocks of
-    // `block_size` bytes and the default open-inode table.
-    static size_t memory_for(uint32_t cache_blocks, uint32_t block_size);
+    // `block_size` bytes and a table of `max_open_inodes`.
+    static size_t memory_for(uint32_t cache_blocks, uint32_t block_size,
+                             uint32_t max_open_inodes = MountOptions{}.max_open_inodes);
 
     // Reads and checks the superblock and every group descriptor. Errors:
     // Unsupported (a feature or block size this library does not serve),
@@ -99,9 +100,10 @@ public:
     // TooLong (over kMaxNameLength bytes), kCorrupt.
     ErrorOr<uint32_t> lookup(uint32_t dir, Name name);
     // A '/'-separated path from the volume root ("" and "/" are the root;
-    // ".." at the root stays there). Symbolic links are followed (an
-    // absolute target from the volume root), the last component only if
-    // `follow_last`. NotFound, NotDirectory, TooLong, kSymlinkLoop.
+    // ".." at the root stays there), at most rvos::kMaxPathLength bytes.
+    // Symbolic links are followed (an absolute target from the volume
+    // root), the last component only if `follow_last`. NotFound,
+    // NotDirectory, TooLong, kSymlinkLoop. Uses 8 KiB of stack.
     ErrorOr<uint32_t> resolve(const char* path, bool follow_last = true);
     // The directory holding the last component of `path`, and that
     // component (pointing into `path`); BadArgument if there is none.
@@ -189,6 +191,9 @@ private:
         uint32_t previous;  // offset of the record before it, or kNoOffset
         uint32_t inode;
         uint8_t file_type;
+        // When the name was not found: the first block (index) with room
+        // for it, or kNoOffset.
+        uint32_t room;
     };
 
     // groups.cpp: descriptors and counters.
@@ -224,23 +229,23 @@ private:
 
     // file.cpp: data.
     ErrorOr<void> zero_tail(Inode& inode, uint64_t from);
-    ErrorOr<void> note_size(Inode& inode, uint64_t size);
+    ErrorOr<void> allow_size(uint64_t size);
 
     // directory.cpp: records in directories.
     ErrorOr<Inode> read_directory(uint32_t ino);
     ErrorOr<BlockRef> dir_block(const Inode& dir, uint32_t index);
     ErrorOr<bool> find_entry(const Inode& dir, Name name, EntryPlace* place);
-    ErrorOr<void> add_entry(Inode& dir, Name name, uint32_t ino, FileType type);
+    ErrorOr<void> add_entry(Inode& dir, Name name, uint32_t ino, FileType type, uint32_t first_room);
     ErrorOr<void> remove_entry(Inode& dir, const EntryPlace& place);
     ErrorOr<void> retarget_entry(Inode& dir, const EntryPlace& place, uint32_t ino, FileType type);
     ErrorOr<bool> directory_empty(const Inode& dir);
     ErrorOr<uint32_t> parent_of(const Inode& dir);
     ErrorOr<void> set_parent(Inode& dir, uint32_t parent);
-    ErrorOr<void> changing_directory(Inode& dir);
+    void changing_directory(Inode& dir);
     uint8_t record_type(FileType type) const { return layout_.filetype ? static_cast<uint8_t>(type) : 0; }
 
     // namespace.cpp: names.
-    ErrorOr<void> check_new_name(const Inode& dir, Name name);
+    ErrorOr<uint32_t> check_new_name(const Inode& dir, Name name);
     ErrorOr<void> check_is_ancestor(uint32_t dir, uint32_t moved);
     ErrorOr<uint32_t> make_node(uint32_t dir, Name name, uint16_t mode, const char* target, size_t target_length);
 

@@ -145,6 +145,8 @@ int errno_for(Error error) {
     case Error::BufferTooSmall: return EMSGSIZE;  // the next message is longer than the buffer
     case Error::DeviceError: return EIO;
     case Error::CrossDevice: return EXDEV;
+    case Error::QuotaExceeded: return EDQUOT;
+    case Error::NoSpace: return ENOSPC;
     }
     return EIO;  // not an Error (a status a broken peer made up)
 }
@@ -166,6 +168,8 @@ int open(const char* path, int flags, ...) {
     while (fd < posix::kMaxDescriptors && posix::descriptors[fd].file) fd++;
     if (fd == posix::kMaxDescriptors) return fail(Error::HandleTableFull);
     auto file = fs::open(path, posix::open_flags(flags));
+    // The server's open-file quota is this process's limit on open files.
+    if (file.is_error() && file.error() == Error::QuotaExceeded) return fail(Error::HandleTableFull);
     if (file.is_error()) return fail(file.error());
     auto* owned = new fs::File(file.release_value());
     if (!owned) return fail(Error::NoMemory);

@@ -24,6 +24,10 @@ template <typename IpcT, size_t kInBytes, size_t kOutBytes>
 class ServerLoop {
 public:
     using Ipc = IpcT;
+    // The largest message received; bigger ones are dropped by the
+    // transport (answered BadMessage). Room for the largest request, and
+    // for a listen.NewClient.
+    static constexpr size_t kReceiveBytes = base::max(kInBytes, rvos::proto::listen::kMaxRequestBytes);
     // Called with each message received on a watched handle. Handles the
     // message still carries afterwards (message.handles[i] != kNoHandle)
     // are closed by the loop, so a client cannot fill the server's table.
@@ -31,11 +35,18 @@ public:
     // Called when a watched handle is dropped (peer gone, or drop()).
     using CloseHandler = void (*)(ServerLoop& loop, Handle handle, void* context);
 
+    // Decides whether to take a new client, given the pid of the program
+    // that asked init for it, and may set the context its handlers get.
+    // False refuses it: its channel is closed.
+    using AcceptHandler = bool (*)(ServerLoop& loop, Handle client, uint32_t pid, void** context);
+
     // New clients arrive on `listen` (listen.NewClient); each is watched
-    // with `client_handler`.
-    void listen(Handle listen, Handler client_handler, CloseHandler on_close = nullptr) {
+    // with `client_handler` (and `on_close`), if `on_accept` takes it.
+    void listen(Handle listen, Handler client_handler, CloseHandler on_close = nullptr,
+                AcceptHandler on_accept = nullptr) {
         client_handler_ = client_handler;
         client_close_ = on_close;
+        client_accept_ = on_accept;
         watch(listen, accept, nullptr, nullptr);
     }
 
@@ -50,9 +61,16 @@ public:
         return add(handle, handler, context, nullptr, signals);
     }
 
-    // Sends a reply; a client that cannot take it is dropped.
+    // Sends a reply. One the message budgets cannot take now (NoMemory,
+    // QuotaExceeded) is answered with that error instead: a status alone
+    // fits the kernel's small-message reserve while the client waits with
+    // nothing queued, so it learns that its request failed and keeps its
+    // connection. A client that cannot take even that — it does not read
+    // (QueueFull), or it is gone — is dropped.
     Error reply(Handle client, const Buffer& message) {
         Error error = Ipc::write(client, message);
+        if (error == Error::NoMemory || error == Error::QuotaExceeded)
+            if (reply_failure(client, message, error) == Error::None) return error;
         if (error != Error::None) drop(client);
         return error;
     }
@@ -129,6 +147,18 @@ public:
     }
 
 private:
+    // The header of `reply` (its ordinal) with `status`, and nothing else.
+    static_assert(rvos::proto::kReplyHeader <= rvos::kSmallMessageBytes, "a status reply fits the reserve");
+    static Error reply_failure(Handle client, const Buffer& reply, Error status) {
+        if (reply.length < 4) return status;
+        rvos::proto::InlineBuffer<rvos::proto::kReplyHeader> out;
+        __builtin_memcpy(out.data, reply.data, 4);
+        int32_t code = static_cast<int32_t>(status);
+        __builtin_memcpy(out.data + 4, &code, 4);
+        out.length = rvos::proto::kReplyHeader;
+        return Ipc::write(client, out);
+    }
+
     struct Entry {
         Handle handle;
         Handler handler;
@@ -147,8 +177,12 @@ private:
     struct Acceptor {
         ServerLoop& loop;
         void new_client(Handle, rvos::proto::listen::NewClient& event) {
-            if (loop.watch(event.client, loop.client_handler_, nullptr, loop.client_close_))
+            void* context = nullptr;
+            if (loop.client_accept_ && !loop.client_accept_(loop, event.client, event.pid, &context)) return;
+            if (loop.watch(event.client, loop.client_handler_, context, loop.client_close_))
                 event.client = rvos::kNoHandle;  // kept
+            else if (loop.client_accept_ && loop.client_close_)
+                loop.client_close_(loop, event.client, context);  // accepted, then no room: undone
         }
     };
     static void accept(ServerLoop& loop, Handle handle, void*, Buffer& message) {
@@ -161,7 +195,8 @@ private:
     size_t count_ = 0;
     Handler client_handler_ = nullptr;
     CloseHandler client_close_ = nullptr;
-    rvos::proto::InlineBuffer<kInBytes> in_;
+    AcceptHandler client_accept_ = nullptr;
+    rvos::proto::InlineBuffer<kReceiveBytes> in_;
     rvos::proto::InlineBuffer<kOutBytes> out_;
 };
 

@@ -46,6 +46,8 @@ ERRNO_OF = {
     "BufferTooSmall": ("EMSGSIZE", "Message too long"),
     "DeviceError": ("EIO", "I/O error"),
     "CrossDevice": ("EXDEV", "Cross-device link"),
+    "QuotaExceeded": ("EDQUOT", "Disk quota exceeded"),
+    "NoSpace": ("ENOSPC", "No space left on device"),
 }
 
 

@@ -134,10 +134,6 @@ def test_lua_os_library_and_os_execute_match_the_host(machine, tmp_path):
     assert_same("os", guest, host)
 
 
-@pytest.mark.xfail(strict=True, reason="picolibc's free() walks an address-ordered list: freeing the ~200,000 "
-                                       "call frames of the overflow is quadratic (10k/20k/40k frames: 0.24/0.86/"
-                                       "3.2 s), minutes in all; lib/rvos's own allocator comes with another part "
-                                       "of issue 11")
 def test_deep_lua_recursion_ends_in_lua_stack_overflow(machine, tmp_path):
     guest = guest_output(machine, "recursion", [], timeout=60)  # a hang check: the host takes 0.3 s
     host = host_output(tmp_path, "recursion", [])
@@ -145,9 +141,6 @@ def test_deep_lua_recursion_ends_in_lua_stack_overflow(machine, tmp_path):
     assert_same("recursion", guest, host)
 
 
-@pytest.mark.xfail(strict=True, reason="Lua's C recursion limit (200 C calls) needs more than the 256 KiB user "
-                                       "stack: the guest's lua is killed by a stack fault (1 MiB stacks come "
-                                       "with another part of issue 11)")
 def test_deep_c_recursion_ends_in_lua_c_stack_overflow(machine, tmp_path):
     guest = guest_output(machine, "cstack", [])
     host = host_output(tmp_path, "cstack", [])

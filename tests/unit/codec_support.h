@@ -65,6 +65,11 @@ struct FakeIpcState {
     std::map<Handle, size_t> writes_on;  // write attempts per channel end, failed ones included
     std::vector<std::string> misuse;  // double closes, sending closed handles, ...
     Error write_error = Error::None;  // when set, every write fails with it
+    // When set, every write on `limited` of more than `long_write` bytes
+    // fails with it (a budget that only a short message still fits).
+    Error long_write_error = Error::None;
+    size_t long_write = 0;
+    Handle limited = rvos::kNoHandle;
     std::function<void(Handle)> before_read;  // runs when a read finds its queue empty (a loopback server)
 };
 
@@ -99,6 +104,8 @@ struct FakeIpc {
             return Error::BadHandle;
         }
         if (s.write_error != Error::None) return s.write_error;
+        if (s.long_write_error != Error::None && channel == s.limited && message.length > s.long_write)
+            return s.long_write_error;
         if (message.length > rvos::kMaxMessageBytes || message.handle_count > rvos::kMaxMessageHandles) {
             s.misuse.push_back("oversized message");
             return Error::TooLong;
@@ -295,6 +302,7 @@ struct AnyHandler {
     CODEC_TEST_CALL(read_dir)
     CODEC_TEST_CALL(mkdir)
     CODEC_TEST_CALL(rename)
+    CODEC_TEST_CALL(sync)
     // init
     CODEC_TEST_CALL(connect)
     CODEC_TEST_CALL(register_)

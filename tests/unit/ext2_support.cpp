@@ -143,6 +143,12 @@ void make_image(const std::string& path, uint64_t bytes, uint32_t block_size, co
     ASSERT_EQ(r.status, 0) << r.output;
 }
 
+void make_image_from(const std::string& path, uint64_t bytes, uint32_t block_size, const std::string& staged,
+                     const std::string& extra) {
+    make_image(path, bytes, block_size, extra + " -d " + quote(staged));
+    run("rm -rf " + quote(staged));
+}
+
 std::string fsck_problems(const std::string& image) {
     RunResult r = run(tool("e2fsck") + " -fn " + quote(image));
     std::istringstream lines(r.output);
@@ -154,7 +160,11 @@ std::string fsck_problems(const std::string& image) {
         if (line.find(" files (") != std::string::npos && line.find(" blocks") != std::string::npos) continue;
         clean = false;
     }
-    return clean ? "" : r.output;
+    if (clean) return "";
+    // The first 30 lines are enough to say what is wrong.
+    size_t end = 0;
+    for (int n = 0; n < 30 && end != std::string::npos; n++) end = r.output.find('\n', end + 1);
+    return end == std::string::npos ? r.output : r.output.substr(0, end) + "\n...";
 }
 
 std::string debugfs(const std::string& image, const std::string& request) {
@@ -192,6 +202,21 @@ std::string stat_field(const std::string& image, const std::string& path, const 
     while (end < text.size() && text[end] != '\n' && !(text[end] == ' ' && end + 1 < text.size() && text[end + 1] == ' '))
         end++;
     return text.substr(at, end - at);
+}
+
+std::vector<std::string> debugfs_names(const std::string& image, const std::string& dir) {
+    // Lines are /inode/mode/uid/gid/name/size/.
+    std::istringstream listing(debugfs(image, "ls -p \"" + dir + "\""));
+    std::vector<std::string> names;
+    for (std::string line; std::getline(listing, line);) {
+        std::vector<std::string> fields;
+        std::istringstream parts(line);
+        for (std::string f; std::getline(parts, f, '/');) fields.push_back(f);
+        if (fields.size() < 6 || fields[1] == "0" || fields[5] == "." || fields[5] == "..") continue;
+        names.push_back(fields[5]);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
 }
 
 std::vector<uint8_t> read_file(const std::string& path) {

@@ -89,6 +89,10 @@ void make_image(const std::string& path, uint64_t bytes, uint32_t block_size, co
 // e2fsck -fn: "" when it finds nothing, else its whole output (a clean
 // run prints only the pass headers and the summary line).
 std::string fsck_problems(const std::string& image);
+// make_image with mke2fs -d `staged` (the files the image starts with);
+// the staged tree is removed afterwards (make lint walks build/).
+void make_image_from(const std::string& path, uint64_t bytes, uint32_t block_size, const std::string& staged,
+                     const std::string& extra = "");
 // debugfs -R request on the image (stdout only). debugfs takes "..." around
 // a name, not '...'.
 std::string debugfs(const std::string& image, const std::string& request);
@@ -100,6 +104,9 @@ std::string difference(const std::string& actual, const std::string& expected);
 // A field of `debugfs -R "stat path"`: the text after "<field>: " up to
 // the next run of spaces or the line's end.
 std::string stat_field(const std::string& image, const std::string& path, const std::string& field);
+// The names debugfs lists in a directory (ls -p), without "." and "..",
+// sorted; records of inode 0 (a block's unused first record) left out.
+std::vector<std::string> debugfs_names(const std::string& image, const std::string& dir);
 std::vector<uint8_t> read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& bytes);
 

@@ -456,8 +456,8 @@ TEST_F(ChannelTest, GlobalQueuedByteLimitGivesNoMemory) {
         if (error == Error::None) sent++;
     }
     EXPECT_EQ(error, Error::NoMemory);
-    EXPECT_LE(ipc::queued_bytes(), rvos::kMaxQueuedBytes);
-    EXPECT_GT(ipc::queued_bytes() + sizeof(MessageNode) + rvos::kMaxMessageBytes, rvos::kMaxQueuedBytes);
+    EXPECT_LE(ipc::queued_bytes(), ipc::kSystemQueueLimit);
+    EXPECT_GT(ipc::queued_bytes() + sizeof(MessageNode) + rvos::kMaxMessageBytes, ipc::kSystemQueueLimit);
     size_t before = ipc::queued_bytes();
     // Nothing is queued by the refusal, at either allocate or send.
     EXPECT_EQ(MessageNode::allocate(rvos::kMaxMessageBytes, 0).error(), Error::NoMemory);

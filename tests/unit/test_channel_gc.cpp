@@ -164,6 +164,79 @@ TEST_F(ChannelGcTest, AnEndpointNobodyCanReadIsClosedAndItsPeerSeesPeerClosed) {
     EXPECT_EQ(table->in_use(), 0u);
 }
 
+// A stand-in for a process object: traced, it leads to what its "handles"
+// name; the test's sweep records whether it was reached, as the kernel's
+// ends the process when it was not.
+class FakeProcess final : public ipc::Object {
+public:
+    FakeProcess() : Object(Kind::Process) {}
+    rvos::Signals signals() const override { return 0; }
+    void last_reference_gone() override { gone++; }
+    bool traced() const override { return true; }
+    void trace(ipc::Marker& marker) override {
+        for (ipc::Object* object : handles) marker.mark(*object);
+    }
+    std::vector<ipc::Object*> handles;
+    int gone = 0;
+};
+
+std::vector<FakeProcess*> processes;
+std::vector<FakeProcess*> unreached;
+
+void sweep_fake_processes(const ipc::Marker&) {
+    for (FakeProcess* process : processes) {
+        if (!process->gc_marked) unreached.push_back(process);
+        process->gc_marked = false;
+    }
+}
+
+TEST_F(ChannelGcTest, AProcessReachableOnlyThroughItsOwnQueueIsUnreachable) {
+    // The process holds end[1], and its own process object (its one
+    // reference) is queued there.
+    Channel* c = make();
+    FakeProcess process;
+    process.handles = {&c->ends[1]};
+    processes = {&process};
+    unreached.clear();
+    ASSERT_EQ(send_message(c->ends[0], 1, {entry(process, rvos::kRightWait)}), Error::None);
+    c->ends[0].unref();
+    EXPECT_EQ(table->collect_garbage(mark_test_roots, sweep_fake_processes), 0u)
+        << "end[1] is still held by the (ending) process";
+    ASSERT_EQ(unreached.size(), 1u) << "nothing reachable leads to the process";
+    EXPECT_EQ(process.gone, 1) << "its queued handle was dropped with the unread queue";
+    EXPECT_FALSE(c->ends[1].gc_marked) << "marks are cleared after a collection";
+    EXPECT_FALSE(process.gc_marked);
+    c->ends[1].unref();  // what the ending process's exit does
+    EXPECT_EQ(table->in_use(), 0u);
+    processes.clear();
+}
+
+TEST_F(ChannelGcTest, WhatAReachableProcessHoldsIsKept) {
+    // A root holds the process; the process holds end[1] and a cycle's end
+    // queued there; its own process object is queued there too.
+    Channel* c = make();
+    Channel* x = make();
+    FakeProcess process;
+    process.handles = {&c->ends[1]};
+    processes = {&process};
+    unreached.clear();
+    roots = {&process};
+    process.ref();  // the queued reference; the first is the root's
+    ASSERT_EQ(send_message(x->ends[1], 1, {entry(x->ends[1])}), Error::None);  // x.ends[1] queued at x.ends[0]
+    ASSERT_EQ(send_message(c->ends[0], 2, {entry(process, rvos::kRightWait), entry(x->ends[0])}), Error::None);
+    c->ends[0].unref();
+    EXPECT_EQ(table->collect_garbage(mark_test_roots, sweep_fake_processes), 0u);
+    EXPECT_TRUE(unreached.empty());
+    EXPECT_EQ(c->ends[1].queue.size(), 1u) << "a reachable process's queue is left alone";
+    EXPECT_EQ(x->ends[0].queue.size(), 1u) << "and so is what it leads to";
+    c->ends[1].unref();  // the process's handle closes
+    EXPECT_EQ(process.gone, 0);
+    process.unref();     // the root's
+    EXPECT_EQ(process.gone, 1);
+    EXPECT_EQ(table->in_use(), 0u);
+    processes.clear();
+}
+
 TEST_F(ChannelGcTest, PeerClosedSignalRisesOnlyWhenThePeerGoes) {
     // Replaces ABI v1's peer_closed callback: the surviving end shows
     // kSignalPeerClosed and wakes its observers; closing one's own end is

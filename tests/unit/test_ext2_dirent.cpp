@@ -94,6 +94,17 @@ TEST(Ext2Dirent, RemovingTheFirstRecordOfABlockLeavesAnUnusedRecordThatIsReused)
     EXPECT_EQ(dir_record(b.data(), 0).inode, 9u);
 }
 
+TEST(Ext2Dirent, HasRoomAgreesWithInsert) {
+    Block b;
+    dir_block_format_first(b.data(), kSize, 12, 2, true);
+    for (int i = 0;; i++) {
+        std::string name = "a-name-of-some-length-" + std::to_string(i);
+        bool room = dir_block_has_room(b.data(), kSize, static_cast<uint32_t>(name.size()));
+        ASSERT_EQ(dir_block_insert(b.data(), kSize, 20 + i, Name(name.c_str()), FileType::Regular), room) << i;
+        if (!room) break;
+    }
+}
+
 TEST(Ext2Dirent, RecordsThatDoNotTileTheBlockAreRefused) {
     auto base = [] {
         Block b;

@@ -126,7 +126,7 @@ TEST_P(Ext2Files, FilesTheToolsWroteReadBackByteForByte) {
     std::vector<uint8_t> holey_bytes = read_file(staged + "/holey");
     std::string holey(holey_bytes.begin(), holey_bytes.end());
     run("ln -s small " + quote(staged + "/link"));
-    make_image(image, 32u << 20, block_size(), "-d " + quote(staged));
+    make_image_from(image, 32u << 20, block_size(), staged);
     // One more through debugfs -w.
     write_file(dir + "/extra", pattern(12345, 9));
     run(tool("debugfs") + " -w -R " + quote("write " + dir + "/extra extra") + " " + quote(image));

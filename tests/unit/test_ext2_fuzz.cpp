@@ -64,7 +64,7 @@ Base make_base(uint32_t block_size) {
     run("ln -s small " + quote(staged + "/short-link"));
     run("ln -s " + std::string(300, 'x') + " " + quote(staged + "/long-link"));
     std::string image = dir + "/base.img";
-    make_image(image, 4u << 20, block_size, "-d " + quote(staged));
+    make_image_from(image, 4u << 20, block_size, staged);
 
     Base base;
     base.bytes = read_file(image);

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <map>
+#include <sstream>
 
 #include "ext2/format.h"
 #include "ext2_support.h"
@@ -174,6 +176,193 @@ TEST_F(Ext2Mount, DeviceErrorsReachTheCallerOfEachOperation) {
         EXPECT_EQ(workload(m->volume), ext2::kDeviceError) << "request " << fail_at;
         EXPECT_FALSE(m->memory_device->out_of_range);
     }
+}
+
+}  // namespace
+
+namespace {
+
+// Damage the tools put in on purpose: each is reported as kCorrupt by the
+// operation that meets it, and changes nothing it should not.
+class Ext2Corrupt : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir = work_dir();
+        image = dir + "/disk.img";
+        std::string staged = dir + "/staged";
+        run("mkdir -p " + quote(staged + "/d"));
+        write_file(staged + "/file", pattern(50000, 1));  // direct and single indirect blocks
+        write_file(staged + "/d/inner", "inner");
+        make_image_from(image, 4u << 20, 1024, staged);
+    }
+    void debugfs_write(const std::string& request) {
+        RunResult r = run(tool("debugfs") + " -w -R " + quote(request) + " " + quote(image));
+        ASSERT_EQ(r.status, 0) << r.output;
+    }
+    uint32_t first_block(const std::string& path) {
+        std::istringstream blocks(debugfs(image, "blocks " + path));
+        uint32_t b = 0;
+        blocks >> b;
+        return b;
+    }
+    void patch(uint64_t offset, const void* bytes, size_t n) {
+        std::vector<uint8_t> all = read_file(image);
+        std::memcpy(&all[offset], bytes, n);
+        write_file(image, std::string(all.begin(), all.end()));
+    }
+
+    std::string dir;
+    std::string image;
+};
+
+TEST_F(Ext2Corrupt, FreeingABlockTheBitmapCallsFreeIsCorruptAndCountsStay) {
+    debugfs_write("freeb " + std::to_string(first_block("/file")));
+    auto m = mount_file(image);
+    uint32_t free_blocks = m->volume.info().free_blocks;
+    EXPECT_EQ(m->volume.unlink(ext2::kRootInode, Name("file")).error(), ext2::kCorrupt);
+    EXPECT_EQ(m->volume.info().free_blocks, free_blocks);
+}
+
+TEST_F(Ext2Corrupt, ABlockPointerPastTheVolumeIsCorrupt) {
+    debugfs_write("set_inode_field /file block[IND] 99999999");
+    auto m = mount_file(image);
+    uint32_t file = resolve(m->volume, "/file");
+    std::string buffer(50000, '\0');
+    EXPECT_EQ(m->volume.read(file, 0, buffer.data(), buffer.size()).error(), ext2::kCorrupt);
+    EXPECT_EQ(m->volume.write(file, 20000, "x", 1).error(), ext2::kCorrupt);
+    EXPECT_FALSE(m->file_device->out_of_range);
+}
+
+TEST_F(Ext2Corrupt, ARecordOfLengthZeroIsCorruptNotAnEndlessLoop) {
+    uint32_t block = first_block("/d");
+    uint16_t zero = 0;
+    patch(uint64_t{block} * 1024 + 12 + 4, &zero, 2);  // the ".." record's rec_len
+    auto m = mount_file(image);
+    uint32_t d = resolve(m->volume, "/d");
+    uint64_t cookie = 0;
+    ext2::DirEntry entry;
+    EXPECT_EQ(m->volume.read_dir(d, &cookie, &entry).error(), ext2::kCorrupt);
+    EXPECT_EQ(m->volume.lookup(d, Name("inner")).error(), ext2::kCorrupt);
+    EXPECT_EQ(m->volume.create(d, Name("new"), 0644).error(), ext2::kCorrupt);
+}
+
+TEST_F(Ext2Corrupt, AnEntryNamingAnInodePastTheLastIsCorrupt) {
+    uint32_t block = first_block("/d");
+    uint32_t huge = 0x7FFFFFFF;
+    patch(uint64_t{block} * 1024 + 24, &huge, 4);  // "inner", the third record
+    auto m = mount_file(image);
+    EXPECT_EQ(m->volume.lookup(resolve(m->volume, "/d"), Name("inner")).error(), ext2::kCorrupt);
+}
+
+TEST_F(Ext2Corrupt, ADirectoryWhoseParentChainLoopsIsCorruptWhenMovedInto) {
+    make_image(image, 4u << 20, 1024);
+    auto m = mount_file(image);
+    make_dir(m->volume, "/a");
+    uint32_t b = make_dir(m->volume, "/a/b");
+    make_dir(m->volume, "/x");
+    EXT2_OK(m->volume.unmount());
+    // b's ".." names b itself: walking up from b never reaches the root.
+    uint32_t block = first_block("/a/b");
+    patch(uint64_t{block} * 1024 + 12, &b, 4);
+    m = mount_file(image);
+    EXPECT_EQ(m->volume.rename(ext2::kRootInode, Name("x"), b, Name("x")).error(), ext2::kCorrupt);
+}
+
+}  // namespace
+
+namespace {
+
+// A revision 0 volume: no feature fields (so no filetype in records), 128-byte
+// inodes (no extra time fields), reserved inodes up to 10.
+TEST(Ext2Revision0, AnOriginalRevisionVolumeIsServedAndStaysClean) {
+    std::string image = work_dir() + "/disk.img";
+    make_image(image, 8u << 20, 1024, "-r 0");
+    auto m = mount_file(image);
+    ASSERT_TRUE(m->volume.mounted());
+    EXPECT_FALSE(m->volume.layout().filetype);
+    EXPECT_EQ(m->volume.layout().inode_size, 128u);
+    make_dir(m->volume, "/d");
+    put_file(m->volume, "/d/f", pattern(20000, 1));
+    EXT2_OK(m->volume.symlink(ext2::kRootInode, Name("l"), "d/f", 3));
+    // Without file types in the records, listing reads each inode's type.
+    uint64_t cookie = 0;
+    ext2::DirEntry entry;
+    std::map<std::string, ext2::FileType> types;
+    while (EXT2_OK(m->volume.read_dir(ext2::kRootInode, &cookie, &entry))) types[entry.name] = entry.type;
+    EXPECT_EQ(types["d"], ext2::FileType::Directory);
+    EXPECT_EQ(types["l"], ext2::FileType::Symlink);
+    EXPECT_SAME_BYTES(get_file(m->volume, "/l"), pattern(20000, 1));
+    // Files stay under 2 GiB: there is no large_file feature to turn on.
+    uint32_t f = resolve(m->volume, "/d/f");
+    EXPECT_EQ(m->volume.write(f, 1ull << 31, "x", 1).error(), Error::FileTooBig);
+    EXT2_OK(m->volume.unmount());
+    EXPECT_EQ(fsck_problems(image), "");
+    EXPECT_SAME_BYTES(debugfs_cat(image, "/d/f"), pattern(20000, 1));
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Ext2LargeFile, AFilePast2GiBTurnsOnTheLargeFileFeature) {
+    std::string image = work_dir() + "/disk.img";
+    make_image(image, 8u << 20, 4096);
+    run(tool("debugfs") + " -w -R 'feature -large_file' " + quote(image));  // mke2fs always sets it
+    ASSERT_EQ(debugfs(image, "features").find("large_file"), std::string::npos);
+    auto m = mount_file(image);
+    uint32_t f = put_file(m->volume, "/big", "");
+    EXPECT_EQ(EXT2_OK(m->volume.write(f, 3ull << 30, "end", 3)), 3u);
+    EXT2_OK(m->volume.unmount());
+    EXPECT_NE(debugfs(image, "features").find("large_file"), std::string::npos);
+    EXPECT_EQ(fsck_problems(image), "");
+    EXPECT_EQ(stat_field(image, "/big", "Size"), std::to_string((3ull << 30) + 3));
+}
+
+}  // namespace
+
+namespace {
+
+// An extended-attribute block (debugfs ea_set with a value too big for the
+// inode) is kept while its inode lives, counted in i_blocks, and loses a
+// reference when the inode goes: freed with its last one.
+TEST(Ext2Xattr, AnAttributeBlockIsReleasedWithItsLastInode) {
+    std::string dir = work_dir();
+    std::string image = dir + "/disk.img";
+    make_image(image, 4u << 20, 1024);
+    auto baseline = mount_file(image);
+    uint32_t free_blocks = baseline->volume.info().free_blocks;
+    EXT2_OK(baseline->volume.unmount());
+    write_file(dir + "/value", std::string(600, 'v'));
+    write_file(dir + "/content", "content");
+    auto debugfs_w = [&](const std::string& request) {
+        RunResult r = run(tool("debugfs") + " -w -R " + quote(request) + " " + quote(image));
+        ASSERT_EQ(r.status, 0) << r.output;
+    };
+    debugfs_w("write " + dir + "/content f");
+    debugfs_w("write " + dir + "/content g");
+    debugfs_w("ea_set -f " + dir + "/value /f user.big");
+    std::string acl = stat_field(image, "/f", "File ACL");
+    ASSERT_NE(acl, "0");
+    // g shares f's attribute block: two references.
+    debugfs_w("set_inode_field /g file_acl " + acl);
+    debugfs_w("set_inode_field /g blocks 4");
+    std::vector<uint8_t> bytes = read_file(image);
+    uint32_t references = 2;
+    std::memcpy(&bytes[std::stoul(acl) * 1024 + 4], &references, 4);
+    write_file(image, std::string(bytes.begin(), bytes.end()));
+    ASSERT_EQ(fsck_problems(image), "");
+
+    auto m = mount_file(image);
+    uint32_t f = resolve(m->volume, "/f");
+    EXT2_OK(m->volume.truncate(f, 0));
+    EXPECT_EQ(EXT2_OK(m->volume.stat(f)).sectors, 2u) << "the attribute block stays counted";
+    EXT2_OK(m->volume.unlink(ext2::kRootInode, Name("f")));
+    EXT2_OK(m->volume.sync());
+    EXPECT_EQ(fsck_problems(image), "");
+    EXT2_OK(m->volume.unlink(ext2::kRootInode, Name("g")));
+    EXPECT_EQ(m->volume.info().free_blocks, free_blocks);
+    EXT2_OK(m->volume.unmount());
+    EXPECT_EQ(fsck_problems(image), "");
 }
 
 }  // namespace

@@ -154,7 +154,8 @@ std::vector<Kind> fs_kinds() {
             call<fs::MkdirRequest, fs::MkdirReply>([](Gen& g) { return fs::MkdirRequest{g.str(rvos::kMaxPathLength)}; }),
             call<fs::RenameRequest, fs::RenameReply>([](Gen& g) {
                 return fs::RenameRequest{g.str(rvos::kMaxPathLength), g.str(rvos::kMaxPathLength)};
-            })};
+            }),
+            call<fs::SyncRequest, fs::SyncReply>([](Gen&) { return fs::SyncRequest{}; })};
 }
 std::vector<Kind> init_kinds() {
     return {call<init::ConnectRequest, init::ConnectReply>(
@@ -298,7 +299,7 @@ void run_protocol(const char* name, const std::vector<Kind>& kinds, uint64_t see
         auto& queue = FakeIpc::pending(client);
         std::deque<Message> got(queue.begin(), queue.end());
 
-        if (m.bytes.size() > kIn) {
+        if (m.bytes.size() > Loop::kReceiveBytes) {
             seen.too_big++;  // dropped by the transport, still answered
             EXPECT_EQ(called + evented, 0u);
             EXPECT_EQ(answered, 1u);
@@ -323,7 +324,7 @@ void run_protocol(const char* name, const std::vector<Kind>& kinds, uint64_t see
             ReplyHeader h = header_of(got.front());
             ASSERT_GE(h.length, proto::kReplyHeader);
             EXPECT_TRUE(rvos::is_error_code(h.status)) << h.status;
-            if (m.bytes.size() > kIn || m.bytes.size() < 4) {
+            if (m.bytes.size() > Loop::kReceiveBytes || m.bytes.size() < 4) {
                 EXPECT_EQ(h.ordinal, kReplyBit);
                 EXPECT_EQ(h.status, static_cast<int32_t>(Error::BadMessage));
             } else {
@@ -331,7 +332,7 @@ void run_protocol(const char* name, const std::vector<Kind>& kinds, uint64_t see
             }
             if (!called) {
                 // Not the handler's answer: BadMessage or Unsupported, a bare header.
-                Error expected = target || m.bytes.size() < 4 || m.bytes.size() > kIn ? Error::BadMessage : Error::Unsupported;
+                Error expected = target || m.bytes.size() < 4 || m.bytes.size() > Loop::kReceiveBytes ? Error::BadMessage : Error::Unsupported;
                 // A known message whose string has a NUL inside is BadArgument.
                 bool has_nul = m.bytes.size() > 4 && std::find(m.bytes.begin() + 4, m.bytes.end(), 0) != m.bytes.end();
                 if (target && h.status == static_cast<int32_t>(Error::BadArgument) && has_nul)

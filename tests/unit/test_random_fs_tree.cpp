@@ -103,6 +103,16 @@ public:
             step(op);
             if (!::testing::Test::HasFatalFailure()) {
                 if (tree_.node_count() != nodes_) ADD_FAILURE() << "node_count " << tree_.node_count() << " != " << nodes_;
+                // The store never holds much more than the pages in use.
+                // The store never holds much more than the pages in use: at
+                // most one empty arena, and under an arena and a half free
+                // in the others.
+                const fs::PageStore& store = tree_.store();
+                size_t used_arenas = store.arena_count() - store.empty_arenas();
+                size_t spare = used_arenas * kArenaPages - store.pages_in_use();
+                if (store.empty_arenas() > 1 || (used_arenas > 1 && spare >= kArenaPages + kArenaPages / 2))
+                    ADD_FAILURE() << store.arena_count() << " arenas (" << store.empty_arenas() << " empty) hold "
+                                  << spare << " free pages";
             }
             if (!::testing::Test::HasFailure() && i % 64 == 63) compare_everything();
             if (::testing::Test::HasFailure()) {
@@ -126,6 +136,8 @@ public:
         remove_below("", root_);
         if (::testing::Test::HasFailure()) return;
         ASSERT_EQ(tree_.node_count(), 1u) << "only the root is left";
+        ASSERT_EQ(tree_.store().pages_in_use(), 0u) << "every page went back";
+        ASSERT_LE(tree_.store().arena_count(), 1u) << "every arena went back but the spare";
         ASSERT_EQ(tree_.mkdir("/tmp"), Error::None);
         Tree fresh;
         ASSERT_EQ(tree_.node_count(), fresh.node_count()) << "back to a fresh tree's count";
@@ -672,7 +684,9 @@ private:
     Rng rng_;
     Coverage& coverage_;
     size_t weights_[kOpCount] = {};
-    Tree tree_;
+    // Arenas of two pages: pages are given back and compacted all the time.
+    static constexpr size_t kArenaPages = 2;
+    Tree tree_{fs::heap_arenas(), kArenaPages};
     MPtr root_;
     size_t nodes_ = 0;  // what node_count() must say
     std::vector<OpenFile> open_;

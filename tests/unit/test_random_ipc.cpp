@@ -843,7 +843,7 @@ private:
             ModelEnd& to = model(from ^ 1);
             bool carries_receiver = false;
             for (const Cap& c : carried) carries_receiver = carries_receiver || c.id == (from ^ 1);
-            if (model_queued_ + charge > rvos::kMaxQueuedBytes) expect = Error::NoMemory;
+            if (model_queued_ + charge > ipc::kSystemQueueLimit) expect = Error::NoMemory;
             else if (carries_receiver) expect = Error::BadArgument;
             else if (to.closed) expect = Error::PeerClosed;
             else if (to.queue.size() == kQueueDepth || to.bytes + charge > rvos::kQueueBytes) expect = Error::QueueFull;

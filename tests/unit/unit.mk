@@ -31,10 +31,13 @@ UNIT_CODE_SRCS := \
     lib/base/format.cpp \
     lib/fdt/fdt.cpp \
     lib/fdt/machine.cpp \
+    lib/rvos/allocator.cpp \
+    lib/rvos/tlsf.cpp \
     lib/virtio/queue.cpp \
     lib/base/path.cpp \
     lib/base/command.cpp \
-    user/fs/tree.cpp
+    user/fs/tree.cpp \
+    user/fs/page_store.cpp
 # The ext2 library (its tests drive mke2fs, e2fsck and debugfs: e2fsprogs).
 UNIT_CODE_SRCS += $(wildcard lib/ext2/*.cpp)
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/*.cpp))

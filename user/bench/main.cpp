@@ -206,6 +206,51 @@ void bench_malloc(uint64_t n) {
     }
 }
 
+// A floating-point loop: 1000 dependent multiply-adds and divides on
+// doubles per operation (one operation = the whole loop), so the row shows
+// what hardware FP (rv64gc) costs against the soft-float library calls of
+// an rv64imac build.
+volatile double float_sink;
+void bench_float_loop(uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) {
+        double x = 1.0, y = 0.0;
+        for (int k = 0; k < 1000; k++) {
+            x = x * 1.000001 + 0.5;
+            y += x / (x + 1.0);
+        }
+        float_sink = x + y;
+    }
+}
+
+// 100,000 calls of malloc or free of mixed sizes (one operation): 1,000
+// slots, each call frees a slot's block or gives it a new one, of a size
+// drawn as a program's might be (70 % up to 256 B, 25 % up to 4 KiB, 5 %
+// up to 64 KiB); the slots are emptied after.
+void* malloc_slots[1000];
+void bench_malloc_mixed(uint64_t n) {
+    uint64_t random = 0x9e3779b97f4a7c15ull;
+    for (uint64_t i = 0; i < n; i++) {
+        for (int call = 0; call < 100'000; call++) {
+            random = random * 6364136223846793005ull + 1442695040888963407ull;
+            uint64_t r = random >> 24;
+            void*& slot = malloc_slots[r % 1000];
+            if (slot) {
+                free(slot);
+                slot = nullptr;
+                continue;
+            }
+            uint64_t kind = (r >> 10) % 100;
+            size_t size = kind < 70 ? 8 + (r >> 17) % 248 : kind < 95 ? 256 + (r >> 17) % 3840 : 4096 + (r >> 17) % 61440;
+            slot = malloc(size);
+            if (slot) *static_cast<volatile char*>(slot) = 1;
+        }
+        for (void*& slot : malloc_slots) {
+            free(slot);
+            slot = nullptr;
+        }
+    }
+}
+
 char block[64];
 
 void bench_create_write(uint64_t n) {
@@ -350,6 +395,8 @@ const Row kRows[] = {
     {"handle duplicate+close", bench_duplicate, 0},
     {"mmap+munmap one page", bench_mmap, 0},
     {"malloc+free 64 B", bench_malloc, 0},
+    {"100k malloc/free, mixed sizes", bench_malloc_mixed, 0},
+    {"floating-point loop, 1000 mul+add+div", bench_float_loop, 0},
     {"file create+write 64 B+close", bench_create_write, 0},
     {"file open+read 64 B+close", bench_open_read, 0},
     {"stat", bench_stat, 0},

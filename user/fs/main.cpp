@@ -4,6 +4,12 @@
 // channel for path operations; open answers with a fresh per-file channel,
 // and closing that channel closes the file. The server keeps exactly one
 // handle per open file and none after close (milestone item 3).
+//
+// File data lives in arenas of memory objects (page_store.h), given back
+// to the system as files are deleted or truncated. Each client — one
+// program, by the pid init names — has a fair share (lib/abi/abi.h):
+// kFsMaxConnections, kFsMaxOpenFiles and kFsMaxBytesHeld of file data
+// (the files it created or last grew); past one, QuotaExceeded.
 #include <stdlib.h>
 
 #include "proto/file.h"
@@ -29,9 +35,90 @@ using FsServer = rvos::Server<kInBytes, kOutBytes>;
 fs::Tree* tree;
 FsServer server;
 
+// ---- Clients and their shares ----------------------------------------------------
+
+// One program talking to the server and what it holds here. A record
+// lives while the program holds connections or files here, or file data is
+// charged to it; one with neither handles nor charges is forgotten.
+struct Client {
+    uint32_t pid = 0;  // 0: a free record
+    uint32_t connections = 0;
+    uint32_t open_files = 0;
+    size_t pages = 0;  // pages of file data charged to it
+    bool idle() const { return connections == 0 && open_files == 0; }
+};
+// Each record with handles holds one of the server's handles at least;
+// records without handles (only charges) give way when the table is full.
+Client clients[rvos::kMaxHandles];
+constexpr size_t kMaxPagesHeld = rvos::kFsMaxBytesHeld / fs::kPageSize;
+
+Client* find_client(uint32_t pid) {
+    for (Client& c : clients)
+        if (c.pid == pid) return &c;
+    return nullptr;
+}
+
+Client* add_client(uint32_t pid) {
+    if (Client* c = find_client(pid)) return c;
+    Client* slot = find_client(0);
+    for (Client& c : clients)  // none free: one whose charges are all it has here
+        if (!slot && c.idle()) slot = &c;
+    if (!slot) return nullptr;
+    *slot = Client{pid};
+    return slot;
+}
+
+void forget_if_done(Client& client) {
+    if (client.idle() && client.pages == 0) client = Client{};
+}
+
+// The tree gave a file's pages back: its owner is charged that much less.
+void pages_released(void*, uint32_t owner, size_t pages) {
+    Client* client = owner ? find_client(owner) : nullptr;
+    if (!client) return;
+    client->pages -= base::min(client->pages, pages);
+    forget_if_done(*client);
+}
+
+// Whether `client` may make `node` hold data up to `end`: a file's pages
+// are charged to whoever created or last grew it, so growing someone
+// else's file takes all of its pages into one's own share.
+Error check_growth(const Client& client, fs::Node* node, uint64_t end) {
+    size_t before = tree->pages(node);
+    size_t after = fs::Tree::pages_for(end);
+    if (after <= before || end > rvos::kMaxFileSize) return Error::None;  // (the tree refuses the latter)
+    size_t more = tree->owner(node) == client.pid ? after - before : after;
+    return client.pages + more > kMaxPagesHeld ? Error::QuotaExceeded : Error::None;
+}
+
+// After a write that made `node` hold `before` pages and now more.
+void charge_growth(Client& client, fs::Node* node, size_t before) {
+    size_t after = tree->pages(node);
+    if (after <= before) return;
+    if (tree->owner(node) == client.pid) {
+        client.pages += after - before;
+        return;
+    }
+    pages_released(nullptr, tree->owner(node), before);
+    tree->set_owner(node, client.pid);
+    client.pages += after;
+}
+
+// Arenas are memory objects mapped here: given back, they are unmapped and
+// their frames go back to the system.
+void* map_arena(size_t bytes) {
+    auto memory = rvos::sys::mem_create(bytes);
+    if (memory.is_error()) return nullptr;
+    auto mapping = rvos::sys::mem_map(memory.value(), true);
+    rvos::sys::handle_close(memory.value());  // the mapping keeps the object
+    return mapping.is_error() ? nullptr : mapping.value().address;
+}
+void unmap_arena(void* arena, size_t bytes) { rvos::sys::munmap(arena, bytes); }
+
 struct OpenFile {
     fs::Node* node;
     uint32_t flags;
+    Client* client;           // who opened it
     rvos::SharedMemory bulk;  // the client's buffer for large transfers, if attached
 };
 
@@ -39,8 +126,11 @@ struct OpenFile {
 
 void file_closed(FsServer&, Handle, void* context) {
     auto* file = static_cast<OpenFile*>(context);
+    Client& client = *file->client;
     tree->release(file->node);
     delete file;  // unmaps its buffer
+    client.open_files--;
+    forget_if_done(client);
 }
 
 // Handles requests on one file channel.
@@ -56,10 +146,18 @@ struct FileHandler {
         out.data = rvos::proto::Bytes(data, n);
         return Error::None;
     }
+    // Writes within the client's share of file data.
+    base::ErrorOr<size_t> write_shared(uint64_t offset, const void* data, size_t length) {
+        TRY_STATUS(check_growth(*file.client, file.node, offset + length));
+        size_t before = tree->pages(file.node);
+        size_t written = TRY(tree->write(file.node, offset, data, length));
+        charge_growth(*file.client, file.node, before);
+        return written;
+    }
     Error write(Handle, const filep::WriteRequest& r, filep::WriteReply& out) {
         if (!writable()) return Error::BadHandle;
         uint64_t offset = (file.flags & rvos::proto::kOpenAppend) ? tree->size(file.node) : r.offset;
-        out.written = static_cast<uint32_t>(TRY(tree->write(file.node, offset, r.data.data, r.data.length)));
+        out.written = static_cast<uint32_t>(TRY(write_shared(offset, r.data.data, r.data.length)));
         out.size = tree->size(file.node);
         return Error::None;
     }
@@ -88,7 +186,7 @@ struct FileHandler {
         TRY_STATUS(bulk_check(r.length));
         if (!writable()) return Error::BadHandle;
         uint64_t offset = (file.flags & rvos::proto::kOpenAppend) ? tree->size(file.node) : r.offset;
-        out.written = static_cast<uint32_t>(TRY(tree->write(file.node, offset, file.bulk.data(), r.length)));
+        out.written = static_cast<uint32_t>(TRY(write_shared(offset, file.bulk.data(), r.length)));
         out.size = tree->size(file.node);
         return Error::None;
     }
@@ -102,16 +200,20 @@ void handle_file(FsServer& loop, Handle client, void* context, Buffer& message) 
 // ---- The control channel ----------------------------------------------------------
 
 struct ControlHandler {
+    Client& client;
+
     // Opens the file and hands the client a fresh channel for it.
     Error open(Handle, const fsp::OpenRequest& r, fsp::OpenReply& out) {
+        if (client.open_files >= rvos::kFsMaxOpenFiles) return Error::QuotaExceeded;
         fs::Node* node = TRY(tree->open(r.path.data, r.flags));
-        auto* file = new OpenFile{node, r.flags, {}};
+        auto* file = new OpenFile{node, r.flags, &client, {}};
         auto pair = rvos::sys::chan_create();
         if (!file || pair.is_error()) {
             delete file;
             tree->release(node);
             return pair.is_error() ? pair.error() : Error::NoMemory;
         }
+        client.open_files++;
         if (!server.watch(pair.value().a, handle_file, file, file_closed)) {
             file_closed(server, pair.value().a, file);
             rvos::sys::handle_close(pair.value().a);
@@ -156,20 +258,37 @@ struct ControlHandler {
     }
 };
 
-void handle_control(FsServer& loop, Handle client, void*, Buffer& message) {
-    ControlHandler handler;
-    fsp::dispatch(loop, client, message, handler);
+void handle_control(FsServer& loop, Handle channel, void* context, Buffer& message) {
+    ControlHandler handler{*static_cast<Client*>(context)};
+    fsp::dispatch(loop, channel, message, handler);
+}
+
+// A new control channel, for the program init names: refused (closed)
+// past kFsMaxConnections, or when no record is left for a new program.
+bool accept_client(FsServer&, Handle, uint32_t pid, void** context) {
+    Client* client = add_client(pid);
+    if (!client || client->connections >= rvos::kFsMaxConnections) return false;
+    client->connections++;
+    *context = client;
+    return true;
+}
+
+void control_closed(FsServer&, Handle, void* context) {
+    Client& client = *static_cast<Client*>(context);
+    client.connections--;
+    forget_if_done(client);
 }
 
 }  // namespace
 
 int main() {
-    tree = new fs::Tree();
+    tree = new fs::Tree(fs::ArenaSource{map_arena, unmap_arena});
+    tree->on_release(pages_released, nullptr);
     auto listen = rvos::register_service("fs");
     if (listen.is_error()) {
         rvos::console::print("fs: cannot register: %s\n", rvos::error_name(listen.error()));
         return 1;
     }
-    server.listen(listen.release_value().release(), handle_control);
+    server.listen(listen.release_value().release(), handle_control, control_closed, accept_client);
     server.run();
 }

@@ -2,9 +2,13 @@
 //
 // A directory keeps its children in a malloc'd array of Node*, sorted by
 // name, so lookup is a binary search and entry(i) is an index. A file keeps
-// its bytes in one malloc'd buffer that grows geometrically. A node removed
-// while open is detached from its parent, parked on an orphan list hanging
-// off the root, and freed by the release() that drops its last reference.
+// its bytes in pages from the page store (page_store.h), listed in a
+// malloc'd table that grows geometrically: page i holds bytes
+// [i * kPageSize, (i + 1) * kPageSize). Truncating or deleting a file gives
+// its pages back, and the store gives emptied memory back to the system.
+// A node removed while open is detached from its parent, parked on an
+// orphan list hanging off the root, and freed (its pages too) by the
+// release() that drops its last reference.
 #include "tree.h"
 
 #include <stdlib.h>
@@ -28,9 +32,11 @@ struct Node {
     size_t child_capacity;
 
     // Files.
-    uint8_t* data;
+    uint8_t** pages;       // page_count pages of data, room for page_capacity
+    size_t page_count;
+    size_t page_capacity;
     uint64_t size;
-    uint64_t capacity;
+    uint32_t owner;        // whose the pages are (set_owner); 0: nobody's
 
     uint32_t open_count;  // open() retains, release() drops
     bool unlinked;        // removed while open; freed at the last release
@@ -55,9 +61,11 @@ Node* new_node(Kind kind, const char* name) {
     return node;
 }
 
+// Frees the node itself; its pages must have gone back to the store (or
+// the store is going away with the tree).
 void free_node(Node* node) {
     free(node->children);
-    free(node->data);
+    free(node->pages);
     free(node);
 }
 
@@ -158,30 +166,35 @@ void orphan_remove(Node* root, Node* node) {
 
 // ---- Files -------------------------------------------------------------------
 
-// Makes room for `needed` bytes (<= kMaxFileSize). Grows geometrically so a
-// file written in small chunks costs amortised O(1) per byte; if the doubled
-// buffer cannot be had, retries with exactly `needed` bytes.
-Error reserve(Node* file, uint64_t needed) {
-    if (needed <= file->capacity) return Error::None;
-    uint64_t capacity = file->capacity ? file->capacity : 64;
+// Compaction moved one of a file's pages.
+void page_moved(void* owner, uint32_t index, uint8_t* page) { static_cast<Node*>(owner)->pages[index] = page; }
+
+// Room in the page table for `needed` pages (at most a kMaxFileSize file's),
+// growing geometrically.
+Error reserve_table(Node* file, size_t needed) {
+    if (needed <= file->page_capacity) return Error::None;
+    size_t most = (kMaxFileSize + kPageSize - 1) / kPageSize;
+    size_t capacity = file->page_capacity ? file->page_capacity * 2 : 4;
     while (capacity < needed) capacity *= 2;
-    if (capacity > kMaxFileSize) capacity = kMaxFileSize;
-    void* grown = realloc(file->data, capacity);
-    if (!grown) {
-        capacity = needed;
-        grown = realloc(file->data, capacity);
-        if (!grown) return Error::NoMemory;
-    }
-    file->data = static_cast<uint8_t*>(grown);
-    file->capacity = capacity;
+    if (capacity > most) capacity = most;
+    auto* grown = static_cast<uint8_t**>(realloc(file->pages, capacity * sizeof(uint8_t*)));
+    if (!grown) return Error::NoMemory;
+    file->pages = grown;
+    file->page_capacity = capacity;
     return Error::None;
 }
 
-void truncate(Node* file) {
-    free(file->data);
-    file->data = nullptr;
-    file->size = 0;
-    file->capacity = 0;
+// Calls copy(page_bytes, at, n) for each run of the file's bytes
+// [offset, offset + length) within one page, `at` counting from 0. The
+// pages must exist.
+template <typename Copy> void for_each_run(Node* file, uint64_t offset, size_t length, Copy&& copy) {
+    for (size_t done = 0; done < length;) {
+        uint64_t position = offset + done;
+        size_t in_page = static_cast<size_t>(position % kPageSize);
+        size_t n = base::min(length - done, kPageSize - in_page);
+        copy(file->pages[position / kPageSize] + in_page, done, n);
+        done += n;
+    }
 }
 
 // ---- Paths -------------------------------------------------------------------
@@ -269,7 +282,7 @@ Error walk(Node* root, const char* path, Lookup* out) {
 // A constructor cannot fail, so if the root or /tmp cannot be allocated the
 // tree is left empty (root_ == nullptr) and every path operation answers
 // NoMemory.
-Tree::Tree() {
+Tree::Tree(ArenaSource arenas, size_t arena_pages) : store_(arenas, arena_pages, page_moved) {
     Node* root = new_node(Kind::Directory, "");
     if (!root) return;
     auto tmp = create_child(root, "tmp", Kind::Directory);
@@ -283,6 +296,7 @@ Tree::Tree() {
 
 // Frees every node, including ones still open: the server releases all open
 // nodes before it destroys the tree, and any Node* kept past here dangles.
+// The store gives every arena back as it goes.
 Tree::~Tree() {
     if (!root_) return;
     while (Node* orphan = root_->orphans) {
@@ -293,6 +307,48 @@ Tree::~Tree() {
     root_ = nullptr;
     node_count_ = 0;
 }
+
+void Tree::on_release(Released released, void* context) {
+    released_ = released;
+    released_context_ = context;
+}
+
+void Tree::drop_pages(Node* file) {
+    size_t pages = file->page_count;
+    if (!pages) return;
+    for (size_t i = 0; i < pages; i++) store_.free(file->pages[i]);
+    free(file->pages);
+    file->pages = nullptr;
+    file->page_count = file->page_capacity = 0;
+    store_.compact();
+    if (released_) released_(released_context_, file->owner, pages);
+}
+
+void Tree::truncate(Node* file) {
+    drop_pages(file);
+    file->size = 0;
+}
+
+Error Tree::grow(Node* file, uint64_t end) {
+    size_t needed = pages_for(end);
+    if (needed <= file->page_count) return Error::None;
+    TRY_STATUS(reserve_table(file, needed));
+    for (size_t i = file->page_count; i < needed; i++) {
+        auto page = store_.allocate(file, static_cast<uint32_t>(i));
+        if (page.is_error()) {  // all or nothing: give back what this write took
+            for (size_t k = file->page_count; k < i; k++) store_.free(file->pages[k]);
+            store_.compact();
+            return page.error();
+        }
+        file->pages[i] = page.value();
+    }
+    file->page_count = needed;
+    return Error::None;
+}
+
+size_t Tree::pages(const Node* file) const { return file->page_count; }
+uint32_t Tree::owner(const Node* file) const { return file->owner; }
+void Tree::set_owner(Node* file, uint32_t owner) { file->owner = owner; }
 
 ErrorOr<Node*> Tree::open(const char* path, uint32_t flags) {
     constexpr uint32_t kAllFlags = proto::kOpenRead | proto::kOpenWrite | proto::kOpenCreate |
@@ -315,7 +371,7 @@ ErrorOr<Node*> Tree::open(const char* path, uint32_t flags) {
         bool exclusive = (flags & proto::kOpenCreate) && (flags & proto::kOpenExclusive);
         if (exclusive) return Error::AlreadyExists;
         if (node->kind == Kind::Directory && (flags & kFileOnly)) return Error::IsDirectory;
-        if (flags & proto::kOpenTruncate) truncate(node);
+        if ((flags & proto::kOpenTruncate) && node->kind == Kind::File) truncate(node);
     }
     node->open_count++;
     return node;
@@ -325,6 +381,7 @@ void Tree::release(Node* node) {
     if (!node || node->open_count == 0) return;
     if (--node->open_count > 0 || !node->unlinked) return;
     orphan_remove(root_, node);
+    drop_pages(node);
     free_node(node);
     node_count_--;
 }
@@ -364,6 +421,7 @@ Error Tree::remove(const char* path) {
         orphan_push(root_, node);  // freed by the last release()
         return Error::None;
     }
+    drop_pages(node);
     free_node(node);
     node_count_--;
     return Error::None;
@@ -396,6 +454,7 @@ Error Tree::rename(const char* from, const char* to) {
         if (replaced->open_count > 0) {
             orphan_push(root_, replaced);  // freed by the last release()
         } else {
+            drop_pages(replaced);  // its data goes back to the store
             free_node(replaced);
             node_count_--;
         }
@@ -412,7 +471,8 @@ ErrorOr<size_t> Tree::read(Node* file, uint64_t offset, void* buffer, size_t len
     size_t n = static_cast<size_t>(base::min<uint64_t>(length, file->size - offset));
     if (n == 0) return size_t{0};
     if (!buffer) return Error::BadArgument;
-    memcpy(buffer, file->data + offset, n);
+    auto* out = static_cast<uint8_t*>(buffer);
+    for_each_run(file, offset, n, [&](const uint8_t* page, size_t at, size_t run) { memcpy(out + at, page, run); });
     return n;
 }
 
@@ -425,9 +485,15 @@ ErrorOr<size_t> Tree::write(Node* file, uint64_t offset, const void* data, size_
     if (offset > kMaxFileSize || length > kMaxFileSize - offset) return Error::FileTooBig;
 
     uint64_t end = offset + length;
-    if (Error e = reserve(file, end); e != Error::None) return e;
-    if (offset > file->size) memset(file->data + file->size, 0, offset - file->size);
-    memcpy(file->data + offset, data, length);
+    size_t had = file->page_count;
+    TRY_STATUS(grow(file, end));
+    // A gap in pages the file already had is zeroed; new pages are zero.
+    uint64_t gap_end = base::min<uint64_t>(offset, had * kPageSize);
+    if (gap_end > file->size)
+        for_each_run(file, file->size, static_cast<size_t>(gap_end - file->size),
+                     [](uint8_t* page, size_t, size_t run) { memset(page, 0, run); });
+    auto* in = static_cast<const uint8_t*>(data);
+    for_each_run(file, offset, length, [&](uint8_t* page, size_t at, size_t run) { memcpy(page, in + at, run); });
     if (end > file->size) file->size = end;
     return length;
 }

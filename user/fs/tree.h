@@ -1,13 +1,16 @@
 // The in-memory filesystem tree of the fs server: directories and regular
 // files addressed by absolute '/'-separated paths. Hardware-free and
 // independent of IPC, so the host unit tests run it under ASan/UBSan.
-// Memory comes from malloc/realloc/free (picolibc in the server, glibc on
-// the host); every allocation failure is reported as Error::NoMemory.
+// Nodes come from malloc (picolibc in the server, glibc on the host); file
+// data from the page store (page_store.h), so deleting or truncating a file
+// gives its memory back to the system. Every allocation failure is
+// reported as Error::NoMemory.
 #pragma once
 
 #include "abi/abi.h"
 #include "abi/protocol.h"
 #include "base/error_or.h"
+#include "page_store.h"
 
 namespace fs {
 
@@ -28,10 +31,19 @@ struct DirEntry {
     const char* name;  // valid until the directory changes
 };
 
+// Pages per arena: 512 KiB, so that a server holding all of memory in
+// files still has mappings to spare (rvos::kMaxMappings).
+inline constexpr size_t kArenaPages = 128;
+
 class Tree {
 public:
-    // An empty tree with the root directory and /tmp.
-    Tree();
+    // Told when a file's pages go back to the store: whose they were (the
+    // file's owner, see set_owner) and how many.
+    using Released = void (*)(void* context, uint32_t owner, size_t pages);
+
+    // An empty tree with the root directory and /tmp; file data in pages
+    // from `arenas`.
+    explicit Tree(ArenaSource arenas = heap_arenas(), size_t arena_pages = kArenaPages);
     ~Tree();
     Tree(const Tree&) = delete;
     Tree& operator=(const Tree&) = delete;
@@ -72,14 +84,33 @@ public:
     ErrorOr<size_t> write(Node* file, uint64_t offset, const void* data, size_t length);
     uint64_t size(const Node* file) const;
 
+    // Pages of data a file holds, and how many a file of `bytes` holds.
+    size_t pages(const Node* file) const;
+    static size_t pages_for(uint64_t bytes) { return static_cast<size_t>((bytes + kPageSize - 1) / kPageSize); }
+    // Whom a file's pages are charged to (0, nobody, for a new file): the
+    // server's business; the tree only reports it when they go back.
+    uint32_t owner(const Node* file) const;
+    void set_owner(Node* file, uint32_t owner);
+    void on_release(Released released, void* context);
+    const PageStore& store() const { return store_; }
+
     // Entry `index` of a directory (in name order), or NotFound past the end.
     ErrorOr<DirEntry> entry(const char* directory, size_t index);
 
     size_t node_count() const { return node_count_; }
 
 private:
-    Node* root_;
+    // Gives a file's pages back (and tells on_release's callback).
+    void drop_pages(Node* file);
+    void truncate(Node* file);
+    // Pages for bytes [0, end), all or nothing.
+    Error grow(Node* file, uint64_t end);
+
+    PageStore store_;
+    Node* root_ = nullptr;
     size_t node_count_ = 0;
+    Released released_ = nullptr;
+    void* released_context_ = nullptr;
 };
 
 }  // namespace fs

@@ -515,6 +515,22 @@ void end_children() {
     reap();
 }
 
+// ---- The C library's memory ------------------------------------------------------------
+// malloc maps its memory on demand, and a hostile munmap that succeeds takes
+// every anonymous page from its address to the end of its range, malloc's
+// included. So malloc maps all the fuzzer will need before the run, at the
+// bottom of the mmap window (which is first fit), below every region the
+// run maps and so out of reach of its munmap calls: a block of every small
+// size (each size class keeps its last slab) and one from the middle tier
+// (the arena stays, within the free budget), all freed again.
+void warm_allocator() {
+    void* blocks[64];
+    size_t n = 0;
+    for (size_t size = 8; size <= 2048 && n < 63; size += size < 256 ? 16 : size / 4) blocks[n++] = malloc(size);
+    blocks[n++] = malloc(16 * 1024);
+    for (size_t i = 0; i < n; i++) free(blocks[i]);
+}
+
 // ---- One call ----------------------------------------------------------------------------------
 
 void fuzz_once() {
@@ -682,6 +698,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     state = seed * 0x9E3779B97F4A7C15ull + 1;
+    warm_allocator();
     while (fuzzed < count) {
         maybe_spawn();
         fuzz_once();

@@ -21,17 +21,21 @@
 //              more is BadArgument; too small a buffer is BufferTooSmall
 //              with the size needed, and the message stays queued
 //   queue      a child (`abi queue-hold`) fills every channel it can make
-//              with maximal messages until the system-wide budget says
-//              NoMemory, and keeps them queued after this program exits
-//              (`abi queue-release` ends it); the kernel keeps answering
-//   starve     while a child (`abi starve-hold`) holds the budget full to a
-//              few bytes, a sysinfo and an fs request fail; once it is free
-//              the same connections must answer again (a known bug: today
-//              the servers drop such clients for good)
+//              with maximal messages until its own quota says
+//              QuotaExceeded, then starts fillers (`abi queue-fill`) until
+//              the system-wide budget says NoMemory; with it all queued the
+//              kernel keeps answering (sysinfo, spawning hello); then the
+//              holder is told to exit
+//   starve     while a child (`abi starve-hold`), its fillers (`abi
+//              starve-fill`) and floods (`abi starve-flood`: sysinfo
+//              replies left unread) hold every part of the budget full to
+//              a few bytes, a request whose reply does not fit is answered
+//              with the error; once the budget is free the same
+//              connections answer again
 //   shutdown   sys::shutdown on every handle number of a program is refused
 // Helpers started by the checks: `abi sleep` (blocks until killed),
 // `abi exit <code>`, `abi rostore`, `abi echo`, `abi queue-hold`,
-// `abi starve-hold`.
+// `abi queue-fill`, `abi starve-hold`, `abi starve-fill`, `abi starve-flood`.
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -808,11 +812,11 @@ struct Figures {
     Error stop = Error::None;     // what ended the filling
 };
 
-// Makes channels until the handle table is full; both ends of each go in
-// `ends`. Returns how many handles that is.
-size_t create_all_channels(Handle (&ends)[rvos::kMaxHandles]) {
+// Makes channels until the handle table is full (or `most` channels);
+// both ends of each go in `ends`. Returns how many handles that is.
+size_t create_all_channels(Handle (&ends)[rvos::kMaxHandles], size_t most = rvos::kMaxHandles) {
     size_t count = 0;
-    while (count + 2 <= rvos::kMaxHandles) {
+    while (count + 2 <= rvos::kMaxHandles && count < 2 * most) {
         auto pair = sys::chan_create();
         if (pair.is_error()) break;
         ends[count++] = pair.value().a;
@@ -821,60 +825,181 @@ size_t create_all_channels(Handle (&ends)[rvos::kMaxHandles]) {
     return count;
 }
 
-// `abi queue-hold`: fills, then serves Report and Exit on kHoldService.
-// Report carries the holder's own process handle, so it outlives the
-// program that started it.
+// Writes `size`-byte messages on each of `ends` in turn until it says
+// QueueFull, and stops at any other refusal (recorded in `f.stop`).
+void fill_ends(const Handle* ends, size_t count, size_t size, Figures& f) {
+    f.least = ~0u;
+    for (size_t i = 0; i < count && f.stop == Error::None; i++) {
+        uint32_t here = 0;
+        for (;;) {
+            Error error = sys::chan_write(ends[i], big_out, size);
+            if (error == Error::None) {
+                here++;
+                f.messages++;
+                f.bytes += size;
+                continue;
+            }
+            if (error == Error::QueueFull) {
+                f.endpoints_full++;
+                if (here < f.least) f.least = here;
+                if (here > f.most) f.most = here;
+            } else {
+                f.stop = error;
+            }
+            break;
+        }
+    }
+    if (f.stop == Error::None) f.stop = Error::QueueFull;  // every endpoint full first
+    if (f.least == ~0u) f.least = 0;
+}
+
+// Message sizes for filling to the last byte: maximal ones, then smaller.
+constexpr size_t kFillSizes[] = {rvos::kMaxMessageBytes, 16384, 4096, 1024, 256, 64, 16, 1};
+
+// Fills `ends` with every size of kFillSizes in turn; the stop is the last
+// size's.
+void fill_to_the_byte(const Handle* ends, size_t count, Figures& f) {
+    for (size_t size : kFillSizes) {
+        Figures step;
+        fill_ends(ends, count, size, step);
+        f.messages += step.messages;
+        f.bytes += step.bytes;
+        f.stop = step.stop;
+    }
+}
+
+// Channels one filler (or holder) makes: room for its quota twice over,
+// and few enough that all of them, and the floods' connections, find
+// channels in the system's table.
+constexpr size_t kFillChannels = 4;
+static_assert(2 * kFillChannels * rvos::kQueueBytes >= 2 * rvos::kMaxQueuedBytesPerProcess);
+
+// The holders' helpers are started before the holder fills its own quota
+// (past it, even a spawn request would be refused) and wait for a word on
+// their handle 1; they report there. Both fit the kernel's small-message
+// reserve, which takes a message of a few bytes into an empty queue
+// whatever the budgets say.
+constexpr Handle kCrewChannel = 1;
+
+[[noreturn]] void keep_queued() {
+    Message never;
+    for (;;) sys::chan_recv_wait(rvos::kBootHandle, never);
+}
+
+// `abi queue-fill` / `abi starve-fill`: once told to go, fills every
+// channel it can make (maximal messages, or every size down to one byte),
+// reports what it queued and what stopped it, then keeps it all queued
+// until it is ended.
+int filler(bool to_the_byte) {
+    fill_pattern();
+    Message go;
+    if (sys::chan_recv_wait(kCrewChannel, go) != Error::None) return 10;
+    Handle ends[rvos::kMaxHandles];
+    size_t count = create_all_channels(ends, kFillChannels);
+    Figures f;
+    if (to_the_byte) fill_to_the_byte(ends, count, f);
+    else fill_ends(ends, count, rvos::kMaxMessageBytes, f);
+    uint32_t report[3] = {static_cast<uint32_t>(f.bytes), static_cast<uint32_t>(f.bytes >> 32),
+                          static_cast<uint32_t>(f.stop)};
+    (void)sys::chan_write(kCrewChannel, report, sizeof report);
+    keep_queued();
+}
+int queue_fill() { return filler(false); }
+int starve_fill() { return filler(true); }
+
+// Children started with one end of a channel each, told to go one by one.
+struct Crew {
+    static constexpr size_t kMax = 12;
+    rvos::Child children[kMax];
+    rvos::Channel channels[kMax];
+    size_t count = 0;
+};
+
+// Starts `n` `abi <helper>` children into `crew`; false if one did not start.
+bool start_crew(const char* helper, size_t n, Crew& crew) {
+    for (size_t i = 0; i < n && crew.count < Crew::kMax; i++) {
+        auto pair = sys::chan_create();
+        if (pair.is_error()) return false;
+        crew.channels[crew.count] = rvos::Channel(pair.value().a);
+        const char* argv[] = {"abi", helper, nullptr};
+        Handle give[] = {pair.value().b};
+        auto child = rvos::spawn_argv("abi", argv, nullptr, give, 1);
+        if (child.is_error()) return false;
+        crew.children[crew.count++] = child.release_value();
+    }
+    return true;
+}
+
+// Tells member `i` to go and waits for its report (up to 12 bytes).
+base::ErrorOr<sys::Received> run_member(Crew& crew, size_t i, uint32_t (&report)[3]) {
+    uint32_t go = 1;
+    TRY_STATUS(sys::chan_write(crew.channels[i].handle(), &go, sizeof go));
+    rvos::WaitItem item{crew.channels[i].handle(), rvos::kSignalReadable | rvos::kSignalPeerClosed, 0};
+    TRY(sys::wait(&item, 1));
+    return sys::chan_read(crew.channels[i].handle(), report, sizeof report, nullptr, 0, rvos::kDeadlineNow);
+}
+
+// What the fillers of one holder queued together.
+struct Fillers {
+    uint32_t count = 0;
+    uint64_t bytes = 0;
+    Error stop = Error::None;  // what stopped the last one
+};
+
+// Tells the crew's fillers from `first` on to go, one at a time, until one
+// reports that the system-wide budget (NoMemory), not its own quota,
+// stopped it: the programs' part of the budget is then full.
+Fillers run_fillers(Crew& crew, size_t first, size_t end) {
+    Fillers all;
+    for (size_t i = first; i < end && all.stop != Error::NoMemory; i++) {
+        uint32_t report[3] = {};
+        auto got = run_member(crew, i, report);
+        if (got.is_error()) {
+            all.stop = got.error();
+            break;
+        }
+        all.count++;
+        all.bytes += report[0] | static_cast<uint64_t>(report[1]) << 32;
+        all.stop = static_cast<Error>(report[2]);
+    }
+    return all;
+}
+
+// Fillers a holder starts: enough to fill what programs may queue after
+// its own quota, and one more.
+constexpr size_t kFillers =
+    (rvos::kMaxQueuedBytes - rvos::kSystemQueueReserve) / rvos::kMaxQueuedBytesPerProcess + 1;
+static_assert(kFillers + 2 <= Crew::kMax);
+
+// `abi queue-hold`: queues maximal messages until its own quota stops it,
+// then starts fillers until the programs' part of the budget is full, then
+// serves Report and Exit on kHoldService.
 int queue_hold() {
     printf("abi: queue-hold: pid %u filling every channel it can make\n", sys::getpid());  // stdout connects now
     fflush(stdout);
     auto listen = rvos::register_service(kHoldService);
     if (listen.is_error()) return 10;
+    static Crew crew;
+    if (!start_crew("queue-fill", kFillers, crew)) return 12;
     fill_pattern();
     Handle ends[rvos::kMaxHandles];
-    size_t count = create_all_channels(ends);
-    // Room for a client's channel and the process handle.
-    for (int i = 0; i < 4 && count >= 2; i += 2) {
-        sys::handle_close(ends[--count]);
-        sys::handle_close(ends[--count]);
-    }
+    size_t count = create_all_channels(ends, kFillChannels);
     Figures figures;
     figures.channels = static_cast<uint32_t>(count / 2);
-    figures.least = ~0u;
-    for (size_t i = 0; i < count && figures.stop == Error::None; i++) {
-        uint32_t here = 0;
-        for (;;) {
-            Error error = sys::chan_write(ends[i], big_out, rvos::kMaxMessageBytes);
-            if (error == Error::None) {
-                here++;
-                figures.messages++;
-                figures.bytes += rvos::kMaxMessageBytes;
-                continue;
-            }
-            if (error == Error::QueueFull) {
-                figures.endpoints_full++;
-                if (here < figures.least) figures.least = here;
-                if (here > figures.most) figures.most = here;
-            } else {
-                figures.stop = error;
-            }
-            break;
-        }
-    }
-    if (figures.stop == Error::None) figures.stop = Error::QueueFull;  // every endpoint full first
-    if (figures.least == ~0u) figures.least = 0;
+    fill_ends(ends, count, rvos::kMaxMessageBytes, figures);
+    // Maximal messages leave almost one of them free in the quota: room
+    // for the report below.
+    Fillers fillers = run_fillers(crew, 0, crew.count);
 
-    Handle self = rvos::kNoHandle;
+    Message hello;
+    if (listen.value().receive_wait(hello) != Error::None || hello.cap == rvos::kNoHandle) return 11;
+    rvos::Channel client(hello.cap);
     for (;;) {
-        Message hello;
-        if (listen.value().receive_wait(hello) != Error::None) return 11;
-        if (hello.cap == rvos::kNoHandle) continue;
-        rvos::Channel client(hello.cap);
         Message request;
-        if (client.receive_wait(request) != Error::None) continue;
+        if (client.receive_wait(request) != Error::None) return 13;
         auto what = static_cast<Hold>(request.word());
         if (what == Hold::Exit) return 0;
         if (what != Hold::Report) continue;
-        if (request.cap != rvos::kNoHandle) self = request.cap;  // kept until exit
         Message reply = Message::of(static_cast<uint32_t>(Hold::Figures))
                             .put(figures.channels)
                             .put(figures.endpoints_full)
@@ -884,7 +1009,10 @@ int queue_hold() {
                             .put(static_cast<uint32_t>(figures.bytes))
                             .put(static_cast<uint32_t>(figures.bytes >> 32))
                             .put(static_cast<uint32_t>(figures.stop))
-                            .put(static_cast<uint32_t>(self));
+                            .put(fillers.count)
+                            .put(static_cast<uint32_t>(fillers.bytes))
+                            .put(static_cast<uint32_t>(fillers.bytes >> 32))
+                            .put(static_cast<uint32_t>(fillers.stop));
         client.send(reply);
     }
 }
@@ -907,11 +1035,8 @@ int check_queue() {
     auto holder = connect_soon(kHoldService);
     if (!c.expect(!holder.is_error(), "connect to %s: %s", kHoldService, name(error_of(holder)))) return c.finish();
     Message reply;
-    Message request = Message::of(static_cast<uint32_t>(Hold::Report));
-    request.cap = child.value().process.handle();  // the holder keeps itself alive with it
-    Error sent = holder.value().send(request);
+    Error sent = holder.value().send(Message::of(static_cast<uint32_t>(Hold::Report)));
     if (!c.expect(sent == Error::None, "sending the report request: %s", name(sent))) return c.finish();
-    child.value().process.release();
     Error answered = holder.value().receive_wait(reply);
     if (!c.expect(answered == Error::None, "the holder's report: %s", name(answered))) return c.finish();
     Figures f;
@@ -922,10 +1047,13 @@ int check_queue() {
     f.most = reply.word(5);
     f.bytes = reply.word(6) | static_cast<uint64_t>(reply.word(7)) << 32;
     f.stop = static_cast<Error>(reply.word(8));
-    auto self = static_cast<Handle>(reply.word(9));
-    c.expect(reply.len == 40 && self != rvos::kNoHandle, "a malformed report, or the holder lost its process handle");
+    Fillers fillers;
+    fillers.count = reply.word(9);
+    fillers.bytes = reply.word(10) | static_cast<uint64_t>(reply.word(11)) << 32;
+    fillers.stop = static_cast<Error>(reply.word(12));
+    c.expect(reply.len == 52, "a malformed report (%u bytes)", reply.len);
 
-    // With every byte of the budget queued, the kernel still answers.
+    // With every byte programs may queue queued, the kernel still answers.
     auto full = rvos::sysinfo::memory();
     c.expect(!full.is_error(), "sysinfo memory with the queues full: %s", name(error_of(full)));
     rvos::sysinfo::ProcessInfo processes[rvos::kMaxProcesses];
@@ -940,37 +1068,40 @@ int check_queue() {
     c.expect(hello == 0, "run hello with the queues full: %d", static_cast<int>(hello));
     uint64_t heap_before = before.value().heap_used;
     uint64_t heap_full = full.is_error() ? 0 : full.value().heap_used;
+    uint64_t total = f.bytes + fillers.bytes;
+    constexpr size_t kProgramsMay = rvos::kMaxQueuedBytes - rvos::kSystemQueueReserve;
     printf("abi: queue: holder pid %u made %u channels, queued %u messages of %zu bytes (%lu bytes) on %u full "
            "endpoints (%u..%u each), then: %s\n",
            child.value().pid, f.channels, f.messages, rvos::kMaxMessageBytes, f.bytes, f.endpoints_full, f.least, f.most,
            name(f.stop));
+    printf("abi: queue: %u fillers queued %lu bytes more, then: %s; programs queued %lu bytes of the %zu they may\n",
+           fillers.count, fillers.bytes, name(fillers.stop), total, kProgramsMay);
     printf("abi: queue: kernel heap %lu bytes before, %lu with the queues full (+%lu); budget %zu queued bytes\n",
            heap_before, heap_full, heap_full - heap_before, rvos::kMaxQueuedBytes);
 
-    // The system-wide budget stopped it, well short of the heap's end.
-    c.expect(f.stop == Error::NoMemory, "filling stopped with %s, not the system-wide budget's NoMemory",
-             name(f.stop));
-    c.expect(f.bytes <= rvos::kMaxQueuedBytes && f.bytes + 2 * rvos::kMaxMessageBytes > rvos::kMaxQueuedBytes,
-             "%lu bytes queued against a budget of %zu", f.bytes, rvos::kMaxQueuedBytes);
-    c.expect(heap_full >= heap_before + f.bytes && heap_full - heap_before <= rvos::kMaxQueuedBytes + 512 * 1024,
-             "the heap grew by %lu bytes for %lu queued", heap_full - heap_before, f.bytes);
+    // The holder's own quota stopped it, far short of the system's budget...
+    c.expect(f.stop == Error::QuotaExceeded, "the holder stopped with %s, not its own quota", name(f.stop));
+    c.expect(f.bytes <= rvos::kMaxQueuedBytesPerProcess &&
+                 f.bytes + 2 * rvos::kMaxMessageBytes > rvos::kMaxQueuedBytesPerProcess,
+             "the holder queued %lu bytes against its quota of %zu", f.bytes, rvos::kMaxQueuedBytesPerProcess);
+    // ...and the system-wide budget stopped the fillers, short of the heap's end.
+    c.expect(fillers.stop == Error::NoMemory, "the fillers stopped with %s, not the system-wide budget's NoMemory",
+             name(fillers.stop));
+    c.expect(total <= kProgramsMay && total + 2 * rvos::kMaxMessageBytes > kProgramsMay,
+             "%lu bytes queued against the programs' part of the budget, %zu", total, kProgramsMay);
+    c.expect(heap_full >= heap_before + total && heap_full - heap_before <= rvos::kMaxQueuedBytes + 1024 * 1024,
+             "the heap grew by %lu bytes for %lu queued", heap_full - heap_before, total);
     // Each endpoint stopped at its byte budget, before its depth.
     c.expect(f.endpoints_full > 0 && f.least > 0 &&
                  f.most * rvos::kMaxMessageBytes <= rvos::kQueueBytes && f.most < rvos::kQueueDepth,
              "%u..%u maximal messages per endpoint against kQueueBytes %zu", f.least, f.most, rvos::kQueueBytes);
-    return c.finish();
-}
 
-int queue_release() {
-    Check c("queue-release");
-    auto holder = rvos::connect(kHoldService);
-    if (!c.expect(!holder.is_error(), "no holder to release: %s", name(error_of(holder)))) return c.finish();
-    Message request = Message::of(static_cast<uint32_t>(Hold::Exit));
-    Error sent = holder.value().send(request);
-    c.expect(sent == Error::None, "sending Exit: %s", name(sent));
-    char byte;
-    Error end = error_of(sys::chan_read(holder.value().handle(), &byte, 1, nullptr, 0, sys::clock_ns() + 5000 * kMs));
-    c.expect(end == Error::PeerClosed, "the holder did not go: %s", name(end));
+    // Told to exit, the holder goes, and its fillers with it.
+    Error told = holder.value().send(Message::of(static_cast<uint32_t>(Hold::Exit)));
+    auto status = rvos::wait_exit(child.value());
+    c.expect(told == Error::None && !status.is_error() && status.value().reason == ExitReason::Exited &&
+                 status.value().code == 0,
+             "the holder did not exit cleanly: %s", told != Error::None ? name(told) : "see its status");
     return c.finish();
 }
 
@@ -978,13 +1109,52 @@ int queue_release() {
 
 constexpr const char* kStarveService = "abistarve";
 // The shared page both sides use to step through the test without messages
-// (the budget is full in between): [0] the step, [1] bytes queued.
+// (the budget is full in between): [0] the step, [1] bytes the holder
+// queued, [2] its stop, [3] fillers, [4] bytes they queued, [5] their stop,
+// [6] sysinfo replies left unread by the floods.
 enum Step : uint64_t { kFilling = 0, kFull = 1, kRelease = 2, kReleased = 3 };
+constexpr size_t kFloods = 2;  // each may make sysinfo queue its quota; the system's part is about one
 
-// `abi starve-hold`: fills the system-wide budget to the last few bytes
-// (maximal messages, then smaller and smaller ones), frees one 16-byte
-// message so that a small request still fits but its reply does not,
-// waits for the parent, then frees everything.
+// `abi starve-flood`: connects to sysinfo as often as it can; once told
+// to go, asks for the process list on every connection, one request at a
+// time, and reads none of the replies, until sysinfo refuses it; reports
+// how many replies it left unread, then keeps them until it is ended. The
+// replies are charged to it: what it makes sysinfo queue fills the
+// system's part of the budget.
+int starve_flood() {
+    // Both floods' connections fit sysinfo's own handle table, and the
+    // system's channel table next to the fillers' channels.
+    constexpr size_t kConnections = 26;
+    static_assert(kFloods * kConnections + 8 <= rvos::kMaxHandles);
+    Handle connections[kConnections];
+    size_t count = 0;
+    for (; count < kConnections; count++) {
+        auto connection = rvos::connect("sysinfo");
+        if (connection.is_error()) break;
+        connections[count] = connection.release_value().release();
+    }
+    Message go;
+    if (sys::chan_recv_wait(kCrewChannel, go) != Error::None) return 10;
+    uint32_t unread = 0;
+    uint8_t request[4] = {1, 0, 0, 0};  // sysinfo.Processes: its ordinal alone
+    for (size_t i = 0; i < count; i++) {
+        // Each request waits until sysinfo took the one before: it goes to
+        // an empty queue, which the small-message reserve takes even with
+        // the programs' part of the budget full.
+        while (sys::chan_write(connections[i], request, sizeof request) == Error::None) {
+            sys::yield();
+            unread++;
+        }
+    }
+    uint32_t report[3] = {unread, 0, 0};
+    (void)sys::chan_write(kCrewChannel, report, sizeof report);
+    keep_queued();
+}
+
+// `abi starve-hold`: starts its crew, fills its own quota to the last
+// byte, tells fillers to go until the programs' part of the budget is full
+// to the last byte, then floods until the system's part is full too; waits
+// for the parent, then frees everything (its crew ends with it).
 int starve_hold() {
     auto parent = rvos::connect(kStarveService);
     if (parent.is_error()) return 10;
@@ -993,36 +1163,38 @@ int starve_hold() {
     auto page = sys::mem_map(hello.cap, true);
     if (page.is_error()) return 12;
     auto* shared = static_cast<volatile uint64_t*>(page.value().address);
+    static Crew crew;
+    if (!start_crew("starve-fill", kFillers, crew) || !start_crew("starve-flood", kFloods, crew)) return 13;
     fill_pattern();
-    auto spare = sys::chan_create();
-    if (spare.is_error() || sys::chan_write(spare.value().a, big_out, 16) != Error::None) return 13;
     Handle ends[rvos::kMaxHandles];
-    size_t count = create_all_channels(ends);
-    uint64_t queued = 16;
-    const size_t sizes[] = {rvos::kMaxMessageBytes, 16384, 4096, 1024, 256, 64, 16, 1};
-    Error last = Error::None;
-    for (size_t size : sizes) {
-        for (size_t i = 0; i < count; i++) {
-            while ((last = sys::chan_write(ends[i], big_out, size)) == Error::None) queued += size;
-            if (last == Error::NoMemory) break;
-        }
+    size_t count = create_all_channels(ends, kFillChannels);
+    Figures own;
+    fill_to_the_byte(ends, count, own);
+    Fillers fillers = run_fillers(crew, 0, kFillers);
+    uint64_t unread = 0;
+    for (size_t i = kFillers; i < crew.count; i++) {
+        uint32_t report[3] = {};
+        if (run_member(crew, i, report).is_error()) return 14;
+        unread += report[0];
     }
-    if (last != Error::NoMemory) return 14;  // the endpoints filled up first
-    char spare_bytes[16];
-    if (sys::chan_read(spare.value().b, spare_bytes, sizeof spare_bytes, nullptr, 0, rvos::kDeadlineNow).is_error())
-        return 15;
-    shared[1] = queued - 16;
+    shared[1] = own.bytes;
+    shared[2] = static_cast<uint64_t>(own.stop);
+    shared[3] = fillers.count;
+    shared[4] = fillers.bytes;
+    shared[5] = static_cast<uint64_t>(fillers.stop);
+    shared[6] = unread;
     shared[0] = kFull;
     while (shared[0] != kRelease) sleep_ns(kMs);
     for (size_t i = 0; i < count; i++) sys::handle_close(ends[i]);
     shared[0] = kReleased;
-    return 0;
+    return 0;  // the crew's process handles close: they end
 }
 
 int check_starve() {
     Check c("starve");
     // Connect to a kernel service (sysinfo) and a user-space one (fs).
     struct stat st;
+    rvos::sysinfo::ProcessInfo processes[rvos::kMaxProcesses];
     auto first = rvos::sysinfo::memory();
     if (!c.expect(!first.is_error(), "sysinfo memory: %s", name(error_of(first)))) return c.finish();
     if (!c.expect(stat("/", &st) == 0, "stat /: errno %d", errno)) return c.finish();
@@ -1044,29 +1216,48 @@ int check_starve() {
     page_message = Message::of(1);
     page_message.cap = lent.value();
     c.expect(holder.send(page_message) == Error::None, "sending the shared page");
-    uint64_t give_up = sys::clock_ns() + 10'000 * kMs;
+    uint64_t give_up = sys::clock_ns() + 30'000 * kMs;
     while (shared[0] != kFull && sys::clock_ns() < give_up) sleep_ns(kMs);
     bool full = shared[0] == kFull;
-    // The budget is full to a few dozen bytes: a request fits, its reply not.
+    // Every part of the budget is full: a reply as big as the process list
+    // cannot be queued, so sysinfo answers with the error instead; the
+    // smaller ones may go or fail alike.
+    Error list_during = full ? error_of(rvos::sysinfo::processes(processes, rvos::kMaxProcesses)) : Error::None;
     Error during = full ? error_of(rvos::sysinfo::memory()) : Error::None;
     errno = 0;
     int fs_during = full ? stat("/", &st) : 0;
     int fs_during_errno = errno;
     shared[0] = kRelease;
     auto status = rvos::wait_exit(child.value());
+    Error list_after = error_of(rvos::sysinfo::processes(processes, rvos::kMaxProcesses));
     Error after = error_of(rvos::sysinfo::memory());
     errno = 0;
     int fs_after = stat("/", &st);
     int fs_after_errno = errno;
-    printf("abi: starve: holder queued %lu bytes; sysinfo with the budget full: %s; once it is free: %s\n",
-           static_cast<unsigned long>(shared[1]), name(during), name(after));
+    printf("abi: starve: holder queued %lu bytes, then: %s; %lu fillers queued %lu bytes, then: %s; "
+           "floods left %lu sysinfo replies unread\n",
+           static_cast<unsigned long>(shared[1]), name(static_cast<Error>(shared[2])),
+           static_cast<unsigned long>(shared[3]), static_cast<unsigned long>(shared[4]),
+           name(static_cast<Error>(shared[5])), static_cast<unsigned long>(shared[6]));
+    printf("abi: starve: sysinfo with the budget full: processes %s, memory %s; once it is free: processes %s, "
+           "memory %s\n",
+           name(list_during), name(during), name(list_after), name(after));
     printf("abi: starve: fs stat with the budget full: %s; once it is free: %s\n",
            fs_during == 0 ? "ok" : strerror(fs_during_errno), fs_after == 0 ? "ok" : strerror(fs_after_errno));
     c.expect(full, "the holder did not fill the budget (it ended %s, code %d)",
              status.is_error() ? name(status.error()) : reason_name(status.value().reason),
              status.is_error() ? 0 : static_cast<int>(status.value().code));
-    c.expect(after == Error::None, "sysinfo no longer answers this client once the budget is free again: %s",
-             name(after));
+    c.expect(static_cast<Error>(shared[2]) == Error::QuotaExceeded && shared[1] <= rvos::kMaxQueuedBytesPerProcess,
+             "the holder alone queued %lu bytes, then: %s", static_cast<unsigned long>(shared[1]),
+             name(static_cast<Error>(shared[2])));
+    c.expect(static_cast<Error>(shared[5]) == Error::NoMemory, "the fillers stopped with %s, not NoMemory",
+             name(static_cast<Error>(shared[5])));
+    c.expect(list_during == Error::NoMemory,
+             "with the budget full, the process list should fail with the error as its answer: %s",
+             name(list_during));
+    c.expect(list_after == Error::None && after == Error::None,
+             "sysinfo no longer answers this client once the budget is free again: processes %s, memory %s",
+             name(list_after), name(after));
     c.expect(fs_after == 0, "fs no longer answers this client once the budget is free again: %s",
              strerror(fs_after_errno));
     return c.finish();
@@ -1158,8 +1349,9 @@ constexpr Command kChecks[] = {
     {"shutdown", check_shutdown}, {"libctime", check_libc_time},
 };
 constexpr Command kHelpers[] = {
-    {"rostore", rostore},         {"echo", echo}, {"queue-hold", queue_hold}, {"queue-release", queue_release},
-    {"starve-hold", starve_hold},
+    {"rostore", rostore},         {"echo", echo}, {"queue-hold", queue_hold},
+    {"queue-fill", queue_fill},   {"starve-hold", starve_hold}, {"starve-fill", starve_fill},
+    {"starve-flood", starve_flood},
 };
 
 int sleep_forever() {

@@ -8,9 +8,12 @@
 //                        writing some of them; some unmap a middle page first
 //   mmaploop shared      40 memory objects of 4 KiB, all mapped at once
 //   mmaploop big         one 16 MiB memory object, written end to end
-//   mmaploop stack       recursion ~200 KiB deep works, and maps stack
-//                        pages only as it reaches them (the stack is mapped
-//                        on first touch, not at spawn)
+//   mmaploop stack [k]   recursion k KiB deep (default 900) works, and maps
+//                        stack pages only as it reaches them (the stack is
+//                        mapped on first touch, not at spawn)
+//   mmaploop overflow    a child recursing past the end of its stack is
+//                        killed (the kernel says "stack overflow"); this
+//                        program goes on, and recurses 900 KiB itself
 //   mmaploop stackbuf    syscalls write into stack buffers never touched
 //                        before: a 64 KiB chan_read, a 64 KiB file read();
 //                        one into the guard page is BadAddress, not a kill
@@ -23,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rvos/service.h"
 #include "rvos/shared_memory.h"
 #include "rvos/syscall.h"
 #include "rvos/sysinfo.h"
@@ -154,30 +158,46 @@ uint64_t free_frames() {
 }
 
 // Each level holds ~4 KiB and writes both ends of it, so every page on the
-// way down is touched; 50 levels reach ~200 KiB below main. Returns whether
-// every level still holds what it wrote once the levels below returned.
-constexpr int kLevels = 50;
-__attribute__((noinline)) bool deep(int depth) {
+// way down is touched, until `bottom` is reached; the deepest level records
+// where it got to. Returns whether every level still holds what it wrote
+// once the levels below returned.
+uintptr_t deepest;
+__attribute__((noinline)) bool deep(int depth, uintptr_t bottom) {
     volatile uint8_t frame[4000];
     frame[0] = static_cast<uint8_t>(depth);
     frame[sizeof frame - 1] = static_cast<uint8_t>(~depth);
-    bool below = depth + 1 < kLevels ? deep(depth + 1) : true;
+    auto here = reinterpret_cast<uintptr_t>(frame);
+    bool below = here > bottom ? deep(depth + 1, bottom) : (deepest = here, true);
     return below && frame[0] == static_cast<uint8_t>(depth) && frame[sizeof frame - 1] == static_cast<uint8_t>(~depth);
 }
 
-int stack() {
+int stack(uint64_t kib) {
     free_frames();  // the first query may set things up; measure from the second
     uint64_t before = free_frames();
-    bool ok = deep(0);
+    volatile uint8_t top = 0;
+    auto from = reinterpret_cast<uintptr_t>(&top);
+    bool ok = deep(0, from - kib * 1024);
     uint64_t after = free_frames();
     if (!ok || before == 0 || after == 0) {
         printf("mmaploop: stack: deep recursion %s\n", ok ? "ok, but sysinfo failed" : "lost its frames' contents");
         return 1;
     }
     // With the stack mapped at spawn this is 0: the pages were all there.
-    printf("mmaploop: stack: %d KiB deep recursion ok, %lld stack pages mapped on first touch\n",
-           kLevels * 4000 / 1024, static_cast<long long>(before - after));
+    printf("mmaploop: stack: %llu KiB deep recursion ok, %lld stack pages mapped on first touch\n",
+           static_cast<unsigned long long>((from - deepest) / 1024), static_cast<long long>(before - after));
     return 0;
+}
+
+int overflow() {
+    char args[32];
+    snprintf(args, sizeof args, "stack %llu", static_cast<unsigned long long>(rvos::kUserStackSize / 1024 + 64));
+    auto child = rvos::spawn("mmaploop", args);
+    if (child.is_error()) return printf("mmaploop: overflow: spawn: %s\n", rvos::error_name(child.error())), 1;
+    auto status = rvos::wait_exit(child.value());
+    bool faulted = !status.is_error() && status.value().reason == rvos::ExitReason::Fault;
+    printf("mmaploop: overflow: the child %s; this program still runs\n",
+           faulted ? "was killed by a fault" : "was NOT killed by a fault");
+    return faulted ? stack(900) : 1;
 }
 
 constexpr size_t kBuffer = 64 * 1024;
@@ -241,7 +261,8 @@ int main(int argc, char** argv) {
     if (strcmp(mode, "cycles") == 0) return cycles(argc > 2 ? strtoull(argv[2], nullptr, 0) : 1'000'000);
     if (strcmp(mode, "shared") == 0) return shared();
     if (strcmp(mode, "big") == 0) return big();
-    if (strcmp(mode, "stack") == 0) return stack();
+    if (strcmp(mode, "stack") == 0) return stack(argc > 2 ? strtoull(argv[2], nullptr, 0) : 900);
+    if (strcmp(mode, "overflow") == 0) return overflow();
     if (strcmp(mode, "stackbuf") == 0) return recv_into_untouched() ? 0 : 1;
     if (strcmp(mode, "all") == 0) {
         int failed = cycles(1'000'000);
@@ -249,6 +270,6 @@ int main(int argc, char** argv) {
         failed |= big();
         return failed;
     }
-    printf("usage: mmaploop [cycles [n] | shared | big | stack | stackbuf]\n");
+    printf("usage: mmaploop [cycles [n] | shared | big | stack [KiB] | overflow | stackbuf]\n");
     return 2;
 }
