@@ -13,6 +13,7 @@
 #include "proto/file.h"
 #include "proto/fs.h"
 #include "rvos/console.h"
+#include "rvos/file_server.h"
 #include "rvos/server.h"
 #include "rvos/service.h"
 #include "rvos/shared_memory.h"
@@ -25,10 +26,7 @@ using rvos::Handle;
 using rvos::proto::Buffer;
 namespace fsp = rvos::proto::fs;
 namespace filep = rvos::proto::file;
-
-constexpr size_t kInBytes = base::max(fsp::kMaxRequestBytes, filep::kMaxRequestBytes);
-constexpr size_t kOutBytes = base::max(fsp::kMaxReplyBytes, filep::kMaxReplyBytes);
-using Ext2Server = rvos::Server<kInBytes, kOutBytes>;
+using Ext2Server = rvos::FileServerLoop;
 
 constexpr uint32_t kCacheBlocks = 512;  // 2 MiB of 4 KiB blocks
 constexpr uint16_t kFileMode = 0644, kDirMode = 0755;

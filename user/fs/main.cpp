@@ -15,6 +15,7 @@
 #include "proto/file.h"
 #include "proto/fs.h"
 #include "rvos/console.h"
+#include "rvos/file_server.h"
 #include "rvos/server.h"
 #include "rvos/service.h"
 #include "rvos/shared_memory.h"
@@ -27,10 +28,7 @@ using rvos::Handle;
 using rvos::proto::Buffer;
 namespace fsp = rvos::proto::fs;
 namespace filep = rvos::proto::file;
-
-constexpr size_t kInBytes = base::max(fsp::kMaxRequestBytes, filep::kMaxRequestBytes);
-constexpr size_t kOutBytes = base::max(fsp::kMaxReplyBytes, filep::kMaxReplyBytes);
-using FsServer = rvos::Server<kInBytes, kOutBytes>;
+using FsServer = rvos::FileServerLoop;
 
 fs::Tree* tree;
 FsServer server;
