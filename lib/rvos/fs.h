@@ -22,6 +22,8 @@ public:
     explicit File(Channel channel) : channel_(base::move(channel)) {}
 
     bool valid() const { return channel_.valid(); }
+    // The file channel (to hand the open file to another program).
+    Handle handle() const { return channel_.handle(); }
     // Read/write at an offset; return the bytes transferred (a short read
     // means end of file). Large transfers go through a shared buffer
     // attached on first use; small ones travel in messages.

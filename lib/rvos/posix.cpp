@@ -1,40 +1,27 @@
 // POSIX hooks picolibc calls (open, read, write, lseek, close, unlink, stat,
 // fstat, mkdir, rename, access, isatty, _exit, sbrk), implemented on
-// lib/rvos. Descriptors 0-2 are the console; 3 and up are files, each an fs
-// file channel plus an offset and the access it was opened for. Paths may
-// be relative to the working directory (rvos::fs resolves them).
+// lib/rvos. A descriptor names the console, a file (an fs file channel plus
+// an offset and the access it was opened for) or a pipe end
+// (descriptors.h, pipe.h); 0-2 start as the console. Paths may be relative
+// to the working directory (rvos::fs resolves them).
 #include "rvos/posix.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/string.h"
 #include "rvos/console.h"
+#include "rvos/descriptors.h"
 #include "rvos/fs.h"
+#include "rvos/pipe.h"
 
 namespace rvos::posix {
 
 namespace {
-
-constexpr int kMaxDescriptors = 64;
-constexpr int kFirstFile = 3;
-
-struct Descriptor {
-    fs::File* file;  // null: the slot is free
-    uint64_t offset;
-    bool append;
-    bool readable;  // opened O_RDONLY or O_RDWR (else read is EBADF)
-    bool writable;  // opened O_WRONLY or O_RDWR (else write is EBADF)
-};
-Descriptor descriptors[kMaxDescriptors];
-
-Descriptor* file_descriptor(int fd) {
-    if (fd < kFirstFile || fd >= kMaxDescriptors || !descriptors[fd].file) return nullptr;
-    return &descriptors[fd];
-}
 
 uint32_t open_flags(int flags) {
     uint32_t result = 0;
@@ -164,35 +151,47 @@ using rvos::posix::fail;
 extern "C" {
 
 int open(const char* path, int flags, ...) {
-    int fd = posix::kFirstFile;
-    while (fd < posix::kMaxDescriptors && posix::descriptors[fd].file) fd++;
-    if (fd == posix::kMaxDescriptors) return fail(Error::HandleTableFull);
     auto file = fs::open(path, posix::open_flags(flags));
     // The server's open-file quota is this process's limit on open files.
     if (file.is_error() && file.error() == Error::QuotaExceeded) return fail(Error::HandleTableFull);
     if (file.is_error()) return fail(file.error());
-    auto* owned = new fs::File(file.release_value());
-    if (!owned) return fail(Error::NoMemory);
+    fd::Open* open = fd::make(fd::Kind::File);
+    auto* owned = open ? new fs::File(file.release_value()) : nullptr;
+    if (!owned) {
+        free(open);
+        return fail(Error::NoMemory);
+    }
     int access = flags & O_ACCMODE;
-    posix::descriptors[fd] = posix::Descriptor{owned, 0, (flags & O_APPEND) != 0,
-                                               access == O_RDONLY || access == O_RDWR,
-                                               access == O_WRONLY || access == O_RDWR};
-    return fd;
+    open->file = owned;
+    open->append = (flags & O_APPEND) != 0;
+    open->readable = access == O_RDONLY || access == O_RDWR;
+    open->writable = access == O_WRONLY || access == O_RDWR;
+    int fd = fd::install(open);
+    fd::release(open);  // the descriptor holds it now (or nothing does: closed)
+    return fd < 0 ? fail(Error::HandleTableFull) : fd;
 }
 
-int close(int fd) {
-    if (fd >= 0 && fd < posix::kFirstFile) return 0;
-    posix::Descriptor* d = posix::file_descriptor(fd);
-    if (!d) return fail(Error::BadHandle);
-    delete d->file;  // closes the file channel: the server frees its side
-    d->file = nullptr;
-    return 0;
+int close(int fd) { return fd::close(fd) ? 0 : fail(Error::BadHandle); }
+
+int dup(int fd) {
+    fd::Open* open = fd::get(fd);
+    if (!open) return fail(Error::BadHandle);
+    int copy = fd::install(open);
+    return copy < 0 ? fail(Error::HandleTableFull) : copy;
+}
+
+int dup2(int fd, int to) {
+    fd::Open* open = fd::get(fd);
+    if (!open || to < 0 || to >= fd::kMaxDescriptors) return fail(Error::BadHandle);
+    if (fd != to) fd::replace(to, open);
+    return to;
 }
 
 ssize_t read(int fd, void* buffer, size_t length) {
-    if (fd == STDIN_FILENO) return posix::read_console(buffer, length);
-    posix::Descriptor* d = posix::file_descriptor(fd);
+    fd::Open* d = fd::get(fd);
     if (!d || !d->readable) return fail(Error::BadHandle);
+    if (d->kind == fd::Kind::Console) return posix::read_console(buffer, length);
+    if (d->kind == fd::Kind::PipeReader) return pipe::read(d, buffer, length);
     auto n = d->file->read(d->offset, buffer, length);
     if (n.is_error()) return fail(n.error());
     d->offset += n.value();
@@ -200,12 +199,13 @@ ssize_t read(int fd, void* buffer, size_t length) {
 }
 
 ssize_t write(int fd, const void* data, size_t length) {
-    if (fd == STDOUT_FILENO || fd == STDERR_FILENO) {
+    fd::Open* d = fd::get(fd);
+    if (!d || !d->writable) return fail(Error::BadHandle);
+    if (d->kind == fd::Kind::Console) {
         Error error = console::write(static_cast<const char*>(data), length);
         return error == Error::None ? static_cast<ssize_t>(length) : fail(error);
     }
-    posix::Descriptor* d = posix::file_descriptor(fd);
-    if (!d || !d->writable) return fail(Error::BadHandle);
+    if (d->kind == fd::Kind::PipeWriter) return pipe::write(d, data, length);
     if (d->append) {
         auto st = d->file->stat();
         if (st.is_error()) return fail(st.error());
@@ -218,12 +218,13 @@ ssize_t write(int fd, const void* data, size_t length) {
 }
 
 off_t lseek(int fd, off_t offset, int whence) {
-    if (fd >= 0 && fd < posix::kFirstFile) {  // the console is a terminal: no position
+    fd::Open* open = fd::get(fd);
+    if (!open) return fail(Error::BadHandle);
+    if (open->kind != fd::Kind::File) {  // a terminal or a pipe: no position
         errno = ESPIPE;
         return -1;
     }
-    posix::Descriptor* d = posix::file_descriptor(fd);
-    if (!d) return fail(Error::BadHandle);
+    fd::Open* d = open;
     int64_t base = 0;
     if (whence == SEEK_CUR) {
         base = static_cast<int64_t>(d->offset);
@@ -246,8 +247,9 @@ off_t lseek(int fd, off_t offset, int whence) {
 void sync(void) { (void)fs::sync_all(); }
 
 int fsync(int fd) {
-    if (fd >= 0 && fd < posix::kFirstFile) return 0;  // the console keeps nothing
-    if (!posix::file_descriptor(fd)) return fail(Error::BadHandle);
+    fd::Open* open = fd::get(fd);
+    if (!open) return fail(Error::BadHandle);
+    if (open->kind != fd::Kind::File) return 0;  // the console and pipes keep nothing
     Error error = fs::sync_all();
     return error == Error::None ? 0 : fail(error);
 }
@@ -283,12 +285,14 @@ int stat(const char* path, struct stat* st) {
 }
 
 int fstat(int fd, struct stat* st) {
-    if (fd >= 0 && fd < posix::kFirstFile) {
+    fd::Open* open = fd::get(fd);
+    if (!open) return fail(Error::BadHandle);
+    if (open->kind != fd::Kind::File) {
         base::mem_set(st, 0, sizeof *st);
-        st->st_mode = S_IFCHR | 0600;
+        st->st_mode = open->kind == fd::Kind::Console ? (S_IFCHR | 0600) : (S_IFIFO | 0600);
         return 0;
     }
-    posix::Descriptor* d = posix::file_descriptor(fd);
+    fd::Open* d = open;
     if (!d) return fail(Error::BadHandle);
     auto info = d->file->stat();
     if (info.is_error()) return fail(info.error());
@@ -297,8 +301,9 @@ int fstat(int fd, struct stat* st) {
 }
 
 int isatty(int fd) {
-    if (fd >= 0 && fd < posix::kFirstFile) return 1;
-    errno = posix::file_descriptor(fd) ? ENOTTY : EBADF;
+    fd::Open* open = fd::get(fd);
+    if (open && open->kind == fd::Kind::Console) return 1;
+    errno = open ? ENOTTY : EBADF;
     return 0;
 }
 

@@ -27,6 +27,7 @@
 #include "rvos/posix.h"
 #include "rvos/service.h"
 #include "rvos/signals.h"
+#include "rvos/spawn_actions.h"
 #include "rvos/sysinfo.h"
 
 extern "C" char** environ;
@@ -93,8 +94,11 @@ const char* program_name(const char* path) {
 }
 
 // Starts a program and remembers it as a child; 0 or an errno value.
-int start_child(const char* path, const char* const* argv, const char* const* envp, pid_t* pid) {
-    auto child = spawn_argv(program_name(path), argv, envp ? envp : environ);
+// `stdio`: its descriptors 0-2 (null: this program's).
+int start_child(const char* path, const char* const* argv, const char* const* envp, pid_t* pid,
+                fd::Open* const* stdio = nullptr) {
+    fd::Open* own[3] = {fd::get(0), fd::get(1), fd::get(2)};
+    auto child = spawn_with_stdio(program_name(path), argv, envp ? envp : environ, nullptr, 0, stdio ? stdio : own);
     if (child.is_error()) return spawn_errno(child.error());
     Child started = child.release_value();
     if (!remember(static_cast<pid_t>(started.pid), started.process.handle())) {
@@ -108,9 +112,35 @@ int start_child(const char* path, const char* const* argv, const char* const* en
 
 }  // namespace
 
+bool search_path(const char* name, char* out, size_t size) {
+    for (const char* p = name; *p; p++)
+        if (*p == '/') return false;
+    const char* list = getenv("PATH");
+    if (!list) list = "/bin";
+    while (*list) {
+        const char* end = list;
+        while (*end && *end != ':') end++;
+        size_t length = static_cast<size_t>(end - list);
+        if (length == 0) length = 1, list = ".";  // an empty entry is the working directory
+        if (length + 1 + base::str_length(name) + 1 <= size) {
+            base::mem_copy(out, list, length);
+            out[length] = '/';
+            base::mem_copy(out + length + 1, name, base::str_length(name) + 1);
+            if (access(out, X_OK) == 0) return true;
+        }
+        list = *end ? end + 1 : end;
+    }
+    return false;
+}
+
 void start(uint32_t parent_pid) { parent = parent_pid; }
 
 uint64_t children_cpu_ns() { return reaped_cpu_ns; }
+
+Handle handle_of(int pid) {
+    ChildEntry* child = find(pid);
+    return child ? child->process : kNoHandle;
+}
 
 int wait_status(const sys::ExitStatus& status) {
     switch (status.reason) {
@@ -184,17 +214,27 @@ pid_t waitpid(pid_t pid, int* status, int options) {
 
 pid_t wait(int* status) { return waitpid(-1, status, 0); }
 
-// File actions and attributes cannot be made (lib/rvos has none of their
-// functions); a program that passes some anyway gets ENOSYS.
+// Attributes cannot be made (lib/rvos has none of their functions); a
+// program that passes some anyway gets ENOSYS. File actions set the
+// child's descriptors 0-2 (spawn_actions.h).
 int posix_spawn(pid_t* pid, const char* path, const posix_spawn_file_actions_t* actions,
                 const posix_spawnattr_t* attributes, char* const argv[], char* const envp[]) {
-    if (actions || attributes) return ENOSYS;
-    return process::start_child(path, argv, envp, pid);
+    if (attributes) return ENOSYS;
+    fd::Open* stdio[3] = {};
+    int error = spawn_actions::apply(actions, stdio);
+    if (error) return error;
+    error = process::start_child(path, argv, envp, pid, stdio);
+    spawn_actions::release(stdio);
+    return error;
 }
 
-// Programs are found by name alone (there is no PATH to search).
+// A name without a slash is looked for in each directory of PATH (a
+// missing PATH is "/bin"); the first that holds it is run. One found in
+// none is still run by name, as an embedded program.
 int posix_spawnp(pid_t* pid, const char* file, const posix_spawn_file_actions_t* actions,
                  const posix_spawnattr_t* attributes, char* const argv[], char* const envp[]) {
+    char path[kMaxPathLength + 1];
+    if (process::search_path(file, path, sizeof path)) file = path;
     return posix_spawn(pid, file, actions, attributes, argv, envp);
 }
 

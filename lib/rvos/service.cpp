@@ -6,6 +6,7 @@
 
 #include "proto/init.h"
 #include "rvos/cwd.h"
+#include "rvos/handoff.h"
 #include "rvos/ipc.h"
 
 extern "C" char** environ;
@@ -62,15 +63,65 @@ base::ErrorOr<Channel> register_service(const char* name) {
     return listen;
 }
 
+namespace {
+
+// Frees what with_stdio made.
+struct StdioArguments {
+    Handle handles[kMaxSpawnHandles];
+    size_t handle_count = 0;
+    const char** envp = nullptr;
+    char entry[handoff::kEntrySize];
+    ~StdioArguments() { free(envp); }
+};
+
+// The start-up handles and environment that hand `stdio` to the child
+// (handoff.h): the caller's handles and environment, plus one handle per
+// pipe end or file and the RVOS_FDS entry.
+Error with_stdio(fd::Open* const stdio[3], const char* const* envp, const Handle* handles, size_t handle_count,
+                 StdioArguments& out) {
+    for (size_t i = 0; i < handle_count; i++) out.handles[out.handle_count++] = handles[i];
+    bool needed = TRY(handoff::prepare(stdio, out.handles, &out.handle_count, kMaxSpawnHandles, out.entry));
+    if (!needed) return Error::None;
+    size_t n = 0;
+    while (envp && envp[n]) n++;
+    out.envp = static_cast<const char**>(malloc((n + 2) * sizeof(char*)));
+    if (!out.envp) return Error::NoMemory;
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!base::str_starts_with(envp[i], "RVOS_FDS=")) out.envp[kept++] = envp[i];
+    out.envp[kept++] = out.entry;
+    out.envp[kept] = nullptr;
+    return Error::None;
+}
+
+}  // namespace
+
 base::ErrorOr<Child> spawn_argv(const char* program, const char* const* argv, const char* const* envp,
                                 const Handle* handles, size_t handle_count) {
+    fd::Open* stdio[3] = {fd::get(0), fd::get(1), fd::get(2)};
+    return spawn_with_stdio(program, argv, envp, handles, handle_count, stdio);
+}
+
+base::ErrorOr<Child> spawn_with_stdio(const char* program, const char* const* argv, const char* const* envp,
+                                      const Handle* handles, size_t handle_count, fd::Open* const stdio[3]) {
     if (base::str_length_bounded(program, kMaxNameLength + 1) > kMaxNameLength) return Error::TooLong;
     if (handle_count > kMaxSpawnHandles) return Error::BadArgument;
     if (!envp) envp = environ;
+    StdioArguments given;
+    Error error = with_stdio(stdio, envp, handles, handle_count, given);
+    if (error != Error::None) {
+        for (size_t i = 0; i < given.handle_count; i++) sys::handle_close(given.handles[i]);
+        return error;
+    }
+    if (given.envp) envp = given.envp;
+    handles = given.handles;
+    handle_count = given.handle_count;
     size_t args = packed_size(argv), env = packed_size(envp);
-    if (args > kMaxSpawnBytes || env > kMaxSpawnBytes) return Error::TooLong;
-    auto* block = static_cast<char*>(malloc(args + env + 1));
-    if (!block) return Error::NoMemory;
+    auto* block = args > kMaxSpawnBytes || env > kMaxSpawnBytes ? nullptr : static_cast<char*>(malloc(args + env + 1));
+    if (!block) {
+        for (size_t i = 0; i < handle_count; i++) sys::handle_close(handles[i]);  // gone, as if sent
+        return args > kMaxSpawnBytes || env > kMaxSpawnBytes ? Error::TooLong : Error::NoMemory;
+    }
     pack(argv, block);
     pack(envp, block + args);
     ip::SpawnRequest request;

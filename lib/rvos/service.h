@@ -3,6 +3,7 @@
 #pragma once
 
 #include "rvos/channel.h"
+#include "rvos/descriptors.h"
 
 namespace rvos {
 
@@ -39,6 +40,11 @@ using ExitStatus = sys::ExitStatus;
 // kMaxSpawnBytes.
 base::ErrorOr<Child> spawn_argv(const char* program, const char* const* argv, const char* const* envp = nullptr,
                                 const Handle* handles = nullptr, size_t handle_count = 0);
+// The same with the child's descriptors 0-2 given (null: closed) instead of
+// this program's own (handoff.h: pipe ends and files travel as extra
+// start-up handles after `handles`).
+base::ErrorOr<Child> spawn_with_stdio(const char* program, const char* const* argv, const char* const* envp,
+                                      const Handle* handles, size_t handle_count, fd::Open* const stdio[3]);
 // The same with the arguments as one space-separated string.
 base::ErrorOr<Child> spawn(const char* program, const char* args);
 // Waits for a child to end and says how: exit code, fault or kill.

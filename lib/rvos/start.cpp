@@ -3,12 +3,14 @@
 // and its working directory at the top of its stack (a0 = where, a1 =
 // argument bytes, a2 = environment bytes, a3 = how many start-up handles
 // follow the boot channel, a4 = working directory bytes, a5 = the parent's
-// pid). This builds argv and environ, sets the working directory, runs
+// pid). This builds argv and environ, sets the working directory and
+// descriptors 0-2 (handoff.h), runs
 // static constructors, calls main and exits with its status through the C
 // library (atexit handlers, stdio flush).
 #include <stdlib.h>
 
 #include "rvos/cwd.h"
+#include "rvos/handoff.h"
 #include "rvos/process.h"
 #include "rvos/syscall.h"
 
@@ -50,6 +52,7 @@ extern "C" [[noreturn]] void rvos_start(char* block, size_t args_length, size_t 
     char** argv = split(block, args_length);
     environ = split(block + args_length, env_length);
     rvos::cwd::start(block + args_length + env_length, cwd_length);
+    rvos::handoff::inherit();  // descriptors 0-2, if the parent handed any
     rvos::process::start(parent_pid);
     int argc = static_cast<int>(count_strings(block, args_length));
     for (Constructor* c = __init_array_start; c < __init_array_end; c++) (*c)();

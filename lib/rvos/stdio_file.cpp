@@ -305,13 +305,15 @@ FILE* freopen(const char* path, const char* mode, FILE* file) {
 int fflush(FILE* file) {
     if (file) return file->flush ? file->flush(file) : 0;
     int result = stdout->flush ? stdout->flush(stdout) : 0;
+    if (stderr->flush) stderr->flush(stderr);
     return flush_all() == 0 ? result : EOF;
 }
 
-// The console's one stream serves descriptors 0, 1 and 2 alike.
 int fileno(FILE* file) {
     if (is_ours(file)) return of(file)->fd;
     if (file == stdin) return STDIN_FILENO;
+    if (file == stdout) return STDOUT_FILENO;
+    if (file == stderr) return STDERR_FILENO;
     errno = EBADF;
     return -1;
 }

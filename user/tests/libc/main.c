@@ -59,6 +59,7 @@ static const char *errno_name(int e) {
     case ENAMETOOLONG: return "ENAMETOOLONG";
     case ENOSYS: return "ENOSYS";
     case ENOTSUP: return "ENOTSUP";
+    case EPIPE: return "EPIPE";
     default: return "other";
     }
 }
@@ -525,6 +526,118 @@ static void check_no_shell(void) {
 
 // ---- Children ----------------------------------------------------------------
 
+// Pipes, dup, dup2, posix_spawn's file actions, popen and pclose.
+static unsigned long pattern_sum(const unsigned char *data, size_t n, size_t at) {
+    unsigned long sum = 0;
+    for (size_t i = 0; i < n; i++) sum += data[i] * ((at + i) % 251 + 1);
+    return sum;
+}
+
+static void read_all(int fd, size_t *count, unsigned long *sum) {
+    static unsigned char buffer[3000];  // not a multiple of a message
+    ssize_t n;
+    *count = 0;
+    *sum = 0;
+    while ((n = read(fd, buffer, sizeof buffer)) > 0) {
+        *sum += pattern_sum(buffer, (size_t)n, *count);
+        *count += (size_t)n;
+    }
+}
+
+// A child with its descriptor `fd` set to `to` (the other end closed) by
+// file actions: `libc child <a> <b>`.
+static pid_t start_with(int to, int fd, int close_fd, const char *a, const char *b) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, to, fd);
+    if (close_fd >= 0) posix_spawn_file_actions_addclose(&actions, close_fd);
+    char *argv[] = {(char *)self, "child", (char *)a, (char *)b, NULL};
+    pid_t pid = -1;
+    int error = posix_spawn(&pid, self, &actions, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (error) say("posix_spawn with file actions", "%s", errno_name(error));
+    return pid;
+}
+
+static void check_pipe(void) {
+    int p[2];
+    char buffer[64] = {0};
+    result("pipe", pipe(p));
+    OUTCOME("write 5 bytes", write(p[1], "hello", 5));
+    OUTCOME("read them", read(p[0], buffer, sizeof buffer));
+    say("they are", "%s", buffer);
+    OUTCOME("read from the write end", read(p[1], buffer, 1));
+    OUTCOME("write to the read end", write(p[0], "x", 1));
+    OUTCOME("lseek on a pipe", lseek(p[0], 0, SEEK_SET));
+    struct stat st;
+    say("fstat says FIFO", "%s", yes(fstat(p[0], &st) == 0 && S_ISFIFO(st.st_mode)));
+    OUTCOME("isatty on a pipe", isatty(p[0]));
+    int copy = dup(p[1]);
+    say("dup gives the lowest free descriptor above", "%s", yes(copy > p[1]));
+    result("close the original write end", close(p[1]));
+    OUTCOME("write through the dup", write(copy, "dup", 3));
+    result("close the dup", close(copy));
+    memset(buffer, 0, sizeof buffer);
+    OUTCOME("read what the dup wrote", read(p[0], buffer, sizeof buffer));
+    say("it is", "%s", buffer);
+    OUTCOME("read once every writer is closed (end of file)", read(p[0], buffer, sizeof buffer));
+    result("close the read end", close(p[0]));
+    OUTCOME("dup of a closed descriptor", dup(p[0]));
+    OUTCOME("dup2 of a closed descriptor", dup2(p[0], 20));
+    // No reader: SIGPIPE ignored, the write fails with EPIPE.
+    signal(SIGPIPE, SIG_IGN);
+    result("pipe", pipe(p));
+    close(p[0]);
+    OUTCOME("write with no reader", write(p[1], "x", 1));
+    close(p[1]);
+    signal(SIGPIPE, SIG_DFL);
+    // A child writing 300000 bytes (more than a pipe holds) into a pipe.
+    pipe(p);
+    pid_t pid = start_with(p[1], 1, p[0], "produce", "300000");
+    close(p[1]);
+    size_t count;
+    unsigned long sum;
+    read_all(p[0], &count, &sum);
+    close(p[0]);
+    say("a child's 300000 bytes through a pipe", "%zu bytes, sum %lu, %s", count, sum, wait_for(pid));
+    // Its stderr into a pipe: only what it wrote there.
+    pipe(p);
+    pid = start_with(p[1], 2, p[0], "to-stderr", "oops");
+    close(p[1]);
+    memset(buffer, 0, sizeof buffer);
+    read_all(p[0], &count, &sum);
+    close(p[0]);
+    say("a child's stderr through a pipe", "%zu bytes, %s", count, wait_for(pid));
+    // dup2 onto stdout, and back.
+    fflush(stdout);
+    int saved = dup(1);
+    int file = open("out", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    OUTCOME("dup2 a file onto stdout", dup2(file, 1));
+    close(file);
+    printf("this line went to the file\n");
+    fflush(stdout);
+    dup2(saved, 1);
+    close(saved);
+    say("the file holds", "%s", read_file("out"));
+    // popen: "r" reads its output, "w" writes its input.
+    char command[512];
+    snprintf(command, sizeof command, "%s child args 'a b' c", self);
+    FILE *in = popen(command, "r");
+    say("popen r", "%s", yes(in != NULL));
+    char line[128];
+    while (in && fgets(line, sizeof line, in)) say("popen r read", "%.*s", (int)strcspn(line, "\n"), line);
+    say("pclose", "%s", in ? how(pclose(in)) : "-");
+    snprintf(command, sizeof command, "%s child count", self);
+    FILE *out = popen(command, "w");
+    say("popen w", "%s", yes(out != NULL));
+    for (int i = 0; out && i < 10000; i++) fputs("0123456789", out);
+    fflush(stdout);
+    say("pclose", "%s", out ? how(pclose(out)) : "-");
+    snprintf(command, sizeof command, "%s child exit 4", self);
+    in = popen(command, "r");
+    say("pclose of a child that exits 4", "%s", in ? how(pclose(in)) : "-");
+}
+
 static int child(int argc, char **argv) {
     const char *what = argc > 2 ? argv[2] : "";
     if (!strcmp(what, "exit") && argc > 3) return atoi(argv[3]);
@@ -580,6 +693,28 @@ static int child(int argc, char **argv) {
         waitpid(pid, &status, 0);
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     }
+    if (!strcmp(what, "produce") && argc > 3) {  // the pattern check_pipe sums, to stdout
+        static unsigned char block[4096];
+        size_t total = (size_t)atol(argv[3]), done = 0;
+        while (done < total) {
+            size_t n = total - done < sizeof block ? total - done : sizeof block;
+            for (size_t i = 0; i < n; i++) block[i] = (unsigned char)((done + i) * 7 % 256);
+            if (fwrite(block, 1, n, stdout) != n) return 1;
+            done += n;
+        }
+        return 0;
+    }
+    if (!strcmp(what, "to-stderr") && argc > 3) {
+        fprintf(stderr, "%s\n", argv[3]);
+        return 0;
+    }
+    if (!strcmp(what, "count")) {  // bytes on stdin
+        size_t count = 0;
+        int c;
+        while ((c = getchar()) != EOF) count++;
+        printf("libc child count: %zu bytes on stdin\n", count);
+        return 0;
+    }
     if (!strcmp(what, "args")) {
         for (int i = 3; i < argc; i++) printf("  argv[%d] = [%s]\n", i - 2, argv[i]);
         return 0;
@@ -591,7 +726,7 @@ int main(int argc, char **argv) {
     self = argv[0];
     if (argc > 1 && !strcmp(argv[1], "child")) return child(argc, argv);
     if (argc < 3) {
-        printf("usage: libc pid|signal|time|rename|cwd|env|spawn|tmp|io|no-shell <dir>\n");
+        printf("usage: libc pid|signal|time|rename|cwd|env|spawn|tmp|io|no-shell|pipe <dir>\n");
         return 2;
     }
     check_name = argv[1];
@@ -610,6 +745,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(check_name, "tmp")) check_tmp();
     else if (!strcmp(check_name, "io")) check_io_errors();
     else if (!strcmp(check_name, "no-shell")) check_no_shell();
+    else if (!strcmp(check_name, "pipe")) check_pipe();
     else {
         printf("libc: unknown check %s\n", check_name);
         return 2;
