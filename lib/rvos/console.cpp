@@ -1,6 +1,8 @@
 // The console client (see console.h), on lib/proto/console.proto.
 #include "rvos/console.h"
 
+#include <unistd.h>
+
 #include "base/format.h"
 #include "proto/console.h"
 #include "rvos/ipc.h"
@@ -26,8 +28,9 @@ public:
             if (used_ == sizeof buffer_) flush();
         }
     }
+    // Through descriptor 1, so print follows a redirection or a pipe.
     void flush() {
-        if (used_) write(buffer_, used_);
+        if (used_) (void)::write(STDOUT_FILENO, buffer_, used_);
         used_ = 0;
     }
 

@@ -9,6 +9,7 @@
 namespace rvos::console {
 
 Error write(const char* text, size_t length);
+// Formatted output on descriptor 1 (the console unless redirected).
 void print(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
 struct Line {

@@ -37,6 +37,7 @@ UNIT_CODE_SRCS := \
     lib/base/path.cpp \
     lib/base/command.cpp \
     user/fs/tree.cpp \
+    user/shell/parse.cpp \
     user/fs/page_store.cpp
 # The ext2 library (its tests drive mke2fs, e2fsck and debugfs: e2fsprogs).
 UNIT_CODE_SRCS += $(wildcard lib/ext2/*.cpp)

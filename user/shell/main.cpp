@@ -1,6 +1,12 @@
-// The interactive shell on the serial console.
+// The interactive shell on the serial console: the prompt, the line editor
+// (line_editor.h) and the builtins that take their arguments as one string
+// (echo, ps, math, mem, the file commands, ...); lines run in exec.cpp.
+#define _DEFAULT_SOURCE  // setenv
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "abi/abi.h"
 #include "base/string.h"
@@ -34,6 +40,7 @@ struct Command {
 };
 
 void cmd_help(const char*);
+void cmd_run(const char*) { puts("usage: run <program> [args] [&]"); }  // with a program, exec.cpp runs it
 
 void cmd_echo(const char* rest) {
     // Words separated by single spaces, like a POSIX shell's echo.
@@ -125,7 +132,7 @@ constexpr Command kCommands[] = {
     {"echo", "echo <text>               print the text", cmd_echo},
     {"ps", "ps                        list processes", cmd_ps},
     {"math", "math add|sub|mul <a> <b>  unsigned 32-bit arithmetic by the math service", cmd_math},
-    {"run", "run <program> [args] [&] start a program and wait for it (& : in the background)", cmd_run},
+    {"run", "run <program> [args] [&] start a program (also by its name alone; & : in the background)", cmd_run},
     {"jobs", "jobs                      list the programs running in the background", cmd_jobs},
     {"kill", "kill <pid>                stop a program running in the background", cmd_kill},
     {"mem", "mem                       memory, channel and handle counts", cmd_mem},
@@ -143,23 +150,39 @@ constexpr Command kCommands[] = {
 
 void cmd_help(const char*) {
     for (const Command& c : kCommands) puts(c.usage);
-}
-
-void execute(const char* line) {
-    char name[16];
-    const char* rest = line;
-    base::Word word = base::next_word(&rest);
-    if (!word.length) return;
-    for (const Command& c : kCommands) {
-        if (base::word_is(word, c.name)) return c.run(rest);
-    }
-    size_t length = word.length < sizeof name - 1 ? word.length : sizeof name - 1;
-    memcpy(name, word.start, length);
-    name[length] = 0;
-    printf("unknown command: %s (type 'help')\n", name);
+    puts("cd [dir]                  change the working directory (default $HOME)");
+    puts("pwd                       print the working directory");
+    puts("export [NAME[=value]]     put a variable in the programs' environment");
+    puts("unset NAME                forget a variable");
+    puts("sh <file> | sh -c <line>  run a script's lines, or one line");
+    puts("exit [status]             end a script");
+    puts("<program> [args]          run a program found in PATH; a | b | c, < > >> 2> 2>&1, &");
 }
 
 }  // namespace
+
+bool run_builtin(const char* name, const char* rest) {
+    for (const Command& c : kCommands) {
+        if (strcmp(c.name, name) == 0 && strcmp(name, "run") != 0) {
+            c.run(rest);
+            return true;
+        }
+    }
+    return false;
+}
+
+bool is_builtin(const char* name) {
+    for (const Command& c : kCommands)
+        if (strcmp(c.name, name) == 0 && strcmp(name, "run") != 0) return true;
+    return false;
+}
+
+void for_each_builtin(void (*visit)(const char* name, void* context), void* context) {
+    for (const Command& c : kCommands) visit(c.name, context);
+    static const char* const kWordBuiltins[] = {"cd", "pwd", "export", "unset", "sh", "exit"};
+    for (const char* name : kWordBuiltins) visit(name, context);
+}
+
 }  // namespace shell
 
 // The kernel maps the stack on first touch and a touched page stays mapped,
@@ -175,8 +198,25 @@ __attribute__((noinline)) void touch_stack() {
     for (size_t i = 0; i < kStackReach; i += rvos::kPageSize) reach[i] = 0;
 }
 
-int main() {
+// PATH and HOME for the programs, unless the shell was given them: HOME
+// is /home when the disk is mounted there, /tmp (the RAM file system)
+// otherwise.
+void set_up_environment() {
+    if (!getenv("PATH")) setenv("PATH", "/bin", 1);
+    struct stat st;
+    if (!getenv("HOME")) setenv("HOME", stat("/home", &st) == 0 && S_ISDIR(st.st_mode) ? "/home" : "/tmp", 1);
+}
+
+int main(int argc, char** argv) {
     touch_stack();
+    signal(SIGPIPE, SIG_IGN);  // a builtin writing into a pipe nobody reads gets EPIPE
+    set_up_environment();
+    // Started as a program: `shell -c <line>` or `shell <file>`.
+    if (argc == 3 && strcmp(argv[1], "-c") == 0) {
+        shell::run_line(argv[2]);
+        return shell::last_status();
+    }
+    if (argc == 2) return shell::run_script(argv[1]);
     char line[shell::kMaxLine];
     for (;;) {
         shell::report_finished_jobs();
@@ -194,7 +234,7 @@ int main() {
             continue;
         }
         if (read.value().end_of_file) putchar('\n');  // Ctrl-D: the shell stays (`shutdown` ends the system)
-        else if (!read.value().interrupted) shell::execute(line);
+        else if (!read.value().interrupted) shell::run_line(line);
         fflush(stdout);
     }
 }

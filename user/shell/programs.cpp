@@ -1,15 +1,23 @@
-// The shell's program commands: run (in the foreground, or in the
-// background with a trailing `&`), jobs and kill. A program in the
-// foreground has the console: it reads what is typed, and Ctrl-C (which
-// the console always tells the shell about) stops it. A background
-// program may write but never reads a line; the shell keeps its process
-// handle and reports its end before the next prompt.
+// The shell's programs: starting a pipeline's commands (posix_spawnp, with
+// file actions for pipes and redirections), waiting for them in the
+// foreground, the background jobs (`&`, jobs, kill). A pipeline in the
+// foreground has the console: its first command reads what is typed, and
+// Ctrl-C (which the console always tells the shell about) stops every
+// command of it. A background program may write but never reads a line;
+// the shell reports its end before the next prompt.
+#define _POSIX_C_SOURCE 200809L  // kill
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "base/string.h"
 #include "rvos/console.h"
+#include "rvos/process.h"
 #include "rvos/service.h"
 #include "shell.h"
 
@@ -20,101 +28,131 @@ namespace {
 namespace terminal = rvos::console::terminal;
 
 struct Job {
-    rvos::Child child;
-    char program[rvos::kMaxNameLength + 1];
+    pid_t pids[parse::kMaxStages];
+    size_t count;  // commands not yet reaped
+    pid_t first;
+    char name[rvos::kMaxNameLength + 1];
 };
 constexpr size_t kMaxJobs = 8;
 Job jobs[kMaxJobs];
 size_t job_count = 0;
 
-// How a program ended, after `prefix` (its name, or "[pid] name" for a job).
-void report(const char* prefix, const rvos::ExitStatus& ended, bool quiet_success) {
-    if (ended.reason == rvos::ExitReason::Fault) printf("%s: killed by fault\n", prefix);
-    else if (ended.reason == rvos::ExitReason::Killed) printf("%s: stopped\n", prefix);
-    else if (ended.code != 0) printf("%s: exited with status %d\n", prefix, static_cast<int>(ended.code));
-    else if (!quiet_success) printf("%s: done\n", prefix);
+// How a command ended, after `prefix`; its status for $?.
+int report(const char* prefix, int status, bool quiet_success) {
+    if (WIFEXITED(status)) {
+        int code = WEXITSTATUS(status);
+        if (code != 0) printf("%s: exited with status %d\n", prefix, code);
+        else if (!quiet_success) printf("%s: done\n", prefix);
+        return code;
+    }
+    int signal = WTERMSIG(status);
+    if (signal == SIGSEGV) printf("%s: killed by fault\n", prefix);
+    else printf("%s: stopped\n", prefix);
+    return 128 + signal;
 }
 
 void forget_job(size_t index) {
     Job& job = jobs[index];
     char prefix[rvos::kMaxNameLength + 16];
-    snprintf(prefix, sizeof prefix, "[%u] %s", static_cast<unsigned>(job.child.pid), job.program);
-    auto status = rvos::wait_exit(job.child);
-    if (status.is_error()) printf("%s: %s\n", prefix, rvos::error_name(status.error()));
-    else report(prefix, status.value(), false);
-    job.child.process.close();
-    jobs[index] = base::move(jobs[--job_count]);
+    snprintf(prefix, sizeof prefix, "[%d] %s", static_cast<int>(job.first), job.name);
+    int status = 0, last = 0;
+    for (size_t i = 0; i < job.count; i++)
+        if (waitpid(job.pids[i], &status, 0) == job.pids[i]) last = status;
+    report(prefix, last, false);
+    jobs[index] = jobs[--job_count];
 }
 
-// Waits for the child, stopping it if Ctrl-C is typed meanwhile.
-base::ErrorOr<rvos::ExitStatus> wait_foreground(rvos::Child& child, const char* program) {
+// Waits for every command, stopping them all if Ctrl-C is typed meanwhile;
+// the last command's wait status.
+int wait_foreground(const pid_t* pids, size_t count) {
     while (terminal::take_interrupt(kTerminalHandle)) {
-    }  // Ctrl-Cs typed before this program started are not for it
-    // From now on what is typed is the program's, until it ends.
-    rvos::Error given = terminal::give_foreground(kTerminalHandle, child.process.handle());
-    if (given != rvos::Error::None) printf("run: %s: cannot have the console: %s\n", program, rvos::error_name(given));
-    for (;;) {
-        rvos::WaitItem watched[2] = {{child.process.handle(), rvos::kSignalExited, 0},
-                                     {kTerminalHandle, rvos::kSignalReadable | rvos::kSignalPeerClosed, 0}};
-        auto ready = rvos::sys::wait(watched, 2);
-        if (ready.is_error() || ready.value() == 0 || (watched[1].observed & rvos::kSignalPeerClosed))
-            return rvos::wait_exit(child);
-        // Ctrl-C. (With signals, this becomes SIGINT, whose default ends it.)
-        if (terminal::take_interrupt(kTerminalHandle)) rvos::kill(child);
+    }  // Ctrl-Cs typed before these started are not for them
+    // From now on what is typed is the first command's, until it ends.
+    rvos::Handle first = rvos::process::handle_of(pids[0]);
+    rvos::Error given = terminal::give_foreground(kTerminalHandle, first);
+    if (given != rvos::Error::None) printf("shell: cannot give the console: %s\n", rvos::error_name(given));
+    int last = 0;
+    bool running[parse::kMaxStages];
+    for (size_t i = 0; i < count; i++) running[i] = true;
+    for (size_t left = count; left;) {
+        rvos::WaitItem watched[parse::kMaxStages + 1];
+        size_t index[parse::kMaxStages];
+        size_t n = 0;
+        for (size_t i = 0; i < count; i++) {
+            if (!running[i]) continue;
+            watched[n] = {rvos::process::handle_of(pids[i]), rvos::kSignalExited, 0};
+            index[n++] = i;
+        }
+        watched[n] = {kTerminalHandle, rvos::kSignalReadable, 0};
+        auto ready = rvos::sys::wait(watched, n + 1);
+        if (!ready.is_error() && ready.value() == n) {
+            // Ctrl-C: SIGINT, whose default ends each of them.
+            if (terminal::take_interrupt(kTerminalHandle))
+                for (size_t i = 0; i < count; i++)
+                    if (running[i]) kill(pids[i], SIGINT);
+            continue;
+        }
+        size_t ended = ready.is_error() ? 0 : index[ready.value()];
+        int status = 0;
+        if (waitpid(pids[ended], &status, 0) < 0) status = 127 << 8;
+        running[ended] = false;
+        left--;
+        if (ended == count - 1) last = status;
     }
-}
-
-// The length of the arguments without a trailing "&" word, and whether
-// there was one.
-size_t arguments_length(const char* args, bool& background) {
-    size_t length = strlen(args);
-    while (length && args[length - 1] == ' ') length--;
-    background = length && args[length - 1] == '&' && (length == 1 || args[length - 2] == ' ');
-    if (!background) return length;
-    length--;
-    while (length && args[length - 1] == ' ') length--;
-    return length;
+    return last;
 }
 
 }  // namespace
 
-void cmd_run(const char* rest) {
-    char program[rvos::kMaxNameLength + 1];
-    if (!next_word(rest, program, sizeof program)) return (void)puts("usage: run <program> [args] [&]");
-    while (*rest == ' ') rest++;
-    bool background = false;
-    size_t length = arguments_length(rest, background);
-    auto* args = static_cast<char*>(malloc(length + 1));
-    if (args) {
-        memcpy(args, rest, length);
-        args[length] = 0;
-    }
-    if (!args) return (void)printf("run: %s: %s\n", program, rvos::error_name(rvos::Error::NoMemory));
-    if (background && job_count == kMaxJobs) {
-        free(args);
-        return (void)printf("run: %s: %zu programs in the background already\n", program, kMaxJobs);
-    }
+size_t spawn_stages(const StageSetup* stages, size_t count, pid_t* pids, int* failed) {
+    size_t started = 0;
+    *failed = 0;
     fflush(stdout);
-    auto child = rvos::spawn(program, args);
-    free(args);
-    if (child.is_error()) {
-        if (child.error() == rvos::Error::NotFound) return (void)printf("run: %s: not found\n", program);
-        return (void)printf("run: %s: %s\n", program, rvos::error_name(child.error()));
+    for (size_t i = 0; i < count; i++) {
+        const StageSetup& s = stages[i];
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        for (int fd = 0; fd < 3; fd++)
+            if (s.fds[fd] >= 0) posix_spawn_file_actions_adddup2(&actions, s.fds[fd], fd);
+        pid_t pid = -1;
+        int error = posix_spawnp(&pid, s.argv[0], &actions, nullptr, const_cast<char* const*>(s.argv),
+                                 const_cast<char* const*>(s.envp));
+        posix_spawn_file_actions_destroy(&actions);
+        if (error == ENOENT) {
+            printf("%s: not found\n", s.argv[0]);
+            *failed = 127;
+        } else if (error) {
+            printf("%s: %s\n", s.argv[0], strerror(error));
+            *failed = 126;
+        } else {
+            pids[started++] = pid;
+        }
     }
+    return started;
+}
+
+int finish_pipeline(const pid_t* pids, size_t started, int failed, bool background, const char* name) {
+    if (started == 0) return failed;
     if (background) {
-        Job& job = jobs[job_count++];
-        job.child = child.release_value();
-        strcpy(job.program, program);
-        return (void)printf("[%u] %s\n", static_cast<unsigned>(job.child.pid), program);
+        if (job_count == kMaxJobs) {
+            printf("shell: %zu jobs in the background already; waiting for this one\n", kMaxJobs);
+        } else {
+            Job& job = jobs[job_count++];
+            memcpy(job.pids, pids, started * sizeof(pid_t));
+            job.count = started;
+            job.first = pids[0];
+            base::str_copy(job.name, name, sizeof job.name);
+            printf("[%d] %s\n", static_cast<int>(pids[0]), job.name);
+            return 0;
+        }
     }
-    auto status = wait_foreground(child.value(), program);
-    if (status.is_error()) return (void)printf("run: %s: %s\n", program, rvos::error_name(status.error()));
-    report(program, status.value(), true);
+    int status = wait_foreground(pids, started);
+    if (failed) return failed;
+    return report(name, status, true);
 }
 
 void cmd_jobs(const char*) {
-    for (size_t i = 0; i < job_count; i++)
-        printf("[%u] %s\n", static_cast<unsigned>(jobs[i].child.pid), jobs[i].program);
+    for (size_t i = 0; i < job_count; i++) printf("[%d] %s\n", static_cast<int>(jobs[i].first), jobs[i].name);
 }
 
 void cmd_kill(const char* rest) {
@@ -123,9 +161,10 @@ void cmd_kill(const char* rest) {
     if (!next_word(rest, word, sizeof word) || next_word(rest, extra, sizeof extra) || !base::parse_u32(word, &pid))
         return (void)puts("usage: kill <pid>");
     for (size_t i = 0; i < job_count; i++) {
-        if (jobs[i].child.pid != pid) continue;
-        rvos::Error error = rvos::kill(jobs[i].child);
-        if (error != rvos::Error::None) printf("kill: %u: %s\n", static_cast<unsigned>(pid), rvos::error_name(error));
+        bool member = false;
+        for (size_t j = 0; j < jobs[i].count; j++) member |= jobs[i].pids[j] == static_cast<pid_t>(pid);
+        if (!member) continue;
+        for (size_t j = 0; j < jobs[i].count; j++) kill(jobs[i].pids[j], SIGKILL);
         return forget_job(i);
     }
     printf("kill: %u: no such program in the background\n", static_cast<unsigned>(pid));
@@ -133,9 +172,13 @@ void cmd_kill(const char* rest) {
 
 void report_finished_jobs() {
     for (size_t i = 0; i < job_count;) {
-        auto status = rvos::sys::process_status(jobs[i].child.process.handle());
-        if (!status.is_error() && status.value().reason == rvos::ExitReason::Running) i++;
-        else forget_job(i);
+        bool all_ended = true;
+        for (size_t j = 0; j < jobs[i].count; j++) {
+            auto status = rvos::sys::process_status(rvos::process::handle_of(jobs[i].pids[j]));
+            all_ended &= status.is_error() || status.value().reason != rvos::ExitReason::Running;
+        }
+        if (all_ended) forget_job(i);
+        else i++;
     }
 }
 

@@ -2,9 +2,11 @@
 #pragma once
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "abi/abi.h"
 #include "abi/protocol.h"
+#include "parse.h"
 
 namespace shell {
 
@@ -22,7 +24,34 @@ inline constexpr rvos::Handle kTerminalHandle = 2;
 // advances `rest` past it; false if there is none or it does not fit.
 bool next_word(const char*& rest, char* out, size_t size);
 
-void cmd_run(const char* rest);
+// Runs one line (exec.cpp): parse, expand, run builtins and programs.
+void run_line(const char* line);
+// Runs a script file's lines, or one command line (sh -c); its status.
+int run_script(const char* path);
+// The status of the last command ($?), and whether `exit` asked the
+// script (or shell) to end.
+int last_status();
+bool exit_requested();
+// A builtin of main.cpp's table, given its arguments as one string (the
+// words joined by spaces); false if there is none of that name.
+bool run_builtin(const char* name, const char* rest);
+bool is_builtin(const char* name);
+// Calls visit for each builtin's name (tab completion).
+void for_each_builtin(void (*visit)(const char* name, void* context), void* context);
+
+// A command of a pipeline to start: its words, environment, and the
+// descriptors (the shell's) that become its 0, 1 and 2 (-1: the shell's own).
+struct StageSetup {
+    const char* const* argv;
+    const char* const* envp;
+    int fds[3];
+};
+// Starts the commands (pids of those that started; `failed` is 127 if one
+// was not found, 126 if one could not start).
+size_t spawn_stages(const StageSetup* stages, size_t count, pid_t* pids, int* failed);
+// Waits for them in the foreground (or makes them a job): the status for $?.
+int finish_pipeline(const pid_t* pids, size_t started, int failed, bool background, const char* name);
+
 void cmd_jobs(const char* rest);
 void cmd_kill(const char* rest);
 // Reports the background programs that have ended since the last call.
