@@ -4,6 +4,7 @@
  * terminal and in 4 KiB blocks otherwise (as glibc does), so output into a
  * pipe or a file moves in large messages; stderr is written at each line
  * end (and by fflush and exit), after whatever stdout holds. */
+#include <errno.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -24,7 +25,13 @@ static int out_flush(FILE *stream) {
 
 static int out_put(char c, FILE *stream) {
     out_buffer[out_used++] = c;
-    if (out_used == sizeof out_buffer || (c == '\n' && isatty(STDOUT_FILENO))) out_flush(stream);
+    if (out_used == sizeof out_buffer) {
+        out_flush(stream);
+    } else if (c == '\n') {
+        int saved = errno; /* isatty sets ENOTTY; a put must not */
+        if (isatty(STDOUT_FILENO)) out_flush(stream);
+        errno = saved;
+    }
     return (unsigned char)c;
 }
 
@@ -44,10 +51,13 @@ static int err_put(char c, FILE *stream) {
     return (unsigned char)c;
 }
 
+/* End of input is _FDEV_EOF, a failed read _FDEV_ERR (tinystdio's EOF is
+ * its error value: returned at the end, it would set ferror). */
 static int in_get(FILE *stream) {
     unsigned char c;
     out_flush(stream);  /* a prompt shows before the program waits for input */
-    return read(STDIN_FILENO, &c, 1) == 1 ? c : EOF;
+    ssize_t n = read(STDIN_FILENO, &c, 1);
+    return n == 1 ? c : n == 0 ? _FDEV_EOF : _FDEV_ERR;
 }
 
 static FILE in_stream = FDEV_SETUP_STREAM(NULL, in_get, out_flush, _FDEV_SETUP_READ);

@@ -186,8 +186,8 @@ TEST(ShellParseTest, ErrorsSayWhatIsWrong) {
 
 TEST(ShellParseTest, LimitsAreErrorsNotOverflows) {
     std::string many = "x";
-    for (int i = 0; i < 100; i++) many += " w";
-    expect_error(many.c_str(), "too many words (at most 64)");
+    for (int i = 0; i < 4100; i++) many += " w";
+    expect_error(many.c_str(), "too many words (at most 4096)");
     std::string stages = "a";
     for (int i = 0; i < 9; i++) stages += " | a";
     expect_error(stages.c_str(), "too many commands in a pipeline (at most 8)");

@@ -330,7 +330,7 @@ int run_pipeline(const parse::Pipeline& pipeline) {
         if (builtin[i]) continue;
         envs[i] = environment_with(c);
         setups[programs] = StageSetup{argv, envs[i] ? envs[i] : const_cast<const char**>(environ),
-                                      {fds[i][0], fds[i][1], fds[i][2]}};
+                                      {fds[i][0], fds[i][1], fds[i][2]}, argv != c.words};
         programs++;
         name = argv[0];
     }

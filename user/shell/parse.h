@@ -18,7 +18,7 @@
 
 namespace shell::parse {
 
-inline constexpr size_t kMaxWords = 64;
+inline constexpr size_t kMaxWords = 4096;  // kMaxSpawnBytes of 5-byte words
 inline constexpr size_t kMaxStages = 8;
 inline constexpr size_t kMaxRedirects = 8;
 inline constexpr size_t kMaxAssignments = 8;

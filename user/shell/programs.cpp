@@ -118,11 +118,16 @@ size_t spawn_stages(const StageSetup* stages, size_t count, pid_t* pids, int* fa
         int error = posix_spawnp(&pid, s.argv[0], &actions, nullptr, const_cast<char* const*>(s.argv),
                                  const_cast<char* const*>(s.envp));
         posix_spawn_file_actions_destroy(&actions);
-        if (error == ENOENT) {
-            printf("%s: not found\n", s.argv[0]);
+        if (error == ENOENT && !s.via_run) {
+            printf("unknown command: %s (type 'help')\n", s.argv[0]);
+            *failed = 127;
+        } else if (error == ENOENT) {
+            printf("run: %s: not found\n", s.argv[0]);
             *failed = 127;
         } else if (error) {
-            printf("%s: %s\n", s.argv[0], strerror(error));
+            // Arguments past kMaxSpawnBytes (E2BIG) say "too long", as init does.
+            printf("run: %s: %s\n", s.argv[0],
+                   error == E2BIG ? rvos::error_name(rvos::Error::TooLong) : strerror(error));
             *failed = 126;
         } else {
             pids[started++] = pid;

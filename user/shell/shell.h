@@ -45,6 +45,7 @@ struct StageSetup {
     const char* const* argv;
     const char* const* envp;
     int fds[3];
+    bool via_run;  // typed as `run <program>`: errors say "run: ..."
 };
 // Starts the commands (pids of those that started; `failed` is 127 if one
 // was not found, 126 if one could not start).
