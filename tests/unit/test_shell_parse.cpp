@@ -24,7 +24,7 @@ struct Parsed {
     bool ok;
     std::string error;
     Pipeline pipeline;
-    char storage[4096];
+    char storage[64 * 1024];
 };
 
 std::unique_ptr<Parsed> parse(const char* line) {
