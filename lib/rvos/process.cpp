@@ -97,6 +97,7 @@ const char* program_name(const char* path) {
 // `stdio`: its descriptors 0-2 (null: this program's).
 int start_child(const char* path, const char* const* argv, const char* const* envp, pid_t* pid,
                 fd::Open* const* stdio = nullptr) {
+    if (base::str_length_bounded(program_name(path), kMaxNameLength + 1) > kMaxNameLength) return ENAMETOOLONG;
     fd::Open* own[3] = {fd::get(0), fd::get(1), fd::get(2)};
     auto child = spawn_with_stdio(program_name(path), argv, envp ? envp : environ, nullptr, 0, stdio ? stdio : own);
     if (child.is_error()) return spawn_errno(child.error());

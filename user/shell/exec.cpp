@@ -354,11 +354,34 @@ int run_pipeline(const parse::Pipeline& pipeline) {
 int last_status() { return status; }
 bool exit_requested() { return exiting; }
 
+// `write` and `append` take the rest of the line as typed (their text is
+// not parsed: no quotes, variables or redirections), as they always have.
+bool raw_builtin(const char* line) {
+    while (*line == ' ' || *line == '\t') line++;
+    static const char* const kRaw[] = {"write", "append"};
+    for (const char* name : kRaw) {
+        size_t length = strlen(name);
+        if (strncmp(line, name, length) == 0 && (line[length] == ' ' || line[length] == 0)) {
+            run_builtin(name, line + length);
+            status = 0;
+            return true;
+        }
+    }
+    return false;
+}
+
 void run_line(const char* line) {
-    // Large, and a line may run another (sh): on the heap, one per line.
+    if (raw_builtin(line)) return;
+    // Large: static for a line typed at the prompt (so running commands
+    // takes no memory for good), on the heap for a line another runs (sh).
     constexpr size_t kStorage = kMaxLine + 1024;
-    auto* pipeline = static_cast<parse::Pipeline*>(malloc(sizeof(parse::Pipeline)));
-    auto* storage = static_cast<char*>(malloc(kStorage));
+    static parse::Pipeline top_pipeline;
+    static char top_storage[kStorage];
+    static bool top_in_use = false;
+    bool nested = top_in_use;
+    auto* pipeline = nested ? static_cast<parse::Pipeline*>(malloc(sizeof(parse::Pipeline))) : &top_pipeline;
+    auto* storage = nested ? static_cast<char*>(malloc(kStorage)) : top_storage;
+    top_in_use = true;
     char error[128];
     if (!pipeline || !storage) {
         printf("shell: %s\n", strerror(ENOMEM));
@@ -369,8 +392,12 @@ void run_line(const char* line) {
     } else if (pipeline->stage_count) {
         status = run_pipeline(*pipeline);
     }
-    free(pipeline);
-    free(storage);
+    if (nested) {
+        free(pipeline);
+        free(storage);
+    } else {
+        top_in_use = false;
+    }
 }
 
 int run_script(const char* path) {

@@ -118,7 +118,8 @@ size_t spawn_stages(const StageSetup* stages, size_t count, pid_t* pids, int* fa
         int error = posix_spawnp(&pid, s.argv[0], &actions, nullptr, const_cast<char* const*>(s.argv),
                                  const_cast<char* const*>(s.envp));
         posix_spawn_file_actions_destroy(&actions);
-        if (error == ENOENT && !s.via_run) {
+        // A name too long to be a program's names none, either.
+        if ((error == ENOENT || error == ENAMETOOLONG) && !s.via_run) {
             printf("unknown command: %s (type 'help')\n", s.argv[0]);
             *failed = 127;
         } else if (error == ENOENT) {
