@@ -45,6 +45,11 @@ struct Console final : LineDiscipline::Output {
         reply.line = rvos::proto::Str(line, length);
         rvos::proto::send_reply(server, reader, Error::None, reply);
     }
+    void answer_keys(Handle reader, const char* keys, size_t length) override {
+        console::ReadKeysReply reply;
+        reply.keys = rvos::proto::Bytes(keys, length);
+        rvos::proto::send_reply(server, reader, Error::None, reply);
+    }
     void tell_terminal() override {
         if (terminal == rvos::kNoHandle) return;
         rvos::proto::InlineBuffer<rvos::proto::kRequestHeader> event;
@@ -108,6 +113,16 @@ struct Requests {
     }
     Error foreground(Handle, const console::ForegroundRequest&, console::ForegroundReply& out) {
         out.pid = lines.foreground();
+        return Error::None;
+    }
+    Error read_keys(Handle client, const console::ReadKeysRequest&, console::ReadKeysReply&) {
+        if (client != terminal) return Error::AccessDenied;
+        TRY_STATUS(lines.read_keys(client));
+        return rvos::proto::kDeferred;  // answered when a key is typed
+    }
+    Error keys_mode(Handle client, const console::KeysModeRequest&, console::KeysModeReply&) {
+        if (client != terminal) return Error::AccessDenied;
+        lines.enter_keys_mode();
         return Error::None;
     }
     void interrupt(Handle, console::Interrupt&) {}  // clients do not send it

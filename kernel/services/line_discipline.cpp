@@ -2,6 +2,7 @@
 #include "services/line_discipline.h"
 
 #include "base/string.h"
+#include "base/types.h"
 
 namespace services {
 
@@ -17,6 +18,11 @@ void move_down(char* to, const char* from, size_t n) {
 }  // namespace
 
 void LineDiscipline::input(char c) {
+    if (keys_mode_ && foreground_ == kTerminal) {
+        keep_key(c);
+        deliver_keys();
+        return;
+    }
     bool was_cr = last_was_cr_;
     last_was_cr_ = c == '\r';
     if (c == '\n' && was_cr) return;  // "\r\n" is one line end
@@ -54,7 +60,51 @@ rvos::Error LineDiscipline::read(rvos::Handle client, Owner owner) {
     return rvos::Error::None;
 }
 
+rvos::Error LineDiscipline::read_keys(rvos::Handle client) {
+    if (key_reader_ != rvos::kNoHandle) return rvos::Error::Busy;
+    enter_keys_mode();
+    key_reader_ = client;
+    deliver_keys();
+    return rvos::Error::None;
+}
+
+void LineDiscipline::enter_keys_mode() {
+    if (!keys_mode_) {
+        // What the terminal typed ahead as lines becomes its keys.
+        keys_mode_ = true;
+        for (size_t i = 0; i < line_count_;) {
+            if (lines_[i].owner != kTerminal) {
+                i++;
+                continue;
+            }
+            const char* text = typed_ + offset_of(i);
+            for (size_t j = 0; j < lines_[i].length; j++) keep_key(text[j]);
+            keep_key(lines_[i].end_of_file ? '\x04' : '\r');
+            remove_line(i);
+        }
+        if (foreground_ == kTerminal) {
+            for (size_t j = 0; j < length_; j++) keep_key(line_[j]);
+            length_ = 0;
+        }
+    }
+}
+
+void LineDiscipline::keep_key(char c) {
+    if (key_count_ < kKeyAhead) keys_[key_count_++] = c;
+}
+
+void LineDiscipline::deliver_keys() {
+    if (key_reader_ == rvos::kNoHandle || key_count_ == 0) return;
+    size_t n = base::min(key_count_, rvos::proto::kMaxConsoleKeys);
+    rvos::Handle reader = key_reader_;
+    key_reader_ = rvos::kNoHandle;
+    output_.answer_keys(reader, keys_, n);
+    move_down(keys_, keys_ + n, key_count_ - n);
+    key_count_ -= n;
+}
+
 void LineDiscipline::forget(rvos::Handle client) {
+    if (key_reader_ == client) key_reader_ = rvos::kNoHandle;
     for (size_t i = 0; i < reader_count_;)
         if (readers_[i].client == client) remove_reader(i);
         else i++;
@@ -64,7 +114,10 @@ void LineDiscipline::set_foreground(Owner owner) {
     Owner before = foreground_;
     foreground_ = owner;
     if (before != kTerminal && before != owner) drop_lines(before);
+    // A line half typed for a program is not the terminal's keys.
+    if (keys_mode_ && owner == kTerminal) length_ = 0;
     deliver();
+    deliver_keys();
 }
 
 void LineDiscipline::erase(size_t count) {

@@ -22,6 +22,8 @@ public:
     // One read per client, and a server watches at most kMaxHandles: the
     // reader list cannot fill up.
     static constexpr size_t kMaxReaders = rvos::kMaxHandles;
+    // Keys typed ahead for the terminal (beyond: dropped, like a full tty).
+    static constexpr size_t kKeyAhead = 4096;
 
     struct Output {
         virtual void echo(const char* text, size_t length) = 0;
@@ -30,6 +32,8 @@ public:
                             bool end_of_file) = 0;
         // Ctrl-C was typed and no read of the terminal's took it.
         virtual void tell_terminal() = 0;
+        // Ends the terminal's wait for keys.
+        virtual void answer_keys(rvos::Handle reader, const char* keys, size_t length) = 0;
 
     protected:
         ~Output() = default;
@@ -40,6 +44,12 @@ public:
     void input(char c);
     // `client` waits for a line of `owner`'s; Busy if it waits already.
     rvos::Error read(rvos::Handle client, Owner owner);
+    // The terminal's `client` waits for keys (see console.proto ReadKeys):
+    // from the first call on, what is typed while the terminal is in the
+    // foreground is kept as keys, raw. Busy if it waits already.
+    rvos::Error read_keys(rvos::Handle client);
+    // Keys mode from now on, without a read.
+    void enter_keys_mode();
     // A client that went away reads no more.
     void forget(rvos::Handle client);
     // Lines typed from now on are `owner`'s. Lines typed for a process that
@@ -69,6 +79,8 @@ private:
     void remove_reader(size_t reader);
     void deliver();
     void erase(size_t count);
+    void keep_key(char c);
+    void deliver_keys();
 
     Output& output_;
     Owner foreground_ = kTerminal;
@@ -80,6 +92,11 @@ private:
     size_t typed_bytes_ = 0;
     TypedLine lines_[kMaxTypedLines];
     size_t line_count_ = 0;
+    // Keys mode: the terminal's keys typed ahead, and its waiting read.
+    bool keys_mode_ = false;
+    char keys_[kKeyAhead];
+    size_t key_count_ = 0;
+    rvos::Handle key_reader_ = rvos::kNoHandle;
     // Clients waiting for a line, oldest first.
     Reader readers_[kMaxReaders];
     size_t reader_count_ = 0;

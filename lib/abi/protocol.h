@@ -16,6 +16,8 @@ enum class ProcessKind : uint8_t { Kernel = 0, User = 1 };
 // console: bytes one Write carries, and the longest line ReadLine returns.
 inline constexpr size_t kMaxConsoleWrite = 16 * 1024;
 inline constexpr size_t kMaxConsoleLine = 32 * 1024;
+// console.ReadKeys: the most keys (bytes) one answer carries.
+inline constexpr size_t kMaxConsoleKeys = 1024;
 
 // fs and file.
 enum class FsKind : uint8_t { File = 1, Directory = 2 };

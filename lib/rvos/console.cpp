@@ -123,6 +123,19 @@ Error give_foreground(Handle terminal, Handle process) {
     return cp::set_foreground<TerminalIpc>(terminal, request, buffer).error();
 }
 
+Error keys_mode(Handle terminal) {
+    cp::KeysModeReplyBuffer buffer;
+    return cp::keys_mode<TerminalIpc>(terminal, {}, buffer).error();
+}
+
+base::ErrorOr<size_t> read_keys(Handle terminal, char* buffer, size_t size) {
+    cp::ReadKeysReplyBuffer reply_buffer;
+    cp::ReadKeysReply reply = TRY(cp::read_keys<TerminalIpc>(terminal, {}, reply_buffer));
+    size_t length = base::min<size_t>(reply.keys.length, size);
+    base::mem_copy(buffer, reply.keys.data, length);
+    return length;
+}
+
 bool take_interrupt(Handle terminal) {
     proto::InlineBuffer<cp::kMaxRequestBytes> event;
     while (UserIpc::try_read(terminal, event) == Error::None) {

@@ -34,6 +34,11 @@ base::ErrorOr<Line> read_line(Handle terminal, char* buffer, size_t size);
 // `process` (a process handle; it stays the caller's) is in the foreground
 // until it ends.
 Error give_foreground(Handle terminal, Handle process);
+// From now on the terminal reads keys, not lines (console.proto KeysMode).
+Error keys_mode(Handle terminal);
+// Waits for keys typed while the terminal is in the foreground (raw bytes,
+// no echo: the caller edits its own line); their count, at most `size`.
+base::ErrorOr<size_t> read_keys(Handle terminal, char* buffer, size_t size);
 // Takes one Interrupt event that has arrived, without waiting: whether there was one.
 bool take_interrupt(Handle terminal);
 

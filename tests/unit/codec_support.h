@@ -289,6 +289,8 @@ struct AnyHandler {
     CODEC_TEST_CALL(read_line)
     CODEC_TEST_CALL(set_foreground)
     CODEC_TEST_CALL(foreground)
+    CODEC_TEST_CALL(read_keys)
+    CODEC_TEST_CALL(keys_mode)
     CODEC_TEST_EVENT(interrupt)
     // file
     CODEC_TEST_CALL(read)

@@ -38,6 +38,10 @@ struct Recorder final : LineDiscipline::Output {
         answers.push_back({reader, std::string(line, length), interrupted, end_of_file});
     }
     void tell_terminal() override { terminal_told++; }
+    std::vector<std::pair<Handle, std::string>> keys;
+    void answer_keys(Handle reader, const char* text, size_t length) override {
+        keys.push_back({reader, std::string(text, length)});
+    }
 };
 
 class LineDisciplineTest : public ::testing::Test {
@@ -230,6 +234,37 @@ TEST(RandomLineDiscipline, EveryLineGoesOnlyToItsOwnerInOrderAndOnce) {
                 for (auto& [h, w] : waiting) EXPECT_FALSE(w && owner_of[h] == foreground) << "Ctrl-C left a read waiting";
         }
     }
+}
+
+// Keys mode: the shell edits its own line.
+TEST_F(LineDisciplineTest, InKeysModeTheTerminalGetsItsBytesRawAndUnechoed) {
+    type("ty");  // typed ahead before the shell reads keys: handed over as keys
+    ASSERT_EQ(lines->read_keys(kShell), Error::None);
+    EXPECT_EQ(out.keys, (std::vector<std::pair<Handle, std::string>>{{kShell, "ty"}}));
+    out.keys.clear();
+    std::string echoed = out.echoed;
+    type("a\x1b[D\x03\r");  // arrows, Ctrl-C, Enter: all bytes, nothing echoed
+    ASSERT_EQ(lines->read_keys(kShell), Error::None);
+    EXPECT_EQ(out.keys, (std::vector<std::pair<Handle, std::string>>{{kShell, "a\x1b[D\x03\r"}}));
+    EXPECT_EQ(out.echoed, echoed);
+    EXPECT_EQ(out.terminal_told, 0) << "Ctrl-C at the prompt is a key, not an interrupt";
+    EXPECT_EQ(lines->read_keys(kShell), Error::None);
+    EXPECT_EQ(lines->read_keys(kShell), Error::Busy);
+}
+
+TEST_F(LineDisciplineTest, InKeysModeAProgramInTheForegroundStillGetsLinesAndCtrlCInterrupts) {
+    ASSERT_EQ(lines->read_keys(kShell), Error::None);
+    lines->set_foreground(kProgramPid);
+    ASSERT_EQ(lines->read(kProgram, kProgramPid), Error::None);
+    type("abc\r");
+    EXPECT_EQ(take(), std::vector<Answer>{line(kProgram, "abc")});
+    EXPECT_NE(out.echoed.find("abc"), std::string::npos);
+    type("half");  // a half-typed line for the program is not the shell's
+    type("\x03");
+    EXPECT_EQ(out.terminal_told, 1);
+    lines->set_foreground(kTerminal);
+    type("k");
+    EXPECT_EQ(out.keys, (std::vector<std::pair<Handle, std::string>>{{kShell, "k"}}));
 }
 
 }  // namespace

@@ -38,6 +38,7 @@ UNIT_CODE_SRCS := \
     lib/base/command.cpp \
     user/fs/tree.cpp \
     user/shell/parse.cpp \
+    user/shell/line_editor.cpp \
     user/fs/page_store.cpp
 # The ext2 library (its tests drive mke2fs, e2fsck and debugfs: e2fsprogs).
 UNIT_CODE_SRCS += $(wildcard lib/ext2/*.cpp)

@@ -349,7 +349,19 @@ int run_pipeline(const parse::Pipeline& pipeline) {
     return builtin[count - 1] ? result : ended;
 }
 
+// The buffers a line typed at the prompt uses, and a script's line.
+constexpr size_t kStorage = kMaxLine + 1024;
+parse::Pipeline top_pipeline;
+char top_storage[kStorage];
+char script_line[kMaxLine];
+
 }  // namespace
+
+void prefault_exec() {
+    prefault(&top_pipeline, sizeof top_pipeline);
+    prefault(top_storage, sizeof top_storage);
+    prefault(script_line, sizeof script_line);
+}
 
 int last_status() { return status; }
 bool exit_requested() { return exiting; }
@@ -374,9 +386,6 @@ void run_line(const char* line) {
     if (raw_builtin(line)) return;
     // Large: static for a line typed at the prompt (so running commands
     // takes no memory for good), on the heap for a line another runs (sh).
-    constexpr size_t kStorage = kMaxLine + 1024;
-    static parse::Pipeline top_pipeline;
-    static char top_storage[kStorage];
     static bool top_in_use = false;
     bool nested = top_in_use;
     auto* pipeline = nested ? static_cast<parse::Pipeline*>(malloc(sizeof(parse::Pipeline))) : &top_pipeline;
@@ -406,15 +415,22 @@ int run_script(const char* path) {
         printf("sh: %s: %s\n", path, strerror(errno));
         return 127;
     }
-    static char line[kMaxLine];
-    script_depth++;
-    while (!exiting && fgets(line, sizeof line, file)) {
+    // A script run from a script reads into a buffer of its own.
+    char* line = script_depth == 0 ? script_line : static_cast<char*>(malloc(kMaxLine));
+    if (!line) {
+        fclose(file);
+        printf("sh: %s\n", strerror(ENOMEM));
+        return 1;
+    }
+    int depth = script_depth++;
+    while (!exiting && fgets(line, kMaxLine, file)) {
         line[strcspn(line, "\n")] = 0;
         run_line(line);
     }
     script_depth--;
     exiting = false;
     fclose(file);
+    if (depth) free(line);
     return status;
 }
 

@@ -18,6 +18,9 @@
 #include "rvos/math.h"
 #include "rvos/service.h"
 #include "rvos/sysinfo.h"
+#include "complete.h"
+#include "history.h"
+#include "line_editor.h"
 #include "shell.h"
 
 namespace shell {
@@ -198,6 +201,90 @@ __attribute__((noinline)) void touch_stack() {
     for (size_t i = 0; i < kStackReach; i += rvos::kPageSize) reach[i] = 0;
 }
 
+namespace shell {
+
+extern LineEditor editor;
+extern LineEditor::Output out;
+
+namespace {
+
+constexpr const char* kPrompt = "rvos> ";
+
+void show(const LineEditor::Output& out) {
+    if (out.length) fwrite(out.data, 1, out.length, stdout);
+}
+
+// What one key did; true once the line is finished (run or dropped).
+bool handle_key(char key) {
+    out.length = 0;
+    LineEditor::Action action = editor.feed(key, out);
+    show(out);
+    out.length = 0;
+    switch (action) {
+    case LineEditor::Action::None: return false;
+    case LineEditor::Action::Submit:
+        putchar('\n');
+        fflush(stdout);
+        history::add(editor.line());
+        run_line(editor.line());
+        return true;
+    case LineEditor::Action::Interrupt: fputs("^C\n", stdout); return true;
+    case LineEditor::Action::EndOfInput: putchar('\n'); return true;  // the shell stays (`shutdown` ends the system)
+    case LineEditor::Action::HistoryPrevious:
+    case LineEditor::Action::HistoryNext: {
+        const char* text = action == LineEditor::Action::HistoryPrevious ? history::previous(editor.line())
+                                                                          : history::next();
+        if (text) editor.replace(text, out);
+        break;
+    }
+    case LineEditor::Action::Complete: complete(editor, out, kPrompt); break;
+    }
+    show(out);
+    return false;
+}
+
+}  // namespace
+
+// The prompt, forever: keys from the terminal through the line editor.
+// Keys that arrive after an Enter in one batch wait for the next prompt.
+LineEditor editor;
+LineEditor::Output out;
+char keys[rvos::proto::kMaxConsoleKeys];
+
+void interact() {
+    size_t key_count = 0, used = 0;
+    (void)rvos::console::terminal::keys_mode(kTerminalHandle);  // before the first prompt
+    for (;;) {
+        report_finished_jobs();
+        fputs(kPrompt, stdout);
+        fflush(stdout);
+        editor.clear();
+        history::reset();
+        for (bool done = false; !done;) {
+            if (used == key_count) {
+                auto read = rvos::console::terminal::read_keys(kTerminalHandle, keys, sizeof keys);
+                if (read.is_error()) {
+                    // Only a terminal that is gone (or was never given) ends
+                    // the shell; anything else is worth another try.
+                    printf("shell: console: %s\n", rvos::error_name(read.error()));
+                    rvos::Error error = read.error();
+                    if (error == rvos::Error::PeerClosed || error == rvos::Error::BadHandle ||
+                        error == rvos::Error::WrongType)
+                        return;
+                    rvos::sys::yield();
+                    continue;
+                }
+                key_count = read.value();
+                used = 0;
+            }
+            while (used < key_count && !done) done = handle_key(keys[used++]);
+            fflush(stdout);
+        }
+    }
+}
+
+}  // namespace shell
+
 // PATH and HOME for the programs, unless the shell was given them: HOME
 // is /home when the disk is mounted there, /tmp (the RAM file system)
 // otherwise.
@@ -207,8 +294,18 @@ void set_up_environment() {
     if (!getenv("HOME")) setenv("HOME", stat("/home", &st) == 0 && S_ISDIR(st.st_mode) ? "/home" : "/tmp", 1);
 }
 
+void shell::prefault(void* buffer, size_t size) {
+    auto* bytes = static_cast<volatile char*>(buffer);
+    for (size_t i = 0; i < size; i += rvos::kPageSize) bytes[i] = bytes[i];
+    if (size) bytes[size - 1] = bytes[size - 1];
+}
+
 int main(int argc, char** argv) {
     touch_stack();
+    shell::prefault(&shell::editor, sizeof shell::editor);
+    shell::prefault(&shell::out, sizeof shell::out);
+    shell::prefault_exec();
+    shell::prefault_completion();
     signal(SIGPIPE, SIG_IGN);  // a builtin writing into a pipe nobody reads gets EPIPE
     set_up_environment();
     // Started as a program: `shell -c <line>` or `shell <file>`.
@@ -217,24 +314,7 @@ int main(int argc, char** argv) {
         return shell::last_status();
     }
     if (argc == 2) return shell::run_script(argv[1]);
-    char line[shell::kMaxLine];
-    for (;;) {
-        shell::report_finished_jobs();
-        printf("rvos> ");
-        fflush(stdout);
-        auto read = rvos::console::terminal::read_line(shell::kTerminalHandle, line, sizeof line);
-        if (read.is_error()) {
-            // Only a terminal that is gone (or was never given) ends the
-            // shell; anything else is worth another try.
-            printf("shell: console: %s\n", rvos::error_name(read.error()));
-            rvos::Error error = read.error();
-            if (error == rvos::Error::PeerClosed || error == rvos::Error::BadHandle || error == rvos::Error::WrongType)
-                return 1;
-            rvos::sys::yield();
-            continue;
-        }
-        if (read.value().end_of_file) putchar('\n');  // Ctrl-D: the shell stays (`shutdown` ends the system)
-        else if (!read.value().interrupted) shell::run_line(line);
-        fflush(stdout);
-    }
+    shell::history::load();
+    shell::interact();
+    return 1;
 }

@@ -24,6 +24,14 @@ inline constexpr rvos::Handle kTerminalHandle = 2;
 // advances `rest` past it; false if there is none or it does not fit.
 bool next_word(const char*& rest, char* out, size_t size);
 
+// Maps the pages of a static buffer now (main.cpp): the kernel maps a page
+// at its first touch and it stays, so a buffer first touched by a command
+// would read as memory that command kept (`mem` before and after).
+void prefault(void* buffer, size_t size);
+// The same for exec.cpp's buffers.
+void prefault_exec();
+// The interactive prompt (main.cpp): returns only if the terminal is gone.
+void interact();
 // Runs one line (exec.cpp): parse, expand, run builtins and programs.
 void run_line(const char* line);
 // Runs a script file's lines, or one command line (sh -c); its status.
