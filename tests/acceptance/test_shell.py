@@ -109,3 +109,75 @@ def test_ctrl_c_stops_every_command_of_a_pipeline(machine):
     assert "stopped" in out, out
     ps = machine.run("ps")
     assert "crash" not in ps and "libc" not in ps, ps
+
+
+# ---- The line editor, history and completion ------------------------------------
+
+LEFT, RIGHT, UP, DOWN, HOME, END = "\x1b[D", "\x1b[C", "\x1b[A", "\x1b[B", "\x1b[H", "\x1b[F"
+# QEMU's -nographic console takes Ctrl-A as its own escape: Ctrl-A twice sends one.
+CTRL_A = "\x01\x01"
+CTRL_E, CTRL_K, CTRL_U, CTRL_W, BACKSPACE, TAB = "\x05", "\x0b", "\x15", "\x17", "\x7f", "\t"
+
+
+def keys(machine, typed, timeout=30):
+    """Types keys and Enter; the lines printed after the echoed line."""
+    return typed_line(machine, typed, timeout)[1]
+
+
+def typed_line(machine, typed, timeout=30):
+    """Types keys and Enter: the line as the terminal shows it, and the lines printed after it."""
+    from harness.machine import render_line
+    machine.send_raw(typed + "\r")
+    out = machine.wait_prompt(timeout=timeout)
+    echo, _, rest = out.partition("\n")
+    return render_line(echo.rstrip("\r")), lines(rest)
+
+
+def test_arrow_and_control_keys_edit_the_line(machine):
+    assert keys(machine, "cho hi" + CTRL_A + "e" + CTRL_E + " there" + CTRL_W + "you") == ["hi you"]
+    assert keys(machine, "echo abXd" + LEFT + BACKSPACE + "c" + END + "e" + HOME + RIGHT * 5 + "'" + END + "'") \
+        == ["abcde"]
+    assert keys(machine, "echo keep cut" + LEFT * 4 + CTRL_K) == ["keep"]
+    assert keys(machine, "nothing of this" + CTRL_U + "echo fresh") == ["fresh"]
+    assert keys(machine, "echo del" + HOME + "\x1b[3~" + "e") == ["del"], "Delete removes the byte under the cursor"
+
+
+def test_up_and_down_browse_the_history(machine):
+    assert machine.run("echo one") == "one"
+    assert machine.run("echo two") == "two"
+    assert keys(machine, UP + UP) == ["one"]
+    assert keys(machine, UP + UP + UP + DOWN) == ["two"], "up three times from 'one', 'two', 'one' and down once"
+    assert keys(machine, "echo draft" + UP + DOWN) == ["draft"], "down past the newest is the line being typed"
+
+
+def test_tab_completes_builtins_and_paths(machine):
+    assert machine.run("write /tmp/completion-target found") == ""
+    assert keys(machine, "mou" + TAB) == ["fs on / (ramfs)"]
+    assert keys(machine, "cat /tmp/completion-t" + TAB) == ["found"]
+    assert machine.run("mkdir /tmp/dir-to-complete") == ""
+    assert keys(machine, "ls /tmp/dir-to-c" + TAB) == [], "a directory completes with '/' (and is empty)"
+
+
+def test_history_survives_a_reboot_on_the_disk_and_programs_in_bin_complete(tmp_path, request):
+    import shutil
+
+    from harness import Machine, default_kernel_path
+    image = REPO / "build" / "disk.img"
+    assert image.is_file(), "build/disk.img missing: run `make build`"
+    disk = tmp_path / "disk.img"
+    shutil.copy(image, disk)
+    m = Machine(kernel=default_kernel_path(), disks=(disk,))
+    request.node._rvos_machine = m
+    m.boot()
+    assert m.run("echo $HOME") == "/home"
+    assert m.run("echo remembered across the reboot") == "remembered across the reboot"
+    shown, _ = typed_line(m, "hello-" + TAB, timeout=SLOW)
+    assert shown.endswith("hello-std "), f"a program in /bin completes: {shown!r}"
+    m.send_raw(b"shutdown\r")
+    m.child.expect(__import__("pexpect").EOF, timeout=30)
+    m.close()
+    m = Machine(kernel=default_kernel_path(), disks=(disk,))
+    request.node._rvos_machine = m
+    m.boot()
+    assert keys(m, UP + UP + UP) == ["remembered across the reboot"]
+    m.close()
