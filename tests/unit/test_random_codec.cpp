@@ -130,6 +130,8 @@ std::vector<Kind> console_kinds() {
             call<console::SetForegroundRequest, console::SetForegroundReply>(
                 [](Gen& g) { return console::SetForegroundRequest{g.handle()}; }),
             call<console::ForegroundRequest, console::ForegroundReply>([](Gen&) { return console::ForegroundRequest{}; }),
+            call<console::ReadKeysRequest, console::ReadKeysReply>([](Gen&) { return console::ReadKeysRequest{}; }),
+            call<console::KeysModeRequest, console::KeysModeReply>([](Gen&) { return console::KeysModeRequest{}; }),
             event<console::Interrupt>([](Gen&) { return console::Interrupt{}; })};
 }
 std::vector<Kind> file_kinds() {
