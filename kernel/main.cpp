@@ -20,7 +20,8 @@ extern "C" [[noreturn]] void kernel_main() {
     for (Constructor* c = __init_array_start; c < __init_array_end; c++) (*c)();
     uart::init();
     kprint("\nrvOS-C++ kernel, RISC-V 64 (Sv39), one hart\n");
-    arch::write_stvec(reinterpret_cast<uint64_t>(kernelvec));
+    arch::write_sscratch(0);  // "in the kernel" for trapvec
+    arch::write_stvec(reinterpret_cast<uint64_t>(trapvec));
     mm::init();
     plic::init();
     clock::start();

@@ -1,4 +1,4 @@
-// Trap handling in C++: what uservec calls, and the catcher for kernel faults.
+// Trap handling in C++: what trapvec calls, and the catcher for kernel faults.
 #include "arch/riscv.h"
 #include "lib/print.h"
 #include "platform/interrupts.h"
@@ -23,9 +23,10 @@ extern "C" arch::TrapFrame* user_trap(arch::TrapFrame* frame) {
     } else {
         fault::kill_current(fault::cause_name(cause), arch::read_stval(), frame->sepc);
     }
-    // Back to user mode with interrupts enabled there.
-    arch::clear_sstatus(arch::kSstatusSPP);
-    arch::set_sstatus(arch::kSstatusSPIE);
+    // Back to user mode with interrupts enabled there: a trap from user
+    // mode left SPP = user and SPIE = 1 (SIE is set in user mode), and the
+    // kernel never takes a trap of its own that could change them
+    // (user_process_start sets them for a process's first entry).
     return frame;
 }
 
