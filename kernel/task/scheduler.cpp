@@ -9,9 +9,11 @@
 
 namespace sched {
 
+Task* detail::running = nullptr;
+
 namespace {
 
-Task* running = nullptr;
+using detail::running;
 Task* ready_head = nullptr;
 Task* ready_tail = nullptr;
 arch::Context scheduler_context;
@@ -66,8 +68,6 @@ void idle() {
 }
 
 }  // namespace
-
-Task* current() { return running; }
 
 void make_ready(Task* task) {
     task->state = TaskState::Ready;

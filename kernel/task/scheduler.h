@@ -7,7 +7,12 @@
 
 namespace sched {
 
-Task* current();
+// The task on the CPU: read on every trap and syscall, so inline; only
+// scheduler.cpp changes it.
+namespace detail {
+extern Task* running;
+}
+inline Task* current() { return detail::running; }
 // Makes a task runnable (appends it to the run queue).
 void make_ready(Task* task);
 // Gives up the CPU; the caller stays runnable.
