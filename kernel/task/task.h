@@ -43,8 +43,6 @@ struct Task {
     uint8_t* kernel_stack = nullptr;
     void (*kernel_entry)() = nullptr;  // kernel tasks
 
-    ipc::HandleTable handles;
-    mm::AddressSpace space;  // user processes
     // The object process handles name; told how the task ended. Null once
     // every process handle is gone.
     process::ProcessObject* process = nullptr;
@@ -52,6 +50,11 @@ struct Task {
     uint64_t last_syscall = ~0ull;  // for kill lines
 
     Task* next_ready = nullptr;
+
+    // The two big members last (9 KiB): the fields above, used on every
+    // trap, wait and switch, then sit within a load's 12-bit offset.
+    ipc::HandleTable handles;
+    mm::AddressSpace space;  // user processes
 };
 
 inline constexpr size_t kKernelStackSize = 16 * 1024;
