@@ -8,18 +8,18 @@
 
 namespace syscall {
 
-ErrorOr<uint64_t> sys_exit(Call& call) {
+ErrorOr<uint64_t> sys_exit(Call call) {
     lifecycle::exit_current(rvos::ExitReason::Exited, static_cast<int32_t>(call.arg(0)));
 }
 
-ErrorOr<uint64_t> sys_yield(Call&) {
+ErrorOr<uint64_t> sys_yield(Call) {
     sched::yield();
     return 0;
 }
 
-ErrorOr<uint64_t> sys_getpid(Call& call) { return call.task.pid; }
+ErrorOr<uint64_t> sys_getpid(Call call) { return call.task.pid; }
 
-ErrorOr<uint64_t> sys_process_kill(Call& call) {
+ErrorOr<uint64_t> sys_process_kill(Call call) {
     auto* process = TRY(call.task.handles.get<process::ProcessObject>(call.handle(0), rvos::kRightSignal));
     Task* target = process->task();
     if (!target) return 0;  // already ended
@@ -29,13 +29,13 @@ ErrorOr<uint64_t> sys_process_kill(Call& call) {
     return 0;
 }
 
-ErrorOr<uint64_t> sys_process_status(Call& call) {
+ErrorOr<uint64_t> sys_process_status(Call call) {
     auto* process = TRY(call.task.handles.get<process::ProcessObject>(call.handle(0), rvos::kRightRead));
     call.set_a1(static_cast<uint64_t>(static_cast<int64_t>(process->code())));
     return static_cast<uint64_t>(process->reason());
 }
 
-ErrorOr<uint64_t> sys_shutdown(Call& call) {
+ErrorOr<uint64_t> sys_shutdown(Call call) {
     TRY(call.task.handles.get<power::PowerObject>(call.handle(0), rvos::kRightWrite));
     power::off();
 }
