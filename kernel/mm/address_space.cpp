@@ -173,6 +173,7 @@ uint8_t* AddressSpace::translate(uintptr_t va, Pte need) const {
 base::ErrorOr<void> AddressSpace::check(uintptr_t va, size_t length, Pte need) {
     if (length == 0) return {};
     if (!in_user_range(va, length)) return Error::BadAddress;
+    if (va % kPageSize + length <= kPageSize && translate(va, need)) return {};  // one mapped page
     bool untouched = false;
     for (uintptr_t page = base::align_down(va, kPageSize); page < va + length; page += kPageSize) {
         if (translate(page, need)) continue;
@@ -190,6 +191,21 @@ base::ErrorOr<void> AddressSpace::check_writable(uintptr_t va, size_t length) {
 }
 
 base::ErrorOr<void> AddressSpace::copy(uintptr_t user, uint8_t* kernel, size_t length, Pte need, bool to_user) {
+    // Most copies (small messages, wait lists, handle arrays) lie in one
+    // mapped page: one translation and the copy, without the page loop
+    // and its saved registers.
+    if (user % kPageSize + length <= kPageSize && in_user_range(user, length)) {
+        if (uint8_t* mapped = translate(user, need)) {
+            if (to_user) base::mem_copy(mapped, kernel, length);
+            else base::mem_copy(kernel, mapped, length);
+            return {};
+        }
+    }
+    return copy_pages(user, kernel, length, need, to_user);
+}
+
+base::ErrorOr<void> AddressSpace::copy_pages(uintptr_t user, uint8_t* kernel, size_t length, Pte need,
+                                             bool to_user) {
     // Check the whole range first so a failing copy changes nothing. A copy
     // of up to a message's size (every send and receive) keeps what that
     // check translated, so each page is walked once, not twice.

@@ -88,6 +88,8 @@ private:
     // untouched stack pages.
     base::ErrorOr<void> check(uintptr_t va, size_t length, Pte need);
     base::ErrorOr<void> copy(uintptr_t user, uint8_t* kernel, size_t length, Pte need, bool to_user);
+    [[gnu::noinline]] base::ErrorOr<void> copy_pages(uintptr_t user, uint8_t* kernel, size_t length, Pte need,
+                                                     bool to_user);
 
     PageTable table_;
     RegionMap regions_;

@@ -59,10 +59,17 @@ void PageTable::share_root_entry(const PageTable& other, size_t index) {
     root_[index] = other.root_[index] | pte::kGlobal;
 }
 
+// Every user copy translates its pages through here, so it is a walk of
+// its own: no allocation path to branch around.
 Pte* PageTable::lookup(uintptr_t va) const {
-    Error ignored;
-    Pte* entry = walk(va, false, &ignored);
-    return entry && (*entry & pte::kValid) ? entry : nullptr;
+    Pte* table = root_;
+    for (int level = 2; level > 0; level--) {
+        Pte entry = table[index_at(va, level)];
+        if (!(entry & pte::kValid) || pte::is_leaf(entry)) return nullptr;  // a gigapage or megapage: not ours
+        table = reinterpret_cast<Pte*>(pte::address(entry));
+    }
+    Pte* leaf = &table[index_at(va, 0)];
+    return (*leaf & pte::kValid) ? leaf : nullptr;
 }
 
 uintptr_t PageTable::unmap(uintptr_t va) {
