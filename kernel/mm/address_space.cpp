@@ -25,6 +25,7 @@ bool in_user_range(uintptr_t va, size_t length) {
 }  // namespace
 
 base::ErrorOr<void> AddressSpace::init() {
+    last_page_ = kNoPage;
     table_ = TRY(PageTable::create());
     add_kernel_mappings(table_);
     return {};
@@ -39,6 +40,7 @@ void AddressSpace::destroy() {
     regions_.clear();
     table_.free();
     pages_ = 0;
+    last_page_ = kNoPage;
 }
 
 base::ErrorOr<void> AddressSpace::map_zeroed(uintptr_t va, size_t length, Pte flags) {
@@ -63,7 +65,10 @@ base::ErrorOr<void> AddressSpace::map_zeroed(uintptr_t va, size_t length, Pte fl
 // be reused — or the process could still reach a page that is someone
 // else's (or its own next page table) by now. One fence per call, not per
 // page: QEMU flushes its whole TLB on any sfence.vma.
-static void forget_translations() { arch::flush_tlb(); }
+void AddressSpace::forget_translations() {
+    arch::flush_tlb();
+    last_page_ = kNoPage;
+}
 
 void AddressSpace::unmap_pages(uintptr_t va, size_t length) {
     // Two passes, so one fence covers any length without a frame list: the
@@ -165,9 +170,15 @@ base::ErrorOr<void> AddressSpace::unmap_anonymous(uintptr_t va, size_t length) {
 }
 
 uint8_t* AddressSpace::translate(uintptr_t va, Pte need) const {
-    Pte* entry = table_.lookup(va);
-    if (!entry || (*entry & need) != need) return nullptr;
-    return reinterpret_cast<uint8_t*>(pte::address(*entry) + va % kPageSize);
+    uintptr_t page = base::align_down(va, kPageSize);
+    if (page != last_page_) {
+        Pte* entry = table_.lookup(va);
+        if (!entry) return nullptr;
+        last_page_ = page;
+        last_entry_ = *entry;
+    }
+    if ((last_entry_ & need) != need) return nullptr;
+    return reinterpret_cast<uint8_t*>(pte::address(last_entry_) + va % kPageSize);
 }
 
 base::ErrorOr<void> AddressSpace::check(uintptr_t va, size_t length, Pte need) {
