@@ -62,10 +62,12 @@ struct Buffer {
 };
 
 // A Buffer with its storage inline (on the stack, or static for big ones).
+// Word-aligned, like the kernel's message nodes, so messages are copied in
+// and out a word at a time.
 template <size_t N>
 struct InlineBuffer : Buffer {
     InlineBuffer() : Buffer(storage, N) {}
-    uint8_t storage[N];
+    alignas(8) uint8_t storage[N];
 };
 
 // Text: at most its bound, no NUL inside, NUL-terminated.
