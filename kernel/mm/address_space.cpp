@@ -32,13 +32,12 @@ base::ErrorOr<void> AddressSpace::init() {
 }
 
 void AddressSpace::destroy() {
-    table_.for_each_user_page([](uintptr_t, Pte entry) {
+    table_.free([](Pte entry) {
         if (!(entry & pte::kShared)) frames().free(reinterpret_cast<void*>(pte::address(entry)));
     });
     for (const Region& region : regions_)
         if (region.kind == RegionKind::Shared) static_cast<MemoryObject*>(region.object)->unref();
     regions_.clear();
-    table_.free();
     pages_ = 0;
     last_page_ = kNoPage;
 }

@@ -22,6 +22,11 @@ namespace {
 // (priorities, hart 0's S-mode enables, its threshold and claim).
 constexpr uintptr_t kMmioPages[] = {0x1000'0000, 0x0c00'0000, 0x0c00'2000, 0x0c20'1000};
 constexpr size_t kMmioGigabyte = 0, kRamGigabyte = 2;
+// PageTable::free walks only the root entries of user space.
+constexpr bool outside_user_space(size_t gigabyte) {
+    return gigabyte < (rvos::kUserBase >> 30) || gigabyte > ((rvos::kUserEnd - 1) >> 30);
+}
+static_assert(outside_user_space(kMmioGigabyte) && outside_user_space(kRamGigabyte), "the kernel's subtrees are not user space");
 constexpr uintptr_t kMegapage = 2 * 1024 * 1024;
 
 // RAM in 2 MiB pages; of MMIO only the pages the drivers use, so a stray

@@ -96,23 +96,7 @@ uintptr_t PageTable::take_invalidated(uintptr_t va) {
     return pa;
 }
 
-static void free_tree(Pte* table, int level) {
-    if (level > 0) {
-        for (size_t i = 0; i < 512; i++) {
-            Pte entry = table[i];
-            // Global subtrees are the kernel's, shared by every table.
-            if ((entry & pte::kValid) && !pte::is_leaf(entry) && !(entry & pte::kGlobal))
-                free_tree(reinterpret_cast<Pte*>(pte::address(entry)), level - 1);
-        }
-    }
-    frames().free(table);
-}
-
-void PageTable::free() {
-    if (!root_) return;
-    free_tree(root_, 2);
-    root_ = nullptr;
-}
+void PageTable::free_frame(Pte* table) { frames().free(table); }
 
 uint64_t PageTable::satp() const { return arch::kSatpSv39 | (reinterpret_cast<uintptr_t>(root_) >> 12); }
 

@@ -62,12 +62,13 @@ public:
     bool invalidate(uintptr_t va);
     uintptr_t take_invalidated(uintptr_t va);
 
-    // Calls visit(va, entry) for every 4 KiB leaf with the U bit.
-    template <typename Visitor> void for_each_user_page(Visitor&& visit) const;
-
-    // Releases every table frame of this tree (not the pages it maps, and
-    // not the shared kernel subtrees). The wrapper is empty afterwards.
-    void free();
+    // Releases the tree in one walk: release_page(entry) for every 4 KiB
+    // leaf with the U bit (the caller frees its frame, or leaves a shared
+    // one to its memory object), then every table frame. Only the root
+    // entries that cover user space are walked: the others are the
+    // kernel's subtrees, shared by every table and freed by none. The
+    // wrapper is empty afterwards.
+    template <typename Release> void free(Release&& release_page);
 
     bool valid() const { return root_ != nullptr; }
     uint64_t satp() const;
@@ -76,26 +77,30 @@ public:
 private:
     explicit PageTable(Pte* root) : root_(root) {}
     Pte* walk(uintptr_t va, bool allocate, Error* error) const;
+    static void free_frame(Pte* table);
 
     Pte* root_ = nullptr;
 };
 
-template <typename Visitor>
-void PageTable::for_each_user_page(Visitor&& visit) const {
-    for (size_t i = 0; i < 512; i++) {
+template <typename Release>
+void PageTable::free(Release&& release_page) {
+    if (!root_) return;
+    constexpr size_t kFirstUserRoot = rvos::kUserBase >> 30, kLastUserRoot = (rvos::kUserEnd - 1) >> 30;
+    for (size_t i = kFirstUserRoot; i <= kLastUserRoot; i++) {
         Pte top = root_[i];
         if (!(top & pte::kValid) || pte::is_leaf(top) || (top & pte::kGlobal)) continue;
         auto* middle = reinterpret_cast<Pte*>(pte::address(top));
         for (size_t j = 0; j < 512; j++) {
             if (!(middle[j] & pte::kValid) || pte::is_leaf(middle[j])) continue;
             auto* bottom = reinterpret_cast<Pte*>(pte::address(middle[j]));
-            for (size_t k = 0; k < 512; k++) {
-                Pte leaf = bottom[k];
-                if ((leaf & pte::kValid) && (leaf & pte::kUser))
-                    visit((i << 30) | (j << 21) | (k << 12), leaf);
-            }
+            for (size_t k = 0; k < 512; k++)
+                if ((bottom[k] & (pte::kValid | pte::kUser)) == (pte::kValid | pte::kUser)) release_page(bottom[k]);
+            free_frame(bottom);
         }
+        free_frame(middle);
     }
+    free_frame(root_);
+    root_ = nullptr;
 }
 
 }  // namespace mm
