@@ -77,7 +77,8 @@ void AddressSpace::unmap_pages(uintptr_t va, size_t length) {
     for (size_t offset = 0; offset < length; offset += kPageSize) {
         Pte* entry = table_.lookup(va + offset);
         if (!entry || (*entry & pte::kShared)) continue;  // shared pages go with their mapping
-        any |= table_.invalidate(va + offset);
+        PageTable::invalidate(entry);
+        any = true;
     }
     if (!any) return;
     forget_translations();
@@ -146,9 +147,12 @@ base::ErrorOr<uintptr_t> AddressSpace::map_shared(MemoryObject& object, bool wri
 }
 
 base::ErrorOr<void> AddressSpace::unmap_user(uintptr_t va, size_t length) {
+    // The windows do not overlap: below kSharedBase there is no shared
+    // mapping to look for.
+    if (va < kSharedBase) return unmap_anonymous(va, length);
     const Region* region = regions_.find(va);
     if (region && region->kind == RegionKind::Shared && region->start == va) return unmap_shared(va);
-    return unmap_anonymous(va, length);
+    return Error::BadArgument;  // above the anonymous window
 }
 
 base::ErrorOr<void> AddressSpace::unmap_shared(uintptr_t va) {

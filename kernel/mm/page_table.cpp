@@ -80,13 +80,6 @@ uintptr_t PageTable::unmap(uintptr_t va) {
     return pa;
 }
 
-bool PageTable::invalidate(uintptr_t va) {
-    Pte* entry = lookup(va);
-    if (!entry) return false;
-    *entry &= ~pte::kValid;
-    return true;
-}
-
 uintptr_t PageTable::take_invalidated(uintptr_t va) {
     Error ignored;
     Pte* entry = walk(va, false, &ignored);

@@ -55,11 +55,11 @@ public:
     // (0 if nothing was mapped).
     uintptr_t unmap(uintptr_t va);
     // Unmapping a range under one TLB fence: invalidate() clears the valid
-    // bit of va's entry but leaves the frame's address in it (the hardware
-    // ignores an invalid entry) and says whether va was mapped; after the
-    // fence, take_invalidated() clears the entry and returns that frame
-    // (0 if va's entry was not invalidated).
-    bool invalidate(uintptr_t va);
+    // bit of a leaf entry (from lookup) but leaves the frame's address in it
+    // (the hardware ignores an invalid entry); after the fence,
+    // take_invalidated() clears va's entry and returns that frame (0 if
+    // va's entry was not invalidated).
+    static void invalidate(Pte* entry) { *entry &= ~pte::kValid; }
     uintptr_t take_invalidated(uintptr_t va);
 
     // Releases the tree in one walk: release_page(entry) for every 4 KiB
