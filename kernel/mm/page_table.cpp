@@ -91,6 +91,10 @@ uintptr_t PageTable::take_invalidated(uintptr_t va) {
 
 void PageTable::free_frame(Pte* table) { frames().free(table); }
 
+void PageTable::free() {
+    free([](Pte) {});
+}
+
 uint64_t PageTable::satp() const { return arch::kSatpSv39 | (reinterpret_cast<uintptr_t>(root_) >> 12); }
 
 }  // namespace mm

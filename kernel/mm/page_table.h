@@ -62,12 +62,14 @@ public:
     static void invalidate(Pte* entry) { *entry &= ~pte::kValid; }
     uintptr_t take_invalidated(uintptr_t va);
 
-    // Releases the tree in one walk: release_page(entry) for every 4 KiB
-    // leaf with the U bit (the caller frees its frame, or leaves a shared
-    // one to its memory object), then every table frame. Only the root
-    // entries that cover user space are walked: the others are the
-    // kernel's subtrees, shared by every table and freed by none. The
-    // wrapper is empty afterwards.
+    // Releases every table frame of this tree (not the pages it maps, and
+    // not the shared kernel subtrees). The wrapper is empty afterwards.
+    void free();
+    // The same, and in the same walk release_page(entry) for every 4 KiB
+    // leaf with the U bit first (the caller frees its frame, or leaves a
+    // shared one to its memory object). Only the root entries that cover
+    // user space are walked: the others are the kernel's subtrees, shared
+    // by every table and freed by none.
     template <typename Release> void free(Release&& release_page);
 
     bool valid() const { return root_ != nullptr; }
