@@ -95,6 +95,5 @@ void PageTable::free() {
     free([](Pte) {});
 }
 
-uint64_t PageTable::satp() const { return arch::kSatpSv39 | (reinterpret_cast<uintptr_t>(root_) >> 12); }
 
 }  // namespace mm

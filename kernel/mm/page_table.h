@@ -5,6 +5,7 @@
 #pragma once
 
 #include "abi/abi.h"
+#include "arch/riscv.h"
 #include "base/error_or.h"
 
 namespace mm {
@@ -73,7 +74,8 @@ public:
     template <typename Release> void free(Release&& release_page);
 
     bool valid() const { return root_ != nullptr; }
-    uint64_t satp() const;
+    // Read on every switch between address spaces, so inline.
+    uint64_t satp() const { return arch::kSatpSv39 | (reinterpret_cast<uintptr_t>(root_) >> 12); }
     uintptr_t root_address() const { return reinterpret_cast<uintptr_t>(root_); }
 
 private:
