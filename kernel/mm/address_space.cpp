@@ -110,7 +110,10 @@ base::ErrorOr<void> AddressSpace::fault_in(uintptr_t va) {
     uintptr_t page = base::align_down(va, kPageSize);
     if (!untouched_stack(page)) return Error::BadAddress;
     TRY(map_zeroed(page, kPageSize, pte::kRead | pte::kWrite));
-    arch::flush_tlb_page(page);
+    // Only the loaded table can be in the TLB. One that is not (a process
+    // being started, its stack's top prefaulted) gets a full fence when it
+    // is loaded, and QEMU turns every fence into a whole-TLB flush.
+    if (arch::read_satp() == table_.satp()) arch::flush_tlb_page(page);
     return {};
 }
 
