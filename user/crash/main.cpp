@@ -68,6 +68,9 @@ int main(int argc, char** argv) {
     if (argc == 2) {
         for (const Mode& mode : kModes) {
             if (!base::str_equal(argv[1], mode.name)) continue;
+            // Said first, so the program has made a syscall for the kill
+            // line to name (start-up makes none).
+            rvos::console::print("crash: %s\n", mode.what);
             mode.run();
             rvos::console::print("crash: %s did not fault\n", mode.name);
             return 1;
