@@ -19,7 +19,7 @@ CXXFLAGS_RV := $(ARCH_FLAGS) -std=c++20 -O2 -g -Wall -Wextra -ffreestanding -fno
 # picolibc calls; lib/rvos/include overrides picolibc headers it lacks.
 # The platform's POSIX features, which picolibc's headers cannot know.
 USER_POSIX := -D_POSIX_TIMERS=200809L -D_POSIX_MONOTONIC_CLOCK=200112L
-USER_CXXFLAGS := $(filter-out -nostdlib,$(CXXFLAGS_RV)) --specs=picolibc.specs -ffunction-sections -fdata-sections \
+USER_CXXFLAGS := $(filter-out -nostdlib,$(CXXFLAGS_RV)) -Werror=switch --specs=picolibc.specs -ffunction-sections -fdata-sections \
                  $(USER_POSIX)
 USER_CFLAGS   := $(ARCH_FLAGS) -std=c11 -O2 -g -Wall -Wextra --specs=picolibc.specs -ffunction-sections -fdata-sections \
                  $(USER_POSIX)
@@ -29,16 +29,21 @@ export CROSS CXX_RV STRIP ARCH_FLAGS LINK_FLAGS CXXFLAGS_RV USER_CXXFLAGS USER_C
 # The programs embedded in the kernel image, each started by `run <name>`:
 # USER_PROGRAMS live in user/<name>, TEST_PROGRAMS (test-only programs the
 # acceptance tests run) in user/tests/<name>. This is the one list.
-USER_PROGRAMS := shell fs hello hello-std crash fuzz bench
-TEST_PROGRAMS := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi
-PROGRAMS      := $(USER_PROGRAMS) $(TEST_PROGRAMS)
-program_dir    = $(if $(filter $1,$(TEST_PROGRAMS)),user/tests/$1,user/$1)
+# DRIVER_PROGRAMS in user/drivers/<name> (init starts them for their devices).
+USER_PROGRAMS   := shell fs hello hello-std crash fuzz bench
+DRIVER_PROGRAMS := virtio-blk
+TEST_PROGRAMS   := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi blktest spinners nest \
+                   shmkeep reader errors
+PROGRAMS        := $(USER_PROGRAMS) $(DRIVER_PROGRAMS) $(TEST_PROGRAMS)
+program_dir      = $(if $(filter $1,$(TEST_PROGRAMS)),user/tests/$1,$(if $(filter $1,$(DRIVER_PROGRAMS)),user/drivers/$1,user/$1))
 
-QEMU_FLAGS := -machine virt -bios default -m 128M -smp 1 -nographic -no-reboot
+# virtio-mmio devices speak version 2 (virtio 1.x), not the legacy interface.
+QEMU_FLAGS := -machine virt -bios default -m 128M -smp 1 -nographic -no-reboot \
+              -global virtio-mmio.force-legacy=false
 
 # ---- The kernel ---------------------------------------------------------------
 KERNEL_SRCS := $(shell find kernel -name '*.cpp' -o -name '*.S') lib/base/string.cpp lib/base/format.cpp \
-               lib/base/cmem.cpp
+               lib/base/cmem.cpp lib/fdt/fdt.cpp lib/fdt/machine.cpp
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel-obj/%.o,$(KERNEL_SRCS))
 KERNEL := $(BUILD)/kernel.elf
 USER_IMAGES := $(patsubst %,$(BUILD)/user/%.elf,$(PROGRAMS))
@@ -108,12 +113,13 @@ protocol-docs:
 # Each program has its own Makefile (user/<name>/Makefile or
 # user/tests/<name>/Makefile) linking lib/rvos; the test programs also link
 # the test kit (user/tests/kit, build/lib/libtestkit.a).
-$(BUILD)/lib/librvos.a $(BUILD)/lib/libtestkit.a: user-programs-lib
+$(BUILD)/lib/librvos.a $(BUILD)/lib/libtestkit.a $(BUILD)/lib/libvirtio.a: user-programs-lib
 	@true
 .PHONY: user-programs-lib
 user-programs-lib: protocols
 	@$(MAKE) --no-print-directory -C lib/rvos
 	@$(MAKE) --no-print-directory -C user/tests/kit
+	@$(MAKE) --no-print-directory -C lib/virtio
 
 $(BUILD)/user/%.elf: user-programs-lib FORCE
 	@$(MAKE) --no-print-directory -C $(call program_dir,$*)

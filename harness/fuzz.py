@@ -7,7 +7,8 @@ frames, kernel heap, channels and every process's handle count are back at
 the baseline. The fuzzer picks its calls from the syscall table
 (lib/abi/syscalls.h); the run fails unless every syscall in it was called.
 At the end it prints each syscall's calls and refusals over all seeds.
-`make check` runs a bounded version of this in
+After each seed it also runs every hostile program of harness/hostile.py
+before the counters are compared. `make check` runs a bounded version of this in
 tests/acceptance/test_reliability.py.
 """
 import argparse
@@ -18,7 +19,7 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness import Machine, abi  # noqa: E402
+from harness import Machine, abi, hostile  # noqa: E402
 
 COUNTERS = re.compile(r"^(frames: free \d+|heap: \d+ bytes in use|channels: \d+)", re.M)
 HANDLES = re.compile(r"^\s*\d+\s+(\S+)\s+(\d+)$", re.M)
@@ -60,11 +61,18 @@ def main():
                     return 1
                 per_syscall[name][0] += int(calls)
                 per_syscall[name][1] += int(refusals)
+            for name, drive in hostile.HOSTILE.items():
+                try:
+                    drive(machine)
+                except AssertionError as failure:
+                    print(f"fuzz: seed {seed}: {name}: {failure}", file=sys.stderr)
+                    return 1
             now = counters(machine)
             if now != baseline:
                 print(f"fuzz: seed {seed}: counters moved\n  before: {baseline}\n  after:  {now}", file=sys.stderr)
                 return 1
-            print(f"seed {seed}: {made[1]} calls, {made[2]} refused; counters at baseline", flush=True)
+            print(f"seed {seed}: {made[1]} calls, {made[2]} refused; {len(hostile.HOSTILE)} hostile programs "
+                  f"defeated; counters at baseline", flush=True)
         width = max(len(name) for name in per_syscall)
         for name, (calls, refusals) in per_syscall.items():
             print(f"  {name:<{width}} {calls:>10} calls {refusals:>10} refused")

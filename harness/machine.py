@@ -133,6 +133,7 @@ class Machine:
         qemu: Optional[str] = None,
         memory: str = "128M",
         extra_args: tuple = (),
+        disks: tuple = (),
     ) -> None:
         self.kernel = Path(kernel).resolve() if kernel else default_kernel_path()
         # $RVOS_QEMU lets the harness be exercised against a stand-in.
@@ -145,8 +146,19 @@ class Machine:
             "-nographic",
             "-no-reboot",
             "-kernel", str(self.kernel),
+            # virtio-mmio devices speak version 2 (virtio 1.x), as the drivers need.
+            "-global", "virtio-mmio.force-legacy=false",
             *extra_args,
         ]
+        # Each disk image (raw) becomes a virtio-blk device: blk0, blk1, ...
+        # (QEMU fills the virtio-mmio slots from the top, so the devices are
+        # added in reverse to keep blk0 the first image).
+        drives = []
+        for i, disk in enumerate(disks):
+            drives.append(["-drive", f"file={Path(disk).resolve()},if=none,format=raw,id=disk{i}",
+                           "-device", f"virtio-blk-device,drive=disk{i}"])
+        for drive in reversed(drives):
+            self.args += drive
         self._log = io.BytesIO()
         self.child: Optional[pexpect.spawn] = None
         self.exit_status: Optional[int] = None

@@ -358,7 +358,8 @@ def header(proto, source):
     out.append("")
     out.append("// ---- Server dispatch: decodes a request, calls the handler's method of the")
     out.append("// same name (snake_case), sends its reply. A request that does not decode")
-    out.append("// is answered with BadMessage; an unknown ordinal with Unsupported.")
+    out.append("// is answered with BadMessage (BadArgument for a str with a NUL inside); an")
+    out.append("// unknown ordinal with Unsupported.")
     out.append("template <typename Server, typename Handler>")
     out.append("inline void dispatch(Server& server, Handle client, Buffer& in, Handler& handler) {")
     out.append("    Decoder codec(in);")
@@ -406,7 +407,8 @@ def doc(proto, source):
             "`bytes` are a 32-bit length and the bytes (a `str` also a NUL, and no NUL",
             "inside); arrays a 32-bit count and the elements; handles travel in the",
             "message's handle list, in field order. A message that is short, long, or",
-            "carries the wrong number of handles is `BadMessage`.", ""]
+            "carries the wrong number of handles is `BadMessage`; one with a `str` that",
+            "has a NUL inside (say, a path) is `BadArgument`.", ""]
     structs = [i for i in proto.items if i.kind == "struct"]
     if structs:
         out += ["## Structures", "", "| struct | fields |", "|---|---|"]

@@ -9,6 +9,7 @@ PS_ROW = re.compile(r"^(\d+)\s+(\S+)\s+(ready|running|blocked|exited)\s+(kernel|
 FRAMES = re.compile(r"^frames: free (\d+) of (\d+)$", re.M)
 HEAP = re.compile(r"^heap: (\d+) bytes in use$", re.M)
 CHANNELS = re.compile(r"^channels: (\d+) of (\d+)$", re.M)
+KERNEL_STACKS = re.compile(r"^kernel stacks: deepest use (\d+) of (\d+) bytes$", re.M)
 HANDLE_ROW = re.compile(r"^(\d+)\s+(\S+)\s+(\d+)$")  # "<pid> <name> <count>", columns padded
 
 
@@ -26,11 +27,13 @@ def search(pattern, out, what):
 
 def mem(machine):
     """`mem` as a dict: free_frames, total_frames, heap, channels,
-    max_channels, handles ({process name: count})."""
+    max_channels, kernel_stack_deepest, kernel_stack_size, handles
+    ({process name: count})."""
     out = machine.run("mem")
     frames = search(FRAMES.pattern, out, "'frames: free N of M'")
     heap = search(HEAP.pattern, out, "'heap: N bytes in use'")
     channels = search(CHANNELS.pattern, out, "'channels: U of M'")
+    stacks = search(KERNEL_STACKS.pattern, out, "'kernel stacks: deepest use N of M bytes'")
     got = lines(out)
     assert "handles:" in got, f"`mem` has no 'handles:' section:\n{out}"
     handles = {}
@@ -40,7 +43,8 @@ def mem(machine):
         handles[m[2]] = int(m[3])
     return {"free_frames": int(frames[1]), "total_frames": int(frames[2]),
             "heap": int(heap[1]), "channels": int(channels[1]),
-            "max_channels": int(channels[2]), "handles": handles}
+            "max_channels": int(channels[2]), "kernel_stack_deepest": int(stacks[1]),
+            "kernel_stack_size": int(stacks[2]), "handles": handles}
 
 
 def ps(machine):
@@ -54,3 +58,20 @@ def ps(machine):
         assert m, f"malformed ps row {row!r}:\n{out}"
         procs.append({"pid": int(m[1]), "name": m[2], "state": m[3], "kind": m[4]})
     return procs
+
+
+# Servers learn that a client has gone (its channels' peers closed) when
+# they next run, which the scheduler may put after the shell's next command.
+# A counter compared with a baseline is therefore read again, a bounded
+# number of times, until it matches: a real leak never does.
+SETTLE_READS = 20
+
+
+def mem_settled(machine, want, keys=("free_frames", "heap", "channels", "handles")):
+    """`mem` once its `keys` equal those of `want`, or the last reading after
+    SETTLE_READS tries (for the caller's assertion to report)."""
+    for _ in range(SETTLE_READS):
+        now = mem(machine)
+        if all(now[k] == want[k] for k in keys):
+            break
+    return now

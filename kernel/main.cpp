@@ -5,6 +5,7 @@
 #include "drivers/uart.h"
 #include "lib/print.h"
 #include "mm/memory.h"
+#include "platform/machine.h"
 #include "services/services.h"
 #include "task/process.h"
 #include "task/clock.h"
@@ -15,15 +16,21 @@ using Constructor = void (*)();
 extern Constructor __init_array_start[], __init_array_end[];
 }
 
-extern "C" [[noreturn]] void kernel_main() {
+// OpenSBI passes the hart id in a0 and the device tree's address in a1.
+extern "C" [[noreturn]] void kernel_main(uint64_t, uintptr_t device_tree) {
     // Objects at namespace scope with constructors (servers' buffers).
     for (Constructor* c = __init_array_start; c < __init_array_end; c++) (*c)();
-    uart::init();
+    platform::init(device_tree);
+    const fdt::Machine& machine = platform::machine();
+    uart::init(machine.uart.base);
     kprint("\nrvOS-C++ kernel, RISC-V 64 (Sv39), one hart\n");
+    kprint("[boot] machine: %lu MiB RAM at %p, timebase %lu Hz, UART %p, PLIC %p, %lu virtio-mmio slots\n",
+           machine.ram_size >> 20, (void*)machine.ram_base, machine.timebase_hz, (void*)machine.uart.base,
+           (void*)machine.plic.base, machine.virtio_count);
     arch::write_sscratch(0);  // "in the kernel" for trapvec
     arch::write_stvec(reinterpret_cast<uint64_t>(trapvec));
     mm::init();
-    plic::init();
+    plic::init(machine.plic.base);
     clock::start();
     // User programs may read the clock (rdtime) for timing; cycle and
     // instruction counters stay private.

@@ -10,7 +10,7 @@ _start:
     sd zero, 0(t0)
     addi t0, t0, 8
     j 1b
-2:  call kernel_main
+2:  call kernel_main             # a0 (hart) and a1 (device tree) untouched
 3:  wfi
     j 3b
 

@@ -68,7 +68,5 @@ inline uint64_t read_fp() {
     return value;
 }
 
-// QEMU virt's timebase: rdtime counts at 10 MHz.
-inline constexpr uint64_t kTimebaseHz = 10'000'000;
 
 }  // namespace arch

@@ -7,6 +7,7 @@ namespace {
 constexpr uint64_t kExtTime = 0x54494d45;   // "TIME"
 constexpr uint64_t kExtReset = 0x53525354;  // "SRST"
 constexpr uint64_t kLegacyShutdown = 0x08;
+constexpr uint64_t kLegacyPutChar = 0x01;
 
 struct Result {
     int64_t error;
@@ -25,6 +26,10 @@ Result call(uint64_t extension, uint64_t function, uint64_t arg0 = 0, uint64_t a
 }  // namespace
 
 void set_timer(uint64_t when) { call(kExtTime, 0, when); }
+
+void debug_print(const char* text) {
+    for (; *text; text++) call(kLegacyPutChar, 0, static_cast<uint8_t>(*text));
+}
 
 void shutdown() {
     call(kExtReset, 0, /*type=shutdown*/ 0, /*reason=none*/ 0);

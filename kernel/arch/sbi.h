@@ -7,5 +7,7 @@ namespace sbi {
 
 void set_timer(uint64_t when);
 [[noreturn]] void shutdown();
+// Prints through the firmware, for errors before the UART is known.
+void debug_print(const char* text);
 
 }  // namespace sbi

@@ -89,10 +89,22 @@ user_return:                        # a0 = TrapFrame
     ld a0, 80(a0)
     sret
 
-# A trap taken in supervisor mode is a kernel bug: report it and stop.
+# A trap taken in supervisor mode is a kernel bug: report it and stop. The
+# report runs on a stack of its own, since the trap may be an overflow of
+# the stack in use (its guard page): pushing anything there would fault
+# again. It gets the faulting sp and frame pointer (for the stack trace).
 kernelvec:
     csrrw sp, sscratch, sp          # the kernel's sp back, sscratch 0 again
     mv a0, sp
+    mv a1, s0
+    la sp, trap_stack_top
+    li s0, 0
     call kernel_trap
 1:  wfi
     j 1b
+
+    .section .bss.trap_stack
+    .balign 16
+trap_stack:
+    .space 8192
+trap_stack_top:

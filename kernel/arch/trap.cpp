@@ -1,9 +1,11 @@
 // Trap handling in C++: what trapvec calls, and the catcher for kernel faults.
 #include "arch/riscv.h"
 #include "lib/print.h"
+#include "mm/kernel_stack.h"
 #include "platform/interrupts.h"
 #include "syscall/syscall.h"
 #include "task/fault.h"
+#include "task/process.h"
 #include "task/scheduler.h"
 
 extern "C" arch::TrapFrame* user_trap(arch::TrapFrame* frame) {
@@ -11,9 +13,9 @@ extern "C" arch::TrapFrame* user_trap(arch::TrapFrame* frame) {
     uint64_t cause = arch::read_scause();
     if (cause & arch::kCauseInterrupt) {
         // Preempt at the end of the slice, and also when an interrupt woke a
-        // task (console input) so it answers without waiting for the tick.
-        bool slice_over = platform::poll_interrupts();
-        if (slice_over || (cause & ~arch::kCauseInterrupt) == arch::kIrqExternal) sched::yield();
+        // task (console input, a deadline) that should run before this one,
+        // so it answers without waiting for the tick (see scheduler.h).
+        sched::preempt(platform::poll_interrupts());
     } else if (cause == arch::kExcEcallFromUser) {
         syscall::dispatch(*task, *frame);
     } else if ((cause == arch::kExcLoadPageFault || cause == arch::kExcStorePageFault) &&
@@ -30,7 +32,24 @@ extern "C" arch::TrapFrame* user_trap(arch::TrapFrame* frame) {
     return frame;
 }
 
-extern "C" void kernel_trap() {
-    panic("trap in kernel: %s (scause 0x%lx) at 0x%lx, pc 0x%lx", fault::cause_name(arch::read_scause()),
-          arch::read_scause(), arch::read_stval(), arch::read_sepc());
+// On the trap stack (trap.S), with the faulting context's sp and frame
+// pointer. A page fault in a kernel stack's guard page is that stack
+// overflowing; anything else is reported as it is.
+extern "C" void kernel_trap(uint64_t sp, uint64_t fp) {
+    static bool reporting = false;
+    if (reporting) panic_without_trace("trap in kernel while reporting one, pc 0x%lx", arch::read_sepc());
+    reporting = true;
+    uint64_t cause = arch::read_scause(), address = arch::read_stval();
+    size_t slot = 0;
+    bool page_fault = cause == arch::kExcLoadPageFault || cause == arch::kExcStorePageFault;
+    if (page_fault && mm::guard_page_slot(address, &slot)) {
+        Task* task = slot < rvos::kMaxProcesses ? process::task_at(slot) : nullptr;
+        char whose[rvos::kMaxNameLength + 32] = "the scheduler loop";
+        if (task) base::format_to(whose, sizeof whose, "pid %u (%s)", task->pid, task->name);
+        panic_from(fp, "kernel stack overflow in %s: %s at 0x%lx, the guard page below its %lu KiB stack "
+                       "(sp 0x%lx, pc 0x%lx)",
+                   whose, fault::cause_name(cause), address, mm::kKernelStackSize / 1024, sp, arch::read_sepc());
+    }
+    panic_from(fp, "trap in kernel: %s (scause 0x%lx) at 0x%lx, pc 0x%lx, sp 0x%lx", fault::cause_name(cause), cause,
+               address, arch::read_sepc(), sp);
 }

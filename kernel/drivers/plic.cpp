@@ -7,17 +7,22 @@ namespace plic {
 
 namespace {
 
-constexpr uintptr_t kBase = 0x0c00'0000;
-constexpr uintptr_t kPriority = kBase;              // + 4 * irq
-constexpr uintptr_t kEnableS0 = kBase + 0x2080;     // hart 0, S-mode context
-constexpr uintptr_t kThresholdS0 = kBase + 0x201000;
-constexpr uintptr_t kClaimS0 = kBase + 0x201004;
+// Register offsets from the PLIC's base.
+constexpr uintptr_t kPriority = 0;              // + 4 * irq
+constexpr uintptr_t kEnableS0 = 0x2080;         // hart 0, S-mode context
+constexpr uintptr_t kThresholdS0 = 0x201000;
+constexpr uintptr_t kClaimS0 = 0x201004;
 
-volatile uint32_t& word(uintptr_t address) { return *reinterpret_cast<volatile uint32_t*>(address); }
+uintptr_t plic_base;
+
+volatile uint32_t& word(uintptr_t offset) { return *reinterpret_cast<volatile uint32_t*>(plic_base + offset); }
 
 }  // namespace
 
-void init() { word(kThresholdS0) = 0; }
+void init(uintptr_t base) {
+    plic_base = base;
+    word(kThresholdS0) = 0;
+}
 
 void enable(uint32_t irq) {
     word(kPriority + 4 * irq) = 1;

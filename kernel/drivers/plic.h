@@ -8,8 +8,12 @@
 namespace plic {
 
 inline constexpr uint32_t kMaxIrq = 127;
+// The pages of the PLIC the kernel touches, as offsets from its base:
+// source priorities, hart 0's S-mode enables, its threshold and claim.
+inline constexpr uintptr_t kPageOffsets[] = {0, 0x2000, 0x20'1000};
 
-void init();
+// Takes the PLIC at `base` (from the device tree) into use.
+void init(uintptr_t base);
 void enable(uint32_t irq);
 void disable(uint32_t irq);
 // Claims every pending external interrupt and hands it to its object; a

@@ -15,11 +15,14 @@ enum Register : uintptr_t {
 constexpr uint8_t kLsrDataReady = 1 << 0;
 constexpr uint8_t kLsrTxIdle = 1 << 5;
 
-volatile uint8_t& reg(Register r) { return *reinterpret_cast<volatile uint8_t*>(kBase + r); }
+uintptr_t uart_base;
+
+volatile uint8_t& reg(Register r) { return *reinterpret_cast<volatile uint8_t*>(uart_base + r); }
 
 }  // namespace
 
-void init() {
+void init(uintptr_t base) {
+    uart_base = base;
     reg(kIer) = 0;
     reg(kLcr) = 0x03;  // 8 data bits, no parity, one stop bit
     reg(kFcr) = 0x07;  // enable and clear FIFOs

@@ -7,10 +7,8 @@
 
 namespace uart {
 
-inline constexpr uintptr_t kBase = 0x1000'0000;
-inline constexpr uint32_t kIrq = 10;
-
-void init();
+// Takes the UART at `base` (from the device tree) into use.
+void init(uintptr_t base);
 void put_char(char c);
 // Writes text, turning "\n" into "\r\n" for the terminal.
 void write(const char* text, size_t length);

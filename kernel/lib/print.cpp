@@ -4,6 +4,8 @@
 #include "arch/sbi.h"
 #include "drivers/uart.h"
 #include "lib/symbols.h"
+#include "mm/kernel_stack.h"
+#include "mm/memory.h"
 
 namespace {
 
@@ -12,17 +14,23 @@ public:
     void put(const char* text, size_t length) override { uart::write(text, length); }
 };
 
-extern "C" char __text_start[], __text_end[], boot_stack_top[];
+extern "C" char __text_start[], __text_end[];
 
-// Walks the frame-pointer chain (the kernel is built with
+// A frame record (fp-16 .. fp) the walk may read: in RAM (the boot and trap
+// stacks) or in a mapped kernel stack.
+bool readable_frame(uint64_t fp) {
+    if (mm::in_ram(fp - 16) && mm::in_ram(fp - 1)) return true;
+    return mm::in_kernel_stack(fp - 16) && mm::in_kernel_stack(fp - 1);
+}
+
+// Walks the frame-pointer chain from `fp` (the kernel is built with
 // -fno-omit-frame-pointer): each frame keeps ra at fp-8 and the caller's fp
 // at fp-16.
-void print_stack_trace() {
+void print_stack_trace(uint64_t fp) {
     UartSink sink;
     base::format(sink, "stack trace:\n");
-    uint64_t fp = arch::read_fp();
     for (int depth = 0; depth < 32 && fp && fp % 8 == 0; depth++) {
-        if (fp < 0x8000'0000ull || fp > 0x8800'0000ull) break;
+        if (!readable_frame(fp)) break;
         uint64_t ra = *reinterpret_cast<uint64_t*>(fp - 8);
         uint64_t caller_fp = *reinterpret_cast<uint64_t*>(fp - 16);
         // The outermost frame (a task's entry trampoline, whose caller fp is
@@ -47,14 +55,33 @@ void kprint(const char* fmt, ...) {
     va_end(args);
 }
 
-void panic(const char* fmt, ...) {
+namespace {
+
+[[noreturn]] void vpanic(bool trace, uint64_t fp, const char* fmt, va_list args) {
     UartSink sink;
     base::format(sink, "\n[kernel] PANIC: ");
+    base::vformat(sink, fmt, args);
+    base::format(sink, "\n");
+    if (trace) print_stack_trace(fp);
+    sbi::shutdown();
+}
+
+}  // namespace
+
+void panic(const char* fmt, ...) {
     va_list args;
     va_start(args, fmt);
-    base::vformat(sink, fmt, args);
-    va_end(args);
-    base::format(sink, "\n");
-    print_stack_trace();
-    sbi::shutdown();
+    vpanic(true, arch::read_fp(), fmt, args);
+}
+
+void panic_from(uint64_t fp, const char* fmt, ...) {
+    va_list args;
+    va_start(args, fmt);
+    vpanic(true, fp, fmt, args);
+}
+
+void panic_without_trace(const char* fmt, ...) {
+    va_list args;
+    va_start(args, fmt);
+    vpanic(false, 0, fmt, args);
 }

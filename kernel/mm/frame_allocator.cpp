@@ -52,9 +52,14 @@ ErrorOr<void*> FrameAllocator::allocate() {
 
 bool FrameAllocator::free(void* frame) {
     auto address = reinterpret_cast<uintptr_t>(frame);
-    if (address < begin_ || address >= end_ || address % kPageSize) return false;
+    const char* bad = nullptr;
+    if (address < begin_ || address >= end_ || address % kPageSize) bad = "not a frame";
+    else if (!allocated(index_of(address))) bad = "freed twice";
+    if (bad) {
+        if (bad_free_) bad_free_(address, bad);
+        return false;
+    }
     size_t index = index_of(address);
-    if (!allocated(index)) return false;
     set_allocated(index, false);
     auto* node = static_cast<FreeFrame*>(frame);
     node->next = free_;

@@ -1,7 +1,10 @@
 // The physical frame allocator: a free list threaded through the free frames
 // themselves (O(1) alloc and free), plus a bitmap of allocated frames so a
 // double free or a foreign address is caught instead of corrupting the list.
-// Hardware-free: the host unit tests run it over an ordinary buffer.
+// Such a free is a kernel bug (a frame freed twice may already belong to
+// someone else): the kernel installs a handler that panics; without one,
+// free() refuses it. Hardware-free: the host unit tests run it over an
+// ordinary buffer.
 #pragma once
 
 #include "abi/abi.h"
@@ -23,8 +26,13 @@ public:
     // A zero-filled frame, or NoMemory.
     ErrorOr<void*> allocate();
     // Returns false (and changes nothing) for an address that is not an
-    // allocated frame of this allocator.
+    // allocated frame of this allocator, after calling the bad-free
+    // handler if one is set.
     bool free(void* frame);
+    // What a bad free calls: the address, and "freed twice" or "not a
+    // frame". The kernel's panics.
+    using BadFreeHandler = void (*)(uintptr_t address, const char* what);
+    void on_bad_free(BadFreeHandler handler) { bad_free_ = handler; }
 
     size_t free_count() const { return free_count_; }
     size_t total() const { return total_; }
@@ -43,6 +51,7 @@ private:
     FreeFrame* free_ = nullptr;
     size_t free_count_ = 0;
     size_t total_ = 0;
+    BadFreeHandler bad_free_ = nullptr;
 };
 
 }  // namespace mm

@@ -1,5 +1,7 @@
 #include "mm/memory_object.h"
 
+#include "base/string.h"
+#include "lib/print.h"
 #include "mm/memory.h"
 
 namespace mm {
@@ -20,7 +22,7 @@ base::ErrorOr<MemoryObject*> MemoryObject::create(size_t bytes) {
         kernel_heap().free(frames);
         return Error::NoMemory;
     }
-    auto* object = new (memory) MemoryObject();
+    auto* object = new (memory) MemoryObject(Backing::Frames);
     object->frames_ = frames;
     for (; object->pages_ < pages; object->pages_++) {
         auto frame = mm::frames().allocate();
@@ -33,8 +35,37 @@ base::ErrorOr<MemoryObject*> MemoryObject::create(size_t bytes) {
     return object;
 }
 
+base::ErrorOr<MemoryObject*> MemoryObject::create_run(Backing backing, uintptr_t physical, size_t pages) {
+    void* memory = kernel_heap().allocate(sizeof(MemoryObject));
+    if (!memory) return Error::NoMemory;
+    auto* object = new (memory) MemoryObject(backing);
+    object->base_ = physical;
+    object->pages_ = pages;
+    return object;
+}
+
+base::ErrorOr<MemoryObject*> MemoryObject::create_device(uintptr_t physical, size_t bytes) {
+    if (bytes == 0 || physical % rvos::kPageSize != 0) return Error::BadArgument;
+    return create_run(Backing::Device, physical, base::align_up(bytes, rvos::kPageSize) / rvos::kPageSize);
+}
+
+base::ErrorOr<MemoryObject*> MemoryObject::create_contiguous(size_t bytes) {
+    if (bytes == 0 || bytes > rvos::kDmaPoolSize) return Error::BadArgument;
+    size_t pages = base::align_up(bytes, rvos::kPageSize) / rvos::kPageSize;
+    uintptr_t physical = TRY(dma_pool().allocate(pages));
+    auto object = create_run(Backing::Contiguous, physical, pages);
+    if (object.is_error()) {
+        dma_pool().free(physical, pages);
+        return object.error();
+    }
+    base::mem_set(reinterpret_cast<void*>(physical), 0, pages * rvos::kPageSize);
+    return object;
+}
+
 void MemoryObject::destroy() {
-    for (size_t i = 0; i < pages_; i++) mm::frames().free(reinterpret_cast<void*>(frames_[i]));
+    if (backing_ == Backing::Contiguous && !dma_pool().free(base_, pages_))
+        panic("DMA run %p (%lu pages) freed twice", (void*)base_, pages_);
+    for (size_t i = 0; frames_ && i < pages_; i++) mm::frames().free(reinterpret_cast<void*>(frames_[i]));
     kernel_heap().free(frames_);
     this->~MemoryObject();
     kernel_heap().free(this);

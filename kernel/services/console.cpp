@@ -1,11 +1,24 @@
 // The console service ("stdio"): output to the UART, and line-oriented input
-// with a line discipline. It holds the UART's interrupt object, so input is
-// just one more thing the request loop waits for. The protocol is
-// lib/proto/console.proto.
+// through the line discipline (line_discipline.h). It holds the UART's
+// interrupt object, so input is just one more thing the request loop waits
+// for. The protocol is lib/proto/console.proto.
+//
+// Input belongs to the foreground. init gives the console one end of the
+// terminal channel (its handle 1) and the shell the other: the terminal
+// reads the lines typed while no process is in the foreground, and it alone
+// can put a process in the foreground (SetForeground, with the process's
+// handle) until that process ends. Reads on any other connection are the
+// reads of the process that sent them (the kernel stamps the sender's pid),
+// so a program in the background gets nothing, however many reads it holds.
+// Ctrl-C always reaches the terminal (an Interrupt event, or its own read
+// answered as interrupted): the shell stops the foreground program.
 #include "drivers/interrupt.h"
 #include "drivers/uart.h"
+#include "platform/machine.h"
 #include "proto/console.h"
+#include "services/line_discipline.h"
 #include "services/services.h"
+#include "task/process_object.h"
 
 namespace services {
 
@@ -14,166 +27,94 @@ namespace {
 namespace console = rvos::proto::console;
 using ConsoleServer = Server<console::kMaxRequestBytes, console::kMaxReplyBytes>;
 
-constexpr size_t kMaxLine = rvos::proto::kMaxConsoleLine;
-constexpr size_t kMaxReaders = 16;
-constexpr size_t kTypeAhead = kMaxLine + 1;
-constexpr char kCtrlC = 0x03, kCtrlU = 0x15, kBackspace = 0x08, kDelete = 0x7f;
+// The console's end of the terminal channel (init's launch handle).
+constexpr Handle kTerminalHandle = 1;
 
-struct LineDiscipline {
-    char line[kMaxLine];
-    size_t length = 0;
-    bool last_was_cr = false;
-    // Completed lines nobody has asked for yet, '\n'-terminated.
-    char typed_ahead[kTypeAhead];
-    size_t typed_length = 0;
-    // Clients waiting for a line, oldest first (one read each).
-    Handle readers[kMaxReaders];
-    size_t reader_count = 0;
-    // Clients told about a Ctrl-C that no reader took (the shell, to stop
-    // the program it is waiting for).
-    Handle watchers[kMaxReaders];
-    size_t watcher_count = 0;
-};
-
-LineDiscipline state;
 ConsoleServer server;
+Handle terminal = rvos::kNoHandle;
+// The foreground process's handle, watched for its exit; none while the
+// terminal is in the foreground.
+Handle foreground_process = rvos::kNoHandle;
 
-void echo(const char* text, size_t length) { uart::write(text, length); }
-
-void erase_chars(size_t count) {
-    while (count--) echo("\b \b", 3);
-}
-
-Handle pop_reader() {
-    Handle reader = state.readers[0];
-    for (size_t i = 1; i < state.reader_count; i++) state.readers[i - 1] = state.readers[i];
-    state.reader_count--;
-    return reader;
-}
-
-void answer(Handle reader, const char* text, size_t length, bool interrupted) {
-    console::ReadLineReply reply;
-    reply.interrupted = interrupted;
-    reply.line = rvos::proto::Str(text, length);
-    rvos::proto::send_reply(server, reader, Error::None, reply);
-}
-
-// Hands typed-ahead lines to waiting readers.
-void deliver() {
-    while (state.reader_count) {
-        size_t end = 0;
-        while (end < state.typed_length && state.typed_ahead[end] != '\n') end++;
-        if (end == state.typed_length) return;  // no complete line yet
-        Handle reader = pop_reader();
-        if (!server.watching(reader)) continue;
-        answer(reader, state.typed_ahead, end, false);
-        size_t consumed = end + 1;
-        base::mem_copy(state.typed_ahead, state.typed_ahead + consumed, state.typed_length - consumed);
-        state.typed_length -= consumed;
+struct Console final : LineDiscipline::Output {
+    void echo(const char* text, size_t length) override { uart::write(text, length); }
+    void answer(Handle reader, const char* line, size_t length, bool interrupted, bool end_of_file) override {
+        console::ReadLineReply reply;
+        reply.interrupted = interrupted;
+        reply.end_of_file = end_of_file;
+        reply.line = rvos::proto::Str(line, length);
+        rvos::proto::send_reply(server, reader, Error::None, reply);
     }
-}
-
-void finish_line() {
-    echo("\n", 1);
-    if (state.typed_length + state.length + 1 <= kTypeAhead) {
-        base::mem_copy(state.typed_ahead + state.typed_length, state.line, state.length);
-        state.typed_length += state.length;
-        state.typed_ahead[state.typed_length++] = '\n';
-    }
-    state.length = 0;
-    deliver();
-}
-
-void interrupt_line() {
-    echo("^C\n", 3);
-    state.length = 0;
-    while (state.reader_count) {
-        Handle reader = pop_reader();
-        if (!server.watching(reader)) continue;
-        return answer(reader, "", 0, true);
-    }
-    for (size_t i = 0; i < state.watcher_count; i++) {
-        if (!server.watching(state.watchers[i])) {
-            state.watchers[i--] = state.watchers[--state.watcher_count];
-            continue;
-        }
+    void tell_terminal() override {
+        if (terminal == rvos::kNoHandle) return;
         rvos::proto::InlineBuffer<rvos::proto::kRequestHeader> event;
         rvos::proto::Encoder encoder(event);
         encoder.u32(console::Interrupt::kOrdinal);
-        server.notify(state.watchers[i], event);
+        server.notify(terminal, event);
     }
+};
+
+Console output;
+LineDiscipline lines(output);
+
+// `process` (watched, or none) and its pid are in the foreground from now on.
+void set_foreground(Handle process, uint32_t pid) {
+    if (foreground_process != rvos::kNoHandle) server.drop(foreground_process);  // closes it
+    foreground_process = process;
+    lines.set_foreground(process == rvos::kNoHandle ? LineDiscipline::kTerminal : pid);
 }
 
-void handle_input_byte(char c) {
-    bool was_cr = state.last_was_cr;
-    state.last_was_cr = c == '\r';
-    if (c == '\n' && was_cr) return;  // "\r\n" is one line end
-    if (c == '\r' || c == '\n') {
-        finish_line();
-    } else if (c == kCtrlC) {
-        interrupt_line();
-    } else if (c == kCtrlU) {
-        erase_chars(state.length);
-        state.length = 0;
-    } else if (c == kBackspace || c == kDelete) {
-        if (state.length) {
-            state.length--;
-            erase_chars(1);
-        }
-    } else if (c >= 0x20 && c < 0x7f && state.length < kMaxLine) {
-        state.line[state.length++] = c;
-        echo(&c, 1);
-    }
-    // Other control bytes and input beyond kMaxLine are ignored.
-}
+// The foreground process ended: the terminal has the foreground again.
+void foreground_ended(ConsoleServer&, Handle, void*, Buffer&) { set_foreground(rvos::kNoHandle, 0); }
 
 // The UART's interrupt fired: take every byte it holds, then re-arm.
 void handle_input(ConsoleServer&, Handle line, void*, Buffer&) {
     char c;
-    while (uart::read_byte(c)) handle_input_byte(c);
+    while (uart::read_byte(c)) lines.input(c);
     (void)self().handles.get<interrupt::InterruptObject>(line, rvos::kRightWrite).value()->acknowledge();
 }
 
-bool is_reader(Handle client) {
-    for (size_t i = 0; i < state.reader_count; i++)
-        if (state.readers[i] == client) return true;
-    return false;
-}
-
-// A client that went away no longer reads lines or hears interrupts.
+// A client that went away no longer reads; a terminal that went away hears
+// no more Ctrl-Cs.
 void client_gone(ConsoleServer&, Handle client, void*) {
-    for (size_t i = 0; i < state.reader_count; i++)
-        if (state.readers[i] == client) {
-            for (size_t k = i + 1; k < state.reader_count; k++) state.readers[k - 1] = state.readers[k];
-            state.reader_count--;
-            i--;
-        }
-    for (size_t i = 0; i < state.watcher_count; i++)
-        if (state.watchers[i] == client) state.watchers[i--] = state.watchers[--state.watcher_count];
+    lines.forget(client);
+    if (client == terminal) terminal = rvos::kNoHandle;
 }
 
-struct Console {
+struct Requests {
+    uint32_t sender_pid;  // written by the kernel: it cannot be forged
+
     Error write(Handle, const console::WriteRequest& r, console::WriteReply&) {
         uart::write(reinterpret_cast<const char*>(r.text.data), r.text.length);
         return Error::None;
     }
     Error read_line(Handle client, const console::ReadLineRequest&, console::ReadLineReply&) {
-        // One outstanding read per client.
-        if (state.reader_count == kMaxReaders || is_reader(client)) return Error::Busy;
-        state.readers[state.reader_count++] = client;
-        deliver();
-        return rvos::proto::kDeferred;  // answered when a line is complete
+        TRY_STATUS(lines.read(client, client == terminal ? LineDiscipline::kTerminal : sender_pid));
+        return rvos::proto::kDeferred;  // answered when a line is typed for it
     }
-    Error watch_interrupts(Handle client, const console::WatchInterruptsRequest&, console::WatchInterruptsReply&) {
-        if (state.watcher_count == kMaxReaders) return Error::Busy;
-        state.watchers[state.watcher_count++] = client;
+    Error set_foreground(Handle client, console::SetForegroundRequest& r, console::SetForegroundReply&) {
+        if (client != terminal) return Error::AccessDenied;
+        auto process = TRY(self().handles.get<process::ProcessObject>(r.process, rvos::kRightWait));
+        Task* task = process->task();
+        if (!task) {  // it has ended already: the terminal keeps the foreground
+            services::set_foreground(rvos::kNoHandle, 0);
+            return Error::None;
+        }
+        if (!server.watch_signals(r.process, rvos::kSignalExited, foreground_ended, nullptr))
+            return Error::HandleTableFull;
+        services::set_foreground(r.process, task->pid);
+        r.process = rvos::kNoHandle;  // watched: closed when it leaves the foreground
+        return Error::None;
+    }
+    Error foreground(Handle, const console::ForegroundRequest&, console::ForegroundReply& out) {
+        out.pid = lines.foreground();
         return Error::None;
     }
     void interrupt(Handle, console::Interrupt&) {}  // clients do not send it
 };
 
 void handle_request(ConsoleServer& loop, Handle client, void*, Buffer& request) {
-    Console handler;
+    Requests handler{request.sender_pid};
     console::dispatch(loop, client, request, handler);
 }
 
@@ -181,7 +122,7 @@ void handle_request(ConsoleServer& loop, Handle client, void*, Buffer& request) 
 
 void console_main() {
     // The console drives the UART's input through its interrupt object.
-    auto line = interrupt::InterruptObject::create(uart::kIrq);
+    auto line = interrupt::InterruptObject::create(platform::machine().uart.irq);
     if (line.is_error()) return;
     auto input = self().handles.install(line.value(), rvos::kRightWrite | rvos::kRightWait);
     if (input.is_error()) return line.value()->unref();
@@ -190,6 +131,9 @@ void console_main() {
     if (listen.is_error()) return;
     server.watch_signals(input.value(), rvos::kSignalFired, handle_input, nullptr);
     server.listen(listen.value(), handle_request, client_gone);
+    if (!self().handles.get<ipc::Endpoint>(kTerminalHandle, rvos::kRightRead | rvos::kRightWrite).is_error() &&
+        server.watch(kTerminalHandle, handle_request, nullptr, client_gone))
+        terminal = kTerminalHandle;
     server.run();
 }
 

@@ -7,6 +7,7 @@
 #include "base/string.h"
 #include "lib/print.h"
 #include "platform/power.h"
+#include "fdt/machine.h"
 #include "proto/init.h"
 #include "services/services.h"
 #include "task/process.h"
@@ -46,6 +47,13 @@ size_t service_count = 0;
 // listen endpoint (to learn when the service is gone). Static: its buffers
 // hold the largest request (a spawn).
 InitServer loop;
+
+// Processes init watches for their exit (device drivers, to restart them).
+struct ExitWatch {
+    ExitHandler on_exit;
+    void* context;
+};
+ExitWatch exit_watches[fdt::kMaxVirtioSlots];
 
 Task& me() { return self(); }
 
@@ -106,11 +114,40 @@ bool talks_to_init(Handle listen) {
     return endpoint.is_error() || me().handles.holds(&endpoint.value()->peer());
 }
 
+}  // namespace
+
 ErrorOr<process::Started> start_program(const char* program, const process::Launch& launch) {
     auto started = process::start_user_program(me(), program, launch);
     if (!started.is_error()) add_boot_channel(started.value().boot);
     return started;
 }
+
+void serve_registration(Handle boot) { loop.serve_next(boot); }
+
+bool watch_exit(Handle process, ExitHandler on_exit, void* context) {
+    struct Call {
+        static void exited(InitServer&, Handle process, void* context, Buffer&) {
+            auto* watch = static_cast<ExitWatch*>(context);
+            watch->on_exit(process, watch->context);
+        }
+    };
+    for (ExitWatch& w : exit_watches) {
+        if (w.on_exit) continue;
+        w = {on_exit, context};
+        if (loop.watch_signals(process, rvos::kSignalExited, Call::exited, &w)) return true;
+        w = {};
+        return false;
+    }
+    return false;
+}
+
+void forget_exit(Handle process, ExitHandler on_exit, void* context) {
+    for (ExitWatch& w : exit_watches)
+        if (w.on_exit == on_exit && w.context == context) w = {};
+    loop.drop(process);
+}
+
+namespace {
 
 struct Init {
     Error connect(Handle, init::ConnectRequest& r, init::ConnectReply& out) {
@@ -167,19 +204,30 @@ process::Launch bare(const char* program, const Handle* handles, size_t count) {
 }
 
 void start_system() {
+    // The terminal: a channel the console serves at one end (its handle 1)
+    // and the shell holds the other of (its handle 2). Its holder reads
+    // what is typed while no program is in the foreground, and puts
+    // programs there (lib/proto/console.proto).
+    auto terminal = ipc::create_channel(me());
     for (const BuiltinService& service : kBuiltinServices) {
-        auto started = process::start_kernel_task(me(), service.task_name, service.entry);
+        bool serves_terminal = service.entry == console_main && !terminal.is_error();
+        Handle handles[] = {serves_terminal ? terminal.value().a : rvos::kNoHandle};
+        auto started = process::start_kernel_task(me(), service.task_name, service.entry, handles,
+                                                  serves_terminal ? 1 : 0);
         if (!started.is_error()) add_boot_channel(started.value().boot);
         adopt(service.task_name, started, true);
     }
+    start_drivers();
     for (const char* program : kBootServers) adopt(program, start_program(program, bare(program, nullptr, 0)), true);
     kprint("[boot] services: %lu registered\n", service_count);
     // The shell may power the machine off: it gets a handle to the power
-    // object (as its handle 1); nothing else does.
+    // object (as its handle 1); nothing else does. Its handle 2 is the terminal.
     auto power = me().handles.install(&power::object(), rvos::kRightWrite | rvos::kRightTransfer);
-    Handle shell_handles[] = {power.is_error() ? rvos::kNoHandle : power.value()};
-    adopt(kFirstProgram, start_program(kFirstProgram, bare(kFirstProgram, shell_handles, power.is_error() ? 0 : 1)),
-          false);
+    Handle shell_handles[2];
+    size_t shell_handle_count = 0;
+    if (!power.is_error()) shell_handles[shell_handle_count++] = power.value();
+    if (!power.is_error() && !terminal.is_error()) shell_handles[shell_handle_count++] = terminal.value().b;
+    adopt(kFirstProgram, start_program(kFirstProgram, bare(kFirstProgram, shell_handles, shell_handle_count)), false);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The sysinfo service: the process list and resource counts, read straight
 // from the kernel's tables. The protocol is lib/proto/sysinfo.proto.
 #include "ipc/channel.h"
+#include "mm/kernel_stack.h"
 #include "mm/memory.h"
 #include "proto/sysinfo.h"
 #include "services/services.h"
@@ -35,6 +36,8 @@ struct Sysinfo {
         out.channels_used = static_cast<uint32_t>(ipc::channels().in_use());
         out.channels_max = static_cast<uint32_t>(rvos::kMaxChannels);
         out.queued_bytes = ipc::queued_bytes();
+        out.kernel_stack_deepest = static_cast<uint32_t>(mm::deepest_kernel_stack_use());
+        out.kernel_stack_size = static_cast<uint32_t>(mm::kKernelStackSize);
         return Error::None;
     }
 };

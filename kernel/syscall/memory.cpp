@@ -33,4 +33,13 @@ ErrorOr<uint64_t> sys_mem_map(Call call) {
     return address;
 }
 
+// A driver programs its device with physical addresses: only contiguous
+// memory (DMA, device windows) has one, and only the map right reveals it.
+ErrorOr<uint64_t> sys_mem_physical(Call call) {
+    mm::MemoryObject* memory = TRY(call.task.handles.get<mm::MemoryObject>(call.handle(0), rvos::kRightMap));
+    if (memory->physical() == 0) return Error::Unsupported;
+    call.set_a1(memory->pages() * rvos::kPageSize);
+    return memory->physical();
+}
+
 }  // namespace syscall

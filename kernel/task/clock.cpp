@@ -3,12 +3,15 @@
 
 #include "arch/riscv.h"
 #include "arch/sbi.h"
+#include "lib/print.h"
+#include "platform/machine.h"
 
 namespace clock {
 
 namespace {
 
-constexpr uint64_t kNsPerTick = 1'000'000'000 / arch::kTimebaseHz;
+// rdtime ticks at the device tree's timebase (10 MHz on QEMU virt).
+uint64_t ns_per_tick = 0;
 constexpr uint64_t kSliceNs = 10'000'000;  // 10 ms
 
 Deadline* armed_list = nullptr;
@@ -18,12 +21,12 @@ void program_timer() {
     uint64_t next = slice_end_ns;
     if (armed_list && armed_list->at_ns < next) next = armed_list->at_ns;
     // Round up: firing a little late is fine, early would spin.
-    sbi::set_timer((next + kNsPerTick - 1) / kNsPerTick);
+    sbi::set_timer((next + ns_per_tick - 1) / ns_per_tick);
 }
 
 }  // namespace
 
-uint64_t now_ns() { return arch::read_time() * kNsPerTick; }
+uint64_t now_ns() { return arch::read_time() * ns_per_tick; }
 
 void arm(Deadline& deadline, uint64_t at_ns) {
     if (deadline.armed) disarm(deadline);
@@ -48,6 +51,9 @@ void disarm(Deadline& deadline) {
 }
 
 void start() {
+    uint64_t hz = platform::machine().timebase_hz;
+    if (hz > 1'000'000'000 || 1'000'000'000 % hz != 0) panic("timebase %lu Hz does not divide a second into whole ns", hz);
+    ns_per_tick = 1'000'000'000 / hz;
     arch::set_sie(arch::kIntTimer | arch::kIntExternal);
     start_slice();
 }

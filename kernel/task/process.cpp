@@ -4,6 +4,7 @@
 #include "arch/riscv.h"
 #include "base/string.h"
 #include "lib/print.h"
+#include "mm/kernel_stack.h"
 #include "mm/memory.h"
 #include "task/elf.h"
 #include "task/lifecycle.h"
@@ -43,12 +44,14 @@ ErrorOr<Task*> create_task(const char* name, bool is_kernel) {
     size_t slot = 0;
     while (slot < rvos::kMaxProcesses && task_table[slot]) slot++;
     if (slot == rvos::kMaxProcesses) return Error::ProcessTableFull;
+    // The task lives in the heap, its kernel stack in a guarded slot of its
+    // own: an overflow faults instead of overwriting the task.
     auto* memory = mm::kernel_heap().allocate(sizeof(Task));
-    auto* stack = static_cast<uint8_t*>(mm::kernel_heap().allocate(kKernelStackSize));
-    if (!memory || !stack) {
+    if (!memory) return Error::NoMemory;
+    auto stack_top = mm::map_kernel_stack(slot);
+    if (stack_top.is_error()) {
         mm::kernel_heap().free(memory);
-        mm::kernel_heap().free(stack);
-        return Error::NoMemory;
+        return stack_top.error();
     }
     // Default-initialised, not value-initialised: every member that needs a
     // value has one, and zeroing the whole Task (its region map's unused
@@ -57,8 +60,8 @@ ErrorOr<Task*> create_task(const char* name, bool is_kernel) {
     task->pid = next_pid++;
     base::str_copy(task->name, name, sizeof task->name);
     task->is_kernel = is_kernel;
-    task->kernel_stack = stack;
-    task->context.sp = reinterpret_cast<uint64_t>(stack + kKernelStackSize);
+    task->slot = slot;
+    task->context.sp = stack_top.value();
     task->frame.kernel_sp = task->context.sp;
     task->context.ra = reinterpret_cast<uint64_t>(is_kernel ? kernel_task_start : user_process_start);
     task_table[slot] = task;
@@ -161,7 +164,7 @@ ErrorOr<Started> launch_task(Task& init, Task* task, const Launch* launch) {
     }
     for (size_t i = 0; launch && i < launch->handle_count; i++) {
         ipc::HandleEntry entry = init.handles.take(launch->handles[i]).value();
-        (void)task->handles.install(entry.object, entry.rights);  // a fresh table has room
+        (void)task->handles.install(entry.object, entry.rights & launch->keep);  // a fresh table has room
     }
     sched::make_ready(task);
     return started;
@@ -175,10 +178,13 @@ const ProgramImage* find_program(const char* name) {
     return nullptr;
 }
 
-ErrorOr<Started> start_kernel_task(Task& init, const char* name, void (*entry)()) {
+ErrorOr<Started> start_kernel_task(Task& init, const char* name, void (*entry)(), const rvos::Handle* handles,
+                                   size_t handle_count) {
+    Launch launch{"", 0, "", 0, handles, handle_count};
+    if (Error error = check_launch_handles(init, launch); error != Error::None) return error;
     Task* task = TRY(create_task(name, true));
     task->kernel_entry = entry;
-    return launch_task(init, task, nullptr);
+    return launch_task(init, task, &launch);
 }
 
 ErrorOr<Started> start_user_program(Task& init, const char* program, const Launch& launch) {
@@ -208,13 +214,9 @@ void destroy(Task* task) {
         task->process = nullptr;
     }
     if (!task->is_kernel && task->space.table().valid()) task->space.destroy();
-    for (Task*& slot : task_table) {
-        if (slot == task) {
-            slot = nullptr;
-            live_tasks--;
-        }
-    }
-    mm::kernel_heap().free(task->kernel_stack);
+    task_table[task->slot] = nullptr;
+    live_tasks--;
+    mm::unmap_kernel_stack(task->slot);
     task->~Task();
     mm::kernel_heap().free(task);
 }

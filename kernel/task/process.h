@@ -35,12 +35,17 @@ struct Launch {
     size_t env_length;
     const rvos::Handle* handles;
     size_t handle_count;
+    // The rights the child may keep of them (init withholds transfer and
+    // duplicate from a driver's device objects).
+    rvos::Rights keep = rvos::kRightsAll;
 };
 
 // Starts a kernel task / a user program as a child of `init` (the current
 // task). Nothing is left behind on failure (the launch handles stay with
-// init then).
-ErrorOr<Started> start_kernel_task(Task& init, const char* name, void (*entry)());
+// init then). A kernel task has no arguments; its launch handles become
+// its handles 1, 2, ... as a program's do.
+ErrorOr<Started> start_kernel_task(Task& init, const char* name, void (*entry)(), const rvos::Handle* handles = nullptr,
+                                   size_t handle_count = 0);
 ErrorOr<Started> start_user_program(Task& init, const char* program, const Launch& launch);
 // The very first task, with no boot channel.
 ErrorOr<Task*> create_init(void (*entry)());

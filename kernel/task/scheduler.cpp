@@ -1,9 +1,11 @@
-// The scheduler: the run queue, switching between tasks, and the idle loop
-// (see scheduler.h). How tasks end lives in lifecycle.cpp, time in clock.cpp.
+// The scheduler: the ready list, the choice by recent CPU use, switching
+// between tasks, and the idle loop (see scheduler.h for the policy). How
+// tasks end lives in lifecycle.cpp, time in clock.cpp.
 #include "task/scheduler.h"
 
 #include "arch/riscv.h"
 #include "lib/print.h"
+#include "mm/kernel_stack.h"
 #include "platform/interrupts.h"
 #include "task/lifecycle.h"
 
@@ -14,17 +16,62 @@ Task* detail::running = nullptr;
 namespace {
 
 using detail::running;
-Task* ready_head = nullptr;
+Task* ready_head = nullptr;  // in the order the tasks became ready
 Task* ready_tail = nullptr;
 arch::Context scheduler_context;
 
-Task* pop_ready() {
-    Task* task = ready_head;
-    if (task) {
-        ready_head = task->next_ready;
-        if (!ready_head) ready_tail = nullptr;
-        task->next_ready = nullptr;
+// Use is counted in ticks of the clock (rdtime, 10 MHz on QEMU virt: no
+// conversion on the switch path) and halves every 2^23 ticks (0.84 s). Long
+// enough that each of three busy loops keeps 0.2-0.5 s of recent use, far
+// above what a program that waits on servers gathers in a run; short enough
+// that a program that turns into a busy loop loses its lead within about a
+// second.
+constexpr unsigned kDecayShift = 23;
+
+uint64_t epoch_of(uint64_t now) { return now >> kDecayShift; }
+
+// A task's recent use brought up to date: halved once per period passed.
+uint64_t recent_use(Task& task, uint64_t epoch) {
+    if (uint64_t passed = epoch - task.use_epoch) {
+        task.recent_use = passed < 64 ? task.recent_use >> passed : 0;
+        task.use_epoch = epoch;
     }
+    return task.recent_use;
+}
+
+// Charges the running task the time since it was switched in (or last
+// charged); returns its recent use.
+uint64_t charge_running(uint64_t now) {
+    uint64_t use = recent_use(*running, epoch_of(now)) + (now - running->charged_until);
+    running->recent_use = use;
+    running->charged_until = now;
+    return use;
+}
+
+// The ready task with the least recent use (the first of equals, so equals
+// take turns), found without unlinking it.
+struct Least {
+    Task** link = nullptr;   // what points at it
+    Task* before = nullptr;  // its predecessor in the list (null: the head)
+    uint64_t use = ~0ull;
+};
+
+Least find_least(uint64_t now) {
+    uint64_t epoch = epoch_of(now);
+    Least least;
+    Task* before = nullptr;
+    for (Task** link = &ready_head; *link; before = *link, link = &(*link)->next_ready) {
+        uint64_t use = recent_use(**link, epoch);
+        if (use < least.use) least = {link, before, use};
+    }
+    return least;
+}
+
+Task* unlink(const Least& least) {
+    Task* task = *least.link;
+    *least.link = task->next_ready;
+    if (ready_tail == task) ready_tail = least.before;
+    task->next_ready = nullptr;
     return task;
 }
 
@@ -39,20 +86,40 @@ void load_address_space(Task& task) {
     }
 }
 
-// The running task (already marked Ready or Blocked) leaves the CPU. The
-// next ready task gets it directly — one context switch, so a request and
-// its reply cost two switches in all; only when nothing is ready does the
-// CPU go to the scheduler's idle loop. Back here when this task runs again;
-// a task killed meanwhile ends instead of resuming.
-void switch_away() {
+void start_running(Task* task, uint64_t now) {
+    running = task;
+    task->state = TaskState::Running;
+    task->charged_until = now;
+    load_address_space(*task);
+}
+
+enum class Why { Block, Yield, Tick, Wake };
+
+// The running task (already marked Blocked if it blocks) is charged and
+// the CPU goes to the ready task with the least recent use: when it blocks
+// or yields, whatever that use (a yield lets every other ready task go
+// first); at a tick, if that use is no more than the running task's; after
+// a wake, if it is less. The task handed over to gets the CPU directly —
+// one context switch, so a request and its reply cost two switches in
+// all; when nothing is ready, a blocking task hands the CPU to the idle
+// loop. Back here when this task runs again; a task killed meanwhile ends
+// instead of resuming.
+void reschedule(Why why) {
+    uint64_t now = arch::read_time();
+    uint64_t use = charge_running(now);
+    Least least;
+    if (ready_head && !ready_head->next_ready && (why == Why::Block || why == Why::Yield))
+        least.link = &ready_head;  // the only candidate: no need for its use
+    else
+        least = find_least(now);
+    bool hand_over = why == Why::Block || (least.link && (why == Why::Yield || least.use < use ||
+                                                          (why == Why::Tick && least.use == use)));
+    if (!hand_over) return;
     Task* previous = running;
-    Task* next = pop_ready();
-    if (next == previous) {
-        previous->state = TaskState::Running;  // a yield with nothing else to run
-    } else if (next) {
-        running = next;
-        next->state = TaskState::Running;
-        load_address_space(*next);
+    Task* next = least.link ? unlink(least) : nullptr;
+    if (why != Why::Block) make_ready(previous);
+    if (next) {
+        start_running(next, now);
         switch_context(&previous->context, &next->context);
     } else {
         switch_context(&previous->context, &scheduler_context);
@@ -77,14 +144,13 @@ void make_ready(Task* task) {
     ready_tail = task;
 }
 
-void yield() {
-    make_ready(running);
-    switch_away();
-}
+void yield() { reschedule(Why::Yield); }
+
+void preempt(bool slice_over) { reschedule(slice_over ? Why::Tick : Why::Wake); }
 
 void block() {
     running->state = TaskState::Blocked;
-    switch_away();
+    reschedule(Why::Block);
 }
 
 void leave_for_good() {
@@ -93,16 +159,19 @@ void leave_for_good() {
     panic("exited task %u was scheduled again", task->pid);
 }
 
-void run() {
+namespace {
+
+// The loop itself, on its own guarded stack (see run()).
+[[noreturn]] void schedule() {
     for (;;) {
-        Task* task = pop_ready();
-        if (!task) {
+        uint64_t now = arch::read_time();
+        Least least = find_least(now);
+        if (!least.link) {
             idle();
             continue;
         }
-        running = task;
-        task->state = TaskState::Running;
-        load_address_space(*task);
+        Task* task = unlink(least);
+        start_running(task, now);
         switch_context(&scheduler_context, &task->context);
         // Tasks hand the CPU to each other directly, so whoever came back
         // here (to idle, or having exited) may not be the task started above.
@@ -110,6 +179,19 @@ void run() {
         running = nullptr;
         if (returned->state == TaskState::Exited) lifecycle::reap(returned);
     }
+}
+
+}  // namespace
+
+void run() {
+    // Off the boot stack (which has no guard page) onto a guarded one.
+    auto top = mm::map_kernel_stack(mm::kSchedulerStackSlot);
+    if (top.is_error()) panic("no frames for the scheduler's stack");
+    arch::Context boot = {}, loop = {};
+    loop.sp = top.value();
+    loop.ra = reinterpret_cast<uint64_t>(schedule);
+    switch_context(&boot, &loop);
+    panic("the scheduler loop returned");
 }
 
 }  // namespace sched

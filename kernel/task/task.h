@@ -40,7 +40,7 @@ struct Task {
 
     arch::Context context = {};  // kernel registers while switched out
     arch::TrapFrame frame = {};  // user registers (user processes)
-    uint8_t* kernel_stack = nullptr;
+    size_t slot = 0;  // in the task table, and its kernel stack's (mm/kernel_stack.h)
     void (*kernel_entry)() = nullptr;  // kernel tasks
 
     // The object process handles name; told how the task ended. Null once
@@ -49,6 +49,12 @@ struct Task {
     WaitState wait;
     uint64_t last_syscall = ~0ull;  // for kill lines
 
+    // The scheduler's (see scheduler.cpp), in clock ticks: CPU time used
+    // recently, halved each decay period, as of period `use_epoch`; when it
+    // last started running or was charged; its link in the ready list.
+    uint64_t recent_use = 0;
+    uint64_t use_epoch = 0;
+    uint64_t charged_until = 0;
     Task* next_ready = nullptr;
 
     // The two big members last (9 KiB): the fields above, used on every
@@ -57,4 +63,3 @@ struct Task {
     mm::AddressSpace space;  // user processes
 };
 
-inline constexpr size_t kKernelStackSize = 16 * 1024;

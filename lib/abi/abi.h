@@ -54,6 +54,14 @@ inline constexpr uint64_t kMaxSharedSize = 32 * 1024 * 1024;
 inline constexpr size_t kMaxMappings = 256;
 static_assert(kMaxMappings > 16, "more mappings than ABI v1's 16 shared ones");
 
+// ---- Devices ----------------------------------------------------------------
+// Physically contiguous memory for devices (DMA) comes from a pool set aside
+// at boot; init gives each device driver one region of it, whose physical
+// address the driver reads with mem_physical.
+inline constexpr uint64_t kDmaPoolSize = 4 * 1024 * 1024;
+inline constexpr uint64_t kDriverDmaSize = 512 * 1024;
+static_assert(kDmaPoolSize >= 8 * kDriverDmaSize, "room for a driver per virtio-mmio slot");
+
 // ---- Handles ----------------------------------------------------------------
 using Handle = int32_t;
 inline constexpr Handle kNoHandle = -1;
@@ -91,9 +99,10 @@ enum class Error : int32_t {
     AccessDenied = 26,     // the handle lacks a right the call needs
     TimedOut = 27,         // a wait's deadline passed first
     BufferTooSmall = 28,   // a receive buffer cannot hold the next message (it stays queued)
+    DeviceError = 29,      // a device failed or broke its protocol (I/O error)
 };
 
-inline constexpr Error kLastError = Error::BufferTooSmall;
+inline constexpr Error kLastError = Error::DeviceError;
 // Whether a status word received from a peer names an Error (0 included).
 inline constexpr bool is_error_code(int32_t value) {
     return value >= 0 && value <= static_cast<int32_t>(kLastError);
@@ -130,6 +139,7 @@ inline constexpr const char* error_name(Error e) {
     case Error::AccessDenied: return "access denied";
     case Error::TimedOut: return "timed out";
     case Error::BufferTooSmall: return "buffer too small";
+    case Error::DeviceError: return "device error";
     }
     return "unknown error";
 }

@@ -34,4 +34,9 @@ inline constexpr size_t kFileChunk = 16 * 1024;
 inline constexpr size_t kBulkThreshold = 512;
 inline constexpr size_t kBulkBufferSize = 64 * 1024;
 
+// block: the sector size of the protocol, and the most bytes one request
+// moves (the driver's bounce buffer per request in flight).
+inline constexpr uint32_t kBlockSectorSize = 512;
+inline constexpr uint32_t kBlockMaxTransfer = 64 * 1024;
+
 }  // namespace rvos::proto

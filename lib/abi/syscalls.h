@@ -43,7 +43,9 @@
     X(17, TimerCreate, timer_create, clock, "")       /* () -> timer handle */                                 \
     X(18, TimerSet, timer_set, clock, "hdv")          /* (h, deadline, period ns; deadline never = cancel) */  \
     X(19, InterruptAck, interrupt_ack, clock, "h")    /* (interrupt h) — re-arms the line */                   \
-    X(20, Shutdown, shutdown, process, "h")           /* (power h) — powers the machine off */
+    X(20, Shutdown, shutdown, process, "h")           /* (power h) — powers the machine off */                 \
+    X(21, MemPhysical, mem_physical, memory, "h")     /* (memory h) -> physical address of a device or DMA     \
+                                                         object (Unsupported for scattered memory) */
 
 namespace rvos {
 

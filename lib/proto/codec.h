@@ -2,9 +2,12 @@
 // lib/proto/<name>.proto into build/gen/proto/<name>.h). A Buffer is one
 // message — bytes plus handles — being built or received; Encoder and
 // Decoder move fields in and out of it. The Decoder validates everything:
-// a length past the message, a string with a NUL inside or past its bound,
-// a count past its array, a missing or extra handle, a trailing byte — any
-// of them makes the whole message BadMessage, never a default value.
+// a length past the message, a string past its bound, a count past its
+// array, a missing or extra handle, a trailing byte — any of them makes the
+// whole message BadMessage, never a default value. A string with a NUL
+// inside (say, a path "/tmp/a\0b") is a well-formed message with an invalid
+// argument: BadArgument, from the Encoder and the Decoder alike, never a
+// string cut short at the NUL.
 //
 // Wire format: little-endian integers; str and bytes as a u32 length and
 // the bytes (a str also carries a terminating NUL, so a decoded Str is a C
@@ -112,6 +115,9 @@ class Encoder {
 public:
     explicit Encoder(Buffer& buffer) : b_(buffer) {}
     bool ok() const { return ok_; }
+    // Why encoding failed: BadArgument for a string with a NUL inside,
+    // TooLong for anything past its bound or the buffer.
+    Error error() const { return error_; }
 
     void u8(uint8_t v) { scalar(v); }
     void u16(uint16_t v) { scalar(v); }
@@ -121,7 +127,8 @@ public:
     void i64(int64_t v) { scalar(static_cast<uint64_t>(v)); }
     void bool_(bool v) { u8(v ? 1 : 0); }
     void str(const Str& s, size_t bound) {
-        if (s.length > bound || base::mem_find_byte(s.data, 0, s.length)) return fail();
+        if (s.length > bound) return fail();
+        if (base::mem_find_byte(s.data, 0, s.length)) return fail(Error::BadArgument);
         u32(s.length);
         raw(s.data, s.length);
         u8(0);
@@ -145,7 +152,10 @@ public:
     }
 
 private:
-    void fail() { ok_ = false; }
+    void fail(Error error = Error::TooLong) {
+        if (ok_) error_ = error;
+        ok_ = false;
+    }
     void raw(const void* bytes, size_t n) {
         if (!ok_ || n > b_.capacity - b_.length) return fail();
         base::mem_copy(b_.data + b_.length, bytes, n);
@@ -159,6 +169,7 @@ private:
 
     Buffer& b_;
     bool ok_ = true;
+    Error error_ = Error::None;
 };
 
 class Decoder {
@@ -167,6 +178,9 @@ public:
     bool ok() const { return ok_; }
     // Everything read, every handle taken: the message was exactly right.
     bool finish() const { return ok_ && position_ == b_.length && next_handle_ == b_.handle_count; }
+    // What a message that did not finish is: BadArgument for a string with
+    // a NUL inside, BadMessage for anything else.
+    Error error() const { return ok_ || error_ == Error::None ? Error::BadMessage : error_; }
 
     void u8(uint8_t& v) { scalar(v); }
     void u16(uint16_t& v) { scalar(v); }
@@ -183,9 +197,8 @@ public:
     void str(Str& s, size_t bound) {
         uint32_t n = 0;
         u32(n);
-        if (!ok_ || n > bound || n >= b_.length - position_ || b_.data[position_ + n] != 0 ||
-            base::mem_find_byte(b_.data + position_, 0, n))
-            return fail();
+        if (!ok_ || n > bound || n >= b_.length - position_ || b_.data[position_ + n] != 0) return fail();
+        if (base::mem_find_byte(b_.data + position_, 0, n)) return fail(Error::BadArgument);
         s.data = reinterpret_cast<const char*>(b_.data + position_);
         s.length = n;
         position_ += n + 1;
@@ -223,7 +236,10 @@ public:
     }
 
 private:
-    void fail() { ok_ = false; }
+    void fail(Error error = Error::BadMessage) {
+        if (ok_) error_ = error;
+        ok_ = false;
+    }
     template <typename V> void scalar(V& v) {
         if (!ok_ || sizeof v > b_.length - position_) return fail();
         v = load_le<V>(b_.data + position_);
@@ -234,6 +250,7 @@ private:
     size_t position_ = 0;
     size_t next_handle_ = 0;
     bool ok_ = true;
+    Error error_ = Error::None;
 };
 
 // Closes every handle a message still holds (one that failed to decode,
@@ -263,7 +280,7 @@ Error send_request(Handle channel, const Request& request) {
     Encoder encoder(out);
     encoder.u32(Request::kOrdinal);
     encode(encoder, request);
-    Error sent = encoder.ok() ? Ipc::write(channel, out) : Error::TooLong;
+    Error sent = encoder.ok() ? Ipc::write(channel, out) : encoder.error();
     if (sent != Error::None) {
         for_each_handle(request, [](Handle h) {
             if (h != kNoHandle) Ipc::close(h);
@@ -348,7 +365,7 @@ void send_reply(Server& server, Handle client, Error status, Reply& reply) {
     encode(encoder, reply);
     if (!encoder.ok()) {
         close_handles<Ipc>(reply);
-        return reply_status(server, client, Reply::kOrdinal, Error::TooLong);
+        return reply_status(server, client, Reply::kOrdinal, encoder.error());
     }
     if (server.reply(client, out) != Error::None) close_handles<Ipc>(reply);
 }
@@ -360,7 +377,7 @@ void serve_call(Server& server, Handle client, Decoder& decoder, Fn&& handle) {
     decode(decoder, request);
     if (!decoder.finish()) {
         close_handles<Ipc>(request);
-        return reply_status(server, client, Request::kOrdinal, Error::BadMessage);
+        return reply_status(server, client, Request::kOrdinal, decoder.error());
     }
     Reply reply;
     Error status = handle(request, reply);

@@ -36,6 +36,41 @@ private:
     size_t used_ = 0;
 };
 
+bool is_interrupt(const proto::Buffer& message) {
+    uint32_t ordinal = 0;
+    if (message.length < sizeof ordinal) return false;
+    base::mem_copy(&ordinal, message.data, sizeof ordinal);
+    return ordinal == cp::Interrupt::kOrdinal;
+}
+
+// The terminal's transport: before the reply to a request, Interrupt
+// events may be queued (Ctrl-Cs typed while nobody was listening); they
+// are past, and skipped.
+struct TerminalIpc : UserIpc {
+    static Error read(Handle channel, proto::Buffer& message) {
+        for (;;) {
+            Error error = UserIpc::read(channel, message);
+            if (error != Error::None || !is_interrupt(message)) return error;
+            proto::close_all<UserIpc>(message);
+        }
+    }
+};
+
+template <typename Ipc>
+base::ErrorOr<Line> read_line_on(Handle connection, char* buffer, size_t size) {
+    // 32 KiB, made on first use: most programs never read a line, and a
+    // static buffer would be zeroed pages in every program's image.
+    static cp::ReadLineReplyBuffer* reply_buffer = nullptr;
+    if (!reply_buffer) reply_buffer = new cp::ReadLineReplyBuffer;
+    if (!reply_buffer) return Error::NoMemory;
+    buffer[0] = 0;
+    cp::ReadLineReply reply = TRY(cp::read_line<Ipc>(connection, {}, *reply_buffer));
+    size_t length = base::min<size_t>(reply.line.length, size - 1);
+    base::mem_copy(buffer, reply.line.data, length);
+    buffer[length] = 0;
+    return Line{length, reply.interrupted, reply.end_of_file};
+}
+
 }  // namespace
 
 Error write(const char* text, size_t length) {
@@ -61,49 +96,39 @@ void print(const char* fmt, ...) {
     sink.flush();
 }
 
-// A ReadLine request stays outstanding until its line arrives, even when
-// read_line returns early for an interrupt: the next call waits for it
-// instead of asking twice.
-bool line_requested = false;
-
-base::ErrorOr<Line> read_line(char* buffer, size_t size, Handle interrupts) {
-    Handle handle = TRY(stdio.handle());
-    if (!line_requested) {
-        TRY_STATUS(cp::read_line_send<UserIpc>(handle, {}));
-        line_requested = true;
-    }
-    buffer[0] = 0;
-    if (interrupts != kNoHandle) {
-        // A Ctrl-C typed before our request reached the console went to the
-        // interrupt watchers instead: it interrupts this line all the same.
-        Handle watched[2] = {handle, interrupts};
-        size_t ready = TRY(sys::wait(watched, 2));
-        if (ready == 1) {
-            proto::InlineBuffer<cp::kMaxRequestBytes> event;
-            if (UserIpc::try_read(interrupts, event) == Error::None) {
-                proto::close_all<UserIpc>(event);
-                return Line{0, true};
-            }
-        }
-    }
-    line_requested = false;
-    // 32 KiB, made on first use: most programs never read a line, and a
-    // static buffer would be zeroed pages in every program's image.
-    static cp::ReadLineReplyBuffer* reply_buffer = nullptr;
-    if (!reply_buffer) reply_buffer = new cp::ReadLineReplyBuffer;
-    if (!reply_buffer) return Error::NoMemory;
-    cp::ReadLineReply reply = TRY(cp::read_line_receive<UserIpc>(handle, *reply_buffer));
-    size_t length = base::min<size_t>(reply.line.length, size - 1);
-    base::mem_copy(buffer, reply.line.data, length);
-    buffer[length] = 0;
-    return Line{length, reply.interrupted};
+base::ErrorOr<Line> read_line(char* buffer, size_t size) {
+    return read_line_on<UserIpc>(TRY(stdio.handle()), buffer, size);
 }
 
-base::ErrorOr<Channel> watch_interrupts() {
-    Channel channel = TRY(connect("stdio"));
-    cp::WatchInterruptsReplyBuffer buffer;
-    TRY(cp::watch_interrupts<UserIpc>(channel.handle(), {}, buffer));
-    return channel;
+base::ErrorOr<uint32_t> foreground() {
+    cp::ForegroundReplyBuffer buffer;
+    auto reply = TRY(cp::foreground<UserIpc>(TRY(stdio.handle()), {}, buffer));
+    return reply.pid;
 }
+
+namespace terminal {
+
+base::ErrorOr<Line> read_line(Handle terminal, char* buffer, size_t size) {
+    return read_line_on<TerminalIpc>(terminal, buffer, size);
+}
+
+Error give_foreground(Handle terminal, Handle process) {
+    cp::SetForegroundRequest request;
+    // The console only waits for it to end.
+    request.process = TRY(sys::handle_duplicate(process, kRightWait | kRightTransfer));
+    cp::SetForegroundReplyBuffer buffer;
+    return cp::set_foreground<TerminalIpc>(terminal, request, buffer).error();
+}
+
+bool take_interrupt(Handle terminal) {
+    proto::InlineBuffer<cp::kMaxRequestBytes> event;
+    while (UserIpc::try_read(terminal, event) == Error::None) {
+        proto::close_all<UserIpc>(event);
+        if (is_interrupt(event)) return true;
+    }
+    return false;
+}
+
+}  // namespace terminal
 
 }  // namespace rvos::console

@@ -1,5 +1,6 @@
 // The console client: formatted output and line input through the stdio
-// service. Connects on first use.
+// service (lib/proto/console.proto), and the terminal, the console
+// connection the shell holds. Connects on first use.
 #pragma once
 
 #include "base/error_or.h"
@@ -13,14 +14,28 @@ void print(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 struct Line {
     size_t length;     // bytes stored (the rest of a longer line is dropped)
     bool interrupted;  // Ctrl-C discarded the line
+    bool end_of_file;  // Ctrl-D at the start of a line
 };
-// Reads one line (without its newline) into buffer, NUL-terminated. With
-// an interrupt channel (see watch_interrupts), a Ctrl-C reported there also
-// ends the wait as an interrupted (empty) line.
-base::ErrorOr<Line> read_line(char* buffer, size_t size, Handle interrupts = kNoHandle);
+// Reads the next line typed for this program (without its newline) into
+// buffer, NUL-terminated. It waits while the program is not in the
+// foreground: only lines typed while it is are its.
+base::ErrorOr<Line> read_line(char* buffer, size_t size);
+// The pid of the program in the foreground; 0 while the shell is.
+base::ErrorOr<uint32_t> foreground();
 
-// A separate console connection on which an Interrupt message arrives for
-// every Ctrl-C typed while no line is being read.
-base::ErrorOr<Channel> watch_interrupts();
+// The terminal: the console connection init gives the shell (its handle
+// 2). Its holder reads the lines typed while no program is in the
+// foreground, puts a program there until it ends, and hears every Ctrl-C
+// typed meanwhile as an Interrupt event.
+namespace terminal {
+
+base::ErrorOr<Line> read_line(Handle terminal, char* buffer, size_t size);
+// `process` (a process handle; it stays the caller's) is in the foreground
+// until it ends.
+Error give_foreground(Handle terminal, Handle process);
+// Takes one Interrupt event that has arrived, without waiting: whether there was one.
+bool take_interrupt(Handle terminal);
+
+}  // namespace terminal
 
 }  // namespace rvos::console

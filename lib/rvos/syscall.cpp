@@ -206,6 +206,12 @@ ErrorOr<Mapping> mem_map(Handle memory, bool writable) {
     return Mapping{reinterpret_cast<void*>(r.a0), static_cast<size_t>(r.a1)};
 }
 
+ErrorOr<Mapping> mem_physical(Handle memory) {
+    Raw r = call(Syscall::MemPhysical, h(memory));
+    if (r.a0 < 0) return error_of(r.a0);
+    return Mapping{reinterpret_cast<void*>(r.a0), static_cast<size_t>(r.a1)};
+}
+
 Error process_kill(Handle process) { return error_of(call(Syscall::ProcessKill, h(process)).a0); }
 
 ErrorOr<ExitStatus> process_status(Handle process) {

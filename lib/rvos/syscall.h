@@ -81,6 +81,9 @@ struct Mapping {
     size_t size;
 };
 ErrorOr<Mapping> mem_map(Handle memory, bool writable = true);
+// Where a device or DMA memory object is in physical memory (for drivers):
+// `address` is physical here, not mapped. Unsupported for ordinary memory.
+ErrorOr<Mapping> mem_physical(Handle memory);
 
 // ---- Processes ----------------------------------------------------------------
 // Ends the process behind a process handle (needs kRightSignal).

@@ -32,7 +32,7 @@ base::ErrorOr<MemoryInfo> memory() {
     sp::MemoryReplyBuffer buffer;
     auto reply = TRY(sp::memory<UserIpc>(TRY(service.handle()), {}, buffer));
     return MemoryInfo{reply.free_frames, reply.total_frames, reply.heap_used, reply.channels_used,
-                      reply.channels_max, reply.queued_bytes};
+                      reply.channels_max, reply.queued_bytes, reply.kernel_stack_deepest, reply.kernel_stack_size};
 }
 
 const char* state_name(proto::ProcessState state) {

@@ -21,6 +21,8 @@ struct MemoryInfo {
     uint32_t channels_used;
     uint32_t channels_max;
     uint64_t queued_bytes;  // bytes in message queues system-wide
+    uint32_t kernel_stack_deepest;  // the most any kernel stack was used since boot, in bytes
+    uint32_t kernel_stack_size;     // of this many each
 };
 
 // Fills `out` with up to `capacity` processes; returns how many.

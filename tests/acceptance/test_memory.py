@@ -10,7 +10,7 @@ kernel heap byte back where it started (`mem`)."""
 
 import time
 
-from harness.shell import lines, mem, search  # noqa: E402
+from harness.shell import lines, mem, mem_settled, search  # noqa: E402
 
 # A cycle costs ~30 us under QEMU, so a million take ~30 s; the timeout only
 # catches a hang, generously, since the machine may be shared.
@@ -19,7 +19,7 @@ SLOW = 120
 
 
 def assert_memory_back(machine, before, when):
-    after = mem(machine)
+    after = mem_settled(machine, before, keys=("free_frames", "heap", "handles"))
     assert after["free_frames"] == before["free_frames"], \
         f"{when}: free frames {before['free_frames']} before, {after['free_frames']} after"
     assert after["heap"] == before["heap"], \

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 from harness import abi  # noqa: E402
-from harness.shell import lines, mem, ps, search  # noqa: E402
+from harness.shell import lines, mem, mem_settled, ps, search  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -178,7 +178,7 @@ def test_m2_full_queue_returns_queue_full_and_kernel_memory_is_unchanged(machine
         f"free frames changed while flooding a full queue:\n{out}"
     assert r["heap_after"] == r["heap_before"], \
         f"kernel heap changed while flooding a full queue:\n{out}"
-    after = mem(machine)
+    after = mem_settled(machine, before, keys=("free_frames", "heap", "channels"))
     assert (after["free_frames"], after["heap"]) == (before["free_frames"], before["heap"]), \
         f"`mem` before backpressure: {before['free_frames']} free frames, {before['heap']} " \
         f"heap bytes; after: {after['free_frames']}, {after['heap']}"
@@ -186,13 +186,14 @@ def test_m2_full_queue_returns_queue_full_and_kernel_memory_is_unchanged(machine
 
 
 def test_m3_fs_handle_count_returns_to_baseline_after_many_files(machine):
-    baseline = mem(machine)["handles"].get("fs")
+    before = mem(machine)
+    baseline = before["handles"].get("fs")
     assert baseline is not None, "`mem` lists no handles for the fs server"
     for attempt in (1, 2, 3):
         out = machine.run("run hello-std", timeout=SLOW)
         steps = assert_hello_std_passes(out)
         assert_no_capability_errors(out, "hello-std")
-        after = mem(machine)["handles"].get("fs")
+        after = mem_settled(machine, before, keys=("handles",))["handles"].get("fs")
         assert after == baseline, \
             f"fs holds {baseline} handles before hello-std, {after} after run {attempt} " \
             f"(steps: {steps[9][0]}; {steps[10][0]})"
@@ -230,7 +231,7 @@ def test_m6_fifty_spawns_return_every_frame_and_heap_byte(machine):
     out = machine.run("run spawnloop 50", timeout=SLOW)
     assert lines(out) == ["spawnloop: 50 of 50 children ran and exited"], \
         f"spawnloop 50 did not run every child:\n{out}"
-    after = mem(machine)
+    after = mem_settled(machine, before, keys=("free_frames", "heap"))
     assert after["free_frames"] == before["free_frames"], \
         f"free frames: {before['free_frames']} before 50 spawns, {after['free_frames']} after"
     assert after["heap"] == before["heap"], \

@@ -280,7 +280,8 @@ struct AnyHandler {
     // console
     CODEC_TEST_CALL(write)
     CODEC_TEST_CALL(read_line)
-    CODEC_TEST_CALL(watch_interrupts)
+    CODEC_TEST_CALL(set_foreground)
+    CODEC_TEST_CALL(foreground)
     CODEC_TEST_EVENT(interrupt)
     // file
     CODEC_TEST_CALL(read)

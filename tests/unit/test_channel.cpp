@@ -556,6 +556,82 @@ TEST_F(ChannelTest, ReleasingADeepChainOfNestedEndpointsIsIterative) {
     b().unref();
 }
 
+// The nesting a hostile program builds (user/tests/nest): two endpoints per
+// channel, each channel's first end queued in its second and the chain so
+// far in its first, until the table is full (each message also carries a
+// probe). `innermost` is the first channel's second end.
+struct NestedChain {
+    Endpoint* head = nullptr;
+    Endpoint* innermost = nullptr;
+    size_t depth = 0;
+};
+
+NestedChain nest_to_the_table_limit(ChannelTable& table, std::vector<std::unique_ptr<DepthProbe>>& probes) {
+    NestedChain chain;
+    for (auto created = table.create(); !created.is_error(); created = table.create()) {
+        Endpoint& first = created.value()->ends[0];
+        Endpoint& second = created.value()->ends[1];
+        if (chain.head) {
+            probes.push_back(std::make_unique<DepthProbe>());
+            EXPECT_EQ(send_message(second, 0, {entry(*chain.head), entry(*probes.back())}), Error::None);
+            chain.depth++;
+        } else {
+            chain.innermost = &second;
+        }
+        probes.push_back(std::make_unique<DepthProbe>());
+        EXPECT_EQ(send_message(first, 0, {entry(first), entry(*probes.back())}), Error::None);
+        chain.depth++;
+        chain.head = &second;
+    }
+    return chain;
+}
+
+void reset_probes() {
+    DepthProbe::deepest = UINTPTR_MAX;
+    DepthProbe::shallowest = 0;
+    DepthProbe::gone = 0;
+}
+
+void mark_no_roots(ipc::Marker&) {}
+
+TEST_F(ChannelTest, ReleasingEndpointsNestedTwoPerChannelToTheTableLimitIsIterative) {
+    std::vector<std::unique_ptr<DepthProbe>> probes;
+    reset_probes();
+    NestedChain chain = nest_to_the_table_limit(*table, probes);
+    EXPECT_EQ(chain.depth, 2 * (rvos::kMaxChannels - 1) - 1) << "every channel but the fixture's, two ends each";
+    EXPECT_EQ(DepthProbe::gone, 0u);
+
+    chain.head->unref();  // the outermost end's last reference
+    EXPECT_EQ(DepthProbe::gone, probes.size());
+    EXPECT_EQ(table->in_use(), 1u) << "only the fixture's channel is left";
+    EXPECT_EQ(ipc::queued_bytes(), 0u);
+    EXPECT_LT(DepthProbe::shallowest - DepthProbe::deepest, 256u)
+        << "release recursed: the stack grew " << DepthProbe::shallowest - DepthProbe::deepest
+        << " bytes over the chain";
+    a().unref();
+    b().unref();
+}
+
+TEST_F(ChannelTest, CollectingACycleOfEndpointsNestedToTheTableLimitIsIterative) {
+    std::vector<std::unique_ptr<DepthProbe>> probes;
+    reset_probes();
+    NestedChain chain = nest_to_the_table_limit(*table, probes);
+    // The innermost end takes the outermost: a cycle nothing outside names.
+    ASSERT_EQ(send_message(*chain.innermost, 0, {entry(*chain.head)}), Error::None);
+    EXPECT_EQ(table->in_use(), rvos::kMaxChannels) << "a cycle survives plain reference counting";
+    EXPECT_EQ(DepthProbe::gone, 0u);
+
+    EXPECT_EQ(table->collect_garbage(mark_no_roots), rvos::kMaxChannels - 1);
+    EXPECT_EQ(DepthProbe::gone, probes.size());
+    EXPECT_EQ(table->in_use(), 1u) << "only the fixture's channel is left";
+    EXPECT_EQ(ipc::queued_bytes(), 0u);
+    EXPECT_LT(DepthProbe::shallowest - DepthProbe::deepest, 256u)
+        << "collection recursed: the stack grew " << DepthProbe::shallowest - DepthProbe::deepest
+        << " bytes over the cycle";
+    a().unref();
+    b().unref();
+}
+
 // ---- The channel table -------------------------------------------------------
 
 class ChannelTableTest : public ::testing::Test {

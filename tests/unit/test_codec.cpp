@@ -186,10 +186,11 @@ protected:
     }
 
     // One malformed request: BadMessage, handler untouched, nothing leaked.
-    void expect_bad(DispatchFn dispatch, uint32_t ordinal, const Wire& wire, size_t handles, const std::string& what) {
+    void expect_bad(DispatchFn dispatch, uint32_t ordinal, const Wire& wire, size_t handles, const std::string& what,
+                    Error status = Error::BadMessage) {
         serve(dispatch, wire.bytes, handles);
         EXPECT_EQ(handler.calls + handler.events, 0u) << what << " reached the handler";
-        expect_status_reply(ordinal, Error::BadMessage, what);
+        expect_status_reply(ordinal, status, what);
         expect_no_leak(what);
     }
     void expect_good(DispatchFn dispatch, const Wire& wire, size_t handles, const std::string& what) {
@@ -408,7 +409,7 @@ TEST_F(Codec, SysinfoRoundTripsEveryProcessEntry) {
     EXPECT_EQ(memory.value().queued_bytes, 1ull << 63);
 }
 
-TEST_F(Codec, ConsoleRoundTripsWritesLinesAndInterrupts) {
+TEST_F(Codec, ConsoleRoundTripsWritesLinesForegroundAndInterrupts) {
     loopback(kConsole);
     std::vector<uint8_t> output = pattern(proto::kMaxConsoleWrite);
     console::WriteReplyBuffer write_buffer;
@@ -418,19 +419,32 @@ TEST_F(Codec, ConsoleRoundTripsWritesLinesAndInterrupts) {
     std::string line = text(proto::kMaxConsoleLine);
     handler.fill_reply = [&](std::any& r) {
         reply_in<console::ReadLineReply>(r).interrupted = true;
+        reply_in<console::ReadLineReply>(r).end_of_file = true;
         reply_in<console::ReadLineReply>(r).line = Str(line.c_str());
     };
     auto read_buffer = std::make_unique<console::ReadLineReplyBuffer>();
     auto read = console::read_line<FakeIpc>(client, {}, *read_buffer);
     ASSERT_FALSE(read.is_error()) << rvos::error_name(read.error());
     EXPECT_TRUE(read.value().interrupted);
+    EXPECT_TRUE(read.value().end_of_file);
     EXPECT_EQ(as_string(read.value().line), line);
     EXPECT_EQ(read.value().line.data[line.size()], '\0');  // a C string into the buffer
 
+    // SetForeground carries a process handle to the server.
     handler.fill_reply = nullptr;
-    console::WatchInterruptsReplyBuffer watch_buffer;
-    ASSERT_FALSE(console::watch_interrupts<FakeIpc>(client, {}, watch_buffer).is_error());
-    EXPECT_EQ(handler.calls, 3u);
+    handler.keep_request_handles = true;
+    Handle process = FakeIpc::open();
+    console::SetForegroundReplyBuffer set_buffer;
+    ASSERT_FALSE(console::set_foreground<FakeIpc>(client, {process}, set_buffer).is_error());
+    EXPECT_EQ(handler.kept, std::vector<Handle>{process});
+    handler.keep_request_handles = false;
+
+    handler.fill_reply = [](std::any& r) { reply_in<console::ForegroundReply>(r).pid = 0xffff'fffe; };
+    console::ForegroundReplyBuffer foreground_buffer;
+    auto foreground = console::foreground<FakeIpc>(client, {}, foreground_buffer);
+    ASSERT_FALSE(foreground.is_error());
+    EXPECT_EQ(foreground.value().pid, 0xffff'fffeu);
+    EXPECT_EQ(handler.calls, 4u);
 
     // An event: delivered to the handler, never answered.
     ASSERT_EQ(console::send_interrupt<FakeIpc>(client, {}), Error::None);
@@ -508,7 +522,8 @@ TEST_F(Codec, EveryCorruptionOfAConsoleMessageIsRejected) {
     uint8_t text_bytes[3] = {'h', 0, 'i'};
     expect_corruptions_rejected(kConsole, console::WriteRequest{proto::Bytes(text_bytes, sizeof text_bytes)});
     expect_corruptions_rejected(kConsole, console::ReadLineRequest{});
-    expect_corruptions_rejected(kConsole, console::WatchInterruptsRequest{});
+    expect_corruptions_rejected(kConsole, console::SetForegroundRequest{1});
+    expect_corruptions_rejected(kConsole, console::ForegroundRequest{});
     expect_corruptions_rejected(kConsole, console::Interrupt{}, /*event=*/true);
     expect_corruptions_rejected(kListen, listen::NewClient{1}, /*event=*/true);
 }
@@ -518,7 +533,9 @@ TEST_F(Codec, StringsAreCheckedForNulsBoundsAndTermination) {
     expect_good(kInit, Wire().u32(c).str(text(rvos::kMaxNameLength)), 0, "a name at its bound");
     expect_good(kInit, Wire().u32(c).str(""), 0, "an empty name");
     expect_bad(kInit, c, Wire().u32(c).str(text(rvos::kMaxNameLength + 1)), 0, "a name one byte over its bound");
-    expect_bad(kInit, c, Wire().u32(c).u32(5).raw(std::string("ab\0cd", 5)).u8(0), 0, "a NUL inside a name");
+    // A NUL inside is an invalid argument in a well-formed message.
+    expect_bad(kInit, c, Wire().u32(c).u32(5).raw(std::string("ab\0cd", 5)).u8(0), 0, "a NUL inside a name",
+               Error::BadArgument);
     expect_bad(kInit, c, Wire().u32(c).u32(3).raw("abc").u8('x'), 0, "a name without its NUL");
     expect_bad(kInit, c, Wire().u32(c).u32(3).raw("abc"), 0, "a name cut before its NUL");
     expect_bad(kInit, c, Wire().u32(c).u32(100).raw("abc").u8(0), 0, "a length past the message");
@@ -526,6 +543,10 @@ TEST_F(Codec, StringsAreCheckedForNulsBoundsAndTermination) {
     const uint32_t o = fs::OpenRequest::kOrdinal;
     expect_good(kFs, Wire().u32(o).u32(0).str("/" + text(rvos::kMaxPathLength - 1)), 0, "a path at its bound");
     expect_bad(kFs, o, Wire().u32(o).u32(0).str("/" + text(rvos::kMaxPathLength)), 0, "a path one byte over");
+    expect_bad(kFs, o, Wire().u32(o).u32(0).u32(7).raw(std::string("/tmp/a\0", 7)).u8(0), 0,
+               "a path ending in a NUL", Error::BadArgument);
+    expect_bad(kFs, o, Wire().u32(o).u32(0).u32(8).raw(std::string("/tmp/\0ab", 8)).u8(0), 0,
+               "a path with a NUL inside", Error::BadArgument);
 }
 
 TEST_F(Codec, BytesArraysAndHandlesAreCheckedAgainstTheirBounds) {
@@ -672,7 +693,7 @@ TEST_F(Codec, ARequestThatCannotBeSentClosesItsHandles) {
     Handle memory = FakeIpc::open();
     std::string bad("a\0b", 3);
     fs::OpenRequest open{0, Str(bad.data(), bad.size())};
-    EXPECT_EQ(fs::open_send<FakeIpc>(client, open), Error::TooLong) << "a NUL inside a string is not sent";
+    EXPECT_EQ(fs::open_send<FakeIpc>(client, open), Error::BadArgument) << "a NUL inside a string is not sent";
     EXPECT_EQ(file::attach_buffer_send<FakeIpc>(client, {memory}), Error::None);
     EXPECT_EQ(FakeIpc::drain(server_end), 1u);
     expect_no_leak("unsent requests");

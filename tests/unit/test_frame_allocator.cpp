@@ -1,9 +1,11 @@
 // The physical frame allocator, run over an ordinary page-aligned buffer.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <set>
+#include <string>
 #include <vector>
 
 #include "mm/frame_allocator.h"
@@ -114,6 +116,51 @@ TEST_F(FrameAllocatorTest, DoubleFreeIsRejectedWithoutChangingFreeCount) {
     for (auto f = frames.allocate(); !f.is_error(); f = frames.allocate())
         EXPECT_TRUE(seen.insert(f.value()).second) << "frame handed out twice";
     EXPECT_EQ(seen.size(), kFrames);
+}
+
+// The kernel's handler panics (mm/memory.cpp); these record, or abort.
+struct BadFree {
+    uintptr_t address;
+    std::string what;
+};
+std::vector<BadFree> bad_frees;
+void record_bad_free(uintptr_t address, const char* what) { bad_frees.push_back({address, what}); }
+
+TEST_F(FrameAllocatorTest, DoubleFreeCallsTheBadFreeHandlerWithTheFrame) {
+    bad_frees.clear();
+    frames.on_bad_free(record_bad_free);
+    void* frame = alloc();
+    ASSERT_TRUE(frames.free(frame));
+    EXPECT_TRUE(bad_frees.empty()) << "a good free is not reported";
+    EXPECT_FALSE(frames.free(frame));
+    ASSERT_EQ(bad_frees.size(), 1u);
+    EXPECT_EQ(bad_frees[0].address, reinterpret_cast<uintptr_t>(frame));
+    EXPECT_EQ(bad_frees[0].what, "freed twice");
+    EXPECT_EQ(frames.free_count(), kFrames);
+}
+
+TEST_F(FrameAllocatorTest, FreeOfAForeignAddressCallsTheBadFreeHandler) {
+    bad_frees.clear();
+    frames.on_bad_free(record_bad_free);
+    alloc();
+    EXPECT_FALSE(frames.free(memory + 1));
+    EXPECT_FALSE(frames.free(memory + kFrames * kPageSize));
+    ASSERT_EQ(bad_frees.size(), 2u);
+    EXPECT_EQ(bad_frees[0].what, "not a frame");
+    EXPECT_EQ(bad_frees[1].address, end());
+    EXPECT_EQ(frames.free_count(), kFrames - 1);
+}
+
+void abort_on_bad_free(uintptr_t, const char* what) {
+    std::fprintf(stderr, "frame allocator: %s\n", what);
+    std::abort();
+}
+
+TEST_F(FrameAllocatorTest, DoubleFreeStopsAKernelWhoseHandlerPanics) {
+    frames.on_bad_free(abort_on_bad_free);
+    void* frame = alloc();
+    ASSERT_TRUE(frames.free(frame));
+    EXPECT_DEATH(frames.free(frame), "frame allocator: freed twice");
 }
 
 TEST_F(FrameAllocatorTest, FreeOfNeverAllocatedFrameIsRejected) {

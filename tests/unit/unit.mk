@@ -23,10 +23,15 @@ UNIT_CODE_SRCS := \
     kernel/ipc/handle_table.cpp \
     kernel/mm/frame_allocator.cpp \
     kernel/mm/heap.cpp \
+    kernel/mm/page_runs.cpp \
     kernel/mm/region_map.cpp \
     kernel/lib/symbols.cpp \
+    kernel/services/line_discipline.cpp \
     lib/base/string.cpp \
     lib/base/format.cpp \
+    lib/fdt/fdt.cpp \
+    lib/fdt/machine.cpp \
+    lib/virtio/queue.cpp \
     user/fs/tree.cpp
 UNIT_TEST_SRCS := $(sort $(wildcard tests/unit/*.cpp))
 UNIT_SRCS := $(UNIT_CODE_SRCS) $(UNIT_TEST_SRCS)
@@ -39,7 +44,15 @@ UNIT_RUN_ENV := ASAN_OPTIONS=halt_on_error=1:detect_stack_use_after_return=1 \
 
 .PHONY: unit unit-build unit-clean
 
-unit: $(UNIT_BIN)
+# The device trees QEMU's virt machine gives at several RAM sizes, for the
+# device tree tests (QEMU writes the tree and exits).
+QEMU ?= qemu-system-riscv64
+UNIT_DTBS := $(patsubst %,$(UNIT_BUILD)/dtb/virt-%.dtb,128M 256M 1G)
+$(UNIT_BUILD)/dtb/virt-%.dtb:
+	@mkdir -p $(@D)
+	@$(QEMU) -machine virt,dumpdtb=$@ -m $* -nographic -bios none >/dev/null 2>&1
+
+unit: $(UNIT_BIN) $(UNIT_DTBS)
 	$(UNIT_RUN_ENV) ./$(UNIT_BIN) --gtest_brief=1
 
 unit-build: $(UNIT_BIN)

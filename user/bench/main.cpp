@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rvos/math.h"
@@ -36,6 +37,7 @@ struct Row {
     uint64_t bytes_per_op;  // non-zero: report MB/s
     void (*setup)() = nullptr;     // before the row's runs, outside the timing
     void (*teardown)() = nullptr;  // after them
+    uint64_t* ns_per_op_out = nullptr;  // where the result is kept, if a later line needs it
 };
 
 // ---- Fixtures shared by several rows ------------------------------------------------
@@ -299,6 +301,38 @@ void bench_hello_std(uint64_t n) {
     for (uint64_t i = 0; i < n; i++) run_and_wait("hello-std", "quiet");
 }
 
+// The same with three busy loops (`bench spin` children) running all the
+// while: a fair scheduler keeps this within a small factor of the row
+// above (scheduler.h). They start two seconds before the first run, so that
+// their recent use is what background loops' would be, and are reaped after
+// the row.
+constexpr int kBusyLoops = 3;
+rvos::Child busy_loops[kBusyLoops];
+uint64_t idle_hello_std_ns, busy_hello_std_ns;  // the two rows' ns/op, for the ratio line
+void start_busy_loops() {
+    for (rvos::Child& loop : busy_loops) {
+        auto started = rvos::spawn("bench", "spin");
+        if (started.is_error()) {
+            printf("bench: spawn spin: %s\n", rvos::error_name(started.error()));
+            exit(1);
+        }
+        loop = started.release_value();
+    }
+    timespec settle = {2, 0};
+    nanosleep(&settle, nullptr);
+}
+void stop_busy_loops() {
+    for (rvos::Child& loop : busy_loops) {
+        rvos::kill(loop);
+        (void)rvos::wait_exit(loop);
+    }
+    if (idle_hello_std_ns) {
+        uint64_t tenths = busy_hello_std_ns * 10 / idle_hello_std_ns;
+        printf("%-38s %31llu.%llux\n", "  hello-std, busy loops against idle", static_cast<unsigned long long>(tenths / 10),
+               static_cast<unsigned long long>(tenths % 10));
+    }
+}
+
 const Row kRows[] = {
     {"getpid", bench_getpid, 0},
     {"yield (nothing else runnable)", bench_yield, 0},
@@ -327,7 +361,9 @@ const Row kRows[] = {
     {"file write 1 MiB, 64 KiB calls", bench_file_write_large, kMiB},
     {"file read 1 MiB, 64 KiB calls", bench_file_read_large, kMiB},
     {"spawn+exit+wait, trivial", bench_spawn, 0},
-    {"spawn+run hello-std", bench_hello_std, 0},
+    {"spawn+run hello-std", bench_hello_std, 0, nullptr, nullptr, &idle_hello_std_ns},
+    {"spawn+run hello-std, 3 busy loops", bench_hello_std, 0, start_busy_loops, stop_busy_loops,
+     &busy_hello_std_ns},
 };
 
 uint64_t timed(const Row& row, uint64_t n) {
@@ -353,6 +389,7 @@ void measure(const Row& row) {
     uint64_t ticks = samples[repetitions / 2];
     uint64_t total_ns = ticks * (1'000'000'000 / kTicksPerSecond);
     uint64_t ns_per_op = total_ns / n;
+    if (row.ns_per_op_out) *row.ns_per_op_out = ns_per_op;
     if (row.bytes_per_op) {
         // bytes / ns * 1000 = MB/s (decimal megabytes), kept to one decimal.
         uint64_t tenths = total_ns ? row.bytes_per_op * n * 10'000 / total_ns : 0;
@@ -406,6 +443,11 @@ int serve_echo() {
     }
 }
 
+// A busy loop: never blocks, never yields, until it is killed.
+[[noreturn]] void spin_forever() {
+    for (;;) asm volatile("");
+}
+
 // The yielder: yields until it is killed (the floor row).
 int yield_forever() {
     for (;;) sys::yield();
@@ -430,6 +472,7 @@ int main(int argc, char** argv) {
     if (argc > 1 && strcmp(argv[1], "nop") == 0) return 0;
     if (argc > 1 && strcmp(argv[1], "echo") == 0) return serve_echo();
     if (argc > 1 && strcmp(argv[1], "yielder") == 0) return yield_forever();
+    if (argc > 1 && strcmp(argv[1], "spin") == 0) spin_forever();
     if (argc > 1 && strcmp(argv[1], "sink") == 0) return serve_sink();
     if (argc > 1 && strcmp(argv[1], "bulk") == 0) return serve_bulk();
     if (argc > 1 && strcmp(argv[1], "quick") == 0) {

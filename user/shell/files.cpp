@@ -1,6 +1,6 @@
 // The shell's file commands, written against the C library like any
-// program: ls, cat, write, stat, rm, mkdir. Errors print the path and the
-// reason, e.g. "cat: /nope: No such file or directory".
+// program: ls, cat, write, append, stat, rm, mkdir. Errors print the path
+// and the reason, e.g. "cat: /nope: No such file or directory".
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +27,17 @@ bool path_argument(const char*& rest, char* out, size_t size, const char* usage)
     return true;
 }
 
+// A name as ls shows it: printable ASCII as it is, a backslash doubled,
+// every other byte (control bytes, ESC, bytes past 0x7e) as \xHH, so a
+// name can neither drive the terminal nor pass for another.
+void print_name(const char* name) {
+    for (const unsigned char* c = reinterpret_cast<const unsigned char*>(name); *c; c++) {
+        if (*c == '\\') fputs("\\\\", stdout);
+        else if (*c >= 0x20 && *c < 0x7f) putchar(*c);
+        else printf("\\x%02x", *c);
+    }
+}
+
 }  // namespace
 
 void cmd_ls(const char* rest) {
@@ -34,9 +45,11 @@ void cmd_ls(const char* rest) {
     if (!next_word(rest, path, sizeof path)) strcpy(path, "/");
     DIR* dir = opendir(path);
     if (!dir) return fail("ls", path);
-    while (struct dirent* entry = readdir(dir))
-        printf("%-4s %8ld %s\n", entry->d_type == DT_DIR ? "dir" : "file", static_cast<long>(entry->d_size),
-               entry->d_name);
+    while (struct dirent* entry = readdir(dir)) {
+        printf("%-4s %8ld ", entry->d_type == DT_DIR ? "dir" : "file", static_cast<long>(entry->d_size));
+        print_name(entry->d_name);
+        putchar('\n');
+    }
     closedir(dir);
 }
 
@@ -57,17 +70,28 @@ void cmd_cat(const char* rest) {
     close(fd);
 }
 
-void cmd_write(const char* rest) {
+namespace {
+
+// write and append: the text as typed, one line. A write that fails after
+// the open succeeded is reported like a failed open.
+void write_line(const char* command, const char* rest, int flags) {
     char path[kMaxPath];
-    if (!path_argument(rest, path, sizeof path, "write <path> <text>")) return;
+    char usage[32];
+    snprintf(usage, sizeof usage, "%s <path> <text>", command);
+    if (!path_argument(rest, path, sizeof path, usage)) return;
     while (*rest == ' ') rest++;
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC);
-    if (fd < 0) return fail("write", path);
-    // The text as typed, one line.
+    int fd = open(path, O_WRONLY | O_CREAT | flags);
+    if (fd < 0) return fail(command, path);
     size_t length = strlen(rest);
-    if (write(fd, rest, length) != static_cast<ssize_t>(length) || write(fd, "\n", 1) != 1) fail("write", path);
+    if (write(fd, rest, length) != static_cast<ssize_t>(length) || write(fd, "\n", 1) != 1) fail(command, path);
     close(fd);
 }
+
+}  // namespace
+
+void cmd_write(const char* rest) { write_line("write", rest, O_TRUNC); }
+
+void cmd_append(const char* rest) { write_line("append", rest, O_APPEND); }
 
 void cmd_stat(const char* rest) {
     char path[kMaxPath];

@@ -62,6 +62,8 @@ void cmd_mem(const char*) {
            static_cast<unsigned long>(m.total_frames));
     printf("heap: %lu bytes in use\n", static_cast<unsigned long>(m.heap_used));
     printf("channels: %u of %u\n", static_cast<unsigned>(m.channels_used), static_cast<unsigned>(m.channels_max));
+    printf("kernel stacks: deepest use %u of %u bytes\n", static_cast<unsigned>(m.kernel_stack_deepest),
+           static_cast<unsigned>(m.kernel_stack_size));
     rvos::sysinfo::ProcessInfo processes[rvos::kMaxProcesses];
     auto count = rvos::sysinfo::processes(processes, rvos::kMaxProcesses);
     if (count.is_error()) return (void)printf("mem: %s\n", rvos::error_name(count.error()));
@@ -90,44 +92,6 @@ void cmd_math(const char* rest) {
     printf("%u\n", static_cast<unsigned>(result.value()));
 }
 
-// Ctrl-C while a program runs arrives here (see rvos::console::watch_interrupts).
-rvos::Channel interrupts;
-constexpr rvos::Handle kPowerHandle = 1;
-
-// Waits for the child, stopping it if Ctrl-C is typed meanwhile.
-base::ErrorOr<rvos::ExitStatus> wait_foreground(rvos::Child& child) {
-    rvos::Message stale;
-    while (interrupts.valid() && interrupts.receive(stale) == rvos::Error::None) {
-    }  // Ctrl-Cs typed before this program started are not for it
-    for (;;) {
-        rvos::WaitItem watched[2] = {{child.process.handle(), rvos::kSignalExited, 0},
-                                     {interrupts.handle(), rvos::kSignalReadable | rvos::kSignalPeerClosed, 0}};
-        auto ready = rvos::sys::wait(watched, interrupts.valid() ? 2 : 1);
-        if (ready.is_error()) return ready.error();
-        if (ready.value() == 0) return rvos::wait_exit(child);
-        rvos::Message event;
-        if (interrupts.receive(event) == rvos::Error::None) rvos::kill(child);
-    }
-}
-
-void cmd_run(const char* rest) {
-    char program[rvos::kMaxNameLength + 1];
-    if (!next_word(rest, program, sizeof program)) return (void)puts("usage: run <program> [args]");
-    while (*rest == ' ') rest++;
-    fflush(stdout);
-    auto child = rvos::spawn(program, rest);
-    if (child.is_error()) {
-        if (child.error() == rvos::Error::NotFound) return (void)printf("run: %s: not found\n", program);
-        return (void)printf("run: %s: %s\n", program, rvos::error_name(child.error()));
-    }
-    auto status = wait_foreground(child.value());
-    if (status.is_error()) return (void)printf("run: %s: %s\n", program, rvos::error_name(status.error()));
-    rvos::ExitStatus ended = status.value();
-    if (ended.reason == rvos::ExitReason::Fault) printf("%s: killed by fault\n", program);
-    else if (ended.reason == rvos::ExitReason::Killed) printf("%s: stopped\n", program);
-    else if (ended.code != 0) printf("%s: exited with status %d\n", program, static_cast<int>(ended.code));
-}
-
 void cmd_shutdown(const char*) {
     // Handle 1 is the power capability init gives the shell.
     auto info = rvos::sys::handle_info(kPowerHandle);
@@ -144,11 +108,14 @@ constexpr Command kCommands[] = {
     {"echo", "echo <text>               print the text", cmd_echo},
     {"ps", "ps                        list processes", cmd_ps},
     {"math", "math add|sub|mul <a> <b>  unsigned 32-bit arithmetic by the math service", cmd_math},
-    {"run", "run <program> [args]      start a program and wait for it", cmd_run},
+    {"run", "run <program> [args] [&] start a program and wait for it (& : in the background)", cmd_run},
+    {"jobs", "jobs                      list the programs running in the background", cmd_jobs},
+    {"kill", "kill <pid>                stop a program running in the background", cmd_kill},
     {"mem", "mem                       memory, channel and handle counts", cmd_mem},
     {"ls", "ls [path]                 list a directory (kind, size, name)", cmd_ls},
     {"cat", "cat <path>                print a file", cmd_cat},
     {"write", "write <path> <text>       replace a file's contents with a line of text", cmd_write},
+    {"append", "append <path> <text>      add a line of text at a file's end", cmd_append},
     {"stat", "stat <path>               kind and size of a file or directory", cmd_stat},
     {"rm", "rm <path>                 delete a file or an empty directory", cmd_rm},
     {"mkdir", "mkdir <path>              create a directory", cmd_mkdir},
@@ -192,21 +159,23 @@ __attribute__((noinline)) void touch_stack() {
 int main() {
     touch_stack();
     char line[shell::kMaxLine];
-    auto interrupts = rvos::console::watch_interrupts();
-    if (!interrupts.is_error()) shell::interrupts = interrupts.release_value();
     for (;;) {
+        shell::report_finished_jobs();
         printf("rvos> ");
         fflush(stdout);
-        auto read = rvos::console::read_line(line, sizeof line, shell::interrupts.handle());
+        auto read = rvos::console::terminal::read_line(shell::kTerminalHandle, line, sizeof line);
         if (read.is_error()) {
-            // Only a console that is gone ends the shell; anything else
-            // (say, too many readers waiting) is worth another try.
+            // Only a terminal that is gone (or was never given) ends the
+            // shell; anything else is worth another try.
             printf("shell: console: %s\n", rvos::error_name(read.error()));
-            if (read.error() == rvos::Error::PeerClosed) return 1;
+            rvos::Error error = read.error();
+            if (error == rvos::Error::PeerClosed || error == rvos::Error::BadHandle || error == rvos::Error::WrongType)
+                return 1;
             rvos::sys::yield();
             continue;
         }
-        if (!read.value().interrupted) shell::execute(line);
+        if (read.value().end_of_file) putchar('\n');  // Ctrl-D: the shell stays (`shutdown` ends the system)
+        else if (!read.value().interrupted) shell::execute(line);
         fflush(stdout);
     }
 }
