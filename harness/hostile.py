@@ -8,6 +8,7 @@ acceptance tests use the same drivers and check more."""
 
 import re
 
+from .machine import PROMPT
 from .shell import lines
 
 BACKGROUND_JOB = re.compile(rb"\[(\d+)\] (\S+)\r*\n")
@@ -21,13 +22,22 @@ def since(machine, start):
 def start_in_background(machine, command, ready):
     """Runs `run <command> &`, waits until the program prints `ready`, and
     gets a clean prompt back; returns the program's pid."""
+    start = len(machine.log_bytes)
     machine.send_raw(f"run {command} &\r".encode())
-    machine.expect(BACKGROUND_JOB)
-    pid = int(BACKGROUND_JOB.search(machine.child.after)[1])
-    machine.expect(re.escape(ready))
-    # The program wrote after the prompt: an empty line gives a fresh one.
-    machine.send_raw(b"\r")
-    machine.wait_prompt()
+    # The shell prints the job line and then its prompt; the program's
+    # words may come before, between or after them. Wait for both the
+    # words and the prompt, in whichever order they come.
+    either = re.compile(rb"(?P<ready>" + re.escape(ready.encode()) + rb")|(?P<prompt>\n" + re.escape(PROMPT.encode()) + rb")")
+    seen = set()
+    while len(seen) < 2:
+        machine.expect(either)
+        last = machine.child.match.lastgroup
+        seen.add(last)
+    pid = int(BACKGROUND_JOB.search(machine.log_bytes[start:])[1])
+    # If the program wrote after the prompt, an empty line gives a fresh one.
+    if last == "ready":
+        machine.send_raw(b"\r")
+        machine.wait_prompt()
     return pid
 
 
