@@ -144,7 +144,11 @@ void make_ready(Task* task) {
     ready_tail = task;
 }
 
-void yield() { reschedule(Why::Yield); }
+void yield() {
+    // With nothing else ready a yield changes nothing: the task goes on,
+    // and the time it runs is charged at its next switch.
+    if (ready_head) reschedule(Why::Yield);
+}
 
 void preempt(bool slice_over) { reschedule(slice_over ? Why::Tick : Why::Wake); }
 
