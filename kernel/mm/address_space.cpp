@@ -25,20 +25,21 @@ bool in_user_range(uintptr_t va, size_t length) {
 }  // namespace
 
 base::ErrorOr<void> AddressSpace::init() {
+    last_page_ = kNoPage;
     table_ = TRY(PageTable::create());
     add_kernel_mappings(table_);
     return {};
 }
 
 void AddressSpace::destroy() {
-    table_.for_each_user_page([](uintptr_t, Pte entry) {
+    table_.free([](Pte entry) {
         if (!(entry & pte::kShared)) frames().free(reinterpret_cast<void*>(pte::address(entry)));
     });
     for (const Region& region : regions_)
         if (region.kind == RegionKind::Shared) static_cast<MemoryObject*>(region.object)->unref();
     regions_.clear();
-    table_.free();
     pages_ = 0;
+    last_page_ = kNoPage;
 }
 
 base::ErrorOr<void> AddressSpace::map_zeroed(uintptr_t va, size_t length, Pte flags) {
@@ -63,7 +64,10 @@ base::ErrorOr<void> AddressSpace::map_zeroed(uintptr_t va, size_t length, Pte fl
 // be reused — or the process could still reach a page that is someone
 // else's (or its own next page table) by now. One fence per call, not per
 // page: QEMU flushes its whole TLB on any sfence.vma.
-static void forget_translations() { arch::flush_tlb(); }
+void AddressSpace::forget_translations() {
+    arch::flush_tlb();
+    last_page_ = kNoPage;
+}
 
 void AddressSpace::unmap_pages(uintptr_t va, size_t length) {
     // Two passes, so one fence covers any length without a frame list: the
@@ -73,7 +77,8 @@ void AddressSpace::unmap_pages(uintptr_t va, size_t length) {
     for (size_t offset = 0; offset < length; offset += kPageSize) {
         Pte* entry = table_.lookup(va + offset);
         if (!entry || (*entry & pte::kShared)) continue;  // shared pages go with their mapping
-        any |= table_.invalidate(va + offset);
+        PageTable::invalidate(entry);
+        any = true;
     }
     if (!any) return;
     forget_translations();
@@ -105,7 +110,10 @@ base::ErrorOr<void> AddressSpace::fault_in(uintptr_t va) {
     uintptr_t page = base::align_down(va, kPageSize);
     if (!untouched_stack(page)) return Error::BadAddress;
     TRY(map_zeroed(page, kPageSize, pte::kRead | pte::kWrite));
-    arch::flush_tlb_page(page);
+    // Only the loaded table can be in the TLB. One that is not (a process
+    // being started, its stack's top prefaulted) gets a full fence when it
+    // is loaded, and QEMU turns every fence into a whole-TLB flush.
+    if (arch::read_satp() == table_.satp()) arch::flush_tlb_page(page);
     return {};
 }
 
@@ -142,9 +150,12 @@ base::ErrorOr<uintptr_t> AddressSpace::map_shared(MemoryObject& object, bool wri
 }
 
 base::ErrorOr<void> AddressSpace::unmap_user(uintptr_t va, size_t length) {
+    // The windows do not overlap: below kSharedBase there is no shared
+    // mapping to look for.
+    if (va < kSharedBase) return unmap_anonymous(va, length);
     const Region* region = regions_.find(va);
     if (region && region->kind == RegionKind::Shared && region->start == va) return unmap_shared(va);
-    return unmap_anonymous(va, length);
+    return Error::BadArgument;  // above the anonymous window
 }
 
 base::ErrorOr<void> AddressSpace::unmap_shared(uintptr_t va) {
@@ -170,14 +181,21 @@ base::ErrorOr<void> AddressSpace::unmap_anonymous(uintptr_t va, size_t length) {
 }
 
 uint8_t* AddressSpace::translate(uintptr_t va, Pte need) const {
-    Pte* entry = table_.lookup(va);
-    if (!entry || (*entry & need) != need) return nullptr;
-    return reinterpret_cast<uint8_t*>(pte::address(*entry) + va % kPageSize);
+    uintptr_t page = base::align_down(va, kPageSize);
+    if (page != last_page_) {
+        Pte* entry = table_.lookup(va);
+        if (!entry) return nullptr;
+        last_page_ = page;
+        last_entry_ = *entry;
+    }
+    if ((last_entry_ & need) != need) return nullptr;
+    return reinterpret_cast<uint8_t*>(pte::address(last_entry_) + va % kPageSize);
 }
 
 base::ErrorOr<void> AddressSpace::check(uintptr_t va, size_t length, Pte need) {
     if (length == 0) return {};
     if (!in_user_range(va, length)) return Error::BadAddress;
+    if (va % kPageSize + length <= kPageSize && translate(va, need)) return {};  // one mapped page
     bool untouched = false;
     for (uintptr_t page = base::align_down(va, kPageSize); page < va + length; page += kPageSize) {
         if (translate(page, need)) continue;
@@ -195,6 +213,21 @@ base::ErrorOr<void> AddressSpace::check_writable(uintptr_t va, size_t length) {
 }
 
 base::ErrorOr<void> AddressSpace::copy(uintptr_t user, uint8_t* kernel, size_t length, Pte need, bool to_user) {
+    // Most copies (small messages, wait lists, handle arrays) lie in one
+    // mapped page: one translation and the copy, without the page loop
+    // and its saved registers.
+    if (user % kPageSize + length <= kPageSize && in_user_range(user, length)) {
+        if (uint8_t* mapped = translate(user, need)) {
+            if (to_user) base::mem_copy(mapped, kernel, length);
+            else base::mem_copy(kernel, mapped, length);
+            return {};
+        }
+    }
+    return copy_pages(user, kernel, length, need, to_user);
+}
+
+base::ErrorOr<void> AddressSpace::copy_pages(uintptr_t user, uint8_t* kernel, size_t length, Pte need,
+                                             bool to_user) {
     // Check the whole range first so a failing copy changes nothing. A copy
     // of up to a message's size (every send and receive) keeps what that
     // check translated, so each page is walked once, not twice.

@@ -81,6 +81,9 @@ private:
     base::ErrorOr<void> unmap_shared(uintptr_t va);
     // The kernel address of the user byte at va, if mapped with `need`.
     uint8_t* translate(uintptr_t va, Pte need) const;
+    // Clears unmapped entries out of the hardware TLB and the last
+    // translation, before their frames can be reused.
+    void forget_translations();
     // A stack page the program has not touched yet: mapped on demand.
     bool untouched_stack(uintptr_t page) const { return regions_.maps_on_touch(page) && !table_.lookup(page); }
     // Checks every page of the range first (mapped with `need`, or an
@@ -88,10 +91,20 @@ private:
     // untouched stack pages.
     base::ErrorOr<void> check(uintptr_t va, size_t length, Pte need);
     base::ErrorOr<void> copy(uintptr_t user, uint8_t* kernel, size_t length, Pte need, bool to_user);
+    [[gnu::noinline]] base::ErrorOr<void> copy_pages(uintptr_t user, uint8_t* kernel, size_t length, Pte need,
+                                                     bool to_user);
 
     PageTable table_;
     RegionMap regions_;
     size_t pages_ = 0;
+    // The last page translate() found and its entry: one syscall's copies
+    // (a wait list in and out, a handle array and the bytes of a message)
+    // mostly fall in one page, and a hit saves the three-level walk. Only
+    // unmapping changes a mapped entry, and every unmap ends in
+    // forget_translations(), which drops it.
+    static constexpr uintptr_t kNoPage = 1;  // never page-aligned
+    mutable uintptr_t last_page_ = kNoPage;
+    mutable Pte last_entry_ = 0;
 };
 
 }  // namespace mm

@@ -9,7 +9,8 @@
 //   pointers     syscalls given kernel, MMIO or read-only pointers fail
 //                with BadAddress and lose nothing
 //   unmap        munmap cannot take away the program's code or stack
-//   stale        an unmapped page is gone at once (no stale TLB entry)
+//   stale        an unmapped page is gone at once (no stale TLB entry, and
+//                no stale translation in the kernel's copies)
 //   forge        ... so its frame, reused as a page table, is not writable
 //   isolation    another process's memory is unreachable at the same address
 // Exit status 0 if every check passed. The checks run children:
@@ -281,12 +282,15 @@ void check_unmap() {
 // the two, unmaps them and maps three pages: too many for the hole (mmap
 // is first fit), so they go past the boundary, and the kernel reuses the
 // two freed frames for the first of them and for its new page-table page.
-// Then it reads the old address (exit 8 if that works). `security forge`
+// Then it reads the old address (exit 8 if that works); before that, the
+// kernel must refuse the old address too, although a syscall had used the
+// page just before it went (exit 10 if a send from it or a receive into it
+// works: the kernel keeps the last page it translated). `security forge`
 // goes further: if the old address still reaches the freed frame (a TLB
 // entry nobody flushed), the new page table is writable from user mode, so
 // it writes a PTE that maps kernel text with the U bit and reads the kernel
 // through it (exit 9).
-constexpr int kStaleRead = 8, kKernelRead = 9;
+constexpr int kStaleRead = 8, kKernelRead = 9, kStaleCopy = 10;
 
 int stale_mapping(bool forge) {
     constexpr uint64_t kRegion = 2 * 1024 * 1024;
@@ -301,10 +305,20 @@ int stale_mapping(bool forge) {
     auto* old = static_cast<volatile uint64_t*>(pair.value());
     old[0] = 1;
     old[rvos::kPageSize / 8] = 1;
+    auto channel = sys::chan_create();
+    if (channel.is_error()) return 1;
+    uint64_t a = static_cast<uint64_t>(channel.value().a), b = static_cast<uint64_t>(channel.value().b);
+    uint64_t old_address = reinterpret_cast<uint64_t>(pair.value());
+    if (raw(rvos::Syscall::ChanSend, a, old_address, 8) != 0) return 1;  // the kernel reads the page
     sys::munmap(pair.value(), 2 * rvos::kPageSize);
     auto past = sys::mmap(3 * rvos::kPageSize);  // at the boundary: a new page-table page
     if (past.is_error() || reinterpret_cast<uint64_t>(past.value()) != boundary) return 1;
     if (!forge) {
+        if (raw(rvos::Syscall::ChanSend, a, old_address, 8) != refused(Error::BadAddress) ||
+            raw(rvos::Syscall::ChanRecv, b, old_address, 64, 0, 0, rvos::kDeadlineNow) != refused(Error::BadAddress)) {
+            printf("security: stale: the kernel still copies to or from an unmapped page\n");
+            return kStaleCopy;
+        }
         uint64_t seen = old[0];  // must fault
         printf("security: stale: an unmapped page still reads: 0x%llx\n", static_cast<unsigned long long>(seen));
         return kStaleRead;
