@@ -74,7 +74,7 @@ int64_t raw_syscall_on_stack(uintptr_t sp, uint64_t number) {
 }
 
 void exit(int status) {
-    call(Syscall::Exit, static_cast<uint64_t>(status));
+    call(Syscall::Exit, static_cast<uint64_t>(status), 0);  // signal 0: an ordinary exit
     __builtin_unreachable();
 }
 
