@@ -23,6 +23,11 @@ public:
     // permissions. BadArgument if it overlaps a region or leaves user
     // space; on failure nothing stays mapped.
     base::ErrorOr<void> map_fixed(uintptr_t va, size_t length, Pte flags, RegionKind kind);
+    // The same, with `data` (data_length bytes) at data_va inside the range
+    // and zeroes around it: each page is written once, the loader's copy
+    // without zeroing first.
+    base::ErrorOr<void> map_fixed(uintptr_t va, size_t length, Pte flags, RegionKind kind, uintptr_t data_va,
+                                  const void* data, size_t data_length);
     // The loader's stack: records [va, va+length) as the Stack region but
     // maps nothing. Each of its pages is mapped (zeroed, user read/write)
     // when first touched: by the program (a page fault, fault_in) or by the
@@ -74,6 +79,9 @@ public:
 private:
     // Maps fresh zeroed pages over [va, va+length); on failure nothing stays mapped.
     base::ErrorOr<void> map_zeroed(uintptr_t va, size_t length, Pte flags);
+    // map_zeroed() with [data_va, data_va + data_length) holding `data`.
+    base::ErrorOr<void> map_filled(uintptr_t va, size_t length, Pte flags, uintptr_t data_va, const uint8_t* data,
+                                   size_t data_length);
     // Unmaps the private pages in [va, va+length) and frees their frames
     // after one TLB fence.
     void unmap_pages(uintptr_t va, size_t length);

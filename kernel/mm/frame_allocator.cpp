@@ -40,14 +40,19 @@ void FrameAllocator::set_allocated(size_t index, bool value) {
     else bitmap_[index / 8] &= static_cast<uint8_t>(~(1u << (index % 8)));
 }
 
-ErrorOr<void*> FrameAllocator::allocate() {
+ErrorOr<void*> FrameAllocator::allocate_unzeroed() {
     if (!free_) return Error::NoMemory;
     FreeFrame* frame = free_;
     free_ = frame->next;
     free_count_--;
     set_allocated(index_of(reinterpret_cast<uintptr_t>(frame)), true);
-    zero_frame(frame);
     return static_cast<void*>(frame);
+}
+
+ErrorOr<void*> FrameAllocator::allocate() {
+    void* frame = TRY(allocate_unzeroed());
+    zero_frame(frame);
+    return frame;
 }
 
 bool FrameAllocator::free(void* frame) {

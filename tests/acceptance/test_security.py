@@ -26,6 +26,7 @@ CHECKS = {
     "stale": "a page is unreachable as soon as it is unmapped, by the program and by syscalls",
     "forge": "a freed page reused as a page table cannot be written from user mode",
     "isolation": "the same address in another process is that process's own memory",
+    "fresh": "a new program's pages hold its image and zeroes, not what an earlier program left in the frames",
 }
 
 class SecurityRun:

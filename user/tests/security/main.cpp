@@ -381,6 +381,46 @@ void check_isolation() {
     report("isolation", ok, detail);
 }
 
+// ---- fresh pages ---------------------------------------------------------------------------------
+
+// Where the loaded text and read-only data end (linker/user.ld): the rest
+// of each one's last page is no part of the image, and must be zero.
+extern "C" const char __text_end[], __rodata_end[];
+
+// `security dirty`: fills many pages with a pattern and exits. Its pages
+// are freed in address order, these after its image, so they are the
+// first the next program's image is made of.
+int dirty() {
+    constexpr size_t kBytes = 256 * rvos::kPageSize;
+    auto pages = sys::mmap(kBytes);
+    if (pages.is_error()) return 1;
+    memset(pages.value(), 0xA5, kBytes);
+    return 0;
+}
+
+// `security clean`: 0 if the rest of its text's and read-only data's last
+// pages are zero, kSawSecret if any byte there is not.
+int clean() {
+    const char* const ends[] = {__text_end, __rodata_end};
+    for (const char* end : ends) {
+        auto* byte = reinterpret_cast<const volatile uint8_t*>(end);
+        for (; reinterpret_cast<uintptr_t>(byte) % rvos::kPageSize; byte++)
+            if (*byte) return kSawSecret;
+    }
+    return 0;
+}
+
+// A new program's pages hold its image and zeroes, never what a program
+// before it left in the same frames.
+void check_fresh() {
+    int32_t dirtied = run_child("dirty");
+    int32_t status = run_child("clean");
+    char detail[64];
+    snprintf(detail, sizeof detail, "dirty exited %d, clean exited %d", static_cast<int>(dirtied),
+             static_cast<int>(status));
+    report("fresh", dirtied == 0 && status == 0, detail);
+}
+
 // ---- capability cycle ------------------------------------------------------------------------
 
 // Channel 1's far end is queued on channel 2, and channel 2's far end on
@@ -440,6 +480,8 @@ int main(int argc, char** argv) {
     if (argc == 2 && strcmp(argv[1], "stale") == 0) return stale_mapping(false);
     if (argc == 2 && strcmp(argv[1], "forge") == 0) return stale_mapping(true);
     if (argc == 2 && strcmp(argv[1], "cycle") == 0) return capability_cycle();
+    if (argc == 2 && strcmp(argv[1], "dirty") == 0) return dirty();
+    if (argc == 2 && strcmp(argv[1], "clean") == 0) return clean();
     if (argc == 2 && strcmp(argv[1], "cyclechild") == 0) return build_cycle();
 
     int accepted = never_given_refused();  // before printf opens the console
@@ -452,6 +494,7 @@ int main(int argc, char** argv) {
     check_unmap();
     check_stale();
     check_isolation();
+    check_fresh();
     printf("security: %d checks failed\n", failures);
     return failures ? 1 : 0;
 }
