@@ -97,15 +97,9 @@ template <typename T> Error error_of(const base::ErrorOr<T>& result) {
 }
 const char* name(Error error) { return rvos::error_name(error); }
 
-constexpr uint64_t kMs = 1'000'000;  // nanoseconds
+using testkit::kMs;
 // The preemption timer's period: how late a deadline may be noticed.
 constexpr uint64_t kTick = 10 * kMs;
-
-// Sleeps `ns` on the boot channel, which init never sends on unasked.
-void sleep_ns(uint64_t ns) {
-    rvos::WaitItem item{rvos::kBootHandle, rvos::kSignalReadable, 0};
-    (void)sys::wait(&item, 1, sys::clock_ns() + ns);
-}
 
 // Duplicates and, if the kernel wrongly allowed it, closes the copy again.
 Error duplicate_refused(Handle handle, Rights rights) {
@@ -1023,7 +1017,7 @@ base::ErrorOr<rvos::Channel> connect_soon(const char* service) {
     for (int i = 0;; i++) {
         auto channel = rvos::connect(service);
         if (!channel.is_error() || channel.error() != Error::NotFound || i == 1000) return channel;
-        sleep_ns(5 * kMs);
+        testkit::sleep_ms(5);
     }
 }
 
@@ -1181,13 +1175,9 @@ int starve_flood() {
 // to the last byte, then floods until the system's part is full too; waits
 // for the parent, then frees everything (its crew ends with it).
 int starve_hold() {
-    auto parent = rvos::connect(kStarveService);
-    if (parent.is_error()) return 10;
-    Message hello;
-    if (parent.value().receive_wait(hello) != Error::None || hello.cap == rvos::kNoHandle) return 11;
-    auto page = sys::mem_map(hello.cap, true);
-    if (page.is_error()) return 12;
-    auto* shared = static_cast<volatile uint64_t*>(page.value().address);
+    testkit::ParentPage joined = testkit::join_parent(kStarveService);
+    if (!joined.page) return 10;
+    volatile uint64_t* shared = joined.page;
     static Crew crew;
     if (!start_crew("starve-fill", kFillers, crew) || !start_crew("starve-flood", kFloods, crew)) return 13;
     fill_pattern();
@@ -1212,7 +1202,7 @@ int starve_hold() {
     shared[6] = unread;
     shared[7] = refused;
     shared[0] = kFull;
-    while (shared[0] != kRelease) sleep_ns(kMs);
+    while (shared[0] != kRelease) testkit::sleep_ms(1);
     for (size_t i = 0; i < count; i++) sys::handle_close(ends[i]);
     shared[0] = kReleased;
     return 0;  // the crew's process handles close: they end
@@ -1245,7 +1235,7 @@ int check_starve() {
     page_message.cap = lent.value();
     c.expect(holder.send(page_message) == Error::None, "sending the shared page");
     uint64_t give_up = sys::clock_ns() + 30'000 * kMs;
-    while (shared[0] != kFull && sys::clock_ns() < give_up) sleep_ns(kMs);
+    while (shared[0] != kFull && sys::clock_ns() < give_up) testkit::sleep_ms(1);
     bool full = shared[0] == kFull;
     // Every part of the budget is full: a reply as big as the process list
     // cannot be queued, so sysinfo answers with the error instead; the
