@@ -28,7 +28,8 @@ extern "C" [[noreturn]] void kernel_main(uint64_t, uintptr_t device_tree) {
     kprint("[boot] machine: %lu MiB RAM at %p, timebase %lu Hz, UART %p, PLIC %p, %lu virtio-mmio slots\n",
            machine.ram_size >> 20, (void*)machine.ram_base, machine.timebase_hz, (void*)machine.uart.base,
            (void*)machine.plic.base, machine.virtio_count);
-    arch::write_stvec(reinterpret_cast<uint64_t>(kernelvec));
+    arch::write_sscratch(0);  // "in the kernel" for trapvec
+    arch::write_stvec(reinterpret_cast<uint64_t>(trapvec));
     mm::init();
     plic::init(machine.plic.base);
     // Real time from the RTC (the epoch if the machine has none).

@@ -7,7 +7,7 @@
 
 namespace arch {
 
-// Filled by uservec (trap.S) on every trap from user mode. The offsets are
+// Filled by trapvec (trap.S) on every trap from user mode. The offsets are
 // part of the assembly: keep them in sync (checked by the static_asserts).
 struct TrapFrame {
     uint64_t regs[32];   // x0..x31; regs[0] is unused
@@ -33,6 +33,6 @@ extern "C" {
 void switch_context(arch::Context* save_into, const arch::Context* load_from);
 // Restores `frame` and returns to user mode (sret). Never returns.
 [[noreturn]] void user_return(arch::TrapFrame* frame);
-void uservec();
-void kernelvec();
+// The one trap vector (stvec), for traps from user mode and kernel bugs.
+void trapvec();
 }

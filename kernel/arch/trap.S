@@ -1,13 +1,16 @@
-# Trap entry and exit. While a task runs in user mode, sscratch holds its
-# TrapFrame and stvec points at uservec; in the kernel stvec points at
-# kernelvec, which only ever sees kernel bugs (the kernel runs with
-# interrupts disabled and polls them in the idle loop).
+# Trap entry and exit. stvec always points at trapvec. While a task runs in
+# user mode, sscratch holds its TrapFrame; while the kernel runs, sscratch
+# is 0, so the first instruction tells the two apart without a second
+# vector to switch stvec to and from on every trap. A trap from the kernel
+# only ever means a kernel bug (the kernel runs with interrupts disabled
+# and polls them in the idle loop).
 
     .section .text
     .balign 4
-    .global uservec
-uservec:
+    .global trapvec
+trapvec:
     csrrw sp, sscratch, sp          # sp = TrapFrame, sscratch = user sp
+    beqz sp, kernelvec              # sscratch was 0: a trap in the kernel
     sd ra, 8(sp)
     sd gp, 24(sp)
     sd tp, 32(sp)
@@ -38,12 +41,10 @@ uservec:
     sd t4, 232(sp)
     sd t5, 240(sp)
     sd t6, 248(sp)
-    csrr t0, sscratch
-    sd t0, 16(sp)                   # user sp
+    csrrw t0, sscratch, zero        # the user sp; 0 marks "in the kernel"
+    sd t0, 16(sp)
     csrr t0, sepc
     sd t0, 256(sp)
-    la t0, kernelvec
-    csrw stvec, t0
     mv a0, sp
     ld sp, 264(sp)                  # this task's kernel stack
     li s0, 0                        # end of the frame-pointer chain
@@ -52,8 +53,6 @@ uservec:
 
     .global user_return
 user_return:                        # a0 = TrapFrame
-    la t0, uservec
-    csrw stvec, t0
     csrw sscratch, a0
     ld t0, 256(a0)
     csrw sepc, t0
@@ -94,9 +93,8 @@ user_return:                        # a0 = TrapFrame
 # report runs on a stack of its own, since the trap may be an overflow of
 # the stack in use (its guard page): pushing anything there would fault
 # again. It gets the faulting sp and frame pointer (for the stack trace).
-    .balign 4
-    .global kernelvec
 kernelvec:
+    csrrw sp, sscratch, sp          # the kernel's sp back, sscratch 0 again
     mv a0, sp
     mv a1, s0
     la sp, trap_stack_top

@@ -1,4 +1,4 @@
-// Trap handling in C++: what uservec calls, and the catcher for kernel faults.
+// Trap handling in C++: what trapvec calls, and the catcher for kernel faults.
 #include "arch/riscv.h"
 #include "lib/print.h"
 #include "mm/kernel_stack.h"
@@ -24,9 +24,10 @@ extern "C" arch::TrapFrame* user_trap(arch::TrapFrame* frame) {
         // retried; anything else kills the process (task/fault.h).
         fault::user_exception(*task, cause, arch::read_stval(), frame->sepc);
     }
-    // Back to user mode with interrupts enabled there.
-    arch::clear_sstatus(arch::kSstatusSPP);
-    arch::set_sstatus(arch::kSstatusSPIE);
+    // Back to user mode with interrupts enabled there: a trap from user
+    // mode left SPP = user and SPIE = 1 (SIE is set in user mode), and the
+    // kernel never takes a trap of its own that could change them
+    // (user_process_start sets them for a process's first entry).
     return frame;
 }
 

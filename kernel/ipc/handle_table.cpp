@@ -3,18 +3,6 @@
 
 namespace ipc {
 
-namespace {
-// The index of the lowest set bit of a non-zero word: a de Bruijn
-// multiply, inline (without the Zbb extension __builtin_ctzll is a call to
-// libgcc's table lookup).
-int lowest_set_bit(uint64_t word) {
-    static constexpr uint8_t kIndex[64] = {
-        0,  1,  48, 2,  57, 49, 28, 3,  61, 58, 50, 42, 38, 29, 17, 4,  62, 55, 59, 36, 53, 51,
-        43, 22, 45, 39, 33, 30, 24, 18, 12, 5,  63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21,
-        44, 32, 23, 11, 46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9,  13, 8,  7,  6};
-    return kIndex[((word & -word) * 0x03f79d71b4cb0a89ull) >> 58];
-}
-}  // namespace
 
 ErrorOr<rvos::Handle> HandleTable::install(Object* object, rvos::Rights rights) {
     if (full()) return Error::HandleTableFull;
@@ -61,12 +49,12 @@ Error HandleTable::close(rvos::Handle handle) {
 
 bool HandleTable::holds(const Object* object) const {
     for (uint64_t used = used_; used; used &= used - 1)
-        if (slots_[__builtin_ctzll(used)].object == object) return true;
+        if (slots_[lowest_set_bit(used)].object == object) return true;
     return false;
 }
 
 void HandleTable::close_all() {
-    while (used_) close(__builtin_ctzll(used_));
+    while (used_) close(lowest_set_bit(used_));
 }
 
 }  // namespace ipc

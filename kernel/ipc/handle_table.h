@@ -10,6 +10,17 @@
 
 namespace ipc {
 
+// The index of the lowest set bit of a non-zero word: a de Bruijn
+// multiply, inline (without the Zbb extension __builtin_ctzll is a call to
+// libgcc's table lookup; the garbage collector walks every table with it).
+inline int lowest_set_bit(uint64_t word) {
+    static constexpr uint8_t kIndex[64] = {
+        0,  1,  48, 2,  57, 49, 28, 3,  61, 58, 50, 42, 38, 29, 17, 4,  62, 55, 59, 36, 53, 51,
+        43, 22, 45, 39, 33, 30, 24, 18, 12, 5,  63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21,
+        44, 32, 23, 11, 46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9,  13, 8,  7,  6};
+    return kIndex[((word & -word) * 0x03f79d71b4cb0a89ull) >> 58];
+}
+
 class HandleTable {
 public:
     // The program whose table this is: an endpoint installed here is
@@ -38,7 +49,7 @@ public:
     // Whether any handle here names `object`.
     bool holds(const Object* object) const;
     template <typename Visitor> void for_each(Visitor&& visit) const {
-        for (uint64_t used = used_; used; used &= used - 1) visit(*slots_[__builtin_ctzll(used)].object);
+        for (uint64_t used = used_; used; used &= used - 1) visit(*slots_[lowest_set_bit(used)].object);
     }
     size_t count() const { return static_cast<size_t>(__builtin_popcountll(used_)); }
     size_t free_slots() const { return rvos::kMaxHandles - count(); }

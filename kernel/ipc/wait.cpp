@@ -63,24 +63,16 @@ void sleep_observed(Task& task, Observer* observers, size_t count, uint64_t dead
     unhook(task);
 }
 
-}  // namespace
-
-ErrorOr<size_t> wait(Task& task, rvos::WaitItem* items, size_t count, uint64_t deadline_ns) {
-    if (count == 0 || count > rvos::kMaxWaitItems) return Error::BadArgument;
-    Object* objects[rvos::kMaxWaitItems];
+// wait() with its working arrays in the caller's frame, so that this
+// frame stays small enough for every local to be one 12-bit offset away
+// (with 3 KiB of arrays in it, each spill took three instructions).
+[[gnu::noinline]] ErrorOr<size_t> wait_with(Task& task, rvos::WaitItem* items, size_t count, uint64_t deadline_ns,
+                                            Object** objects, Observer* observers) {
     for (size_t i = 0; i < count; i++) {
         HandleEntry entry = TRY(task.handles.lookup(items[i].handle));
         if (!(entry.rights & rvos::kRightWait)) return Error::AccessDenied;
         objects[i] = entry.object;  // our handles keep them alive while we sleep
     }
-    // Only the first `count` observers are used, each constructed when it is
-    // hooked; the rest of the array stays raw (constructing all
-    // kMaxWaitItems of them zeroed 2.5 KiB on every blocking receive).
-    union Observers {
-        Observers() {}
-        Observer items[rvos::kMaxWaitItems];
-    } storage;
-    Observer* observers = storage.items;
     for (;;) {
         size_t ready = pick_ready(objects, items, count);
         if (ready != count) {
@@ -98,6 +90,21 @@ ErrorOr<size_t> wait(Task& task, rvos::WaitItem* items, size_t count, uint64_t d
         }
         sleep_observed(task, observers, count, deadline_ns);
     }
+}
+
+}  // namespace
+
+ErrorOr<size_t> wait(Task& task, rvos::WaitItem* items, size_t count, uint64_t deadline_ns) {
+    if (count == 0 || count > rvos::kMaxWaitItems) return Error::BadArgument;
+    Object* objects[rvos::kMaxWaitItems];
+    // Only the first `count` observers are used, each constructed when it is
+    // hooked; the rest of the array stays raw (constructing all
+    // kMaxWaitItems of them zeroed 2.5 KiB on every blocking receive).
+    union Observers {
+        Observers() {}
+        Observer items[rvos::kMaxWaitItems];
+    } storage;
+    return wait_with(task, items, count, deadline_ns, objects, storage.items);
 }
 
 void block_on(Task& task, Object& object, rvos::Signals wanted, uint64_t deadline_ns) {

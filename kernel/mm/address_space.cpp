@@ -25,27 +25,49 @@ bool in_user_range(uintptr_t va, size_t length) {
 }  // namespace
 
 base::ErrorOr<void> AddressSpace::init() {
+    last_page_ = kNoPage;
     table_ = TRY(PageTable::create());
     add_kernel_mappings(table_);
     return {};
 }
 
 void AddressSpace::destroy() {
-    table_.for_each_user_page([](uintptr_t, Pte entry) {
+    table_.free([](Pte entry) {
         if (!(entry & pte::kShared)) frames().free(reinterpret_cast<void*>(pte::address(entry)));
     });
     for (const Region& region : regions_)
         if (region.kind == RegionKind::Shared) static_cast<MemoryObject*>(region.object)->unref();
     regions_.clear();
-    table_.free();
     pages_ = 0;
+    last_page_ = kNoPage;
 }
 
-base::ErrorOr<void> AddressSpace::map_zeroed(uintptr_t va, size_t length, Pte flags) {
+// Writes one page of a map_filled range whole: the data that falls in it,
+// zeroes before and after.
+static void fill_page(uint8_t* frame, uintptr_t page_va, uintptr_t data_va, const uint8_t* data, size_t data_length) {
+    uintptr_t from = base::max(page_va, data_va), to = base::min(page_va + kPageSize, data_va + data_length);
+    if (from >= to) {
+        base::mem_set(frame, 0, kPageSize);
+        return;
+    }
+    base::mem_set(frame, 0, from - page_va);
+    base::mem_copy(frame + (from - page_va), data + (from - data_va), to - from);
+    base::mem_set(frame + (to - page_va), 0, page_va + kPageSize - to);
+}
+
+// Inlined into map_zeroed (every mmap and stack page), where the data
+// branches fold away.
+[[gnu::always_inline]] inline base::ErrorOr<void> AddressSpace::map_filled(uintptr_t va, size_t length, Pte flags,
+                                                                          uintptr_t data_va, const uint8_t* data,
+                                                                          size_t data_length) {
     if (va % kPageSize || !in_user_range(va, length)) return Error::BadArgument;
     size_t mapped = 0;
     for (; mapped < length; mapped += kPageSize) {
-        auto frame = frames().allocate();
+        // Without data the allocator's zeroed frame is the page; with
+        // data the page is written once, whole.
+        auto frame = data_length ? frames().allocate_unzeroed() : frames().allocate();
+        if (!frame.is_error() && data_length)
+            fill_page(static_cast<uint8_t*>(frame.value()), va + mapped, data_va, data, data_length);
         base::ErrorOr<void> result = frame.is_error() ? base::ErrorOr<void>(frame.error())
                                                       : table_.map(va + mapped, reinterpret_cast<uintptr_t>(frame.value()),
                                                                    flags | pte::kUser);
@@ -59,11 +81,18 @@ base::ErrorOr<void> AddressSpace::map_zeroed(uintptr_t va, size_t length, Pte fl
     return {};
 }
 
+base::ErrorOr<void> AddressSpace::map_zeroed(uintptr_t va, size_t length, Pte flags) {
+    return map_filled(va, length, flags, va, nullptr, 0);
+}
+
 // After PTEs are cleared, stale translations must go before the frames can
 // be reused — or the process could still reach a page that is someone
 // else's (or its own next page table) by now. One fence per call, not per
 // page: QEMU flushes its whole TLB on any sfence.vma.
-static void forget_translations() { arch::flush_tlb(); }
+void AddressSpace::forget_translations() {
+    arch::flush_tlb();
+    last_page_ = kNoPage;
+}
 
 void AddressSpace::unmap_pages(uintptr_t va, size_t length) {
     // Two passes, so one fence covers any length without a frame list: the
@@ -73,7 +102,8 @@ void AddressSpace::unmap_pages(uintptr_t va, size_t length) {
     for (size_t offset = 0; offset < length; offset += kPageSize) {
         Pte* entry = table_.lookup(va + offset);
         if (!entry || (*entry & pte::kShared)) continue;  // shared pages go with their mapping
-        any |= table_.invalidate(va + offset);
+        PageTable::invalidate(entry);
+        any = true;
     }
     if (!any) return;
     forget_translations();
@@ -86,9 +116,16 @@ void AddressSpace::unmap_pages(uintptr_t va, size_t length) {
 }
 
 base::ErrorOr<void> AddressSpace::map_fixed(uintptr_t va, size_t length, Pte flags, RegionKind kind) {
+    return map_fixed(va, length, flags, kind, va, nullptr, 0);
+}
+
+base::ErrorOr<void> AddressSpace::map_fixed(uintptr_t va, size_t length, Pte flags, RegionKind kind, uintptr_t data_va,
+                                            const void* data, size_t data_length) {
     if (kind != RegionKind::Code || !in_user_range(va, length)) return Error::BadArgument;
+    if (data_length && (data_va < va || data_length > length || data_va - va > length - data_length))
+        return Error::BadArgument;  // the data lies inside the range
     TRY(regions_.insert(Region{va, length, kind}));
-    auto mapped = map_zeroed(va, length, flags);
+    auto mapped = map_filled(va, length, flags, data_va, static_cast<const uint8_t*>(data), data_length);
     if (mapped.is_error()) {
         (void)regions_.remove(va);  // just inserted, never merged: it is there
         return mapped.error();
@@ -105,7 +142,10 @@ base::ErrorOr<void> AddressSpace::fault_in(uintptr_t va) {
     uintptr_t page = base::align_down(va, kPageSize);
     if (!untouched_stack(page)) return Error::BadAddress;
     TRY(map_zeroed(page, kPageSize, pte::kRead | pte::kWrite));
-    arch::flush_tlb_page(page);
+    // Only the loaded table can be in the TLB. One that is not (a process
+    // being started, its stack's top prefaulted) gets a full fence when it
+    // is loaded, and QEMU turns every fence into a whole-TLB flush.
+    if (arch::read_satp() == table_.satp()) arch::flush_tlb_page(page);
     return {};
 }
 
@@ -142,9 +182,12 @@ base::ErrorOr<uintptr_t> AddressSpace::map_shared(MemoryObject& object, bool wri
 }
 
 base::ErrorOr<void> AddressSpace::unmap_user(uintptr_t va, size_t length) {
+    // The windows do not overlap: below kSharedBase there is no shared
+    // mapping to look for.
+    if (va < kSharedBase) return unmap_anonymous(va, length);
     const Region* region = regions_.find(va);
     if (region && region->kind == RegionKind::Shared && region->start == va) return unmap_shared(va);
-    return unmap_anonymous(va, length);
+    return Error::BadArgument;  // above the anonymous window
 }
 
 base::ErrorOr<void> AddressSpace::unmap_shared(uintptr_t va) {
@@ -170,14 +213,21 @@ base::ErrorOr<void> AddressSpace::unmap_anonymous(uintptr_t va, size_t length) {
 }
 
 uint8_t* AddressSpace::translate(uintptr_t va, Pte need) const {
-    Pte* entry = table_.lookup(va);
-    if (!entry || (*entry & need) != need) return nullptr;
-    return reinterpret_cast<uint8_t*>(pte::address(*entry) + va % kPageSize);
+    uintptr_t page = base::align_down(va, kPageSize);
+    if (page != last_page_) {
+        Pte* entry = table_.lookup(va);
+        if (!entry) return nullptr;
+        last_page_ = page;
+        last_entry_ = *entry;
+    }
+    if ((last_entry_ & need) != need) return nullptr;
+    return reinterpret_cast<uint8_t*>(pte::address(last_entry_) + va % kPageSize);
 }
 
 base::ErrorOr<void> AddressSpace::check(uintptr_t va, size_t length, Pte need) {
     if (length == 0) return {};
     if (!in_user_range(va, length)) return Error::BadAddress;
+    if (va % kPageSize + length <= kPageSize && translate(va, need)) return {};  // one mapped page
     bool untouched = false;
     for (uintptr_t page = base::align_down(va, kPageSize); page < va + length; page += kPageSize) {
         if (translate(page, need)) continue;
@@ -195,6 +245,21 @@ base::ErrorOr<void> AddressSpace::check_writable(uintptr_t va, size_t length) {
 }
 
 base::ErrorOr<void> AddressSpace::copy(uintptr_t user, uint8_t* kernel, size_t length, Pte need, bool to_user) {
+    // Most copies (small messages, wait lists, handle arrays) lie in one
+    // mapped page: one translation and the copy, without the page loop
+    // and its saved registers.
+    if (user % kPageSize + length <= kPageSize && in_user_range(user, length)) {
+        if (uint8_t* mapped = translate(user, need)) {
+            if (to_user) base::mem_copy(mapped, kernel, length);
+            else base::mem_copy(kernel, mapped, length);
+            return {};
+        }
+    }
+    return copy_pages(user, kernel, length, need, to_user);
+}
+
+base::ErrorOr<void> AddressSpace::copy_pages(uintptr_t user, uint8_t* kernel, size_t length, Pte need,
+                                             bool to_user) {
     // Check the whole range first so a failing copy changes nothing. A copy
     // of up to a message's size (every send and receive) keeps what that
     // check translated, so each page is walked once, not twice.

@@ -23,6 +23,11 @@ public:
     // permissions. BadArgument if it overlaps a region or leaves user
     // space; on failure nothing stays mapped.
     base::ErrorOr<void> map_fixed(uintptr_t va, size_t length, Pte flags, RegionKind kind);
+    // The same, with `data` (data_length bytes) at data_va inside the range
+    // and zeroes around it: each page is written once, the loader's copy
+    // without zeroing first.
+    base::ErrorOr<void> map_fixed(uintptr_t va, size_t length, Pte flags, RegionKind kind, uintptr_t data_va,
+                                  const void* data, size_t data_length);
     // The loader's stack: records [va, va+length) as the Stack region but
     // maps nothing. Each of its pages is mapped (zeroed, user read/write)
     // when first touched: by the program (a page fault, fault_in) or by the
@@ -74,6 +79,9 @@ public:
 private:
     // Maps fresh zeroed pages over [va, va+length); on failure nothing stays mapped.
     base::ErrorOr<void> map_zeroed(uintptr_t va, size_t length, Pte flags);
+    // map_zeroed() with [data_va, data_va + data_length) holding `data`.
+    base::ErrorOr<void> map_filled(uintptr_t va, size_t length, Pte flags, uintptr_t data_va, const uint8_t* data,
+                                   size_t data_length);
     // Unmaps the private pages in [va, va+length) and frees their frames
     // after one TLB fence.
     void unmap_pages(uintptr_t va, size_t length);
@@ -81,6 +89,9 @@ private:
     base::ErrorOr<void> unmap_shared(uintptr_t va);
     // The kernel address of the user byte at va, if mapped with `need`.
     uint8_t* translate(uintptr_t va, Pte need) const;
+    // Clears unmapped entries out of the hardware TLB and the last
+    // translation, before their frames can be reused.
+    void forget_translations();
     // A stack page the program has not touched yet: mapped on demand.
     bool untouched_stack(uintptr_t page) const { return regions_.maps_on_touch(page) && !table_.lookup(page); }
     // Checks every page of the range first (mapped with `need`, or an
@@ -88,10 +99,20 @@ private:
     // untouched stack pages.
     base::ErrorOr<void> check(uintptr_t va, size_t length, Pte need);
     base::ErrorOr<void> copy(uintptr_t user, uint8_t* kernel, size_t length, Pte need, bool to_user);
+    [[gnu::noinline]] base::ErrorOr<void> copy_pages(uintptr_t user, uint8_t* kernel, size_t length, Pte need,
+                                                     bool to_user);
 
     PageTable table_;
     RegionMap regions_;
     size_t pages_ = 0;
+    // The last page translate() found and its entry: one syscall's copies
+    // (a wait list in and out, a handle array and the bytes of a message)
+    // mostly fall in one page, and a hit saves the three-level walk. Only
+    // unmapping changes a mapped entry, and every unmap ends in
+    // forget_translations(), which drops it.
+    static constexpr uintptr_t kNoPage = 1;  // never page-aligned
+    mutable uintptr_t last_page_ = kNoPage;
+    mutable Pte last_entry_ = 0;
 };
 
 }  // namespace mm

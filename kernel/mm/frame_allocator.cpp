@@ -4,6 +4,19 @@
 
 namespace mm {
 
+namespace {
+// Every frame handed out is zeroed (page tables, user pages, stacks): a
+// page is a whole number of 128-byte blocks, so sixteen stores a turn and
+// no tail, where mem_set spends a fifth of its time on loop control.
+void zero_frame(void* frame) {
+    auto* word = static_cast<uint64_t*>(frame);
+    for (auto* end = word + kPageSize / 8; word < end; word += 16) {
+        word[0] = word[1] = word[2] = word[3] = word[4] = word[5] = word[6] = word[7] = 0;
+        word[8] = word[9] = word[10] = word[11] = word[12] = word[13] = word[14] = word[15] = 0;
+    }
+}
+}  // namespace
+
 void FrameAllocator::init(uintptr_t begin, uintptr_t end, uint8_t* bitmap) {
     begin_ = base::align_up(begin, kPageSize);
     end_ = base::align_down(end, kPageSize);
@@ -27,14 +40,19 @@ void FrameAllocator::set_allocated(size_t index, bool value) {
     else bitmap_[index / 8] &= static_cast<uint8_t>(~(1u << (index % 8)));
 }
 
-ErrorOr<void*> FrameAllocator::allocate() {
+ErrorOr<void*> FrameAllocator::allocate_unzeroed() {
     if (!free_) return Error::NoMemory;
     FreeFrame* frame = free_;
     free_ = frame->next;
     free_count_--;
     set_allocated(index_of(reinterpret_cast<uintptr_t>(frame)), true);
-    base::mem_set(frame, 0, kPageSize);
     return static_cast<void*>(frame);
+}
+
+ErrorOr<void*> FrameAllocator::allocate() {
+    void* frame = TRY(allocate_unzeroed());
+    zero_frame(frame);
+    return frame;
 }
 
 bool FrameAllocator::free(void* frame) {

@@ -25,6 +25,10 @@ public:
 
     // A zero-filled frame, or NoMemory.
     ErrorOr<void*> allocate();
+    // A frame as its last user left it, or NoMemory: only for a caller that
+    // writes every byte of it before anything can read it (the loader,
+    // copying a program's pages; zeroing them first was wasted work).
+    ErrorOr<void*> allocate_unzeroed();
     // Returns false (and changes nothing) for an address that is not an
     // allocated frame of this allocator, after calling the bad-free
     // handler if one is set.

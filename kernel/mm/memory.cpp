@@ -27,9 +27,12 @@ namespace {
 
 constexpr uintptr_t kGigabyte = 1ul << 30, kMegapage = 2 * 1024 * 1024;
 // The root-table entry (gigabyte) user space lives in (abi.h: kUserBase up
-// to the stack); the kernel's RAM and MMIO must stay out of it.
+// to the stack); the kernel's RAM and MMIO must stay out of it (checked
+// when they are mapped), and so must its stacks: PageTable::free walks
+// only the user's entry.
 constexpr size_t kUserGigabyte = rvos::kUserBase / kGigabyte;
 static_assert(rvos::kUserStackTop <= (kUserGigabyte + 1) * kGigabyte, "user space spans one gigabyte");
+static_assert(kKernelStackWindow / kGigabyte != kUserGigabyte, "the kernel's stacks are not in user space");
 
 size_t gigabyte(uintptr_t address) { return address / kGigabyte; }
 

@@ -59,10 +59,17 @@ void PageTable::share_root_entry(const PageTable& other, size_t index) {
     root_[index] = other.root_[index] | pte::kGlobal;
 }
 
+// Every user copy translates its pages through here, so it is a walk of
+// its own: no allocation path to branch around.
 Pte* PageTable::lookup(uintptr_t va) const {
-    Error ignored;
-    Pte* entry = walk(va, false, &ignored);
-    return entry && (*entry & pte::kValid) ? entry : nullptr;
+    Pte* table = root_;
+    for (int level = 2; level > 0; level--) {
+        Pte entry = table[index_at(va, level)];
+        if (!(entry & pte::kValid) || pte::is_leaf(entry)) return nullptr;  // a gigapage or megapage: not ours
+        table = reinterpret_cast<Pte*>(pte::address(entry));
+    }
+    Pte* leaf = &table[index_at(va, 0)];
+    return (*leaf & pte::kValid) ? leaf : nullptr;
 }
 
 uintptr_t PageTable::unmap(uintptr_t va) {
@@ -71,13 +78,6 @@ uintptr_t PageTable::unmap(uintptr_t va) {
     uintptr_t pa = pte::address(*entry);
     *entry = 0;
     return pa;
-}
-
-bool PageTable::invalidate(uintptr_t va) {
-    Pte* entry = lookup(va);
-    if (!entry) return false;
-    *entry &= ~pte::kValid;
-    return true;
 }
 
 uintptr_t PageTable::take_invalidated(uintptr_t va) {
@@ -106,24 +106,10 @@ size_t PageTable::detach_empty_tables(uintptr_t va, size_t length, uintptr_t* ta
     return count;
 }
 
-static void free_tree(Pte* table, int level) {
-    if (level > 0) {
-        for (size_t i = 0; i < 512; i++) {
-            Pte entry = table[i];
-            // Global subtrees are the kernel's, shared by every table.
-            if ((entry & pte::kValid) && !pte::is_leaf(entry) && !(entry & pte::kGlobal))
-                free_tree(reinterpret_cast<Pte*>(pte::address(entry)), level - 1);
-        }
-    }
-    frames().free(table);
-}
+void PageTable::free_frame(Pte* table) { frames().free(table); }
 
 void PageTable::free() {
-    if (!root_) return;
-    free_tree(root_, 2);
-    root_ = nullptr;
+    free([](Pte) {});
 }
-
-uint64_t PageTable::satp() const { return arch::kSatpSv39 | (reinterpret_cast<uintptr_t>(root_) >> 12); }
 
 }  // namespace mm

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "abi/abi.h"
+#include "arch/riscv.h"
 #include "base/error_or.h"
 
 namespace mm {
@@ -55,11 +56,11 @@ public:
     // (0 if nothing was mapped).
     uintptr_t unmap(uintptr_t va);
     // Unmapping a range under one TLB fence: invalidate() clears the valid
-    // bit of va's entry but leaves the frame's address in it (the hardware
-    // ignores an invalid entry) and says whether va was mapped; after the
-    // fence, take_invalidated() clears the entry and returns that frame
-    // (0 if va's entry was not invalidated).
-    bool invalidate(uintptr_t va);
+    // bit of a leaf entry (from lookup) but leaves the frame's address in it
+    // (the hardware ignores an invalid entry); after the fence,
+    // take_invalidated() clears va's entry and returns that frame (0 if
+    // va's entry was not invalidated).
+    static void invalidate(Pte* entry) { *entry &= ~pte::kValid; }
     uintptr_t take_invalidated(uintptr_t va);
     // Detaches the last-level tables of [va, va + length) that map nothing
     // any more (a mapping was removed) and puts their frames in `tables`
@@ -69,40 +70,48 @@ public:
     size_t detach_empty_tables(uintptr_t va, size_t length, uintptr_t* tables, size_t capacity);
     static constexpr size_t kTableSpan = size_t{1} << 21;  // what one last-level table maps
 
-    // Calls visit(va, entry) for every 4 KiB leaf with the U bit.
-    template <typename Visitor> void for_each_user_page(Visitor&& visit) const;
-
     // Releases every table frame of this tree (not the pages it maps, and
     // not the shared kernel subtrees). The wrapper is empty afterwards.
     void free();
+    // The same, and in the same walk release_page(entry) for every 4 KiB
+    // leaf with the U bit first (the caller frees its frame, or leaves a
+    // shared one to its memory object). Only the root entries that cover
+    // user space are walked: the others are the kernel's subtrees, shared
+    // by every table and freed by none.
+    template <typename Release> void free(Release&& release_page);
 
     bool valid() const { return root_ != nullptr; }
-    uint64_t satp() const;
+    // Read on every switch between address spaces, so inline.
+    uint64_t satp() const { return arch::kSatpSv39 | (reinterpret_cast<uintptr_t>(root_) >> 12); }
     uintptr_t root_address() const { return reinterpret_cast<uintptr_t>(root_); }
 
 private:
     explicit PageTable(Pte* root) : root_(root) {}
     Pte* walk(uintptr_t va, bool allocate, Error* error) const;
+    static void free_frame(Pte* table);
 
     Pte* root_ = nullptr;
 };
 
-template <typename Visitor>
-void PageTable::for_each_user_page(Visitor&& visit) const {
-    for (size_t i = 0; i < 512; i++) {
+template <typename Release>
+void PageTable::free(Release&& release_page) {
+    if (!root_) return;
+    constexpr size_t kFirstUserRoot = rvos::kUserBase >> 30, kLastUserRoot = (rvos::kUserEnd - 1) >> 30;
+    for (size_t i = kFirstUserRoot; i <= kLastUserRoot; i++) {
         Pte top = root_[i];
         if (!(top & pte::kValid) || pte::is_leaf(top) || (top & pte::kGlobal)) continue;
         auto* middle = reinterpret_cast<Pte*>(pte::address(top));
         for (size_t j = 0; j < 512; j++) {
             if (!(middle[j] & pte::kValid) || pte::is_leaf(middle[j])) continue;
             auto* bottom = reinterpret_cast<Pte*>(pte::address(middle[j]));
-            for (size_t k = 0; k < 512; k++) {
-                Pte leaf = bottom[k];
-                if ((leaf & pte::kValid) && (leaf & pte::kUser))
-                    visit((i << 30) | (j << 21) | (k << 12), leaf);
-            }
+            for (size_t k = 0; k < 512; k++)
+                if ((bottom[k] & (pte::kValid | pte::kUser)) == (pte::kValid | pte::kUser)) release_page(bottom[k]);
+            free_frame(bottom);
         }
+        free_frame(middle);
     }
+    free_frame(root_);
+    root_ = nullptr;
 }
 
 }  // namespace mm

@@ -41,6 +41,7 @@ void RegionMap::open_slot(size_t index) {
 }
 
 void RegionMap::close_slots(size_t index, size_t count) {
+    if (count == 0) return;  // (a trimmed region closes none: no need to move the rest onto themselves)
     for (size_t i = index; i + count < count_; i++) regions_[i] = regions_[i + count];
     count_ -= count;
 }

@@ -13,7 +13,7 @@ constexpr rvos::Rights kTimerRights = rvos::kRightRead | rvos::kRightWrite | rvo
                                       rvos::kRightDuplicate | rvos::kRightWait;
 }  // namespace
 
-ErrorOr<uint64_t> sys_clock_get(Call& call) {
+ErrorOr<uint64_t> sys_clock_get(Call call) {
     switch (static_cast<rvos::ClockId>(call.arg(0))) {
     case rvos::ClockId::Monotonic: return clock::now_ns();
     case rvos::ClockId::RealTime: return clock::real_time_ns();
@@ -22,14 +22,14 @@ ErrorOr<uint64_t> sys_clock_get(Call& call) {
     return Error::BadArgument;
 }
 
-ErrorOr<uint64_t> sys_timer_create(Call& call) {
+ErrorOr<uint64_t> sys_timer_create(Call call) {
     if (call.task.handles.full()) return Error::HandleTableFull;
     timer::TimerObject* timer = timer::TimerObject::create();
     if (!timer) return Error::NoMemory;
     return static_cast<uint64_t>(call.task.handles.install(timer, kTimerRights).value());
 }
 
-ErrorOr<uint64_t> sys_timer_set(Call& call) {
+ErrorOr<uint64_t> sys_timer_set(Call call) {
     auto* timer = TRY(call.task.handles.get<timer::TimerObject>(call.handle(0), rvos::kRightWrite));
     uint64_t period = call.arg(2);
     // A period shorter than 100 us would only keep the CPU in interrupts.
@@ -38,7 +38,7 @@ ErrorOr<uint64_t> sys_timer_set(Call& call) {
     return 0;
 }
 
-ErrorOr<uint64_t> sys_interrupt_ack(Call& call) {
+ErrorOr<uint64_t> sys_interrupt_ack(Call call) {
     auto* line = TRY(call.task.handles.get<interrupt::InterruptObject>(call.handle(0), rvos::kRightWrite));
     line->acknowledge();
     return 0;

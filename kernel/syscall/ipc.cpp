@@ -4,13 +4,13 @@
 
 namespace syscall {
 
-ErrorOr<uint64_t> sys_chan_create(Call& call) {
+ErrorOr<uint64_t> sys_chan_create(Call call) {
     ipc::HandlePair pair = TRY(ipc::create_channel(call.task));
     call.set_a1(static_cast<uint64_t>(pair.b));
     return static_cast<uint64_t>(pair.a);
 }
 
-ErrorOr<uint64_t> sys_chan_send(Call& call) {
+ErrorOr<uint64_t> sys_chan_send(Call call) {
     size_t count = call.arg(4);
     if (count > rvos::kMaxMessageHandles) return Error::BadArgument;
     rvos::Handle handles[rvos::kMaxMessageHandles];
@@ -20,7 +20,7 @@ ErrorOr<uint64_t> sys_chan_send(Call& call) {
     return 0;
 }
 
-ErrorOr<uint64_t> sys_chan_recv(Call& call) {
+ErrorOr<uint64_t> sys_chan_recv(Call call) {
     uint64_t capacity = call.arg(2), handle_capacity = call.arg(4);
     if (handle_capacity > rvos::kMaxMessageHandles) handle_capacity = rvos::kMaxMessageHandles;
     // Both destinations are checked before a message leaves the queue.

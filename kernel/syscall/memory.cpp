@@ -11,20 +11,20 @@ constexpr rvos::Rights kMemoryRights = rvos::kRightRead | rvos::kRightWrite | rv
                                        rvos::kRightWait;
 }  // namespace
 
-ErrorOr<uint64_t> sys_mmap(Call& call) { return TRY(call.task.space.map_anonymous(call.arg(0))); }
+ErrorOr<uint64_t> sys_mmap(Call call) { return TRY(call.task.space.map_anonymous(call.arg(0))); }
 
-ErrorOr<uint64_t> sys_munmap(Call& call) {
+ErrorOr<uint64_t> sys_munmap(Call call) {
     TRY(call.task.space.unmap_user(call.arg(0), call.arg(1)));
     return 0;
 }
 
-ErrorOr<uint64_t> sys_mem_create(Call& call) {
+ErrorOr<uint64_t> sys_mem_create(Call call) {
     if (call.task.handles.full()) return Error::HandleTableFull;
     mm::MemoryObject* object = TRY(mm::MemoryObject::create(call.arg(0)));
     return static_cast<uint64_t>(call.task.handles.install(object, kMemoryRights).value());
 }
 
-ErrorOr<uint64_t> sys_mem_map(Call& call) {
+ErrorOr<uint64_t> sys_mem_map(Call call) {
     bool writable = call.arg(1) != 0;
     rvos::Rights needed = rvos::kRightMap | (writable ? rvos::kRightMapWrite : 0);
     mm::MemoryObject* memory = TRY(call.task.handles.get<mm::MemoryObject>(call.handle(0), needed));
@@ -35,7 +35,7 @@ ErrorOr<uint64_t> sys_mem_map(Call& call) {
 
 // A driver programs its device with physical addresses: only contiguous
 // memory (DMA, device windows) has one, and only the map right reveals it.
-ErrorOr<uint64_t> sys_mem_physical(Call& call) {
+ErrorOr<uint64_t> sys_mem_physical(Call call) {
     mm::MemoryObject* memory = TRY(call.task.handles.get<mm::MemoryObject>(call.handle(0), rvos::kRightMap));
     if (memory->physical() == 0) return Error::Unsupported;
     call.set_a1(memory->pages() * rvos::kPageSize);

@@ -14,7 +14,7 @@ using base::ErrorOr;
 using rvos::Error;
 
 // One syscall as a handler sees it: the caller, its arguments, and the
-// extra result registers.
+// extra result registers. Two references, passed by value in two registers.
 struct Call {
     Task& task;
     arch::TrapFrame& frame;
@@ -31,7 +31,7 @@ struct Call {
     void set_a2(uint64_t value) { frame.a(2) = value; }
 };
 
-#define RVOS_SYSCALL_DECLARE(number, Name, name, group, args) ErrorOr<uint64_t> sys_##name(Call& call);
+#define RVOS_SYSCALL_DECLARE(number, Name, name, group, args) ErrorOr<uint64_t> sys_##name(Call call);
 RVOS_SYSCALLS(RVOS_SYSCALL_DECLARE)
 #undef RVOS_SYSCALL_DECLARE
 

@@ -9,7 +9,7 @@ namespace syscall {
 
 namespace {
 
-using Handler = ErrorOr<uint64_t> (*)(Call&);
+using Handler = ErrorOr<uint64_t> (*)(Call);
 
 constexpr Handler kHandlers[] = {
 #define RVOS_SYSCALL_HANDLER(number, Name, name, group, args) sys_##name,
@@ -25,8 +25,7 @@ void dispatch(Task& task, arch::TrapFrame& frame) {
     if (number >= rvos::kSyscallCount) fault::kill_current("bad syscall", number, frame.sepc);
     task.last_syscall = number;
     frame.sepc += 4;  // resume after the ecall
-    Call call{task, frame};
-    ErrorOr<uint64_t> result = kHandlers[number](call);
+    ErrorOr<uint64_t> result = kHandlers[number](Call{task, frame});
     frame.a(0) = result.is_error() ? static_cast<uint64_t>(-static_cast<int64_t>(result.error())) : result.value();
 }
 

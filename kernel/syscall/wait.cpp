@@ -5,7 +5,7 @@
 
 namespace syscall {
 
-ErrorOr<uint64_t> sys_wait(Call& call) {
+ErrorOr<uint64_t> sys_wait(Call call) {
     uint64_t count = call.arg(1);
     if (count == 0 || count > rvos::kMaxWaitItems) return Error::BadArgument;
     rvos::WaitItem items[rvos::kMaxWaitItems];

@@ -105,8 +105,11 @@ base::ErrorOr<void> load_program(Task& task, const ProgramImage& program, const 
         const elf::Segment& s = image.segments[i];
         uintptr_t start = base::align_down(s.vaddr, rvos::kPageSize);
         uintptr_t end = base::align_up(s.vaddr + s.memory_size, rvos::kPageSize);
-        if (end > start) TRY(task.space.map_fixed(start, end - start, segment_flags(s), mm::RegionKind::Code));
-        TRY(task.space.fill(s.vaddr, program.start + s.file_offset, s.file_size));
+        // Each page is written once: the segment's bytes and zeroes round them.
+        if (end > start)
+            TRY(task.space.map_fixed(start, end - start, segment_flags(s), mm::RegionKind::Code, s.vaddr,
+                                     program.start + s.file_offset, s.file_size));
+        else TRY(task.space.fill(s.vaddr, program.start + s.file_offset, s.file_size));
     }
     uintptr_t stack_bottom = rvos::kUserStackTop - rvos::kUserStackSize;
     // Reserved, not mapped: zeroing even 256 KiB made spawn 1.8x slower, and

@@ -12,9 +12,11 @@
 
 namespace sched {
 
+Task* detail::running = nullptr;
+
 namespace {
 
-Task* running = nullptr;
+using detail::running;
 Task* ready_head = nullptr;  // in the order the tasks became ready
 Task* ready_tail = nullptr;
 arch::Context scheduler_context;
@@ -141,8 +143,6 @@ void idle() {
 
 }  // namespace
 
-Task* current() { return running; }
-
 void make_ready(Task* task) {
     task->state = TaskState::Ready;
     task->next_ready = nullptr;
@@ -151,7 +151,11 @@ void make_ready(Task* task) {
     ready_tail = task;
 }
 
-void yield() { reschedule(Why::Yield); }
+void yield() {
+    // With nothing else ready a yield changes nothing: the task goes on,
+    // and the time it runs is charged at its next switch.
+    if (ready_head) reschedule(Why::Yield);
+}
 
 void preempt(bool slice_over) { reschedule(slice_over ? Why::Tick : Why::Wake); }
 

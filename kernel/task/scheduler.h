@@ -23,7 +23,12 @@
 
 namespace sched {
 
-Task* current();
+// The task on the CPU: read on every trap and syscall, so inline; only
+// scheduler.cpp changes it.
+namespace detail {
+extern Task* running;
+}
+inline Task* current() { return detail::running; }
 // Makes a task runnable (appends it to the ready list).
 void make_ready(Task* task);
 // Gives up the CPU to every other ready task; the caller stays runnable.

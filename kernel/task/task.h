@@ -50,8 +50,6 @@ struct Task {
     size_t slot = 0;  // in the task table, and its kernel stack's (mm/kernel_stack.h)
     void (*kernel_entry)() = nullptr;  // kernel tasks
 
-    ipc::HandleTable handles;
-    mm::AddressSpace space;  // user processes
     // The object process handles name; told how the task ended. Null once
     // every process handle is gone.
     process::ProcessObject* process = nullptr;
@@ -71,9 +69,13 @@ struct Task {
 
     // User FP registers, saved here only when another task claims the unit
     // (task/fpu.h); left uninitialised until then, so spawn does not pay
-    // for them. fp_saved: `fp` holds them (else they are all zero). Last,
-    // so the fields above keep their short offsets on the switch path.
+    // for them. fp_saved: `fp` holds them (else they are all zero).
     bool fp_saved = false;
     arch::FpState fp;
+
+    // The two big members last (9 KiB): the fields above, used on every
+    // trap, wait and switch, then sit within a load's 12-bit offset.
+    ipc::HandleTable handles;
+    mm::AddressSpace space;  // user processes
 };
 

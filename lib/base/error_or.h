@@ -12,19 +12,26 @@ using rvos::Error;
 template <typename T>
 class [[nodiscard]] ErrorOr {
 public:
-    ErrorOr(const T& value) : value_(value), error_(Error::None) {}
-    ErrorOr(T&& value) : value_(base::move(value)), error_(Error::None) {}
-    ErrorOr(Error error) : value_(), error_(error) {}
+    ErrorOr(const T& value) : value_(value), error_(0) {}
+    ErrorOr(T&& value) : value_(base::move(value)), error_(0) {}
+    ErrorOr(Error error) : value_(), error_(static_cast<Code>(error)) {}
 
-    bool is_error() const { return error_ != Error::None; }
-    Error error() const { return error_; }
+    bool is_error() const { return error_ != 0; }
+    Error error() const { return static_cast<Error>(error_); }
     T& value() { return value_; }
     const T& value() const { return value_; }
     T release_value() { return base::move(value_); }
 
 private:
+    // The error code fills the space after the value: a 32-bit code behind
+    // an 8-byte value would leave 4 bytes of padding, and GCC then builds
+    // the returned register pair through the stack on every return.
+    using Code = decltype([] {
+        if constexpr (alignof(T) >= 8) return int64_t{};
+        else return int32_t{};
+    }());
     T value_;
-    Error error_;
+    Code error_;
 };
 
 template <>

@@ -35,17 +35,27 @@ void str_copy(char* dst, const char* src, size_t size) {
 void mem_copy(void* dst, const void* src, size_t n) {
     auto* d = static_cast<uint8_t*>(dst);
     auto* s = static_cast<const uint8_t*>(src);
+    uintptr_t skew = reinterpret_cast<uintptr_t>(d) ^ reinterpret_cast<uintptr_t>(s);
     // Word copies when both sides can be aligned together: messages, files
     // and shared buffers are copied this way, and a byte loop is 8x slower.
-    if (((reinterpret_cast<uintptr_t>(d) ^ reinterpret_cast<uintptr_t>(s)) & 7) == 0) {
+    // Eight words a turn: a loop step costs three instructions, spread over
+    // 64 bytes instead of 32.
+    if ((skew & 7) == 0) {
         while (n && (reinterpret_cast<uintptr_t>(d) & 7)) *d++ = *s++, n--;
         auto* dw = reinterpret_cast<uint64_t*>(d);
         auto* sw = reinterpret_cast<const uint64_t*>(s);
-        for (; n >= 32; n -= 32, dw += 4, sw += 4) {
-            uint64_t a = sw[0], b = sw[1], c = sw[2], e = sw[3];
-            dw[0] = a, dw[1] = b, dw[2] = c, dw[3] = e;
+        for (; n >= 64; n -= 64, dw += 8, sw += 8) {
+            uint64_t w0 = sw[0], w1 = sw[1], w2 = sw[2], w3 = sw[3], w4 = sw[4], w5 = sw[5], w6 = sw[6], w7 = sw[7];
+            dw[0] = w0, dw[1] = w1, dw[2] = w2, dw[3] = w3, dw[4] = w4, dw[5] = w5, dw[6] = w6, dw[7] = w7;
         }
         for (; n >= 8; n -= 8) *dw++ = *sw++;
+        d = reinterpret_cast<uint8_t*>(dw);
+        s = reinterpret_cast<const uint8_t*>(sw);
+    } else if ((skew & 3) == 0) {  // 4-byte aligned together (arrays of 32-bit fields)
+        while (n && (reinterpret_cast<uintptr_t>(d) & 3)) *d++ = *s++, n--;
+        auto* dw = reinterpret_cast<uint32_t*>(d);
+        auto* sw = reinterpret_cast<const uint32_t*>(s);
+        for (; n >= 4; n -= 4) *dw++ = *sw++;
         d = reinterpret_cast<uint8_t*>(dw);
         s = reinterpret_cast<const uint8_t*>(sw);
     }
@@ -57,7 +67,9 @@ void mem_set(void* dst, int value, size_t n) {
     while (n && (reinterpret_cast<uintptr_t>(d) & 7)) *d++ = static_cast<uint8_t>(value), n--;
     uint64_t pattern = 0x0101010101010101ull * static_cast<uint8_t>(value);
     auto* dw = reinterpret_cast<uint64_t*>(d);
-    for (; n >= 32; n -= 32, dw += 4) dw[0] = dw[1] = dw[2] = dw[3] = pattern;
+    // Eight words a turn, as in mem_copy: every page the kernel hands out is
+    // zeroed here.
+    for (; n >= 64; n -= 64, dw += 8) dw[0] = dw[1] = dw[2] = dw[3] = dw[4] = dw[5] = dw[6] = dw[7] = pattern;
     for (; n >= 8; n -= 8) *dw++ = pattern;
     d = reinterpret_cast<uint8_t*>(dw);
     while (n--) *d++ = static_cast<uint8_t>(value);

@@ -30,11 +30,8 @@ size_t count_strings(const char* block, size_t length) {
     return count;
 }
 
-// A NULL-terminated array pointing at each string of the block.
-char** split(char* block, size_t length) {
-    size_t count = count_strings(block, length);
-    auto** list = static_cast<char**>(malloc((count + 1) * sizeof(char*)));
-    if (!list) rvos::sys::exit(127);
+// Points list[0..count) at the strings of the block and ends it with null.
+void split(char** list, char* block, size_t length, size_t count) {
     size_t n = 0;
     for (size_t i = 0; i < length && n < count; n++) {
         list[n] = block + i;
@@ -42,19 +39,30 @@ char** split(char* block, size_t length) {
         i++;
     }
     list[n] = nullptr;
-    return list;
 }
+
+// Pointers that fit in start-up's own frame (2 KiB): a usual argv and
+// environment need no heap, so a program that never allocates never maps
+// one. More strings than that (the block can hold 24 KiB of them) go to
+// the heap.
+constexpr size_t kListsOnStack = 256;
 
 }  // namespace
 
 extern "C" [[noreturn]] void rvos_start(char* block, size_t args_length, size_t env_length, size_t,
                                         size_t cwd_length, uint32_t parent_pid) {
-    char** argv = split(block, args_length);
-    environ = split(block + args_length, env_length);
+    size_t argc = count_strings(block, args_length);
+    size_t envc = count_strings(block + args_length, env_length);
+    size_t pointers = argc + 1 + envc + 1;
+    char* on_stack[kListsOnStack];  // this frame never returns
+    auto** lists = pointers <= kListsOnStack ? on_stack : static_cast<char**>(malloc(pointers * sizeof(char*)));
+    if (!lists) rvos::sys::exit(127);
+    split(lists, block, args_length, argc);
+    split(lists + argc + 1, block + args_length, env_length, envc);
+    environ = lists + argc + 1;
     rvos::cwd::start(block + args_length + env_length, cwd_length);
     rvos::handoff::inherit();  // descriptors 0-2, if the parent handed any
     rvos::process::start(parent_pid);
-    int argc = static_cast<int>(count_strings(block, args_length));
     for (Constructor* c = __init_array_start; c < __init_array_end; c++) (*c)();
-    exit(main(argc, argv));
+    exit(main(static_cast<int>(argc), lists));
 }

@@ -11,14 +11,38 @@ struct Raw {
     uint64_t a2;
 };
 
-Raw call(Syscall number, uint64_t arg0 = 0, uint64_t arg1 = 0, uint64_t arg2 = 0, uint64_t arg3 = 0,
-         uint64_t arg4 = 0, uint64_t arg5 = 0) {
-    register uint64_t a0 asm("a0") = arg0;
-    register uint64_t a1 asm("a1") = arg1;
-    register uint64_t a2 asm("a2") = arg2;
-    register uint64_t a3 asm("a3") = arg3;
-    register uint64_t a4 asm("a4") = arg4;
-    register uint64_t a5 asm("a5") = arg5;
+// The ecall, with as many arguments as the syscall takes. Only those
+// registers are loaded: the kernel reads a syscall's own arguments and no
+// others, so zeroing the rest would be work on every call. a0-a2 carry the
+// results back.
+Raw call(Syscall number) {
+    register uint64_t a0 asm("a0"), a1 asm("a1"), a2 asm("a2");
+    register uint64_t a7 asm("a7") = static_cast<uint64_t>(number);
+    asm volatile("ecall" : "=r"(a0), "=r"(a1), "=r"(a2) : "r"(a7) : "memory");
+    return Raw{static_cast<int64_t>(a0), a1, a2};
+}
+Raw call(Syscall number, uint64_t arg0) {
+    register uint64_t a0 asm("a0") = arg0, a1 asm("a1"), a2 asm("a2");
+    register uint64_t a7 asm("a7") = static_cast<uint64_t>(number);
+    asm volatile("ecall" : "+r"(a0), "=r"(a1), "=r"(a2) : "r"(a7) : "memory");
+    return Raw{static_cast<int64_t>(a0), a1, a2};
+}
+Raw call(Syscall number, uint64_t arg0, uint64_t arg1) {
+    register uint64_t a0 asm("a0") = arg0, a1 asm("a1") = arg1, a2 asm("a2");
+    register uint64_t a7 asm("a7") = static_cast<uint64_t>(number);
+    asm volatile("ecall" : "+r"(a0), "+r"(a1), "=r"(a2) : "r"(a7) : "memory");
+    return Raw{static_cast<int64_t>(a0), a1, a2};
+}
+Raw call(Syscall number, uint64_t arg0, uint64_t arg1, uint64_t arg2) {
+    register uint64_t a0 asm("a0") = arg0, a1 asm("a1") = arg1, a2 asm("a2") = arg2;
+    register uint64_t a7 asm("a7") = static_cast<uint64_t>(number);
+    asm volatile("ecall" : "+r"(a0), "+r"(a1), "+r"(a2) : "r"(a7) : "memory");
+    return Raw{static_cast<int64_t>(a0), a1, a2};
+}
+Raw call(Syscall number, uint64_t arg0, uint64_t arg1, uint64_t arg2, uint64_t arg3, uint64_t arg4,
+         uint64_t arg5 = 0) {
+    register uint64_t a0 asm("a0") = arg0, a1 asm("a1") = arg1, a2 asm("a2") = arg2;
+    register uint64_t a3 asm("a3") = arg3, a4 asm("a4") = arg4, a5 asm("a5") = arg5;
     register uint64_t a7 asm("a7") = static_cast<uint64_t>(number);
     asm volatile("ecall" : "+r"(a0), "+r"(a1), "+r"(a2) : "r"(a3), "r"(a4), "r"(a5), "r"(a7) : "memory");
     return Raw{static_cast<int64_t>(a0), a1, a2};
@@ -50,7 +74,7 @@ int64_t raw_syscall_on_stack(uintptr_t sp, uint64_t number) {
 }
 
 void exit(int status) {
-    call(Syscall::Exit, static_cast<uint64_t>(status));
+    call(Syscall::Exit, static_cast<uint64_t>(status), 0);  // signal 0: an ordinary exit
     __builtin_unreachable();
 }
 

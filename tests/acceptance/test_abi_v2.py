@@ -179,10 +179,6 @@ def test_queued_messages_cannot_exhaust_the_kernel_heap(machine):
     assert_back_to_baseline(machine, before, "after the queue holder exits")
 
 
-@pytest.mark.xfail(strict=True, reason="after merging the other issue-10 and issue-11 work the flood no longer fills "
-                                       "the system's reserve of the message budget, so sysinfo's process list still "
-                                       "fits and the check that it is refused fails; the per-program quota itself "
-                                       "holds (the holder stops at its 1 MiB with QuotaExceeded)")
 def test_a_full_message_budget_does_not_cost_a_client_its_service_connection(machine):
     """One program cannot fill the system-wide budget: its own quota stops
     it (QuotaExceeded). When many together fill every part of it — fillers
@@ -193,9 +189,10 @@ def test_a_full_message_budget_does_not_cost_a_client_its_service_connection(mac
     before = baseline(machine)
     out = machine.run("run abi starve", timeout=SLOW)
     figures = search(r"^abi: starve: holder queued (\d+) bytes, then: (.+); (\d+) fillers queued \d+ bytes, "
-                     r"then: (.+); floods left (\d+) sysinfo replies unread$", out, "starve figures")
+                     r"then: (.+); floods left (\d+) sysinfo replies unread, the last refused: (yes|no)$", out, "starve figures")
     assert figures[2] == error_text("QuotaExceeded") and int(figures[1]) <= abi.kMaxQueuedBytesPerProcess, out
     assert figures[4] == error_text("NoMemory"), out
+    assert figures[6] == "yes", f"the floods never filled the system's part of the budget:\n{out}"
     sysinfo = search(r"^abi: starve: sysinfo with the budget full: processes (.+), memory (.+); once it is free: "
                      r"processes (.+), memory (.+)$", out, "sysinfo figures")
     assert sysinfo[1] == error_text("NoMemory"), f"the request should have failed, not hung or been dropped:\n{out}"

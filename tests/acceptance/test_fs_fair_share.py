@@ -58,7 +58,11 @@ def test_one_client_cannot_deny_the_others_the_file_server(machine):
     kFsMaxConnections, open says EMFILE past kFsMaxOpenFiles, write says
     EDQUOT past kFsMaxBytesHeld); meanwhile another client still connects,
     opens, writes, reads and deletes a file."""
-    run_fshog(machine, "hoard")  # the warm-up
+    # Two warm-up runs: the file server keeps what its first runs made
+    # (page tables for arena addresses, allocator slabs); measured, free
+    # frames settle after the second run and never move after it.
+    for _ in range(2):
+        run_fshog(machine, "hoard")
     before = baseline(machine)
     out = run_fshog(machine, "hoard")
     m = search(r"^fshog: hoard: the hostile client made (\d+) connections \((\d+) served\), opened (\d+) files, "

@@ -23,9 +23,10 @@ CHECKS = {
     "kernel": "loads and stores to kernel text, kernel RAM, OpenSBI and the UART kill the child",
     "pointers": "kernel, MMIO, null and read-only pointers given to syscalls are BadAddress; nothing lost",
     "unmap": "munmap cannot take away the program's code, its stack or the kernel",
-    "stale": "a page is unreachable as soon as it is unmapped",
+    "stale": "a page is unreachable as soon as it is unmapped, by the program and by syscalls",
     "forge": "a freed page reused as a page table cannot be written from user mode",
     "isolation": "the same address in another process is that process's own memory",
+    "fresh": "a new program's pages hold its image and zeroes, not what an earlier program left in the frames",
 }
 
 class SecurityRun:

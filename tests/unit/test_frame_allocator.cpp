@@ -97,6 +97,18 @@ TEST_F(FrameAllocatorTest, FreedFrameReturnsToThePoolZeroedOnReuse) {
     EXPECT_TRUE(frames.allocate().is_error());
 }
 
+TEST_F(FrameAllocatorTest, UnzeroedFrameIsTrackedLikeAnyOtherAndFreedAlike) {
+    auto frame = frames.allocate_unzeroed();
+    ASSERT_FALSE(frame.is_error());
+    EXPECT_EQ(frame.value(), memory);  // the same list as allocate()
+    EXPECT_EQ(frames.free_count(), kFrames - 1);
+    EXPECT_TRUE(frames.free(frame.value()));
+    EXPECT_FALSE(frames.free(frame.value()));  // a double free is still caught
+    EXPECT_EQ(frames.free_count(), kFrames);
+    for (size_t i = 0; i < kFrames; i++) ASSERT_FALSE(frames.allocate_unzeroed().is_error());
+    EXPECT_EQ(frames.allocate_unzeroed().error(), Error::NoMemory);
+}
+
 TEST_F(FrameAllocatorTest, FreeingEverythingRestoresFreeCount) {
     std::vector<void*> all;
     for (size_t i = 0; i < kFrames; i++) all.push_back(alloc());

@@ -691,6 +691,11 @@ int main(int argc, char** argv) {
     uint64_t seed = argc > 1 ? strtoull(argv[1], nullptr, 10) : 1;
     uint64_t count = argc > 2 ? strtoull(argv[2], nullptr, 10) : 10000;
     verbose = argc > 3 && strcmp(argv[3], "verbose") == 0;
+    // The heap first, at the bottom of the mmap area: a random munmap runs
+    // up from the start of one of the fuzzer's own regions, so whatever it
+    // takes past that region is above it, never the heap (start-up makes
+    // no heap of its own).
+    free(malloc(1));
     printf("fuzz: seed %llu, %llu calls\n", static_cast<unsigned long long>(seed), static_cast<unsigned long long>(count));
     fflush(stdout);  // the console connection exists from here on
     if (!note_infrastructure()) {

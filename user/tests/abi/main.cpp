@@ -45,6 +45,7 @@
 #include <sys/stat.h>
 
 #include "abi/protocol.h"
+#include "proto/sysinfo.h"
 #include "rvos/service.h"
 #include "rvos/sysinfo.h"
 #include "tests/kit/kit.h"
@@ -96,15 +97,9 @@ template <typename T> Error error_of(const base::ErrorOr<T>& result) {
 }
 const char* name(Error error) { return rvos::error_name(error); }
 
-constexpr uint64_t kMs = 1'000'000;  // nanoseconds
+using testkit::kMs;
 // The preemption timer's period: how late a deadline may be noticed.
 constexpr uint64_t kTick = 10 * kMs;
-
-// Sleeps `ns` on the boot channel, which init never sends on unasked.
-void sleep_ns(uint64_t ns) {
-    rvos::WaitItem item{rvos::kBootHandle, rvos::kSignalReadable, 0};
-    (void)sys::wait(&item, 1, sys::clock_ns() + ns);
-}
 
 // Duplicates and, if the kernel wrongly allowed it, closes the copy again.
 Error duplicate_refused(Handle handle, Rights rights) {
@@ -1022,7 +1017,7 @@ base::ErrorOr<rvos::Channel> connect_soon(const char* service) {
     for (int i = 0;; i++) {
         auto channel = rvos::connect(service);
         if (!channel.is_error() || channel.error() != Error::NotFound || i == 1000) return channel;
-        sleep_ns(5 * kMs);
+        testkit::sleep_ms(5);
     }
 }
 
@@ -1111,24 +1106,37 @@ constexpr const char* kStarveService = "abistarve";
 // The shared page both sides use to step through the test without messages
 // (the budget is full in between): [0] the step, [1] bytes the holder
 // queued, [2] its stop, [3] fillers, [4] bytes they queued, [5] their stop,
-// [6] sysinfo replies left unread by the floods.
+// [6] sysinfo replies left unread by the floods, [7] whether the budget
+// refused the last flood a reply.
 enum Step : uint64_t { kFilling = 0, kFull = 1, kRelease = 2, kReleased = 3 };
-constexpr size_t kFloods = 2;  // each may make sysinfo queue its quota; the system's part is about one
+// Floods enough that they cannot all stop at their own quotas: past the
+// first, what is left of the system's part is less than a quota, so the
+// last flood's replies are refused by the system-wide budget.
+constexpr size_t kFloods = rvos::kSystemQueueReserve / rvos::kMaxQueuedBytesPerProcess + 1;
+// Connections each flood makes: all of them fit sysinfo's own handle table
+// beside its few others (and the system's channel table beside the
+// fillers' channels).
+constexpr size_t kFloodConnections = (rvos::kMaxHandles - 8) / kFloods;
+// Unread replies one connection holds: one short of its queue's depth, so
+// a reply is refused for the budget, never for a full queue; the depth
+// binds before the queue's bytes do, even for the largest reply.
+constexpr size_t kRepliesPerConnection = rvos::kQueueDepth - 1;
+static_assert(rvos::kQueueDepth * 2 * rvos::proto::sysinfo::kMaxReplyBytes <= rvos::kQueueBytes);
 
-// `abi starve-flood`: connects to sysinfo as often as it can; once told
-// to go, asks for the process list on every connection, one request at a
-// time, and reads none of the replies, until sysinfo refuses it; reports
-// how many replies it left unread, then keeps them until it is ended. The
-// replies are charged to it: what it makes sysinfo queue fills the
-// system's part of the budget.
+// `abi starve-flood`: connects to sysinfo as often as it may; once told to
+// go, asks for the process list on its connections, one request at a time,
+// and reads none of the replies: they are charged to it, and what it
+// makes sysinfo queue fills the system's part of the budget. A reply the
+// budget refuses (its own quota or the system's part) is answered with
+// the error, which cannot be queued behind unread replies either, so
+// sysinfo drops that connection: the flood stops at the first dropped
+// connection (refused), or when its connections hold all they may.
+// Reports how many replies it left unread and whether one was refused,
+// then keeps them until it is ended.
 int starve_flood() {
-    // Both floods' connections fit sysinfo's own handle table, and the
-    // system's channel table next to the fillers' channels.
-    constexpr size_t kConnections = 26;
-    static_assert(kFloods * kConnections + 8 <= rvos::kMaxHandles);
-    Handle connections[kConnections];
+    Handle connections[kFloodConnections];
     size_t count = 0;
-    for (; count < kConnections; count++) {
+    for (; count < kFloodConnections; count++) {
         auto connection = rvos::connect("sysinfo");
         if (connection.is_error()) break;
         connections[count] = connection.release_value().release();
@@ -1136,17 +1144,28 @@ int starve_flood() {
     Message go;
     if (sys::chan_recv_wait(kCrewChannel, go) != Error::None) return 10;
     uint32_t unread = 0;
+    bool refused = false;
+    uint64_t give_up = sys::clock_ns() + 30'000 * kMs;  // a sysinfo that never takes a request
     uint8_t request[4] = {1, 0, 0, 0};  // sysinfo.Processes: its ordinal alone
-    for (size_t i = 0; i < count; i++) {
-        // Each request waits until sysinfo took the one before: it goes to
-        // an empty queue, which the small-message reserve takes even with
-        // the programs' part of the budget full.
-        while (sys::chan_write(connections[i], request, sizeof request) == Error::None) {
+    for (size_t i = 0; i < count && !refused; i++) {
+        for (size_t sent = 0; sent < kRepliesPerConnection && !refused;) {
+            // A request goes only to an empty queue (the small-message
+            // reserve takes it with every budget full): until sysinfo has
+            // taken the one before, it is refused, and tried again.
+            Error error = sys::chan_write(connections[i], request, sizeof request);
+            if (error == Error::None) {
+                sent++;
+                unread++;
+            } else if (error == Error::PeerClosed) {
+                refused = true;
+                unread--;  // the request it answered with the drop
+            } else if ((error != Error::NoMemory && error != Error::QuotaExceeded) || sys::clock_ns() > give_up) {
+                return 11;
+            }
             sys::yield();
-            unread++;
         }
     }
-    uint32_t report[3] = {unread, 0, 0};
+    uint32_t report[3] = {unread, refused ? 1u : 0u, 0};
     (void)sys::chan_write(kCrewChannel, report, sizeof report);
     keep_queued();
 }
@@ -1156,13 +1175,9 @@ int starve_flood() {
 // to the last byte, then floods until the system's part is full too; waits
 // for the parent, then frees everything (its crew ends with it).
 int starve_hold() {
-    auto parent = rvos::connect(kStarveService);
-    if (parent.is_error()) return 10;
-    Message hello;
-    if (parent.value().receive_wait(hello) != Error::None || hello.cap == rvos::kNoHandle) return 11;
-    auto page = sys::mem_map(hello.cap, true);
-    if (page.is_error()) return 12;
-    auto* shared = static_cast<volatile uint64_t*>(page.value().address);
+    testkit::ParentPage joined = testkit::join_parent(kStarveService);
+    if (!joined.page) return 10;
+    volatile uint64_t* shared = joined.page;
     static Crew crew;
     if (!start_crew("starve-fill", kFillers, crew) || !start_crew("starve-flood", kFloods, crew)) return 13;
     fill_pattern();
@@ -1172,10 +1187,12 @@ int starve_hold() {
     fill_to_the_byte(ends, count, own);
     Fillers fillers = run_fillers(crew, 0, kFillers);
     uint64_t unread = 0;
+    bool refused = false;  // the last flood's: a reply the budget refused
     for (size_t i = kFillers; i < crew.count; i++) {
         uint32_t report[3] = {};
         if (run_member(crew, i, report).is_error()) return 14;
         unread += report[0];
+        refused = report[1] != 0;
     }
     shared[1] = own.bytes;
     shared[2] = static_cast<uint64_t>(own.stop);
@@ -1183,8 +1200,9 @@ int starve_hold() {
     shared[4] = fillers.bytes;
     shared[5] = static_cast<uint64_t>(fillers.stop);
     shared[6] = unread;
+    shared[7] = refused;
     shared[0] = kFull;
-    while (shared[0] != kRelease) sleep_ns(kMs);
+    while (shared[0] != kRelease) testkit::sleep_ms(1);
     for (size_t i = 0; i < count; i++) sys::handle_close(ends[i]);
     shared[0] = kReleased;
     return 0;  // the crew's process handles close: they end
@@ -1217,7 +1235,7 @@ int check_starve() {
     page_message.cap = lent.value();
     c.expect(holder.send(page_message) == Error::None, "sending the shared page");
     uint64_t give_up = sys::clock_ns() + 30'000 * kMs;
-    while (shared[0] != kFull && sys::clock_ns() < give_up) sleep_ns(kMs);
+    while (shared[0] != kFull && sys::clock_ns() < give_up) testkit::sleep_ms(1);
     bool full = shared[0] == kFull;
     // Every part of the budget is full: a reply as big as the process list
     // cannot be queued, so sysinfo answers with the error instead; the
@@ -1235,10 +1253,10 @@ int check_starve() {
     int fs_after = stat("/", &st);
     int fs_after_errno = errno;
     printf("abi: starve: holder queued %lu bytes, then: %s; %lu fillers queued %lu bytes, then: %s; "
-           "floods left %lu sysinfo replies unread\n",
+           "floods left %lu sysinfo replies unread, the last refused: %s\n",
            static_cast<unsigned long>(shared[1]), name(static_cast<Error>(shared[2])),
            static_cast<unsigned long>(shared[3]), static_cast<unsigned long>(shared[4]),
-           name(static_cast<Error>(shared[5])), static_cast<unsigned long>(shared[6]));
+           name(static_cast<Error>(shared[5])), static_cast<unsigned long>(shared[6]), shared[7] ? "yes" : "no");
     printf("abi: starve: sysinfo with the budget full: processes %s, memory %s; once it is free: processes %s, "
            "memory %s\n",
            name(list_during), name(during), name(list_after), name(after));
@@ -1252,6 +1270,7 @@ int check_starve() {
              name(static_cast<Error>(shared[2])));
     c.expect(static_cast<Error>(shared[5]) == Error::NoMemory, "the fillers stopped with %s, not NoMemory",
              name(static_cast<Error>(shared[5])));
+    c.expect(shared[7] != 0, "the floods' connections held all they may before the budget refused a reply");
     c.expect(list_during == Error::NoMemory,
              "with the budget full, the process list should fail with the error as its answer: %s",
              name(list_during));

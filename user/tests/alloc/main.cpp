@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "rvos/sysinfo.h"
+#include "tests/kit/kit.h"
 
 namespace {
 
@@ -107,10 +108,7 @@ int api() {
     return 0;
 }
 
-uint64_t free_frames() {
-    auto memory = rvos::sysinfo::memory();
-    return memory.is_error() ? 0 : memory.value().free_frames;
-}
+using testkit::free_frames;
 
 int giveback() {
     constexpr size_t kPages = 4096;

@@ -28,6 +28,7 @@
 #include "rvos/ipc.h"
 #include "rvos/service.h"
 #include "rvos/sysinfo.h"
+#include "tests/kit/kit.h"
 
 using rvos::Error;
 using rvos::Handle;
@@ -36,7 +37,9 @@ namespace sys = rvos::sys;
 
 namespace {
 
-constexpr uint64_t kMs = 1'000'000;
+using testkit::free_frames;
+using testkit::kMs;
+using testkit::sleep_ms;
 constexpr size_t kChunk = 64 * 1024;
 constexpr size_t kFileBytes = rvos::kMaxFileSize;
 constexpr int kMaxWriters = 16;
@@ -59,16 +62,6 @@ const char* errno_name(int error) {
     case EPIPE: return "EPIPE";
     default: return strerror(error);
     }
-}
-
-void sleep_ms(uint64_t ms) {
-    rvos::WaitItem item{rvos::kBootHandle, rvos::kSignalReadable, 0};
-    (void)sys::wait(&item, 1, sys::clock_ns() + ms * kMs);
-}
-
-uint64_t free_frames() {
-    auto memory = rvos::sysinfo::memory();
-    return memory.is_error() ? 0 : memory.value().free_frames;
 }
 
 void file_name(char* out, size_t size, const char* tag, int index) {
@@ -217,13 +210,9 @@ bool served(Handle connection) {
 // `fshog take`: takes every connection, open file and byte of file data
 // the server gives it, reports, and holds it all until told to let go.
 int take() {
-    auto parent = rvos::connect(kHoardService);
-    if (parent.is_error()) return 10;
-    Message hello;
-    if (parent.value().receive_wait(hello) != Error::None || hello.cap == rvos::kNoHandle) return 11;
-    auto page = sys::mem_map(hello.cap, true);
-    if (page.is_error()) return 12;
-    auto* shared = static_cast<volatile uint64_t*>(page.value().address);
+    testkit::ParentPage joined = testkit::join_parent(kHoardService);
+    if (!joined.page) return 10;
+    volatile uint64_t* shared = joined.page;
     memset(chunk, 0x77, sizeof chunk);
     // Files: open until refused.
     int fds[64];

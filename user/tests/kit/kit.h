@@ -5,12 +5,31 @@
 
 #include <stdint.h>
 
+#include "rvos/channel.h"
 #include "rvos/syscall.h"
 
 namespace testkit {
 
+inline constexpr uint64_t kMs = 1'000'000;  // nanoseconds
+
 // Channels in use system-wide as sysinfo reports them (0 if sysinfo fails).
 uint32_t channels_in_use();
+// Free frames as sysinfo reports them (0 if sysinfo fails).
+uint64_t free_frames();
+// Sleeps `ms` milliseconds: a timed wait on the boot channel, which init
+// never sends on unasked.
+void sleep_ms(uint64_t ms);
+
+// A child's side of the shared page a parent steps a test through
+// (messages may not get through while the test fills a budget): connects
+// to `service`, which the parent registered, and maps the memory object
+// the parent sends first. `page` is null if a step failed; `parent` is
+// kept open for as long as the test runs.
+struct ParentPage {
+    rvos::Channel parent;
+    volatile uint64_t* page = nullptr;
+};
+ParentPage join_parent(const char* service);
 
 // How run_child reports a child that did not exit by itself (the kernel
 // reports the reason apart from the code; these are the kit's summary).

@@ -57,17 +57,13 @@ namespace sys = rvos::sys;
 
 namespace {
 
-constexpr uint64_t kMs = 1'000'000;
+using testkit::kMs;
+using testkit::sleep_ms;
 constexpr int kDefaultRounds = 30;
 constexpr size_t kChainLength = 24;
 constexpr Handle kChildEnd = 1;  // a child's handle 1: its end `b`
 
 // ---- the children -------------------------------------------------------------------------
-
-void sleep_ms(uint64_t ms) {
-    rvos::WaitItem item{rvos::kBootHandle, rvos::kSignalReadable, 0};
-    (void)sys::wait(&item, 1, sys::clock_ns() + ms * kMs);
-}
 
 
 // Blocks for ever: init never sends on the boot channel unasked.

@@ -9,7 +9,8 @@
 //   pointers     syscalls given kernel, MMIO or read-only pointers fail
 //                with BadAddress and lose nothing
 //   unmap        munmap cannot take away the program's code or stack
-//   stale        an unmapped page is gone at once (no stale TLB entry)
+//   stale        an unmapped page is gone at once (no stale TLB entry, and
+//                no stale translation in the kernel's copies)
 //   forge        ... so its frame, reused as a page table, is not writable
 //   isolation    another process's memory is unreachable at the same address
 // Exit status 0 if every check passed. The checks run children:
@@ -281,12 +282,15 @@ void check_unmap() {
 // the two, unmaps them and maps three pages: too many for the hole (mmap
 // is first fit), so they go past the boundary, and the kernel reuses the
 // two freed frames for the first of them and for its new page-table page.
-// Then it reads the old address (exit 8 if that works). `security forge`
+// Then it reads the old address (exit 8 if that works); before that, the
+// kernel must refuse the old address too, although a syscall had used the
+// page just before it went (exit 10 if a send from it or a receive into it
+// works: the kernel keeps the last page it translated). `security forge`
 // goes further: if the old address still reaches the freed frame (a TLB
 // entry nobody flushed), the new page table is writable from user mode, so
 // it writes a PTE that maps kernel text with the U bit and reads the kernel
 // through it (exit 9).
-constexpr int kStaleRead = 8, kKernelRead = 9;
+constexpr int kStaleRead = 8, kKernelRead = 9, kStaleCopy = 10;
 
 int stale_mapping(bool forge) {
     constexpr uint64_t kRegion = 2 * 1024 * 1024;
@@ -301,10 +305,20 @@ int stale_mapping(bool forge) {
     auto* old = static_cast<volatile uint64_t*>(pair.value());
     old[0] = 1;
     old[rvos::kPageSize / 8] = 1;
+    auto channel = sys::chan_create();
+    if (channel.is_error()) return 1;
+    uint64_t a = static_cast<uint64_t>(channel.value().a), b = static_cast<uint64_t>(channel.value().b);
+    uint64_t old_address = reinterpret_cast<uint64_t>(pair.value());
+    if (raw(rvos::Syscall::ChanSend, a, old_address, 8) != 0) return 1;  // the kernel reads the page
     sys::munmap(pair.value(), 2 * rvos::kPageSize);
     auto past = sys::mmap(3 * rvos::kPageSize);  // at the boundary: a new page-table page
     if (past.is_error() || reinterpret_cast<uint64_t>(past.value()) != boundary) return 1;
     if (!forge) {
+        if (raw(rvos::Syscall::ChanSend, a, old_address, 8) != refused(Error::BadAddress) ||
+            raw(rvos::Syscall::ChanRecv, b, old_address, 64, 0, 0, rvos::kDeadlineNow) != refused(Error::BadAddress)) {
+            printf("security: stale: the kernel still copies to or from an unmapped page\n");
+            return kStaleCopy;
+        }
         uint64_t seen = old[0];  // must fault
         printf("security: stale: an unmapped page still reads: 0x%llx\n", static_cast<unsigned long long>(seen));
         return kStaleRead;
@@ -367,6 +381,46 @@ void check_isolation() {
     report("isolation", ok, detail);
 }
 
+// ---- fresh pages ---------------------------------------------------------------------------------
+
+// Where the loaded text and read-only data end (linker/user.ld): the rest
+// of each one's last page is no part of the image, and must be zero.
+extern "C" const char __text_end[], __rodata_end[];
+
+// `security dirty`: fills many pages with a pattern and exits. Its pages
+// are freed in address order, these after its image, so they are the
+// first the next program's image is made of.
+int dirty() {
+    constexpr size_t kBytes = 256 * rvos::kPageSize;
+    auto pages = sys::mmap(kBytes);
+    if (pages.is_error()) return 1;
+    memset(pages.value(), 0xA5, kBytes);
+    return 0;
+}
+
+// `security clean`: 0 if the rest of its text's and read-only data's last
+// pages are zero, kSawSecret if any byte there is not.
+int clean() {
+    const char* const ends[] = {__text_end, __rodata_end};
+    for (const char* end : ends) {
+        auto* byte = reinterpret_cast<const volatile uint8_t*>(end);
+        for (; reinterpret_cast<uintptr_t>(byte) % rvos::kPageSize; byte++)
+            if (*byte) return kSawSecret;
+    }
+    return 0;
+}
+
+// A new program's pages hold its image and zeroes, never what a program
+// before it left in the same frames.
+void check_fresh() {
+    int32_t dirtied = run_child("dirty");
+    int32_t status = run_child("clean");
+    char detail[64];
+    snprintf(detail, sizeof detail, "dirty exited %d, clean exited %d", static_cast<int>(dirtied),
+             static_cast<int>(status));
+    report("fresh", dirtied == 0 && status == 0, detail);
+}
+
 // ---- capability cycle ------------------------------------------------------------------------
 
 // Channel 1's far end is queued on channel 2, and channel 2's far end on
@@ -426,6 +480,8 @@ int main(int argc, char** argv) {
     if (argc == 2 && strcmp(argv[1], "stale") == 0) return stale_mapping(false);
     if (argc == 2 && strcmp(argv[1], "forge") == 0) return stale_mapping(true);
     if (argc == 2 && strcmp(argv[1], "cycle") == 0) return capability_cycle();
+    if (argc == 2 && strcmp(argv[1], "dirty") == 0) return dirty();
+    if (argc == 2 && strcmp(argv[1], "clean") == 0) return clean();
     if (argc == 2 && strcmp(argv[1], "cyclechild") == 0) return build_cycle();
 
     int accepted = never_given_refused();  // before printf opens the console
@@ -438,6 +494,7 @@ int main(int argc, char** argv) {
     check_unmap();
     check_stale();
     check_isolation();
+    check_fresh();
     printf("security: %d checks failed\n", failures);
     return failures ? 1 : 0;
 }
