@@ -3,14 +3,17 @@
 
 Boots the image five times and takes the median wall time from starting
 QEMU to the first `rvos> ` prompt, then boots once more, runs `run bench`
-(or `run bench quick` with --quick), prints the table and writes it to
-build/bench.txt. No timing is asserted here: speed is reported, not tested.
+(or `run bench quick` with --quick), then the disk rows (`run bench disk`
+on a copy of the root image, and `run bench disk cold` after a fresh boot),
+prints the table and writes it to build/bench.txt. No timing is asserted here: speed is reported, not tested.
 """
 import argparse
 import pathlib
 import platform
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -40,6 +43,29 @@ def run_table(quick):
         machine.close()
 
 
+def disk_table(quick):
+    """The rows on the disk (user/bench/disk.cpp), on a fresh copy of the
+    root image: the cached rows, then a cold boot for the cold rows."""
+    suffix = " quick" if quick else ""
+    lines = []
+    with tempfile.TemporaryDirectory(prefix="rvos-bench-") as work:
+        image = pathlib.Path(work) / "disk.img"
+        shutil.copy(ROOT / "build" / "disk.img", image)
+        for command in (f"run bench disk{suffix}", f"run bench disk cold{suffix}"):
+            machine = Machine(disks=(image,))
+            try:
+                machine.boot()
+                output = machine.run(command, timeout=1800)
+                machine.shutdown()
+            finally:
+                machine.close()
+            if "bench: disk done" not in output:
+                print(output)
+                raise SystemExit(f"bench: `{command}` did not finish")
+            lines += [line for line in output.splitlines() if line.strip() and line.strip() != "bench: disk done"]
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="short runs (make check uses this so bench cannot rot)")
@@ -52,6 +78,7 @@ def main():
         print("bench: the benchmark did not finish", file=sys.stderr)
         return 1
     lines = [line for line in table.splitlines() if line.strip() and line.strip() != "bench: done"]
+    lines += disk_table(args.quick)
     report = "\n".join(
         [
             f"boot to first prompt (wall, median of {len(boots)}): {statistics.median(boots) * 1000:.0f} ms",

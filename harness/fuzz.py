@@ -8,7 +8,9 @@ the baseline. The fuzzer picks its calls from the syscall table
 (lib/abi/syscalls.h); the run fails unless every syscall in it was called.
 At the end it prints each syscall's calls and refusals over all seeds.
 After each seed it also runs every hostile program of harness/hostile.py
-before the counters are compared. `make check` runs a bounded version of this in
+before the counters are compared. Then the storage part
+(harness/disk.py): QEMU killed at 30 random moments of a write-heavy
+workload, and 200 damaged disk images booted. `make check` runs a bounded version of this in
 tests/acceptance/test_reliability.py.
 """
 import argparse
@@ -19,7 +21,7 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness import Machine, abi, hostile  # noqa: E402
+from harness import Machine, abi, disk, hostile  # noqa: E402
 
 COUNTERS = re.compile(r"^(frames: free \d+|heap: \d+ bytes in use|channels: \d+)", re.M)
 HANDLES = re.compile(r"^\s*\d+\s+(\S+)\s+(\d+)$", re.M)
@@ -40,6 +42,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, default=8)
     parser.add_argument("--calls", type=int, default=500000, help="calls per seed")
+    parser.add_argument("--kill-points", type=int, default=30, help="QEMU killed mid-write, on the root disk")
+    parser.add_argument("--hostile-images", type=int, default=200, help="damaged disk images booted")
     args = parser.parse_args()
 
     machine = Machine()
@@ -96,9 +100,15 @@ def main():
         print(f"fuzz: {total} calls in all, {refused} refused with an error, "
               f"{args.seeds * 6} unknown-number callers killed; kernel up, counters at baseline: {baseline}")
         machine.shutdown()
-        return 0
     finally:
         machine.close()
+    # The storage part: each kill point and damaged image on its own QEMU.
+    if not disk.storage_fuzz(args.kill_points, args.hostile_images):
+        print("fuzz: a storage round failed (see above)", file=sys.stderr)
+        return 1
+    print(f"fuzz: {args.kill_points} kill points, every fsync'ed file intact; "
+          f"{args.hostile_images} damaged images refused or answered, the system usable")
+    return 0
 
 
 if __name__ == "__main__":

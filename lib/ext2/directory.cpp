@@ -175,41 +175,47 @@ ErrorOr<void> Volume::set_parent(Inode& dir, uint32_t parent) {
 }
 
 ErrorOr<bool> Volume::read_dir(uint32_t ino, uint64_t* cookie, DirEntry* entry) {
+    return TRY(read_dir(ino, cookie, entry, 1)) == 1;
+}
+
+// One pass over the blocks from the cookie on: each block is checked once
+// per call, not once per entry, so listing a directory is linear in its size.
+ErrorOr<size_t> Volume::read_dir(uint32_t ino, uint64_t* cookie, DirEntry* entries, size_t max) {
     if (!mounted_) return Error::BadArgument;
     Inode dir = TRY(read_directory(ino));
-    if (dir.raw.links_count == 0) return false;  // removed while open: empty
+    if (dir.raw.links_count == 0) return size_t{0};  // removed while open: empty
     uint64_t size = dir.size();
-    for (uint64_t pos = *cookie; pos < size;) {
+    size_t got = 0;
+    uint64_t pos = *cookie;
+    while (pos < size && got < max) {
         uint32_t index = static_cast<uint32_t>(pos / layout_.block_size);
         uint32_t within = static_cast<uint32_t>(pos % layout_.block_size);
         BlockRef ref = TRY(dir_block(dir, index));
-        // The first used record at or after the cookie (which may point
-        // inside a record merged away since).
-        for (uint32_t offset = 0; offset < layout_.block_size;) {
+        // Used records at or after the cookie (which may point inside a
+        // record merged away since).
+        pos = uint64_t{index + 1} * layout_.block_size;
+        for (uint32_t offset = 0; offset < layout_.block_size && got < max;) {
             DirRecord r = dir_record(ref.data(), offset);
             if (offset >= within && r.inode != 0) {
+                DirEntry* entry = &entries[got++];
                 entry->ino = r.inode;
                 entry->name_length = r.name_len;
                 base::mem_copy(entry->name, r.name, r.name_len);
                 entry->name[r.name_len] = '\0';
-                if (layout_.filetype) {
-                    entry->type = r.file_type <= static_cast<uint8_t>(FileType::Symlink)
-                                      ? static_cast<FileType>(r.file_type)
-                                      : FileType::Unknown;
-                } else {
-                    ref.reset();
-                    Inode target = TRY(read_inode(r.inode));
-                    entry->type = file_type_of_mode(target.raw.mode);
-                }
-                *cookie = uint64_t{index} * layout_.block_size + offset + r.rec_len;
-                return true;
+                entry->type = r.file_type <= static_cast<uint8_t>(FileType::Symlink) ? static_cast<FileType>(r.file_type)
+                                                                                     : FileType::Unknown;
+                entry->next = uint64_t{index} * layout_.block_size + offset + r.rec_len;
+                if (got == max) pos = entry->next;
             }
             offset += r.rec_len;
         }
-        pos = uint64_t{index + 1} * layout_.block_size;
     }
-    *cookie = size;
-    return false;
+    // Without the filetype feature the type is the inode's (read once the
+    // directory block is no longer pinned).
+    if (!layout_.filetype)
+        for (size_t i = 0; i < got; i++) entries[i].type = file_type_of_mode(TRY(read_inode(entries[i].ino)).raw.mode);
+    *cookie = got == max ? pos : size;
+    return got;
 }
 
 }  // namespace ext2

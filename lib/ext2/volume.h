@@ -58,6 +58,7 @@ struct DirEntry {
     FileType type;
     uint32_t name_length;
     char name[kMaxNameLength + 1];  // NUL-terminated
+    uint64_t next;                  // the cookie just past this entry
 };
 
 struct VolumeInfo {
@@ -112,6 +113,9 @@ public:
     // The entry at or after `*cookie` (0 for the first); advances the
     // cookie. Returns false at the end. "." and ".." are entries.
     ErrorOr<bool> read_dir(uint32_t dir, uint64_t* cookie, DirEntry* entry);
+    // Up to `max` entries from `*cookie` on, in one pass; advances the
+    // cookie past the last. Returns how many (0 at the end).
+    ErrorOr<size_t> read_dir(uint32_t dir, uint64_t* cookie, DirEntry* entries, size_t max);
 
     // New inodes: AlreadyExists if the name is taken, kNoSpace without a
     // free inode or block, kTooManyLinks for a directory under a parent

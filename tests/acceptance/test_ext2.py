@@ -3,7 +3,8 @@ storage", items 3 and 4): files written in the guest are on the disk image
 as Linux's tools read it, survive a reboot, and the image stays one that
 e2fsck accepts; /tmp is the RAM file system, and a rename between the two
 is refused as a cross-device link. Each test boots a copy of the image the
-build made (build/disk.img)."""
+build made (build/disk.img): the `disk` fixture of conftest.py, which also
+runs e2fsck -fn on it after the test."""
 
 import hashlib
 import shutil
@@ -34,14 +35,6 @@ def debugfs(image, request):
 def e2fsck_clean(image):
     result = subprocess.run([tool("e2fsck"), "-fn", str(image)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-@pytest.fixture
-def disk(tmp_path):
-    assert IMAGE.is_file(), "build/disk.img missing: run `make build`"
-    copy = tmp_path / "disk.img"
-    shutil.copy(IMAGE, copy)
-    return copy
 
 
 def boot(disk, request):

@@ -100,6 +100,62 @@ TEST_P(Ext2Names, ThousandsOfEntriesSplitRecordsAndRemovalsMergeThem) {
     check_image();
 }
 
+// Listing in batches (the file server's ReadDir) sees what one entry at a
+// time sees, for any batch size; each entry's `next` cookie resumes right
+// after it, also when entries before it went away in between.
+TEST_P(Ext2Names, BatchedListingSeesEveryEntryOnceAndResumesAfterEachEntry) {
+    uint32_t d = make_dir(v(), "/batch");
+    for (int i = 0; i < 700; i++) {
+        std::string name = "e" + std::to_string(i) + std::string(i % 50, 'y');
+        EXT2_OK(v().create(d, Name(name.data(), name.size()), 0644));
+    }
+    for (int i = 0; i < 700; i += 5) {
+        std::string name = "e" + std::to_string(i) + std::string(i % 50, 'y');
+        EXT2_OK(v().unlink(d, Name(name.data(), name.size())));
+    }
+    std::vector<std::string> one_by_one;
+    uint64_t cookie = 0;
+    ext2::DirEntry entry;
+    while (EXT2_OK(v().read_dir(d, &cookie, &entry))) one_by_one.emplace_back(entry.name, entry.name_length);
+    ASSERT_EQ(one_by_one.size(), 2u + 700 - 140);
+    std::vector<ext2::DirEntry> batch(1000);
+    for (size_t size : {1, 7, 32, 33, 1000}) {
+        std::vector<std::string> names;
+        std::vector<uint64_t> nexts;
+        cookie = 0;
+        while (size_t n = EXT2_OK(v().read_dir(d, &cookie, batch.data(), size))) {
+            ASSERT_LE(n, size);
+            ASSERT_LE(names.size(), one_by_one.size()) << "the cookie does not advance";
+            for (size_t i = 0; i < n; i++) {
+                names.emplace_back(batch[i].name, batch[i].name_length);
+                nexts.push_back(batch[i].next);
+            }
+        }
+        EXPECT_EQ(names, one_by_one) << "batches of " << size;
+        // Resuming at any entry's cookie lists exactly the entries after it.
+        for (size_t at : {size_t{0}, size_t{100}, names.size() - 1}) {
+            uint64_t c = nexts[at];
+            ASSERT_TRUE(EXT2_OK(v().read_dir(d, &c, &entry)) == (at + 1 < names.size()));
+            if (at + 1 < names.size()) {
+                EXPECT_EQ(std::string(entry.name, entry.name_length), names[at + 1]);
+            }
+        }
+    }
+    // Entries removed before the cookie do not move it: the rest follow once.
+    uint64_t c = 0;
+    size_t n = EXT2_OK(v().read_dir(d, &c, batch.data(), 100));
+    ASSERT_EQ(n, 100u);
+    for (size_t i = 2; i < 100; i += 2)
+        EXT2_OK(v().unlink(d, Name(batch[i].name, batch[i].name_length)));
+    std::vector<std::string> rest;
+    while (size_t k = EXT2_OK(v().read_dir(d, &c, batch.data(), 64))) {
+        for (size_t i = 0; i < k; i++) rest.emplace_back(batch[i].name, batch[i].name_length);
+        ASSERT_LE(rest.size(), one_by_one.size()) << "the cookie does not advance";
+    }
+    EXPECT_EQ(rest, std::vector<std::string>(one_by_one.begin() + 100, one_by_one.end()));
+    check_image();
+}
+
 TEST_P(Ext2Names, NameRulesAreEnforced) {
     uint32_t root = ext2::kRootInode;
     std::string longest(255, 'L');

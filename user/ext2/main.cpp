@@ -161,6 +161,14 @@ base::ErrorOr<uint32_t> open_inode(const char* path, uint32_t flags) {
     return volume.create(dir, name, kFileMode);
 }
 
+// Where the last listing reply stopped (see ControlHandler::read_dir).
+struct ListingPlace {
+    uint32_t dir = 0;
+    uint32_t index = 0;   // the `first` of the request that reads on
+    uint64_t cookie = 0;  // the volume's cookie for that entry
+};
+ListingPlace listing;
+
 struct ControlHandler {
     Error open(Handle, const fsp::OpenRequest& r, fsp::OpenReply& out) {
         uint32_t ino = TRY(open_inode(r.path.data, r.flags));
@@ -221,25 +229,36 @@ struct ControlHandler {
         return Error::None;
     }
     // Entries from the `first`-th on, "." and ".." left out as the RAM
-    // file system does.
+    // file system does. A client reading on where the last reply stopped
+    // (the next `first` of the same directory) resumes at that reply's
+    // cookie instead of counting entries from the start again, so listing
+    // a directory is linear in its size, not quadratic.
     Error read_dir(Handle, const fsp::ReadDirRequest& r, fsp::ReadDirReply& out) {
         static ext2::DirEntry entries[rvos::proto::kDirBatch + 1];
         uint32_t dir = TRY(volume.resolve(r.path.data));
         if (TRY(volume.stat(dir)).type != ext2::FileType::Directory) return Error::NotDirectory;
         uint64_t cookie = 0;
         uint32_t index = 0;
-        size_t got = 0;
-        for (;;) {
-            ext2::DirEntry& e = entries[got < rvos::proto::kDirBatch ? got : rvos::proto::kDirBatch];
-            if (!TRY(volume.read_dir(dir, &cookie, &e))) break;
-            if (base::str_equal(e.name, ".") || base::str_equal(e.name, "..")) continue;
-            if (index++ < r.first) continue;
-            if (got == rvos::proto::kDirBatch) {
-                out.more = true;
-                break;
-            }
-            got++;
+        if (r.first != 0 && listing.dir == dir && listing.index == r.first) {
+            cookie = listing.cookie;
+            index = r.first;
         }
+        size_t kept = 0;  // entries[0, kept) are the reply's, and one more says `more`
+        while (kept <= rvos::proto::kDirBatch) {
+            size_t n = TRY(volume.read_dir(dir, &cookie, entries + kept, rvos::proto::kDirBatch + 1 - kept));
+            if (n == 0) break;
+            size_t from = kept;
+            for (size_t i = from; i < from + n; i++) {
+                if (base::str_equal(entries[i].name, ".") || base::str_equal(entries[i].name, "..")) continue;
+                if (index++ < r.first) continue;
+                if (kept != i) entries[kept] = entries[i];
+                kept++;
+            }
+        }
+        out.more = kept > rvos::proto::kDirBatch;
+        size_t got = out.more ? rvos::proto::kDirBatch : kept;
+        listing = out.more ? ListingPlace{dir, r.first + static_cast<uint32_t>(got), entries[got - 1].next}
+                           : ListingPlace{};
         for (size_t i = 0; i < got; i++) {
             fsp::DirEntry& d = out.entries[out.entries_count++];
             ext2::Stat st = TRY(volume.stat(entries[i].ino));
