@@ -1,8 +1,9 @@
-// POSIX hooks picolibc calls (open, read, write, lseek, close, unlink, stat,
+// POSIX hooks picolibc calls (open, read, write, lseek, close, unlink,
 // fstat, mkdir, rename, access, isatty, _exit, sbrk), implemented on
-// lib/rvos. Descriptors 0-2 are the console; 3 and up are files, each an fs
-// file channel plus an offset and the access it was opened for. Paths may
-// be relative to the working directory (rvos::fs resolves them).
+// lib/rvos (stat, links and times: file_attributes.cpp). Descriptors 0-2
+// are the console; 3 and up are files, each an fs file channel plus an
+// offset and the access it was opened for. Paths may be relative to the
+// working directory (rvos::fs resolves them).
 #include "rvos/posix.h"
 
 #include <errno.h>
@@ -273,13 +274,6 @@ int access(const char* path, int mode) {
 int mkdir(const char* path, mode_t) {
     Error error = fs::mkdir(path);
     return error == Error::None ? 0 : fail(error);
-}
-
-int stat(const char* path, struct stat* st) {
-    auto info = fs::stat(path);
-    if (info.is_error()) return fail(info.error());
-    posix::fill_stat(st, info.value());
-    return 0;
 }
 
 int fstat(int fd, struct stat* st) {

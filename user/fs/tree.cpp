@@ -8,11 +8,14 @@
 // its pages back, and the store gives emptied memory back to the system.
 // A node removed while open is detached from its parent, parked on an
 // orphan list hanging off the root, and freed (its pages too) by the
-// release() that drops its last reference.
+// release() that drops its last reference. Every node has the three times
+// of a POSIX file, from the real-time clock (CLOCK_REALTIME); reads leave
+// the access time alone (as a noatime mount does).
 #include "tree.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 namespace fs {
 
@@ -38,6 +41,10 @@ struct Node {
     uint64_t size;
     uint32_t owner;        // whose the pages are (set_owner); 0: nobody's
 
+    char* target;          // symbolic links: what it holds (malloc'd)
+    uint64_t ino;          // a number no other node of this tree has had
+    Time atime, mtime, ctime;
+
     uint32_t open_count;  // open() retains, release() drops
     bool unlinked;        // removed while open; freed at the last release
 
@@ -52,18 +59,32 @@ namespace {
 
 // ---- Nodes -------------------------------------------------------------------
 
+Time now() {
+    struct timespec ts {};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return {static_cast<int64_t>(ts.tv_sec), static_cast<uint32_t>(ts.tv_nsec)};
+}
+
+// The data or the entries of `node` changed.
+void modified(Node* node) { node->mtime = node->ctime = now(); }
+
+uint64_t next_ino = 1;
+
 Node* new_node(Kind kind, const char* name) {
     auto* node = static_cast<Node*>(malloc(sizeof(Node)));
     if (!node) return nullptr;
     memset(node, 0, sizeof(Node));
     node->kind = kind;
     strncpy(node->name, name, kMaxFileNameLength);  // callers pass checked names
+    node->ino = next_ino++;
+    node->atime = node->mtime = node->ctime = now();
     return node;
 }
 
 // Frees the node itself; its pages must have gone back to the store (or
 // the store is going away with the tree).
 void free_node(Node* node) {
+    free(node->target);
     free(node->children);
     free(node->pages);
     free(node);
@@ -125,6 +146,7 @@ Error insert_child(Node* dir, Node* child) {
     dir->children[i] = child;
     dir->child_count++;
     child->parent = dir;
+    modified(dir);
     return Error::None;
 }
 
@@ -135,6 +157,7 @@ void remove_child(Node* dir, Node* child) {
     memmove(&dir->children[i], &dir->children[i + 1], (dir->child_count - i - 1) * sizeof(Node*));
     dir->child_count--;
     child->parent = nullptr;
+    modified(dir);
 }
 
 // Creates a `kind` node called `name` in `dir`, or NoMemory.
@@ -240,21 +263,28 @@ struct Lookup {
 bool is_dot(const char* s, size_t n) { return n == 1 && s[0] == '.'; }
 bool is_dot_dot(const char* s, size_t n) { return n == 2 && s[0] == '.' && s[1] == '.'; }
 
-// Walks `path` from the root. Every component but the last must exist and be
-// a directory; "." and ".." are resolved against the node reached so far.
-Error walk(Node* root, const char* path, Lookup* out) {
-    if (!root) return Error::NoMemory;  // the constructor could not build the tree
-    if (Error e = check_path(path); e != Error::None) return e;
+// Whether only '/' is left of a path.
+bool at_end(const char* cursor) {
+    while (*cursor == '/') cursor++;
+    return !*cursor;
+}
 
-    Node* parent = nullptr;
-    Node* node = root;
-    out->name[0] = 0;
+// Walks `path` from `from` (the root for an absolute path). Every
+// component but the last must exist and be a directory (a symbolic link to
+// one is followed); "." and ".." are resolved against the node reached so
+// far. The last component, if a symbolic link, is followed if
+// `follow_last`.
+Error walk_from(Node* root, Node* from, const char* path, bool follow_last, uint32_t* hops, Lookup* out) {
+    Node* parent = from->parent;
+    Node* node = from;
+    memcpy(out->name, from->name, sizeof(out->name));
     const char* cursor = path;
     const char* start;
     size_t length;
     while (next_component(&cursor, &start, &length)) {
         if (!node) return Error::NotFound;  // a missing directory in the middle
         if (node->kind != Kind::Directory) return Error::NotDirectory;
+        if (length > kMaxFileNameLength) return Error::TooLong;
         if (is_dot(start, length)) continue;
         if (is_dot_dot(start, length)) {
             if (node == root) return Error::BadArgument;
@@ -267,11 +297,26 @@ Error walk(Node* root, const char* path, Lookup* out) {
         out->name[length] = 0;
         parent = node;
         node = find_child(parent, out->name);
+        if (!node || node->kind != Kind::Symlink || (at_end(cursor) && !follow_last && cursor[0] != '/')) continue;
+        if (++*hops > kMaxSymlinkHops) return Error::Overflow;
+        Lookup target;
+        TRY_STATUS(walk_from(root, node->target[0] == '/' ? root : parent, node->target, true, hops, &target));
+        parent = target.parent;
+        node = target.node;
+        memcpy(out->name, target.name, sizeof(out->name));
     }
-    out->trailing_slash = path[strlen(path) - 1] == '/';
-    if (out->trailing_slash && node && node->kind != Kind::Directory) return Error::NotDirectory;
     out->parent = parent;
     out->node = node;
+    return Error::None;
+}
+
+Error walk(Node* root, const char* path, Lookup* out, bool follow_last = true) {
+    if (!root) return Error::NoMemory;  // the constructor could not build the tree
+    if (Error e = check_path(path); e != Error::None) return e;
+    uint32_t hops = 0;
+    TRY_STATUS(walk_from(root, root, path, follow_last, &hops, out));
+    out->trailing_slash = path[strlen(path) - 1] == '/';
+    if (out->trailing_slash && out->node && out->node->kind != Kind::Directory) return Error::NotDirectory;
     return Error::None;
 }
 
@@ -371,7 +416,10 @@ ErrorOr<Node*> Tree::open(const char* path, uint32_t flags) {
         bool exclusive = (flags & proto::kOpenCreate) && (flags & proto::kOpenExclusive);
         if (exclusive) return Error::AlreadyExists;
         if (node->kind == Kind::Directory && (flags & kFileOnly)) return Error::IsDirectory;
-        if ((flags & proto::kOpenTruncate) && node->kind == Kind::File) truncate(node);
+        if ((flags & proto::kOpenTruncate) && node->kind == Kind::File) {
+            truncate(node);
+            modified(node);
+        }
     }
     node->open_count++;
     return node;
@@ -395,12 +443,13 @@ ErrorOr<Stat> Tree::stat(const char* path) {
 
 Stat Tree::stat(const Node* node) const {
     if (node->kind == Kind::Directory) return {Kind::Directory, node->child_count};
+    if (node->kind == Kind::Symlink) return {Kind::Symlink, strlen(node->target)};
     return {Kind::File, node->size};
 }
 
 Error Tree::mkdir(const char* path) {
     Lookup at;
-    if (Error e = walk(root_, path, &at); e != Error::None) return e;
+    if (Error e = walk(root_, path, &at, false); e != Error::None) return e;
     if (at.node) return Error::AlreadyExists;
     auto created = create_child(at.parent, at.name, Kind::Directory);
     if (created.is_error()) return created.error();
@@ -410,7 +459,7 @@ Error Tree::mkdir(const char* path) {
 
 Error Tree::remove(const char* path) {
     Lookup at;
-    if (Error e = walk(root_, path, &at); e != Error::None) return e;
+    if (Error e = walk(root_, path, &at, false); e != Error::None) return e;
     Node* node = at.node;
     if (!node) return Error::NotFound;
     if (node == root_) return Error::BadArgument;
@@ -429,8 +478,8 @@ Error Tree::remove(const char* path) {
 
 Error Tree::rename(const char* from, const char* to) {
     Lookup source, target;
-    if (Error e = walk(root_, from, &source); e != Error::None) return e;
-    if (Error e = walk(root_, to, &target); e != Error::None) return e;
+    if (Error e = walk(root_, from, &source, false); e != Error::None) return e;
+    if (Error e = walk(root_, to, &target, false); e != Error::None) return e;
     Node* node = source.node;
     if (!node) return Error::NotFound;
     if (node == root_ || target.node == root_) return Error::BadArgument;
@@ -440,7 +489,7 @@ Error Tree::rename(const char* from, const char* to) {
     Node* replaced = target.node;
     if (replaced) {
         if (node->kind == Kind::Directory && replaced->kind != Kind::Directory) return Error::NotDirectory;
-        if (node->kind == Kind::File && replaced->kind == Kind::Directory) return Error::IsDirectory;
+        if (node->kind != Kind::Directory && replaced->kind == Kind::Directory) return Error::IsDirectory;
         if (replaced->kind == Kind::Directory && replaced->child_count > 0) return Error::NotEmpty;
     } else {
         if (target.trailing_slash && node->kind != Kind::Directory) return Error::NotDirectory;
@@ -461,6 +510,7 @@ Error Tree::rename(const char* from, const char* to) {
     }
     memcpy(node->name, target.name, sizeof node->name);
     (void)insert_child(target.parent, node);  // room was there or was made above
+    node->ctime = now();
     return Error::None;
 }
 
@@ -495,6 +545,7 @@ ErrorOr<size_t> Tree::write(Node* file, uint64_t offset, const void* data, size_
     auto* in = static_cast<const uint8_t*>(data);
     for_each_run(file, offset, length, [&](uint8_t* page, size_t at, size_t run) { memcpy(page, in + at, run); });
     if (end > file->size) file->size = end;
+    modified(file);
     return length;
 }
 
@@ -510,6 +561,71 @@ ErrorOr<DirEntry> Tree::entry(const char* directory, size_t index) {
     const Node* child = dir->children[index];
     Stat s = stat(child);
     return DirEntry{s.kind, s.size, child->name};
+}
+
+}  // namespace fs
+
+namespace fs {
+
+Error Tree::symlink(const char* target, const char* path) {
+    if (!target || !target[0]) return Error::BadArgument;
+    size_t length = strlen(target);
+    if (length > kMaxPathLength) return Error::TooLong;
+    Lookup at;
+    TRY_STATUS(walk(root_, path, &at, false));
+    if (at.node) return Error::AlreadyExists;
+    if (at.trailing_slash) return Error::NotDirectory;
+    char* copy = static_cast<char*>(malloc(length + 1));
+    if (!copy) return Error::NoMemory;
+    memcpy(copy, target, length + 1);
+    auto link = create_child(at.parent, at.name, Kind::Symlink);
+    if (link.is_error()) {
+        free(copy);
+        return link.error();
+    }
+    link.value()->target = copy;
+    node_count_++;
+    return Error::None;
+}
+
+ErrorOr<const char*> Tree::read_link(const char* path) {
+    Lookup at;
+    TRY_STATUS(walk(root_, path, &at, false));
+    if (!at.node) return Error::NotFound;
+    if (at.node->kind != Kind::Symlink) return Error::BadArgument;
+    return static_cast<const char*>(at.node->target);
+}
+
+ErrorOr<Attributes> Tree::attributes(const char* path, bool follow) {
+    Lookup at;
+    TRY_STATUS(walk(root_, path, &at, follow));
+    const Node* node = at.node;
+    if (!node) return Error::NotFound;
+    Attributes a{};
+    Stat st = stat(node);
+    a.kind = st.kind;
+    a.size = st.size;
+    a.links = 1;
+    if (node->kind == Kind::Directory) {
+        a.links = 2;
+        for (size_t i = 0; i < node->child_count; i++) a.links += node->children[i]->kind == Kind::Directory;
+    }
+    a.inode = node->ino;
+    a.blocks = node->page_count * (kPageSize / 512);
+    a.accessed = node->atime;
+    a.modified = node->mtime;
+    a.changed = node->ctime;
+    return a;
+}
+
+Error Tree::set_times(const char* path, const Time* accessed, const Time* modified) {
+    Lookup at;
+    TRY_STATUS(walk(root_, path, &at));
+    if (!at.node) return Error::NotFound;
+    if (accessed) at.node->atime = *accessed;
+    if (modified) at.node->mtime = *modified;
+    at.node->ctime = now();
+    return Error::None;
 }
 
 }  // namespace fs
