@@ -1,8 +1,9 @@
 // The POSIX calls about a file's attributes rather than its data, on the
-// file servers' GetAttributes, Link, Symlink, ReadLink, SetTimes and StatFs
-// (lib/proto/fs.proto): stat, lstat, link, symlink, readlink, utimensat,
-// utimes, utime and statvfs. There are no owners or permissions: st_uid
-// and st_gid are 0 and the mode bits are what the server keeps.
+// file servers' GetAttributes, Link, Symlink, ReadLink, SetTimes, StatFs
+// and SetMode (lib/proto/fs.proto): stat, lstat, link, symlink, readlink,
+// utimensat, utimes, utime, chmod and statvfs. There are no owners and
+// permissions are not enforced: st_uid and st_gid are 0 and the mode bits
+// are what the server keeps.
 #define _DEFAULT_SOURCE 1  // AT_FDCWD and friends
 #include <errno.h>
 #include <fcntl.h>
@@ -15,12 +16,6 @@
 #include "base/string.h"
 #include "rvos/fs.h"
 #include "rvos/posix.h"
-
-// picolibc defines these for some targets only; its values.
-#ifndef UTIME_NOW
-#define UTIME_NOW -2L
-#define UTIME_OMIT -1L
-#endif
 
 using namespace rvos;
 using rvos::posix::fail;
@@ -140,6 +135,8 @@ int utime(const char* path, const struct utimbuf* times) {
     ts[0].tv_nsec = ts[1].tv_nsec = 0;
     return utimensat(AT_FDCWD, path, ts, 0);
 }
+
+int chmod(const char* path, mode_t mode) { return result(fs::set_mode(path, mode & 07777)); }
 
 int statvfs(const char* path, struct statvfs* out) {
     auto got = fs::stat_volume(path);

@@ -283,6 +283,17 @@ Error set_times(const char* path, const Time* accessed, const Time* modified, bo
     return reply.is_error() ? reply.error() : Error::None;
 }
 
+Error set_mode(const char* path, uint32_t mode) {
+    ServerPath at(path);
+    TRY_STATUS(at.error());
+    fsp::SetModeRequest request;
+    request.mode = mode;
+    request.path = at.get();
+    fsp::SetModeReplyBuffer buffer;
+    auto reply = fsp::set_mode<UserIpc>(at.server(), request, buffer);
+    return reply.is_error() ? reply.error() : Error::None;
+}
+
 base::ErrorOr<VolumeStat> stat_volume(const char* path) {
     ServerPath at(path);
     TRY_STATUS(at.error());

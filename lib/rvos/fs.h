@@ -80,6 +80,8 @@ base::ErrorOr<size_t> read_link(const char* path, char* buffer, size_t size);
 // Sets the access and/or modification time (nullptr: left as it is);
 // `now`: the server's clock instead of the values given.
 Error set_times(const char* path, const Time* accessed, const Time* modified, bool now);
+// Sets the permission bits (kept by the servers, never enforced).
+Error set_mode(const char* path, uint32_t mode);
 // The size and use of the file system holding `path` (fs.StatFs).
 struct VolumeStat {
     uint32_t block_size;

@@ -1,5 +1,5 @@
 // POSIX hooks picolibc calls (open, read, write, lseek, close, unlink,
-// fstat, mkdir, rename, access, isatty, _exit, sbrk), implemented on
+// rmdir, fstat, mkdir, rename, access, isatty, _exit, sbrk), implemented on
 // lib/rvos (stat, links and times: file_attributes.cpp). Descriptors 0-2
 // are the console; 3 and up are files, each an fs file channel plus an
 // offset and the access it was opened for. Paths may be relative to the
@@ -254,6 +254,15 @@ int fsync(int fd) {
 }
 
 int unlink(const char* path) {
+    Error error = fs::remove(path);
+    return error == Error::None ? 0 : fail(error);
+}
+
+// Removes an empty directory; anything else is ENOTDIR.
+int rmdir(const char* path) {
+    auto info = fs::attributes(path, false);
+    if (info.is_error()) return fail(info.error());
+    if (info.value().kind != fs::Kind::Directory) return fail(Error::NotDirectory);
     Error error = fs::remove(path);
     return error == Error::None ? 0 : fail(error);
 }

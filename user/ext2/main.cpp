@@ -275,6 +275,11 @@ struct ControlHandler {
         changed();
         return Error::None;
     }
+    Error set_mode(Handle, const fsp::SetModeRequest& r, fsp::SetModeReply&) {
+        TRY(volume.set_mode(TRY(volume.resolve(r.path.data)), static_cast<uint16_t>(r.mode & 07777)));
+        changed();
+        return Error::None;
+    }
     Error stat_fs(Handle, const fsp::StatFsRequest&, fsp::StatFsReply& out) {
         ext2::VolumeInfo info = volume.info();
         out.block_size = info.block_size;

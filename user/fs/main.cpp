@@ -244,7 +244,7 @@ struct ControlHandler {
         fs::Attributes a = TRY(tree->attributes(r.path.data, r.follow));
         fsp::Attributes& o = out.attributes;
         o.kind = static_cast<uint8_t>(a.kind);
-        o.mode = a.kind == fs::Kind::File ? 0644 : a.kind == fs::Kind::Symlink ? 0777 : 0755;  // no permissions here
+        o.mode = a.mode;
         o.links = a.links;
         o.inode = a.inode;
         o.device = kDevice;
@@ -272,6 +272,9 @@ struct ControlHandler {
         fs::Time modified = r.now ? now : fs::Time{r.modified.seconds, r.modified.nanoseconds};
         return tree->set_times(r.path.data, r.set_accessed ? &accessed : nullptr,
                                r.set_modified ? &modified : nullptr);
+    }
+    Error set_mode(Handle, const fsp::SetModeRequest& r, fsp::SetModeReply&) {
+        return tree->set_mode(r.path.data, r.mode & 07777);
     }
     // Its size is what memory the system could still give it: reported as
     // the pages it holds and the system's free frames.

@@ -43,6 +43,7 @@ struct Node {
 
     char* target;          // symbolic links: what it holds (malloc'd)
     uint64_t ino;          // a number no other node of this tree has had
+    uint32_t mode;         // permission bits
     Time atime, mtime, ctime;
 
     uint32_t open_count;  // open() retains, release() drops
@@ -77,6 +78,7 @@ Node* new_node(Kind kind, const char* name) {
     node->kind = kind;
     strncpy(node->name, name, kMaxFileNameLength);  // callers pass checked names
     node->ino = next_ino++;
+    node->mode = kind == Kind::File ? 0644 : kind == Kind::Symlink ? 0777 : 0755;
     node->atime = node->mtime = node->ctime = now();
     return node;
 }
@@ -604,6 +606,7 @@ ErrorOr<Attributes> Tree::attributes(const char* path, bool follow) {
     Attributes a{};
     Stat st = stat(node);
     a.kind = st.kind;
+    a.mode = node->mode;
     a.size = st.size;
     a.links = 1;
     if (node->kind == Kind::Directory) {
@@ -624,6 +627,15 @@ Error Tree::set_times(const char* path, const Time* accessed, const Time* modifi
     if (!at.node) return Error::NotFound;
     if (accessed) at.node->atime = *accessed;
     if (modified) at.node->mtime = *modified;
+    at.node->ctime = now();
+    return Error::None;
+}
+
+Error Tree::set_mode(const char* path, uint32_t mode) {
+    Lookup at;
+    TRY_STATUS(walk(root_, path, &at));
+    if (!at.node) return Error::NotFound;
+    at.node->mode = mode & 07777;
     at.node->ctime = now();
     return Error::None;
 }

@@ -36,6 +36,7 @@ struct Time {
 // links) and for a directory 2 plus its subdirectories, as on disk.
 struct Attributes {
     Kind kind;
+    uint32_t mode;  // permission bits: 0644 for a new file, 0755 a directory, 0777 a link
     uint32_t links;
     uint64_t inode;
     uint64_t size;  // bytes; a directory's entries; a symbolic link's target length
@@ -128,6 +129,8 @@ public:
     // Sets the access and/or modification time (nullptr leaves one as it
     // is); the change time becomes now.
     Error set_times(const char* path, const Time* accessed, const Time* modified);
+    // Sets the permission bits (kept, never enforced); the change time becomes now.
+    Error set_mode(const char* path, uint32_t mode);
 
     // Entry `index` of a directory (in name order), or NotFound past the end.
     ErrorOr<DirEntry> entry(const char* directory, size_t index);
