@@ -1,6 +1,7 @@
 /* head [-n N] [-c N] [file...]: the first N lines (default 10) or bytes of
  * each file (standard input for "-" or none); with several files, each
  * under a "==> name <==" header, as GNU head. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,7 +25,8 @@ static void header(const char *path) {
 static int head_one(const char *path) {
     int fd = tool_open(path);
     if (fd < 0) {
-        tool_error(path);
+        fflush(stdout);
+        fprintf(stderr, "head: cannot open '%s' for reading: %s\n", path, strerror(errno));
         return 1;
     }
     header(path);

@@ -2,7 +2,7 @@
  * "-" or none) in byte order (the C locale), or with -n by their leading
  * number (lines with equal numbers, or none, then in byte order, as GNU
  * sort's last-resort comparison); -r reverses, -u keeps the first of each
- * run of equal lines, -f folds lower case to upper. No keys (-k) or
+ * run of equal keys, -f folds lower case to upper (then byte order). No keys (-k) or
  * separators (-t). A last line without '\n' is given one. */
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +19,12 @@ static int reverse, numeric, unique, fold;
 
 static int fold_char(unsigned char c) { return fold && c >= 'a' && c <= 'z' ? c - 32 : c; }
 
-static int compare_bytes(const struct line *a, const struct line *b) {
+/* Byte order, with -f folded if `folding`. */
+static int compare_bytes(const struct line *a, const struct line *b, int folding) {
     size_t n = a->length < b->length ? a->length : b->length;
     for (size_t i = 0; i < n; i++) {
-        int d = fold_char((unsigned char)a->text[i]) - fold_char((unsigned char)b->text[i]);
+        unsigned char x = (unsigned char)a->text[i], y = (unsigned char)b->text[i];
+        int d = folding ? fold_char(x) - fold_char(y) : x - y;
         if (d) return d;
     }
     return a->length < b->length ? -1 : a->length > b->length;
@@ -45,12 +47,17 @@ static long double number_of(const struct line *l) {
     return negative ? -value : value;
 }
 
+/* The key (the number with -n, else the line, folded with -f), then, for
+ * lines whose keys are equal, GNU's last resort: the lines' bytes. */
 static int compare_keys(const struct line *a, const struct line *b) {
     if (numeric) {
         long double x = number_of(a), y = number_of(b);
         if (x != y) return x < y ? -1 : 1;
+    } else if (fold) {
+        int c = compare_bytes(a, b, 1);
+        if (c) return c;
     }
-    return compare_bytes(a, b);
+    return compare_bytes(a, b, 0);
 }
 
 static int compare(const void *pa, const void *pb) {
@@ -62,7 +69,7 @@ static int compare(const void *pa, const void *pb) {
 /* Equal for -u: the keys compare equal (only the number with -n). */
 static int same(const struct line *a, const struct line *b) {
     if (numeric) return number_of(a) == number_of(b);
-    return compare_bytes(a, b) == 0;
+    return compare_bytes(a, b, fold) == 0;
 }
 
 int main(int argc, char **argv) {

@@ -2,6 +2,7 @@
  * bytes of each file, or from the Nth on with "+N" (standard input for "-"
  * or none); with several files, each under a "==> name <==" header. The
  * whole input is read first (no -f). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,6 +25,11 @@ static void header(const char *path) {
 
 static int tail_one(const char *path) {
     int fd = tool_open(path);
+    if (fd < 0) {
+        fflush(stdout);
+        fprintf(stderr, "tail: cannot open '%s' for reading: %s\n", path, strerror(errno));
+        return 1;
+    }
     size_t length = 0;
     char *data = fd < 0 ? NULL : tool_read_all(fd, &length);
     if (!data) {
