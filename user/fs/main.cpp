@@ -255,8 +255,7 @@ struct ControlHandler {
         o.changed = {a.changed.seconds, a.changed.nanoseconds};
         return Error::None;
     }
-    // Hard links need a node with several names, which this tree does not have.
-    Error link(Handle, const fsp::LinkRequest&, fsp::LinkReply&) { return Error::Unsupported; }
+    Error link(Handle, const fsp::LinkRequest& r, fsp::LinkReply&) { return tree->link(r.from.data, r.to.data); }
     Error symlink(Handle, const fsp::SymlinkRequest& r, fsp::SymlinkReply&) {
         return tree->symlink(r.target.data, r.path.data);
     }

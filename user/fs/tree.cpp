@@ -6,9 +6,10 @@
 // malloc'd table that grows geometrically: page i holds bytes
 // [i * kPageSize, (i + 1) * kPageSize). Truncating or deleting a file gives
 // its pages back, and the store gives emptied memory back to the system.
-// A node removed while open is detached from its parent, parked on an
-// orphan list hanging off the root, and freed (its pages too) by the
-// release() that drops its last reference. Every node has the three times
+// A directory's entries are names, each leading to a node; a file may have
+// several (hard links), a directory one. A node whose last name goes while
+// it is open is parked on an orphan list hanging off the root, and freed
+// (its pages too) by the release() that drops its last reference. Every node has the three times
 // of a POSIX file, from the real-time clock (CLOCK_REALTIME); reads leave
 // the access time alone (as a noatime mount does).
 #include "tree.h"
@@ -24,13 +25,25 @@ using rvos::kMaxFileSize;
 using rvos::kMaxPathLength;
 namespace proto = rvos::proto;
 
+struct Node;
+
+// One name in a directory.
+struct Entry {
+    Node* node;
+    char name[kMaxFileNameLength + 1];
+};
+
 struct Node {
     Kind kind;
-    char name[kMaxFileNameLength + 1];  // "" for the root
-    Node* parent;                       // nullptr for the root and removed nodes
+    // A directory's own name and the directory holding it (for ".."): ""
+    // and nullptr for the root, nullptr once removed. A file's are those
+    // of the name it was last given.
+    char name[kMaxFileNameLength + 1];
+    Node* parent;
+    uint32_t links;  // entries leading here
 
-    // Directories: children sorted by name.
-    Node** children;
+    // Directories: entries sorted by name.
+    Entry** children;
     size_t child_count;
     size_t child_capacity;
 
@@ -47,7 +60,7 @@ struct Node {
     Time atime, mtime, ctime;
 
     uint32_t open_count;  // open() retains, release() drops
-    bool unlinked;        // removed while open; freed at the last release
+    bool unlinked;        // its last name went while open; freed at the last release
 
     // Orphans (unlinked nodes) form a list whose head is the root's `orphans`,
     // so the destructor can still free them.
@@ -92,12 +105,16 @@ void free_node(Node* node) {
     free(node);
 }
 
-// Frees `node` and everything below it; returns the number of nodes freed.
-// Recursion is bounded: a path of kMaxPathLength bytes reaches at most
-// kMaxPathLength / 2 levels deep.
+// Frees `node` and everything below it that has no name elsewhere;
+// returns the number of nodes freed. Recursion is bounded: a path of
+// kMaxPathLength bytes reaches at most kMaxPathLength / 2 levels deep.
 size_t free_subtree(Node* node) {
     size_t freed = 1;
-    for (size_t i = 0; i < node->child_count; i++) freed += free_subtree(node->children[i]);
+    for (size_t i = 0; i < node->child_count; i++) {
+        Node* child = node->children[i]->node;
+        free(node->children[i]);
+        if (--child->links == 0) freed += free_subtree(child);
+    }
     free_node(node);
     return freed;
 }
@@ -125,48 +142,63 @@ size_t find_slot(const Node* dir, const char* name, bool* found) {
 Node* find_child(const Node* dir, const char* name) {
     bool found;
     size_t i = find_slot(dir, name, &found);
-    return found ? dir->children[i] : nullptr;
+    return found ? dir->children[i]->node : nullptr;
 }
 
-// Makes room in `dir` for one more child.
+// Makes room in `dir` for one more entry.
 Error reserve_child(Node* dir) {
     if (dir->child_count < dir->child_capacity) return Error::None;
     size_t capacity = dir->child_capacity ? dir->child_capacity * 2 : 8;
-    auto* grown = static_cast<Node**>(realloc(dir->children, capacity * sizeof(Node*)));
+    auto* grown = static_cast<Entry**>(realloc(dir->children, capacity * sizeof(Entry*)));
     if (!grown) return Error::NoMemory;
     dir->children = grown;
     dir->child_capacity = capacity;
     return Error::None;
 }
 
-// Adds `child` (whose name is not yet in `dir`) in name order.
-Error insert_child(Node* dir, Node* child) {
-    if (Error e = reserve_child(dir); e != Error::None) return e;
+// Adds `entry` (whose name is not yet in `dir`, which has room: see
+// reserve_child) in name order.
+void attach(Node* dir, Entry* entry) {
     bool found;
-    size_t i = find_slot(dir, child->name, &found);
-    memmove(&dir->children[i + 1], &dir->children[i], (dir->child_count - i) * sizeof(Node*));
-    dir->children[i] = child;
+    size_t i = find_slot(dir, entry->name, &found);
+    memmove(&dir->children[i + 1], &dir->children[i], (dir->child_count - i) * sizeof(Entry*));
+    dir->children[i] = entry;
     dir->child_count++;
-    child->parent = dir;
+    memcpy(entry->node->name, entry->name, sizeof entry->name);
+    entry->node->parent = dir;
     modified(dir);
-    return Error::None;
 }
 
-void remove_child(Node* dir, Node* child) {
+// Takes the entry `name` out of `dir` (it must be there) and returns it.
+Entry* detach(Node* dir, const char* name) {
     bool found;
-    size_t i = find_slot(dir, child->name, &found);
-    if (!found) return;
-    memmove(&dir->children[i], &dir->children[i + 1], (dir->child_count - i - 1) * sizeof(Node*));
+    size_t i = find_slot(dir, name, &found);
+    Entry* entry = dir->children[i];
+    memmove(&dir->children[i], &dir->children[i + 1], (dir->child_count - i - 1) * sizeof(Entry*));
     dir->child_count--;
-    child->parent = nullptr;
+    if (entry->node->kind == Kind::Directory) entry->node->parent = nullptr;
     modified(dir);
+    return entry;
+}
+
+// A new name for `node` in `dir`, or NoMemory.
+Error add_name(Node* dir, const char* name, Node* node) {
+    TRY_STATUS(reserve_child(dir));
+    auto* entry = static_cast<Entry*>(malloc(sizeof(Entry)));
+    if (!entry) return Error::NoMemory;
+    entry->node = node;
+    strncpy(entry->name, name, kMaxFileNameLength);  // callers pass checked names
+    entry->name[kMaxFileNameLength] = 0;
+    attach(dir, entry);
+    node->links++;
+    return Error::None;
 }
 
 // Creates a `kind` node called `name` in `dir`, or NoMemory.
 ErrorOr<Node*> create_child(Node* dir, const char* name, Kind kind) {
     Node* node = new_node(kind, name);
     if (!node) return Error::NoMemory;
-    if (Error e = insert_child(dir, node); e != Error::None) {
+    if (Error e = add_name(dir, name, node); e != Error::None) {
         free_node(node);
         return e;
     }
@@ -466,16 +498,21 @@ Error Tree::remove(const char* path) {
     if (!node) return Error::NotFound;
     if (node == root_) return Error::BadArgument;
     if (node->kind == Kind::Directory && node->child_count > 0) return Error::NotEmpty;
+    free(detach(at.parent, at.name));
+    node->ctime = now();
+    drop_name(node);
+    return Error::None;
+}
 
-    remove_child(node->parent, node);
+void Tree::drop_name(Node* node) {
+    if (--node->links > 0) return;
     if (node->open_count > 0) {
         orphan_push(root_, node);  // freed by the last release()
-        return Error::None;
+        return;
     }
     drop_pages(node);
     free_node(node);
     node_count_--;
-    return Error::None;
 }
 
 Error Tree::rename(const char* from, const char* to) {
@@ -499,19 +536,13 @@ Error Tree::rename(const char* from, const char* to) {
         if (Error e = reserve_child(target.parent); e != Error::None) return e;
     }
 
-    remove_child(node->parent, node);
+    Entry* entry = detach(source.parent, source.name);
     if (replaced) {
-        remove_child(target.parent, replaced);
-        if (replaced->open_count > 0) {
-            orphan_push(root_, replaced);  // freed by the last release()
-        } else {
-            drop_pages(replaced);  // its data goes back to the store
-            free_node(replaced);
-            node_count_--;
-        }
+        free(detach(target.parent, target.name));
+        drop_name(replaced);  // its data goes back to the store with its last name
     }
-    memcpy(node->name, target.name, sizeof node->name);
-    (void)insert_child(target.parent, node);  // room was there or was made above
+    memcpy(entry->name, target.name, sizeof entry->name);
+    attach(target.parent, entry);  // room was there or was made above
     node->ctime = now();
     return Error::None;
 }
@@ -560,8 +591,8 @@ ErrorOr<DirEntry> Tree::entry(const char* directory, size_t index) {
     if (!dir) return Error::NotFound;
     if (dir->kind != Kind::Directory) return Error::NotDirectory;
     if (index >= dir->child_count) return Error::NotFound;
-    const Node* child = dir->children[index];
-    Stat s = stat(child);
+    const Entry* child = dir->children[index];
+    Stat s = stat(child->node);
     return DirEntry{s.kind, s.size, child->name};
 }
 
@@ -608,10 +639,10 @@ ErrorOr<Attributes> Tree::attributes(const char* path, bool follow) {
     a.kind = st.kind;
     a.mode = node->mode;
     a.size = st.size;
-    a.links = 1;
+    a.links = node->links;
     if (node->kind == Kind::Directory) {
         a.links = 2;
-        for (size_t i = 0; i < node->child_count; i++) a.links += node->children[i]->kind == Kind::Directory;
+        for (size_t i = 0; i < node->child_count; i++) a.links += node->children[i]->node->kind == Kind::Directory;
     }
     a.inode = node->ino;
     a.blocks = node->page_count * (kPageSize / 512);
@@ -637,6 +668,19 @@ Error Tree::set_mode(const char* path, uint32_t mode) {
     if (!at.node) return Error::NotFound;
     at.node->mode = mode & 07777;
     at.node->ctime = now();
+    return Error::None;
+}
+
+Error Tree::link(const char* from, const char* to) {
+    Lookup source, target;
+    TRY_STATUS(walk(root_, from, &source, false));
+    if (!source.node) return Error::NotFound;
+    if (source.node->kind == Kind::Directory) return Error::AccessDenied;  // EPERM on Linux
+    TRY_STATUS(walk(root_, to, &target, false));
+    if (target.node) return Error::AlreadyExists;
+    if (target.trailing_slash) return Error::NotDirectory;
+    TRY_STATUS(add_name(target.parent, target.name, source.node));
+    source.node->ctime = now();
     return Error::None;
 }
 

@@ -32,8 +32,8 @@ struct Time {
 };
 
 // What the tree keeps about a node beyond Stat. A file's blocks are its
-// pages in 512-byte units; links is 1 (the RAM file system has no hard
-// links) and for a directory 2 plus its subdirectories, as on disk.
+// pages in 512-byte units; links is its number of names, and for a
+// directory 2 plus its subdirectories, as on disk.
 struct Attributes {
     Kind kind;
     uint32_t mode;  // permission bits: 0644 for a new file, 0755 a directory, 0777 a link
@@ -115,6 +115,9 @@ public:
     void on_release(Released released, void* context);
     const PageStore& store() const { return store_; }
 
+    // A hard link: `to` becomes another name of the file (or symbolic link)
+    // `from` names. A directory is AccessDenied; `to` existing AlreadyExists.
+    Error link(const char* from, const char* to);
     // Symbolic links: a node holding `target` (any text, kept as given). A
     // path's components that are symbolic links are followed (an absolute
     // target from the root, a relative one from the link's directory; at
@@ -140,6 +143,9 @@ public:
 private:
     // Gives a file's pages back (and tells on_release's callback).
     void drop_pages(Node* file);
+    // One of the node's names went: with its last, the node goes too (at
+    // its last release if it is open).
+    void drop_name(Node* node);
     void truncate(Node* file);
     // Pages for bytes [0, end), all or nothing.
     Error grow(Node* file, uint64_t end);
