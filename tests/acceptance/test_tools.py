@@ -349,7 +349,7 @@ def test_links_symlinks_and_times_made_in_the_guest_are_what_e2fsprogs_reads(fil
     assert abs(n_mtime - int(guest_now)) <= 5 and abs(n_mtime - time.time()) < 600
 
 
-def test_ls_long_form_matches_gnu_ls_for_the_same_files_and_times(files, request):
+def test_ls_long_form_and_stat_match_gnu_for_the_same_files_and_times(files, request):
     need_host("ls", "touch")
     host_dir, disk = files
     now = int(time.time())
@@ -363,6 +363,10 @@ def test_ls_long_form_matches_gnu_ls_for_the_same_files_and_times(files, request
             assert guest(m, f"touch -d @{when} /home/t/{name}") == ("", 0)
         assert guest(m, "ln -s poem /home/t/link") == ("", 0)
         compare(m, host_dir, "ls -l /home/t/one /home/t/poem /home/t/numbers /home/t/empty /home/t/big /home/t/link")
+        compare(m, host_dir, "stat -c %n:%s:%F:%a:%A:%h:%N /home/t/one /home/t/poem /home/t/link /home/t/empty")
+        compare(m, host_dir, "stat -c %Y:%y /home/t/one /home/t/poem /home/t/numbers")
+        compare(m, host_dir, "stat -L -c %n:%F:%s /home/t/link")
+        compare(m, host_dir, "stat /home/t/missing")
         compare(m, host_dir, "ls /home/t/")
         compare(m, host_dir, "ls -d /home/t/ /home/t/one")
         compare(m, host_dir, "ls /home/t/one /home/t/nothing")
