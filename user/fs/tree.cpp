@@ -14,6 +14,7 @@
 // the access time alone (as a noatime mount does).
 #include "tree.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,10 +28,10 @@ namespace proto = rvos::proto;
 
 struct Node;
 
-// One name in a directory.
+// One name in a directory, allocated to the name's length.
 struct Entry {
     Node* node;
-    char name[kMaxFileNameLength + 1];
+    char name[1];  // NUL-terminated, up to kMaxFileNameLength + 1 bytes
 };
 
 struct Node {
@@ -164,7 +165,7 @@ void attach(Node* dir, Entry* entry) {
     memmove(&dir->children[i + 1], &dir->children[i], (dir->child_count - i) * sizeof(Entry*));
     dir->children[i] = entry;
     dir->child_count++;
-    memcpy(entry->node->name, entry->name, sizeof entry->name);
+    memcpy(entry->node->name, entry->name, strlen(entry->name) + 1);
     entry->node->parent = dir;
     modified(dir);
 }
@@ -181,14 +182,23 @@ Entry* detach(Node* dir, const char* name) {
     return entry;
 }
 
+// An entry naming `node` `name` (a checked name), or nullptr.
+Entry* new_entry(const char* name, Node* node) {
+    size_t length = 0;  // strnlen, which strict C++ mode lacks
+    while (length < kMaxFileNameLength && name[length]) length++;
+    auto* entry = static_cast<Entry*>(malloc(offsetof(Entry, name) + length + 1));
+    if (!entry) return nullptr;
+    entry->node = node;
+    memcpy(entry->name, name, length);
+    entry->name[length] = 0;
+    return entry;
+}
+
 // A new name for `node` in `dir`, or NoMemory.
 Error add_name(Node* dir, const char* name, Node* node) {
     TRY_STATUS(reserve_child(dir));
-    auto* entry = static_cast<Entry*>(malloc(sizeof(Entry)));
+    Entry* entry = new_entry(name, node);
     if (!entry) return Error::NoMemory;
-    entry->node = node;
-    strncpy(entry->name, name, kMaxFileNameLength);  // callers pass checked names
-    entry->name[kMaxFileNameLength] = 0;
     attach(dir, entry);
     node->links++;
     return Error::None;
@@ -532,17 +542,19 @@ Error Tree::rename(const char* from, const char* to) {
         if (replaced->kind == Kind::Directory && replaced->child_count > 0) return Error::NotEmpty;
     } else {
         if (target.trailing_slash && node->kind != Kind::Directory) return Error::NotDirectory;
-        // The one allocation, made before anything changes: all or nothing.
-        if (Error e = reserve_child(target.parent); e != Error::None) return e;
     }
+    // The allocations, made before anything changes: all or nothing.
+    if (!replaced)
+        if (Error e = reserve_child(target.parent); e != Error::None) return e;
+    Entry* renamed = new_entry(target.name, node);
+    if (!renamed) return Error::NoMemory;
 
-    Entry* entry = detach(source.parent, source.name);
+    free(detach(source.parent, source.name));
     if (replaced) {
         free(detach(target.parent, target.name));
         drop_name(replaced);  // its data goes back to the store with its last name
     }
-    memcpy(entry->name, target.name, sizeof entry->name);
-    attach(target.parent, entry);  // room was there or was made above
+    attach(target.parent, renamed);  // room was there or was made above
     node->ctime = now();
     return Error::None;
 }
