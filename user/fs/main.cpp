@@ -334,6 +334,10 @@ void control_closed(FsServer&, Handle, void* context) {
 int main() {
     tree = new fs::Tree(fs::ArenaSource{map_arena, unmap_arena});
     tree->on_release(pages_released, nullptr);
+    // StatFs asks the system's free memory: connect to sysinfo now, so the
+    // connection is there from boot rather than opened by the first client
+    // that asks (it would count as a channel that client left behind).
+    (void)rvos::sysinfo::memory();
     auto listen = rvos::register_service("fs");
     if (listen.is_error()) {
         rvos::console::print("fs: cannot register: %s\n", rvos::error_name(listen.error()));
