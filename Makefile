@@ -56,10 +56,13 @@ THIRD_PARTY_PROGRAMS := $(foreach t,$(THIRD_PARTY),$(if $(call third_party_ready
 # DRIVER_PROGRAMS in user/drivers/<name> (init starts them for their devices).
 USER_PROGRAMS   := shell fs ext2 hello hello-std crash fuzz bench $(THIRD_PARTY_PROGRAMS)
 DRIVER_PROGRAMS := virtio-blk
+# The small POSIX tools, one file each in user/tools (<name>.c or .cpp).
+TOOL_PROGRAMS   := cat cp mv rm mkdir ls wc head tail grep sort uniq hexdump sha256sum env sleep date true false \
+                   kill df ln touch stat readlink chmod
 TEST_PROGRAMS   := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi blktest spinners nest \
                    shmkeep reader errors libc park fshog fpregs alloc disktest
-PROGRAMS        := $(USER_PROGRAMS) $(DRIVER_PROGRAMS) $(TEST_PROGRAMS)
-program_dir      = $(if $(filter $1,$(TEST_PROGRAMS)),user/tests/$1,$(if $(filter $1,$(DRIVER_PROGRAMS)),user/drivers/$1,user/$1))
+PROGRAMS        := $(USER_PROGRAMS) $(DRIVER_PROGRAMS) $(TEST_PROGRAMS) $(TOOL_PROGRAMS)
+program_dir      = $(if $(filter $1,$(TEST_PROGRAMS)),user/tests/$1,$(if $(filter $1,$(DRIVER_PROGRAMS)),user/drivers/$1,$(if $(filter $1,$(TOOL_PROGRAMS)),user/tools,user/$1)))
 
 # virtio-mmio devices speak version 2 (virtio 1.x), not the legacy interface.
 QEMU_FLAGS := -machine virt -bios default -m 128M -smp 1 -nographic -no-reboot \
@@ -172,7 +175,7 @@ user-programs-lib: protocols
 	@$(MAKE) --no-print-directory -C lib/ext2
 
 $(BUILD)/user/%.elf: user-programs-lib FORCE
-	@$(MAKE) --no-print-directory -C $(call program_dir,$*)
+	@$(MAKE) --no-print-directory -C $(call program_dir,$*) $(if $(filter $*,$(TOOL_PROGRAMS)),PROGRAM=$*)
 FORCE:
 
 -include $(KERNEL_OBJS:.o=.d)

@@ -1,7 +1,8 @@
 # Shared rules for a user program. A program's Makefile sets PROGRAM and
 # LIBS (which must include rvos) and includes this file by its relative path
 # (../program.mk from user/<name>, ../../program.mk from user/tests/<name>).
-# Its own sources are the *.cpp and *.c files beside its Makefile; a program
+# Its own sources are the *.cpp and *.c files beside its Makefile (or
+# OWN_SRCS); a program
 # built from third-party sources (user/lua) also sets C_SRC_DIR, C_SRCS (C
 # files there, by name) and C_FLAGS (flags for those).
 # Output: build/user/$(PROGRAM).elf, linked at rvos::kUserBase with
@@ -13,8 +14,11 @@ ROOT  := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))/..
 BUILD := $(ROOT)/build
 OUT   := $(BUILD)/user
 OBJ   := $(OUT)/obj/$(PROGRAM)
-SRCS  := $(wildcard *.cpp)
-OBJS  := $(patsubst %.cpp,$(OBJ)/%.o,$(SRCS)) $(patsubst %.c,$(OBJ)/%.c.o,$(wildcard *.c)) \
+# A directory of several programs (user/tools) names each one's own
+# sources in OWN_SRCS; otherwise they are every *.cpp and *.c here.
+OWN_SRCS ?= $(wildcard *.cpp *.c)
+SRCS  := $(filter %.cpp,$(OWN_SRCS))
+OBJS  := $(patsubst %.cpp,$(OBJ)/%.o,$(SRCS)) $(patsubst %.c,$(OBJ)/%.c.o,$(filter %.c,$(OWN_SRCS))) \
          $(patsubst %.c,$(OBJ)/third_party/%.o,$(C_SRCS))
 LIB_ARCHIVES := $(patsubst %,$(BUILD)/lib/lib%.a,$(LIBS))
 INCLUDES := -I$(ROOT)/lib/rvos/include -I$(ROOT)/lib -I$(ROOT)/user -I$(BUILD)/gen

@@ -20,7 +20,7 @@ inline constexpr size_t kMaxConsoleLine = 32 * 1024;
 inline constexpr size_t kMaxConsoleKeys = 1024;
 
 // fs and file.
-enum class FsKind : uint8_t { File = 1, Directory = 2 };
+enum class FsKind : uint8_t { File = 1, Directory = 2, Symlink = 3 };
 // Entries per ReadDir answer.
 inline constexpr size_t kDirBatch = 32;
 // Open flags.

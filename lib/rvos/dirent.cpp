@@ -35,7 +35,9 @@ void collect(const rvos::fs::DirEntry& entry, void* context) {
     }
     struct dirent& out = dir->entries[dir->count++];
     out.d_ino = dir->count;
-    out.d_type = entry.kind == rvos::fs::Kind::Directory ? DT_DIR : DT_REG;
+    out.d_type = entry.kind == rvos::fs::Kind::Directory ? DT_DIR
+                 : entry.kind == rvos::fs::Kind::Symlink ? DT_LNK
+                                                         : DT_REG;
     out.d_size = static_cast<off_t>(entry.size);
     base::str_copy(out.d_name, entry.name, sizeof out.d_name);
 }

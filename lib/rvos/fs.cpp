@@ -209,6 +209,96 @@ base::ErrorOr<Stat> stat(const char* path) {
     return Stat{static_cast<Kind>(reply.kind), reply.size};
 }
 
+base::ErrorOr<Attributes> attributes(const char* path, bool follow) {
+    ServerPath at(path);
+    TRY_STATUS(at.error());
+    fsp::GetAttributesRequest request;
+    request.follow = follow;
+    request.path = at.get();
+    fsp::GetAttributesReplyBuffer buffer;
+    fsp::Attributes a = TRY(fsp::get_attributes<UserIpc>(at.server(), request, buffer)).attributes;
+    return Attributes{static_cast<Kind>(a.kind), a.mode, a.links, a.inode, a.device, a.size, a.blocks,
+                      {a.accessed.seconds, a.accessed.nanoseconds},
+                      {a.modified.seconds, a.modified.nanoseconds},
+                      {a.changed.seconds, a.changed.nanoseconds}};
+}
+
+Error link(const char* from, const char* to) {
+    ServerPath source(from), target(to);
+    TRY_STATUS(source.error());
+    TRY_STATUS(target.error());
+    if (source.mount() != target.mount()) return Error::CrossDevice;
+    fsp::LinkRequest request;
+    request.from = source.get();
+    request.to = target.get();
+    fsp::LinkReplyBuffer buffer;
+    auto reply = fsp::link<UserIpc>(source.server(), request, buffer);
+    return reply.is_error() ? reply.error() : Error::None;
+}
+
+Error symlink(const char* target, const char* path) {
+    ServerPath at(path);
+    TRY_STATUS(at.error());
+    fsp::SymlinkRequest request;
+    request.target = target;
+    request.path = at.get();
+    fsp::SymlinkReplyBuffer buffer;
+    auto reply = fsp::symlink<UserIpc>(at.server(), request, buffer);
+    return reply.is_error() ? reply.error() : Error::None;
+}
+
+base::ErrorOr<size_t> read_link(const char* path, char* out, size_t size) {
+    ServerPath at(path);
+    TRY_STATUS(at.error());
+    fsp::ReadLinkRequest request;
+    request.path = at.get();
+    auto* buffer = new fsp::ReadLinkReplyBuffer;  // a path's worth: not on the stack
+    if (!buffer) return Error::NoMemory;
+    auto reply = fsp::read_link<UserIpc>(at.server(), request, *buffer);
+    if (reply.is_error()) {
+        delete buffer;
+        return reply.error();
+    }
+    size_t length = reply.value().target.length;
+    if (size) base::str_copy(out, reply.value().target.data, base::min(size, length + 1));
+    delete buffer;
+    return length;
+}
+
+Error set_times(const char* path, const Time* accessed, const Time* modified, bool now) {
+    ServerPath at(path);
+    TRY_STATUS(at.error());
+    fsp::SetTimesRequest request;
+    request.set_accessed = accessed != nullptr;
+    if (accessed) request.accessed = {accessed->seconds, accessed->nanoseconds};
+    request.set_modified = modified != nullptr;
+    if (modified) request.modified = {modified->seconds, modified->nanoseconds};
+    request.now = now;
+    request.path = at.get();
+    fsp::SetTimesReplyBuffer buffer;
+    auto reply = fsp::set_times<UserIpc>(at.server(), request, buffer);
+    return reply.is_error() ? reply.error() : Error::None;
+}
+
+Error set_mode(const char* path, uint32_t mode) {
+    ServerPath at(path);
+    TRY_STATUS(at.error());
+    fsp::SetModeRequest request;
+    request.mode = mode;
+    request.path = at.get();
+    fsp::SetModeReplyBuffer buffer;
+    auto reply = fsp::set_mode<UserIpc>(at.server(), request, buffer);
+    return reply.is_error() ? reply.error() : Error::None;
+}
+
+base::ErrorOr<VolumeStat> stat_volume(const char* path) {
+    ServerPath at(path);
+    TRY_STATUS(at.error());
+    fsp::StatFsReplyBuffer buffer;
+    auto r = TRY(fsp::stat_fs<UserIpc>(at.server(), fsp::StatFsRequest{}, buffer));
+    return VolumeStat{r.block_size, r.blocks, r.free_blocks, r.available_blocks, r.files, r.free_files};
+}
+
 Error read_dir(const char* path, void (*visit)(const DirEntry& entry, void* context), void* context) {
     ServerPath at(path);
     TRY_STATUS(at.error());

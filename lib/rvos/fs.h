@@ -55,6 +55,41 @@ Error mkdir(const char* path);
 // empty directory, refuses to move a directory into itself).
 Error rename(const char* from, const char* to);
 base::ErrorOr<Stat> stat(const char* path);
+// A time since 1970-01-01 UTC.
+struct Time {
+    int64_t seconds;
+    uint32_t nanoseconds;
+};
+// What a file server keeps about a node (fs.GetAttributes).
+struct Attributes {
+    Kind kind;
+    uint32_t mode;  // permission bits
+    uint32_t links;
+    uint64_t inode;
+    uint32_t device;  // which file system
+    uint64_t size;
+    uint64_t blocks;  // 512-byte units
+    Time accessed, modified, changed;
+};
+// stat (follow) and lstat (!follow: a symbolic link at the end is described).
+base::ErrorOr<Attributes> attributes(const char* path, bool follow);
+// A hard link `to` naming what `from` names; CrossDevice between two mounts.
+Error link(const char* from, const char* to);
+Error symlink(const char* target, const char* path);
+// The link's target, NUL-terminated, cut to `size` - 1 bytes; returns its
+// whole length.
+base::ErrorOr<size_t> read_link(const char* path, char* buffer, size_t size);
+// Sets the access and/or modification time (nullptr: left as it is);
+// `now`: the server's clock instead of the values given.
+Error set_times(const char* path, const Time* accessed, const Time* modified, bool now);
+// Sets the permission bits (kept by the servers, never enforced).
+Error set_mode(const char* path, uint32_t mode);
+// The size and use of the file system holding `path` (fs.StatFs).
+struct VolumeStat {
+    uint32_t block_size;
+    uint64_t blocks, free_blocks, available_blocks, files, free_files;
+};
+base::ErrorOr<VolumeStat> stat_volume(const char* path);
 // Asks every mounted file server to put what it holds on its storage.
 Error sync_all();
 

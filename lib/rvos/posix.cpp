@@ -1,9 +1,10 @@
-// POSIX hooks picolibc calls (open, read, write, lseek, close, unlink, stat,
-// fstat, mkdir, rename, access, isatty, _exit, sbrk), implemented on
-// lib/rvos. A descriptor names the console, a file (an fs file channel plus
-// an offset and the access it was opened for) or a pipe end
-// (descriptors.h, pipe.h); 0-2 start as the console. Paths may be relative
-// to the working directory (rvos::fs resolves them).
+// POSIX hooks picolibc calls (open, read, write, lseek, close, unlink,
+// rmdir, fstat, mkdir, rename, access, isatty, _exit, sbrk), implemented on
+// lib/rvos (stat, links and times: file_attributes.cpp). A descriptor names
+// the console, a file (an fs file channel plus an offset and the access it
+// was opened for) or a pipe end (descriptors.h, pipe.h); 0-2 start as the
+// console. Paths may be relative to the working directory (rvos::fs
+// resolves them).
 #include "rvos/posix.h"
 
 #include <errno.h>
@@ -259,6 +260,15 @@ int unlink(const char* path) {
     return error == Error::None ? 0 : fail(error);
 }
 
+// Removes an empty directory; anything else is ENOTDIR.
+int rmdir(const char* path) {
+    auto info = fs::attributes(path, false);
+    if (info.is_error()) return fail(info.error());
+    if (info.value().kind != fs::Kind::Directory) return fail(Error::NotDirectory);
+    Error error = fs::remove(path);
+    return error == Error::None ? 0 : fail(error);
+}
+
 int rename(const char* from, const char* to) {
     Error error = fs::rename(from, to);
     return error == Error::None ? 0 : fail(error);
@@ -275,13 +285,6 @@ int access(const char* path, int mode) {
 int mkdir(const char* path, mode_t) {
     Error error = fs::mkdir(path);
     return error == Error::None ? 0 : fail(error);
-}
-
-int stat(const char* path, struct stat* st) {
-    auto info = fs::stat(path);
-    if (info.is_error()) return fail(info.error());
-    posix::fill_stat(st, info.value());
-    return 0;
 }
 
 int fstat(int fd, struct stat* st) {

@@ -12,12 +12,31 @@ lib/abi/abi.h through harness/abi.py.
 The first run of either is a warm-up: the server keeps the heap its page
 tables grew into, and the kernel the page-table pages of its mappings, for
 reuse (a few hundred frames at most, which `fshog memory` bounds); after
-it every counter must come back exactly.
+it every counter must come back exactly. `fshog hoard` warms up twice: its
+32 files' nodes, names and page tables leave the server's heap at its
+high-water mark only after the second run (measured: 3 frames kept after
+the second run, none after each of the next four).
 """
 
 from harness import abi
 from harness.shell import lines, search
 from test_reliability import assert_back_to_baseline, baseline
+
+KEYS = ("free_frames", "heap", "channels", "handles")
+
+
+def settled_baseline(machine):
+    """The baseline once the server has closed what the warm-up's client
+    left (two readings in a row agree): a reading taken while it still
+    holds the exited client's channels is no baseline (seen on a loaded
+    host: 18 channels, then 13)."""
+    before = baseline(machine)
+    for _ in range(20):
+        now = baseline(machine)
+        if all(now[k] == before[k] for k in KEYS):
+            return now
+        before = now
+    return before
 
 SLOW = 120
 
@@ -39,7 +58,7 @@ def test_file_data_goes_back_to_the_system_when_files_are_deleted(machine):
     # 26038, 26037, 26037, 26037 — a page-table page is kept by the second).
     run_fshog(machine, "memory 1")
     run_fshog(machine, "memory 1")
-    before = baseline(machine)
+    before = settled_baseline(machine)
     out = run_fshog(machine, "memory 2")
     rounds = [line for line in lines(out) if line.startswith("fshog: memory: round ")]
     assert len(rounds) == 2, out
@@ -63,7 +82,7 @@ def test_one_client_cannot_deny_the_others_the_file_server(machine):
     # frames settle after the second run and never move after it.
     for _ in range(2):
         run_fshog(machine, "hoard")
-    before = baseline(machine)
+    before = settled_baseline(machine)
     out = run_fshog(machine, "hoard")
     m = search(r"^fshog: hoard: the hostile client made (\d+) connections \((\d+) served\), opened (\d+) files, "
                r"then: (\S+); wrote (\d+) MiB, then: (\S+)$", out, "hoard figures")

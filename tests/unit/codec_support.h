@@ -305,6 +305,13 @@ struct AnyHandler {
     CODEC_TEST_CALL(mkdir)
     CODEC_TEST_CALL(rename)
     CODEC_TEST_CALL(sync)
+    CODEC_TEST_CALL(get_attributes)
+    CODEC_TEST_CALL(link)
+    CODEC_TEST_CALL(symlink)
+    CODEC_TEST_CALL(read_link)
+    CODEC_TEST_CALL(set_times)
+    CODEC_TEST_CALL(stat_fs)
+    CODEC_TEST_CALL(set_mode)
     // init
     CODEC_TEST_CALL(connect)
     CODEC_TEST_CALL(register_)

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "test_support.h"
 
 using fs::DirEntry;
+using fs::Time;
 using fs::Kind;
 using fs::Node;
 using fs::Tree;
@@ -600,6 +602,149 @@ TEST_F(FsTreeTest, RenameChecksBothPaths) {
     std::string long_name = "/tmp/" + std::string(rvos::kMaxFileNameLength + 1, 'n');
     EXPECT_EQ(tree.rename("/tmp/a", long_name.c_str()), Error::TooLong);
     EXPECT_EQ(names(tree, "/tmp"), Names{"a"});
+}
+
+// ---- Links, symbolic links, times and modes ----------------------------------------
+
+TEST_F(FsTreeTest, AHardLinkIsAnotherNameForTheSameData) {
+    make_file("/tmp/a", "shared");
+    ASSERT_EQ(tree.mkdir("/tmp/d"), Error::None);
+    ASSERT_EQ(tree.link("/tmp/a", "/tmp/d/b"), Error::None);
+    auto a = tree.attributes("/tmp/a", true);
+    auto b = tree.attributes("/tmp/d/b", true);
+    ASSERT_FALSE(a.is_error() || b.is_error());
+    EXPECT_EQ(a.value().inode, b.value().inode);
+    EXPECT_EQ(a.value().links, 2u);
+    Node* f = open("/tmp/d/b", kOpenWrite);
+    ASSERT_NE(f, nullptr);
+    ASSERT_FALSE(tree.write(f, 0, "SH", 2).is_error());
+    tree.release(f);
+    Node* g = open("/tmp/a", kOpenRead);
+    ASSERT_NE(g, nullptr);
+    EXPECT_EQ(read_all(g), "SHared");
+    tree.release(g);
+    // The data lives until its last name goes.
+    size_t nodes = tree.node_count();
+    EXPECT_EQ(tree.remove("/tmp/a"), Error::None);
+    EXPECT_EQ(tree.attributes("/tmp/d/b", true).value().links, 1u);
+    EXPECT_EQ(tree.node_count(), nodes);
+    EXPECT_EQ(tree.remove("/tmp/d/b"), Error::None);
+    EXPECT_EQ(tree.node_count(), nodes - 1);
+    EXPECT_EQ(tree.store().pages_in_use(), 0u);
+}
+
+TEST_F(FsTreeTest, LinkRefusesDirectoriesExistingNamesAndMissingSources) {
+    make_file("/tmp/a", "a");
+    EXPECT_EQ(tree.link("/tmp", "/tmp/t2"), Error::AccessDenied);
+    EXPECT_EQ(tree.link("/tmp/a", "/tmp/a"), Error::AlreadyExists);
+    EXPECT_EQ(tree.link("/tmp/none", "/tmp/b"), Error::NotFound);
+    EXPECT_EQ(tree.link("/tmp/a", "/tmp/none/b"), Error::NotFound);
+    EXPECT_EQ(names(tree, "/tmp"), Names{"a"});
+}
+
+TEST_F(FsTreeTest, RenameOntoAnotherNameOfTheSameFileChangesNothing) {
+    make_file("/tmp/a", "a");
+    ASSERT_EQ(tree.link("/tmp/a", "/tmp/b"), Error::None);
+    EXPECT_EQ(tree.rename("/tmp/a", "/tmp/b"), Error::None);
+    EXPECT_EQ(names(tree, "/tmp"), (Names{"a", "b"}));
+    // Renaming another file over one name leaves the data under the other.
+    make_file("/tmp/c", "c");
+    EXPECT_EQ(tree.rename("/tmp/c", "/tmp/a"), Error::None);
+    Node* b = open("/tmp/b", kOpenRead);
+    ASSERT_NE(b, nullptr);
+    EXPECT_EQ(read_all(b), "a");
+    tree.release(b);
+}
+
+TEST_F(FsTreeTest, ALinkedFileRemovedWhileOpenIsFreedAtItsLastRelease) {
+    make_file("/tmp/a", "data");
+    ASSERT_EQ(tree.link("/tmp/a", "/tmp/b"), Error::None);
+    size_t nodes = tree.node_count();
+    Node* f = open("/tmp/a", kOpenRead);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(tree.remove("/tmp/a"), Error::None);
+    EXPECT_EQ(tree.remove("/tmp/b"), Error::None);
+    EXPECT_EQ(read_all(f), "data");
+    EXPECT_EQ(tree.node_count(), nodes);
+    tree.release(f);
+    EXPECT_EQ(tree.node_count(), nodes - 1);
+}
+
+TEST_F(FsTreeTest, SymbolicLinksAreFollowedInPathsButNotWhenRemovedOrRead) {
+    make_file("/tmp/f", "target data");
+    ASSERT_EQ(tree.mkdir("/tmp/d"), Error::None);
+    ASSERT_EQ(tree.symlink("../f", "/tmp/d/rel"), Error::None);
+    ASSERT_EQ(tree.symlink("/tmp/d", "/tmp/abs"), Error::None);
+    Node* f = open("/tmp/abs/rel", kOpenRead);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(read_all(f), "target data");
+    tree.release(f);
+    EXPECT_EQ(tree.attributes("/tmp/abs", false).value().kind, Kind::Symlink);
+    EXPECT_EQ(tree.attributes("/tmp/abs", true).value().kind, Kind::Directory);
+    EXPECT_EQ(tree.attributes("/tmp/abs", false).value().size, 6u);
+    EXPECT_EQ(std::string(tree.read_link("/tmp/d/rel").value()), "../f");
+    EXPECT_EQ(tree.read_link("/tmp/f").error(), Error::BadArgument);
+    EXPECT_EQ(tree.remove("/tmp/abs"), Error::None);  // the link, not the directory
+    EXPECT_EQ(names(tree, "/tmp"), (Names{"d", "f"}));
+    EXPECT_EQ(names(tree, "/tmp/d"), Names{"rel"});
+}
+
+TEST_F(FsTreeTest, SymbolicLinkLoopsAndBadTargetsAreErrors) {
+    ASSERT_EQ(tree.symlink("/tmp/b", "/tmp/a"), Error::None);
+    ASSERT_EQ(tree.symlink("/tmp/a", "/tmp/b"), Error::None);
+    EXPECT_EQ(tree.stat("/tmp/a").error(), Error::Overflow);
+    EXPECT_EQ(tree.open("/tmp/a/x", kOpenRead).error(), Error::Overflow);
+    EXPECT_EQ(tree.symlink("", "/tmp/c"), Error::BadArgument);
+    EXPECT_EQ(tree.symlink("x", "/tmp/a"), Error::AlreadyExists);
+    // A component past the name limit in a target is TooLong, never a copy past the name buffer.
+    std::string long_target = "/tmp/" + std::string(rvos::kMaxFileNameLength + 5, 'n');
+    ASSERT_EQ(tree.symlink(long_target.c_str(), "/tmp/long"), Error::None);
+    EXPECT_EQ(tree.stat("/tmp/long").error(), Error::TooLong);
+}
+
+TEST_F(FsTreeTest, CreatingThroughADanglingLinkMakesItsTarget) {
+    ASSERT_EQ(tree.symlink("made", "/tmp/link"), Error::None);
+    Node* f = open("/tmp/link", kCreateWrite);
+    ASSERT_NE(f, nullptr);
+    tree.release(f);
+    EXPECT_EQ(names(tree, "/tmp"), (Names{"link", "made"}));
+}
+
+TEST_F(FsTreeTest, TimesComeFromTheClockAndFollowChanges) {
+    struct timespec before {};
+    clock_gettime(CLOCK_REALTIME, &before);
+    make_file("/tmp/a", "x");
+    auto a = tree.attributes("/tmp/a", true).value();
+    EXPECT_GE(a.modified.seconds, before.tv_sec);
+    EXPECT_LE(a.modified.seconds, before.tv_sec + 5);
+    Time old{1000, 5};
+    EXPECT_EQ(tree.set_times("/tmp/a", &old, nullptr), Error::None);
+    a = tree.attributes("/tmp/a", true).value();
+    EXPECT_EQ(a.accessed.seconds, 1000);
+    EXPECT_EQ(a.accessed.nanoseconds, 5u);
+    EXPECT_GE(a.modified.seconds, before.tv_sec);
+    EXPECT_EQ(tree.set_times("/tmp/a", nullptr, &old), Error::None);
+    EXPECT_EQ(tree.attributes("/tmp/a", true).value().modified.seconds, 1000);
+    // A write makes the modification time now again; so does a new entry for its directory.
+    Node* f = open("/tmp/a", kOpenWrite);
+    ASSERT_NE(f, nullptr);
+    ASSERT_FALSE(tree.write(f, 1, "y", 1).is_error());
+    tree.release(f);
+    EXPECT_GE(tree.attributes("/tmp/a", true).value().modified.seconds, before.tv_sec);
+    ASSERT_EQ(tree.set_times("/tmp", nullptr, &old), Error::None);
+    make_file("/tmp/b", "b");
+    EXPECT_GE(tree.attributes("/tmp", true).value().modified.seconds, before.tv_sec);
+    EXPECT_EQ(tree.set_times("/tmp/none", &old, &old), Error::NotFound);
+}
+
+TEST_F(FsTreeTest, ModesAreKeptAndInodesAreDistinct) {
+    make_file("/tmp/a", "x");
+    make_file("/tmp/b", "y");
+    EXPECT_EQ(tree.attributes("/tmp/a", true).value().mode, 0644u);
+    EXPECT_EQ(tree.attributes("/tmp", true).value().mode, 0755u);
+    EXPECT_EQ(tree.set_mode("/tmp/a", 0600), Error::None);
+    EXPECT_EQ(tree.attributes("/tmp/a", true).value().mode, 0600u);
+    EXPECT_NE(tree.attributes("/tmp/a", true).value().inode, tree.attributes("/tmp/b", true).value().inode);
 }
 
 }  // namespace

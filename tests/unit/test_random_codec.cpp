@@ -157,7 +157,26 @@ std::vector<Kind> fs_kinds() {
             call<fs::RenameRequest, fs::RenameReply>([](Gen& g) {
                 return fs::RenameRequest{g.str(rvos::kMaxPathLength), g.str(rvos::kMaxPathLength)};
             }),
-            call<fs::SyncRequest, fs::SyncReply>([](Gen&) { return fs::SyncRequest{}; })};
+            call<fs::SyncRequest, fs::SyncReply>([](Gen&) { return fs::SyncRequest{}; }),
+            call<fs::GetAttributesRequest, fs::GetAttributesReply>([](Gen& g) {
+                return fs::GetAttributesRequest{g.u8() % 2 == 0, g.str(rvos::kMaxPathLength)};
+            }),
+            call<fs::LinkRequest, fs::LinkReply>([](Gen& g) {
+                return fs::LinkRequest{g.str(rvos::kMaxPathLength), g.str(rvos::kMaxPathLength)};
+            }),
+            call<fs::SymlinkRequest, fs::SymlinkReply>([](Gen& g) {
+                return fs::SymlinkRequest{g.str(rvos::kMaxPathLength), g.str(rvos::kMaxPathLength)};
+            }),
+            call<fs::ReadLinkRequest, fs::ReadLinkReply>(
+                [](Gen& g) { return fs::ReadLinkRequest{g.str(rvos::kMaxPathLength)}; }),
+            call<fs::SetTimesRequest, fs::SetTimesReply>([](Gen& g) {
+                return fs::SetTimesRequest{g.u8() % 2 == 0, {static_cast<int64_t>(g.u64()), g.u32()},
+                                           g.u8() % 2 == 0, {static_cast<int64_t>(g.u64()), g.u32()},
+                                           g.u8() % 2 == 0, g.str(rvos::kMaxPathLength)};
+            }),
+            call<fs::StatFsRequest, fs::StatFsReply>([](Gen&) { return fs::StatFsRequest{}; }),
+            call<fs::SetModeRequest, fs::SetModeReply>(
+                [](Gen& g) { return fs::SetModeRequest{g.u32(), g.str(rvos::kMaxPathLength)}; })};
 }
 std::vector<Kind> init_kinds() {
     return {call<init::ConnectRequest, init::ConnectReply>(

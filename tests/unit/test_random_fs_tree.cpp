@@ -1,6 +1,6 @@
 // Randomized, model-based test of the fs server's in-memory tree: random
 // open / create / write / read / truncate / stat / mkdir / remove / release /
-// entry / rename calls on fs::Tree, each checked against a small reference model (a
+// entry / rename / link calls on fs::Tree, each checked against a small reference model (a
 // tree of std::map directories and std::string files) for results, errors,
 // contents, sizes, directory order and node_count().
 //
@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <set>
 #include <memory>
 #include <random>
 #include <string>
@@ -53,7 +54,7 @@ struct MNode {
     bool dir = false;
     std::string data;                                       // files
     std::map<std::string, std::shared_ptr<MNode>> children;  // directories, in strcmp order
-    bool linked = true;
+    int links = 1;  // names leading here; 0: removed (an orphan while open)
     int open = 0;
     Node* real = nullptr;  // the tree's node, once an open has shown it
 };
@@ -77,9 +78,9 @@ constexpr uint32_t kFileOnly = kOpenWrite | kOpenCreate | kOpenTruncate | kOpenA
 constexpr size_t kMaxOpen = 16;
 constexpr size_t kModelFileCap = 48 * 1024;  // keep files small enough to compare often
 
-enum Op { kOpen, kRelease, kWrite, kRead, kStatPath, kStatNode, kMkdir, kRemove, kTruncate, kEntry, kRename, kOpCount };
+enum Op { kOpen, kRelease, kWrite, kRead, kStatPath, kStatNode, kMkdir, kRemove, kTruncate, kEntry, kRename, kLink, kOpCount };
 const char* const kOpNames[kOpCount] = {"open",  "release", "write",    "read",  "stat",
-                                        "fstat", "mkdir",   "remove",   "truncate", "entry", "rename"};
+                                        "fstat", "mkdir",   "remove",   "truncate", "entry", "rename", "link"};
 
 using Coverage = std::map<std::string, uint64_t>;
 
@@ -160,10 +161,17 @@ private:
     }
 
     // ---- Paths ------------------------------------------------------------------
+    // Distinct nodes with a name (a file with two names counts once).
     static size_t count_linked(const MPtr& n) {
-        size_t total = 1;
-        for (auto& [name, child] : n->children) total += count_linked(child);
-        return total;
+        std::set<const MNode*> seen;
+        std::vector<const MNode*> todo{n.get()};
+        while (!todo.empty()) {
+            const MNode* m = todo.back();
+            todo.pop_back();
+            if (!seen.insert(m).second) continue;
+            for (auto& [name, child] : m->children) todo.push_back(child.get());
+        }
+        return seen.size();
     }
 
     void collect(const std::string& path, const MPtr& n, std::vector<std::pair<std::string, MPtr>>& out) {
@@ -308,6 +316,7 @@ private:
         case kTruncate: truncate_op(); break;
         case kEntry: entry_op(); break;
         case kRename: rename_op(); break;
+        case kLink: link_op(); break;
         default: break;
         }
     }
@@ -367,7 +376,7 @@ private:
         tree_.release(f.real);
         count("release", Error::None);
         ASSERT_GT(f.model->open, 0);
-        if (--f.model->open == 0 && !f.model->linked) {
+        if (--f.model->open == 0 && f.model->links == 0) {
             forget(f.model);
             nodes_--;
             count("release frees orphan", Error::None);
@@ -482,7 +491,7 @@ private:
         OpenFile& f = open_[rng_.below(open_.size())];
         Stat want = model_stat(*f.model);
         Stat got = tree_.stat(f.real);
-        count(f.model->linked ? "fstat" : "fstat orphan", Error::None);
+        count(f.model->links ? "fstat" : "fstat orphan", Error::None);
         ASSERT_EQ(got.kind, want.kind);
         ASSERT_EQ(got.size, want.size);
         ASSERT_EQ(tree_.size(f.real), want.size);
@@ -515,14 +524,8 @@ private:
         count(expect == Error::None && at.node->open ? "remove open" : "remove", got);
         ASSERT_EQ(got, expect) << "remove(\"" << path << "\")";
         if (got != Error::None) return;
-        // The node is linked under its own name, which differs from the
-        // path's last component when that was "." or "..".
-        auto& siblings = at.parent->children;
-        auto it = std::find_if(siblings.begin(), siblings.end(), [&](auto& kv) { return kv.second == at.node; });
-        ASSERT_TRUE(it != siblings.end()) << "model: removed node not under its parent";
-        siblings.erase(it);
-        at.node->linked = false;
-        if (at.node->open == 0) {
+        unlink(at.parent, at.node, at.name);
+        if (--at.node->links == 0 && at.node->open == 0) {
             forget(at.node);
             nodes_--;
         }
@@ -538,9 +541,14 @@ private:
 
     // Unlinks `node` from `parent` in the model (found by identity: a path
     // ending in "." or ".." does not name it).
-    static std::string unlink(const MPtr& parent, const MPtr& node) {
+    // Takes `node`'s entry out of `parent`: a file's is the path's last
+    // component (it may have other names, even there); a directory's is
+    // its one name, which differs from the path's last component when
+    // that was "." or "..".
+    static std::string unlink(const MPtr& parent, const MPtr& node, const std::string& name_in_path) {
         auto& siblings = parent->children;
-        auto it = std::find_if(siblings.begin(), siblings.end(), [&](auto& kv) { return kv.second == node; });
+        auto it = node->dir ? std::find_if(siblings.begin(), siblings.end(), [&](auto& kv) { return kv.second == node; })
+                            : siblings.find(name_in_path);
         EXPECT_TRUE(it != siblings.end()) << "model: node not under its parent";
         if (it == siblings.end()) return "";
         std::string name = it->first;
@@ -567,17 +575,39 @@ private:
         count(expect == Error::None && t.node && t.node != s.node ? "rename over" : "rename", got);
         ASSERT_EQ(got, expect) << "rename(\"" << from << "\", \"" << to << "\")";
         if (got != Error::None || t.node == s.node) return;
-        unlink(s.parent, s.node);
+        unlink(s.parent, s.node, s.name);
         std::string name = t.name;
         if (t.node) {
-            name = unlink(t.parent, t.node);
-            t.node->linked = false;
-            if (t.node->open == 0) {
+            name = unlink(t.parent, t.node, t.name);
+            if (--t.node->links == 0 && t.node->open == 0) {
                 forget(t.node);
                 nodes_--;
             }
         }
         t.parent->children[name] = s.node;
+    }
+
+    // A hard link: another name for a file.
+    void link_op() {
+        std::string from = random_path(), to = random_path();
+        Resolved s = resolve(from), t = resolve(to);
+        Error expect = s.error;
+        if (expect == Error::None) {
+            if (!s.node) expect = Error::NotFound;
+            else if (s.node->dir) expect = Error::AccessDenied;
+            else if (t.error != Error::None) expect = t.error;
+            else if (t.node) expect = Error::AlreadyExists;
+            else if (t.trailing_slash) expect = Error::NotDirectory;
+        }
+        Error got = tree_.link(from.c_str(), to.c_str());
+        count("link", got);
+        ASSERT_EQ(got, expect) << "link(\"" << from << "\", \"" << to << "\")";
+        if (got != Error::None) return;
+        t.parent->children[t.name] = s.node;
+        s.node->links++;
+        auto a = tree_.attributes(to.c_str(), false);
+        ASSERT_FALSE(a.is_error()) << to;
+        ASSERT_EQ(a.value().links, static_cast<uint32_t>(s.node->links)) << to;
     }
 
     // open(kOpenWrite | kOpenTruncate) and release, as a client truncating a file.
@@ -658,7 +688,7 @@ private:
         }
         // Open orphans still read back their contents.
         for (const OpenFile& f : open_) {
-            if (f.model->linked || f.model->dir || f.model->data.empty()) continue;
+            if (f.model->links || f.model->dir || f.model->data.empty()) continue;
             std::unique_ptr<uint8_t[]> buffer(new uint8_t[f.model->data.size()]);
             auto r = tree_.read(f.real, 0, buffer.get(), f.model->data.size());
             ASSERT_FALSE(r.is_error());
@@ -674,6 +704,7 @@ private:
             remove_below(child_path, child);
             if (::testing::Test::HasFailure()) return;
             ASSERT_EQ(tree_.remove(child_path.c_str()), Error::None) << child_path;
+            if (--child->links > 0) continue;  // another name is still to go
             forget(child);
             nodes_--;
             ASSERT_EQ(tree_.node_count(), nodes_) << child_path;

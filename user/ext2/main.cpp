@@ -54,8 +54,15 @@ struct OpenFile {
 };
 
 rvos::proto::FsKind kind_of(ext2::FileType type) {
-    return type == ext2::FileType::Directory ? rvos::proto::FsKind::Directory : rvos::proto::FsKind::File;
+    if (type == ext2::FileType::Directory) return rvos::proto::FsKind::Directory;
+    if (type == ext2::FileType::Symlink) return rvos::proto::FsKind::Symlink;
+    return rvos::proto::FsKind::File;
 }
+
+fsp::Time time_of(const ext2::Timestamp& t) { return {t.seconds, t.nanoseconds}; }
+
+// The file system's number in Attributes::device (the RAM file system is 1).
+constexpr uint32_t kDevice = 2;
 
 // After a change: the timer fires when the oldest unwritten change is
 // kWriteBackDelayNs old.
@@ -226,6 +233,69 @@ struct ControlHandler {
         ext2::Stat st = TRY(volume.stat(TRY(volume.resolve(r.path.data))));
         out.kind = static_cast<uint8_t>(kind_of(st.type));
         out.size = st.size;
+        return Error::None;
+    }
+    Error get_attributes(Handle, const fsp::GetAttributesRequest& r, fsp::GetAttributesReply& out) {
+        ext2::Stat st = TRY(volume.stat(TRY(volume.resolve(r.path.data, r.follow))));
+        fsp::Attributes& a = out.attributes;
+        a.kind = static_cast<uint8_t>(kind_of(st.type));
+        a.mode = st.mode & 07777;
+        a.links = st.links;
+        a.inode = st.ino;
+        a.device = kDevice;
+        a.size = st.size;
+        a.blocks = st.sectors;
+        a.accessed = time_of(st.atime);
+        a.modified = time_of(st.mtime);
+        a.changed = time_of(st.ctime);
+        return Error::None;
+    }
+    Error link(Handle, const fsp::LinkRequest& r, fsp::LinkReply&) {
+        uint32_t ino = TRY(volume.resolve(r.from.data, false));
+        ext2::Name name;
+        uint32_t dir = TRY(volume.resolve_parent(r.to.data, &name));
+        TRY(volume.link(dir, name, ino));
+        changed();
+        return Error::None;
+    }
+    Error symlink(Handle, const fsp::SymlinkRequest& r, fsp::SymlinkReply&) {
+        ext2::Name name;
+        uint32_t dir = TRY(volume.resolve_parent(r.path.data, &name));
+        TRY(volume.symlink(dir, name, r.target.data, base::str_length(r.target.data)));
+        changed();
+        return Error::None;
+    }
+    Error read_link(Handle, const fsp::ReadLinkRequest& r, fsp::ReadLinkReply& out) {
+        static char target[rvos::kMaxPathLength + 1];
+        uint32_t ino = TRY(volume.resolve(r.path.data, false));
+        if (TRY(volume.stat(ino)).type != ext2::FileType::Symlink) return Error::BadArgument;
+        size_t n = TRY(volume.readlink(ino, target, sizeof target - 1));
+        target[n] = 0;
+        out.target = target;
+        return Error::None;
+    }
+    Error set_times(Handle, const fsp::SetTimesRequest& r, fsp::SetTimesReply&) {
+        uint32_t ino = TRY(volume.resolve(r.path.data));
+        ext2::Timestamp now = system_clock.now();
+        ext2::Timestamp accessed = r.now ? now : ext2::Timestamp{r.accessed.seconds, r.accessed.nanoseconds};
+        ext2::Timestamp modified = r.now ? now : ext2::Timestamp{r.modified.seconds, r.modified.nanoseconds};
+        TRY(volume.set_times(ino, r.set_accessed ? &accessed : nullptr, r.set_modified ? &modified : nullptr));
+        changed();
+        return Error::None;
+    }
+    Error set_mode(Handle, const fsp::SetModeRequest& r, fsp::SetModeReply&) {
+        TRY(volume.set_mode(TRY(volume.resolve(r.path.data)), static_cast<uint16_t>(r.mode & 07777)));
+        changed();
+        return Error::None;
+    }
+    Error stat_fs(Handle, const fsp::StatFsRequest&, fsp::StatFsReply& out) {
+        ext2::VolumeInfo info = volume.info();
+        out.block_size = info.block_size;
+        out.blocks = info.blocks;
+        out.free_blocks = info.free_blocks;
+        out.available_blocks = info.available_blocks;
+        out.files = info.inodes;
+        out.free_files = info.free_inodes;
         return Error::None;
     }
     // Entries from the `first`-th on, "." and ".." left out as the RAM

@@ -11,6 +11,7 @@
 // kFsMaxConnections, kFsMaxOpenFiles and kFsMaxBytesHeld of file data
 // (the files it created or last grew); past one, QuotaExceeded.
 #include <stdlib.h>
+#include <time.h>
 
 #include "proto/file.h"
 #include "proto/fs.h"
@@ -19,6 +20,7 @@
 #include "rvos/server.h"
 #include "rvos/service.h"
 #include "rvos/shared_memory.h"
+#include "rvos/sysinfo.h"
 #include "tree.h"
 
 namespace {
@@ -32,6 +34,8 @@ using FsServer = rvos::FileServerLoop;
 
 fs::Tree* tree;
 FsServer server;
+// The file system's number in Attributes::device (the disk's volume is 2).
+constexpr uint32_t kDevice = 1;
 
 // ---- Clients and their shares ----------------------------------------------------
 
@@ -236,6 +240,54 @@ struct ControlHandler {
         out.size = st.size;
         return Error::None;
     }
+    Error get_attributes(Handle, const fsp::GetAttributesRequest& r, fsp::GetAttributesReply& out) {
+        fs::Attributes a = TRY(tree->attributes(r.path.data, r.follow));
+        fsp::Attributes& o = out.attributes;
+        o.kind = static_cast<uint8_t>(a.kind);
+        o.mode = a.mode;
+        o.links = a.links;
+        o.inode = a.inode;
+        o.device = kDevice;
+        o.size = a.size;
+        o.blocks = a.blocks;
+        o.accessed = {a.accessed.seconds, a.accessed.nanoseconds};
+        o.modified = {a.modified.seconds, a.modified.nanoseconds};
+        o.changed = {a.changed.seconds, a.changed.nanoseconds};
+        return Error::None;
+    }
+    Error link(Handle, const fsp::LinkRequest& r, fsp::LinkReply&) { return tree->link(r.from.data, r.to.data); }
+    Error symlink(Handle, const fsp::SymlinkRequest& r, fsp::SymlinkReply&) {
+        return tree->symlink(r.target.data, r.path.data);
+    }
+    Error read_link(Handle, const fsp::ReadLinkRequest& r, fsp::ReadLinkReply& out) {
+        out.target = TRY(tree->read_link(r.path.data));  // alive until the reply is sent
+        return Error::None;
+    }
+    Error set_times(Handle, const fsp::SetTimesRequest& r, fsp::SetTimesReply&) {
+        struct timespec ts {};
+        clock_gettime(CLOCK_REALTIME, &ts);
+        fs::Time now{ts.tv_sec, static_cast<uint32_t>(ts.tv_nsec)};
+        fs::Time accessed = r.now ? now : fs::Time{r.accessed.seconds, r.accessed.nanoseconds};
+        fs::Time modified = r.now ? now : fs::Time{r.modified.seconds, r.modified.nanoseconds};
+        return tree->set_times(r.path.data, r.set_accessed ? &accessed : nullptr,
+                               r.set_modified ? &modified : nullptr);
+    }
+    Error set_mode(Handle, const fsp::SetModeRequest& r, fsp::SetModeReply&) {
+        return tree->set_mode(r.path.data, r.mode & 07777);
+    }
+    // Its size is what memory the system could still give it: reported as
+    // the pages it holds and the system's free frames.
+    Error stat_fs(Handle, const fsp::StatFsRequest&, fsp::StatFsReply& out) {
+        uint64_t used = tree->store().pages_in_use();
+        auto memory = rvos::sysinfo::memory();
+        uint64_t free = memory.is_error() ? 0 : memory.value().free_frames;
+        out.block_size = static_cast<uint32_t>(fs::kPageSize);
+        out.blocks = used + free;
+        out.free_blocks = out.available_blocks = free;
+        out.files = tree->node_count() + free;
+        out.free_files = free;
+        return Error::None;
+    }
     Error read_dir(Handle, const fsp::ReadDirRequest& r, fsp::ReadDirReply& out) {
         // A path that names a file or nothing is an error, not an empty listing.
         fs::Stat st = TRY(tree->stat(r.path.data));
@@ -282,6 +334,10 @@ void control_closed(FsServer&, Handle, void* context) {
 int main() {
     tree = new fs::Tree(fs::ArenaSource{map_arena, unmap_arena});
     tree->on_release(pages_released, nullptr);
+    // StatFs asks the system's free memory: connect to sysinfo now, so the
+    // connection is there from boot rather than opened by the first client
+    // that asks (it would count as a channel that client left behind).
+    (void)rvos::sysinfo::memory();
     auto listen = rvos::register_service("fs");
     if (listen.is_error()) {
         rvos::console::print("fs: cannot register: %s\n", rvos::error_name(listen.error()));

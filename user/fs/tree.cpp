@@ -6,13 +6,18 @@
 // malloc'd table that grows geometrically: page i holds bytes
 // [i * kPageSize, (i + 1) * kPageSize). Truncating or deleting a file gives
 // its pages back, and the store gives emptied memory back to the system.
-// A node removed while open is detached from its parent, parked on an
-// orphan list hanging off the root, and freed (its pages too) by the
-// release() that drops its last reference.
+// A directory's entries are names, each leading to a node; a file may have
+// several (hard links), a directory one. A node whose last name goes while
+// it is open is parked on an orphan list hanging off the root, and freed
+// (its pages too) by the release() that drops its last reference. Every node has the three times
+// of a POSIX file, from the real-time clock (CLOCK_REALTIME); reads leave
+// the access time alone (as a noatime mount does).
 #include "tree.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 namespace fs {
 
@@ -21,13 +26,25 @@ using rvos::kMaxFileSize;
 using rvos::kMaxPathLength;
 namespace proto = rvos::proto;
 
+struct Node;
+
+// One name in a directory, allocated to the name's length.
+struct Entry {
+    Node* node;
+    char name[1];  // NUL-terminated, up to kMaxFileNameLength + 1 bytes
+};
+
 struct Node {
     Kind kind;
-    char name[kMaxFileNameLength + 1];  // "" for the root
-    Node* parent;                       // nullptr for the root and removed nodes
+    // A directory's own name and the directory holding it (for ".."): ""
+    // and nullptr for the root, nullptr once removed. A file's are those
+    // of the name it was last given.
+    char name[kMaxFileNameLength + 1];
+    Node* parent;
+    uint32_t links;  // entries leading here
 
-    // Directories: children sorted by name.
-    Node** children;
+    // Directories: entries sorted by name.
+    Entry** children;
     size_t child_count;
     size_t child_capacity;
 
@@ -38,8 +55,13 @@ struct Node {
     uint64_t size;
     uint32_t owner;        // whose the pages are (set_owner); 0: nobody's
 
+    char* target;          // symbolic links: what it holds (malloc'd)
+    uint64_t ino;          // a number no other node of this tree has had
+    uint32_t mode;         // permission bits
+    Time atime, mtime, ctime;
+
     uint32_t open_count;  // open() retains, release() drops
-    bool unlinked;        // removed while open; freed at the last release
+    bool unlinked;        // its last name went while open; freed at the last release
 
     // Orphans (unlinked nodes) form a list whose head is the root's `orphans`,
     // so the destructor can still free them.
@@ -52,29 +74,48 @@ namespace {
 
 // ---- Nodes -------------------------------------------------------------------
 
+Time now() {
+    struct timespec ts {};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return {static_cast<int64_t>(ts.tv_sec), static_cast<uint32_t>(ts.tv_nsec)};
+}
+
+// The data or the entries of `node` changed.
+void modified(Node* node) { node->mtime = node->ctime = now(); }
+
+uint64_t next_ino = 1;
+
 Node* new_node(Kind kind, const char* name) {
     auto* node = static_cast<Node*>(malloc(sizeof(Node)));
     if (!node) return nullptr;
     memset(node, 0, sizeof(Node));
     node->kind = kind;
     strncpy(node->name, name, kMaxFileNameLength);  // callers pass checked names
+    node->ino = next_ino++;
+    node->mode = kind == Kind::File ? 0644 : kind == Kind::Symlink ? 0777 : 0755;
+    node->atime = node->mtime = node->ctime = now();
     return node;
 }
 
 // Frees the node itself; its pages must have gone back to the store (or
 // the store is going away with the tree).
 void free_node(Node* node) {
+    free(node->target);
     free(node->children);
     free(node->pages);
     free(node);
 }
 
-// Frees `node` and everything below it; returns the number of nodes freed.
-// Recursion is bounded: a path of kMaxPathLength bytes reaches at most
-// kMaxPathLength / 2 levels deep.
+// Frees `node` and everything below it that has no name elsewhere;
+// returns the number of nodes freed. Recursion is bounded: a path of
+// kMaxPathLength bytes reaches at most kMaxPathLength / 2 levels deep.
 size_t free_subtree(Node* node) {
     size_t freed = 1;
-    for (size_t i = 0; i < node->child_count; i++) freed += free_subtree(node->children[i]);
+    for (size_t i = 0; i < node->child_count; i++) {
+        Node* child = node->children[i]->node;
+        free(node->children[i]);
+        if (--child->links == 0) freed += free_subtree(child);
+    }
     free_node(node);
     return freed;
 }
@@ -102,46 +143,72 @@ size_t find_slot(const Node* dir, const char* name, bool* found) {
 Node* find_child(const Node* dir, const char* name) {
     bool found;
     size_t i = find_slot(dir, name, &found);
-    return found ? dir->children[i] : nullptr;
+    return found ? dir->children[i]->node : nullptr;
 }
 
-// Makes room in `dir` for one more child.
+// Makes room in `dir` for one more entry.
 Error reserve_child(Node* dir) {
     if (dir->child_count < dir->child_capacity) return Error::None;
     size_t capacity = dir->child_capacity ? dir->child_capacity * 2 : 8;
-    auto* grown = static_cast<Node**>(realloc(dir->children, capacity * sizeof(Node*)));
+    auto* grown = static_cast<Entry**>(realloc(dir->children, capacity * sizeof(Entry*)));
     if (!grown) return Error::NoMemory;
     dir->children = grown;
     dir->child_capacity = capacity;
     return Error::None;
 }
 
-// Adds `child` (whose name is not yet in `dir`) in name order.
-Error insert_child(Node* dir, Node* child) {
-    if (Error e = reserve_child(dir); e != Error::None) return e;
+// Adds `entry` (whose name is not yet in `dir`, which has room: see
+// reserve_child) in name order.
+void attach(Node* dir, Entry* entry) {
     bool found;
-    size_t i = find_slot(dir, child->name, &found);
-    memmove(&dir->children[i + 1], &dir->children[i], (dir->child_count - i) * sizeof(Node*));
-    dir->children[i] = child;
+    size_t i = find_slot(dir, entry->name, &found);
+    memmove(&dir->children[i + 1], &dir->children[i], (dir->child_count - i) * sizeof(Entry*));
+    dir->children[i] = entry;
     dir->child_count++;
-    child->parent = dir;
-    return Error::None;
+    memcpy(entry->node->name, entry->name, strlen(entry->name) + 1);
+    entry->node->parent = dir;
+    modified(dir);
 }
 
-void remove_child(Node* dir, Node* child) {
+// Takes the entry `name` out of `dir` (it must be there) and returns it.
+Entry* detach(Node* dir, const char* name) {
     bool found;
-    size_t i = find_slot(dir, child->name, &found);
-    if (!found) return;
-    memmove(&dir->children[i], &dir->children[i + 1], (dir->child_count - i - 1) * sizeof(Node*));
+    size_t i = find_slot(dir, name, &found);
+    Entry* entry = dir->children[i];
+    memmove(&dir->children[i], &dir->children[i + 1], (dir->child_count - i - 1) * sizeof(Entry*));
     dir->child_count--;
-    child->parent = nullptr;
+    if (entry->node->kind == Kind::Directory) entry->node->parent = nullptr;
+    modified(dir);
+    return entry;
+}
+
+// An entry naming `node` `name` (a checked name), or nullptr.
+Entry* new_entry(const char* name, Node* node) {
+    size_t length = 0;  // strnlen, which strict C++ mode lacks
+    while (length < kMaxFileNameLength && name[length]) length++;
+    auto* entry = static_cast<Entry*>(malloc(offsetof(Entry, name) + length + 1));
+    if (!entry) return nullptr;
+    entry->node = node;
+    memcpy(entry->name, name, length);
+    entry->name[length] = 0;
+    return entry;
+}
+
+// A new name for `node` in `dir`, or NoMemory.
+Error add_name(Node* dir, const char* name, Node* node) {
+    TRY_STATUS(reserve_child(dir));
+    Entry* entry = new_entry(name, node);
+    if (!entry) return Error::NoMemory;
+    attach(dir, entry);
+    node->links++;
+    return Error::None;
 }
 
 // Creates a `kind` node called `name` in `dir`, or NoMemory.
 ErrorOr<Node*> create_child(Node* dir, const char* name, Kind kind) {
     Node* node = new_node(kind, name);
     if (!node) return Error::NoMemory;
-    if (Error e = insert_child(dir, node); e != Error::None) {
+    if (Error e = add_name(dir, name, node); e != Error::None) {
         free_node(node);
         return e;
     }
@@ -240,21 +307,28 @@ struct Lookup {
 bool is_dot(const char* s, size_t n) { return n == 1 && s[0] == '.'; }
 bool is_dot_dot(const char* s, size_t n) { return n == 2 && s[0] == '.' && s[1] == '.'; }
 
-// Walks `path` from the root. Every component but the last must exist and be
-// a directory; "." and ".." are resolved against the node reached so far.
-Error walk(Node* root, const char* path, Lookup* out) {
-    if (!root) return Error::NoMemory;  // the constructor could not build the tree
-    if (Error e = check_path(path); e != Error::None) return e;
+// Whether only '/' is left of a path.
+bool at_end(const char* cursor) {
+    while (*cursor == '/') cursor++;
+    return !*cursor;
+}
 
-    Node* parent = nullptr;
-    Node* node = root;
-    out->name[0] = 0;
+// Walks `path` from `from` (the root for an absolute path). Every
+// component but the last must exist and be a directory (a symbolic link to
+// one is followed); "." and ".." are resolved against the node reached so
+// far. The last component, if a symbolic link, is followed if
+// `follow_last`.
+Error walk_from(Node* root, Node* from, const char* path, bool follow_last, uint32_t* hops, Lookup* out) {
+    Node* parent = from->parent;
+    Node* node = from;
+    memcpy(out->name, from->name, sizeof(out->name));
     const char* cursor = path;
     const char* start;
     size_t length;
     while (next_component(&cursor, &start, &length)) {
         if (!node) return Error::NotFound;  // a missing directory in the middle
         if (node->kind != Kind::Directory) return Error::NotDirectory;
+        if (length > kMaxFileNameLength) return Error::TooLong;
         if (is_dot(start, length)) continue;
         if (is_dot_dot(start, length)) {
             if (node == root) return Error::BadArgument;
@@ -267,11 +341,26 @@ Error walk(Node* root, const char* path, Lookup* out) {
         out->name[length] = 0;
         parent = node;
         node = find_child(parent, out->name);
+        if (!node || node->kind != Kind::Symlink || (at_end(cursor) && !follow_last && cursor[0] != '/')) continue;
+        if (++*hops > kMaxSymlinkHops) return Error::Overflow;
+        Lookup target;
+        TRY_STATUS(walk_from(root, node->target[0] == '/' ? root : parent, node->target, true, hops, &target));
+        parent = target.parent;
+        node = target.node;
+        memcpy(out->name, target.name, sizeof(out->name));
     }
-    out->trailing_slash = path[strlen(path) - 1] == '/';
-    if (out->trailing_slash && node && node->kind != Kind::Directory) return Error::NotDirectory;
     out->parent = parent;
     out->node = node;
+    return Error::None;
+}
+
+Error walk(Node* root, const char* path, Lookup* out, bool follow_last = true) {
+    if (!root) return Error::NoMemory;  // the constructor could not build the tree
+    if (Error e = check_path(path); e != Error::None) return e;
+    uint32_t hops = 0;
+    TRY_STATUS(walk_from(root, root, path, follow_last, &hops, out));
+    out->trailing_slash = path[strlen(path) - 1] == '/';
+    if (out->trailing_slash && out->node && out->node->kind != Kind::Directory) return Error::NotDirectory;
     return Error::None;
 }
 
@@ -371,7 +460,10 @@ ErrorOr<Node*> Tree::open(const char* path, uint32_t flags) {
         bool exclusive = (flags & proto::kOpenCreate) && (flags & proto::kOpenExclusive);
         if (exclusive) return Error::AlreadyExists;
         if (node->kind == Kind::Directory && (flags & kFileOnly)) return Error::IsDirectory;
-        if ((flags & proto::kOpenTruncate) && node->kind == Kind::File) truncate(node);
+        if ((flags & proto::kOpenTruncate) && node->kind == Kind::File) {
+            truncate(node);
+            modified(node);
+        }
     }
     node->open_count++;
     return node;
@@ -395,12 +487,13 @@ ErrorOr<Stat> Tree::stat(const char* path) {
 
 Stat Tree::stat(const Node* node) const {
     if (node->kind == Kind::Directory) return {Kind::Directory, node->child_count};
+    if (node->kind == Kind::Symlink) return {Kind::Symlink, strlen(node->target)};
     return {Kind::File, node->size};
 }
 
 Error Tree::mkdir(const char* path) {
     Lookup at;
-    if (Error e = walk(root_, path, &at); e != Error::None) return e;
+    if (Error e = walk(root_, path, &at, false); e != Error::None) return e;
     if (at.node) return Error::AlreadyExists;
     auto created = create_child(at.parent, at.name, Kind::Directory);
     if (created.is_error()) return created.error();
@@ -410,27 +503,32 @@ Error Tree::mkdir(const char* path) {
 
 Error Tree::remove(const char* path) {
     Lookup at;
-    if (Error e = walk(root_, path, &at); e != Error::None) return e;
+    if (Error e = walk(root_, path, &at, false); e != Error::None) return e;
     Node* node = at.node;
     if (!node) return Error::NotFound;
     if (node == root_) return Error::BadArgument;
     if (node->kind == Kind::Directory && node->child_count > 0) return Error::NotEmpty;
+    free(detach(at.parent, at.name));
+    node->ctime = now();
+    drop_name(node);
+    return Error::None;
+}
 
-    remove_child(node->parent, node);
+void Tree::drop_name(Node* node) {
+    if (--node->links > 0) return;
     if (node->open_count > 0) {
         orphan_push(root_, node);  // freed by the last release()
-        return Error::None;
+        return;
     }
     drop_pages(node);
     free_node(node);
     node_count_--;
-    return Error::None;
 }
 
 Error Tree::rename(const char* from, const char* to) {
     Lookup source, target;
-    if (Error e = walk(root_, from, &source); e != Error::None) return e;
-    if (Error e = walk(root_, to, &target); e != Error::None) return e;
+    if (Error e = walk(root_, from, &source, false); e != Error::None) return e;
+    if (Error e = walk(root_, to, &target, false); e != Error::None) return e;
     Node* node = source.node;
     if (!node) return Error::NotFound;
     if (node == root_ || target.node == root_) return Error::BadArgument;
@@ -440,27 +538,24 @@ Error Tree::rename(const char* from, const char* to) {
     Node* replaced = target.node;
     if (replaced) {
         if (node->kind == Kind::Directory && replaced->kind != Kind::Directory) return Error::NotDirectory;
-        if (node->kind == Kind::File && replaced->kind == Kind::Directory) return Error::IsDirectory;
+        if (node->kind != Kind::Directory && replaced->kind == Kind::Directory) return Error::IsDirectory;
         if (replaced->kind == Kind::Directory && replaced->child_count > 0) return Error::NotEmpty;
     } else {
         if (target.trailing_slash && node->kind != Kind::Directory) return Error::NotDirectory;
-        // The one allocation, made before anything changes: all or nothing.
+    }
+    // The allocations, made before anything changes: all or nothing.
+    if (!replaced)
         if (Error e = reserve_child(target.parent); e != Error::None) return e;
-    }
+    Entry* renamed = new_entry(target.name, node);
+    if (!renamed) return Error::NoMemory;
 
-    remove_child(node->parent, node);
+    free(detach(source.parent, source.name));
     if (replaced) {
-        remove_child(target.parent, replaced);
-        if (replaced->open_count > 0) {
-            orphan_push(root_, replaced);  // freed by the last release()
-        } else {
-            drop_pages(replaced);  // its data goes back to the store
-            free_node(replaced);
-            node_count_--;
-        }
+        free(detach(target.parent, target.name));
+        drop_name(replaced);  // its data goes back to the store with its last name
     }
-    memcpy(node->name, target.name, sizeof node->name);
-    (void)insert_child(target.parent, node);  // room was there or was made above
+    attach(target.parent, renamed);  // room was there or was made above
+    node->ctime = now();
     return Error::None;
 }
 
@@ -495,6 +590,7 @@ ErrorOr<size_t> Tree::write(Node* file, uint64_t offset, const void* data, size_
     auto* in = static_cast<const uint8_t*>(data);
     for_each_run(file, offset, length, [&](uint8_t* page, size_t at, size_t run) { memcpy(page, in + at, run); });
     if (end > file->size) file->size = end;
+    modified(file);
     return length;
 }
 
@@ -507,9 +603,97 @@ ErrorOr<DirEntry> Tree::entry(const char* directory, size_t index) {
     if (!dir) return Error::NotFound;
     if (dir->kind != Kind::Directory) return Error::NotDirectory;
     if (index >= dir->child_count) return Error::NotFound;
-    const Node* child = dir->children[index];
-    Stat s = stat(child);
+    const Entry* child = dir->children[index];
+    Stat s = stat(child->node);
     return DirEntry{s.kind, s.size, child->name};
+}
+
+}  // namespace fs
+
+namespace fs {
+
+Error Tree::symlink(const char* target, const char* path) {
+    if (!target || !target[0]) return Error::BadArgument;
+    size_t length = strlen(target);
+    if (length > kMaxPathLength) return Error::TooLong;
+    Lookup at;
+    TRY_STATUS(walk(root_, path, &at, false));
+    if (at.node) return Error::AlreadyExists;
+    if (at.trailing_slash) return Error::NotDirectory;
+    char* copy = static_cast<char*>(malloc(length + 1));
+    if (!copy) return Error::NoMemory;
+    memcpy(copy, target, length + 1);
+    auto link = create_child(at.parent, at.name, Kind::Symlink);
+    if (link.is_error()) {
+        free(copy);
+        return link.error();
+    }
+    link.value()->target = copy;
+    node_count_++;
+    return Error::None;
+}
+
+ErrorOr<const char*> Tree::read_link(const char* path) {
+    Lookup at;
+    TRY_STATUS(walk(root_, path, &at, false));
+    if (!at.node) return Error::NotFound;
+    if (at.node->kind != Kind::Symlink) return Error::BadArgument;
+    return static_cast<const char*>(at.node->target);
+}
+
+ErrorOr<Attributes> Tree::attributes(const char* path, bool follow) {
+    Lookup at;
+    TRY_STATUS(walk(root_, path, &at, follow));
+    const Node* node = at.node;
+    if (!node) return Error::NotFound;
+    Attributes a{};
+    Stat st = stat(node);
+    a.kind = st.kind;
+    a.mode = node->mode;
+    a.size = st.size;
+    a.links = node->links;
+    if (node->kind == Kind::Directory) {
+        a.links = 2;
+        for (size_t i = 0; i < node->child_count; i++) a.links += node->children[i]->node->kind == Kind::Directory;
+    }
+    a.inode = node->ino;
+    a.blocks = node->page_count * (kPageSize / 512);
+    a.accessed = node->atime;
+    a.modified = node->mtime;
+    a.changed = node->ctime;
+    return a;
+}
+
+Error Tree::set_times(const char* path, const Time* accessed, const Time* modified) {
+    Lookup at;
+    TRY_STATUS(walk(root_, path, &at));
+    if (!at.node) return Error::NotFound;
+    if (accessed) at.node->atime = *accessed;
+    if (modified) at.node->mtime = *modified;
+    at.node->ctime = now();
+    return Error::None;
+}
+
+Error Tree::set_mode(const char* path, uint32_t mode) {
+    Lookup at;
+    TRY_STATUS(walk(root_, path, &at));
+    if (!at.node) return Error::NotFound;
+    at.node->mode = mode & 07777;
+    at.node->ctime = now();
+    return Error::None;
+}
+
+Error Tree::link(const char* from, const char* to) {
+    Lookup source, target;
+    TRY_STATUS(walk(root_, from, &source, false));
+    if (!source.node) return Error::NotFound;
+    if (source.node->kind == Kind::Directory) return Error::AccessDenied;  // EPERM on Linux
+    TRY_STATUS(walk(root_, to, &target, false));
+    if (target.node) return Error::AlreadyExists;
+    if (target.trailing_slash) return Error::NotDirectory;
+    TRY_STATUS(add_name(target.parent, target.name, source.node));
+    source.node->ctime = now();
+    return Error::None;
 }
 
 }  // namespace fs

@@ -25,6 +25,25 @@ struct Stat {
     uint64_t size;  // bytes for files, number of entries for directories
 };
 
+// A time since 1970-01-01 UTC (CLOCK_REALTIME).
+struct Time {
+    int64_t seconds;
+    uint32_t nanoseconds;
+};
+
+// What the tree keeps about a node beyond Stat. A file's blocks are its
+// pages in 512-byte units; links is its number of names, and for a
+// directory 2 plus its subdirectories, as on disk.
+struct Attributes {
+    Kind kind;
+    uint32_t mode;  // permission bits: 0644 for a new file, 0755 a directory, 0777 a link
+    uint32_t links;
+    uint64_t inode;
+    uint64_t size;  // bytes; a directory's entries; a symbolic link's target length
+    uint64_t blocks;
+    Time accessed, modified, changed;
+};
+
 struct DirEntry {
     Kind kind;
     uint64_t size;
@@ -34,6 +53,8 @@ struct DirEntry {
 // Pages per arena: 512 KiB, so that a server holding all of memory in
 // files still has mappings to spare (rvos::kMaxMappings).
 inline constexpr size_t kArenaPages = 128;
+
+inline constexpr uint32_t kMaxSymlinkHops = 40;  // as Linux
 
 class Tree {
 public:
@@ -94,6 +115,26 @@ public:
     void on_release(Released released, void* context);
     const PageStore& store() const { return store_; }
 
+    // A hard link: `to` becomes another name of the file (or symbolic link)
+    // `from` names. A directory is AccessDenied; `to` existing AlreadyExists.
+    Error link(const char* from, const char* to);
+    // Symbolic links: a node holding `target` (any text, kept as given). A
+    // path's components that are symbolic links are followed (an absolute
+    // target from the root, a relative one from the link's directory; at
+    // most kMaxSymlinkHops in all, else Overflow), the last one too except
+    // where a call says it is not: attributes(.., false), remove, rename,
+    // mkdir, symlink and read_link take the link itself.
+    Error symlink(const char* target, const char* path);  // AlreadyExists, BadArgument for ""
+    // The target of the link at `path` (valid until it changes), BadArgument
+    // if it is not a link.
+    ErrorOr<const char*> read_link(const char* path);
+    ErrorOr<Attributes> attributes(const char* path, bool follow);
+    // Sets the access and/or modification time (nullptr leaves one as it
+    // is); the change time becomes now.
+    Error set_times(const char* path, const Time* accessed, const Time* modified);
+    // Sets the permission bits (kept, never enforced); the change time becomes now.
+    Error set_mode(const char* path, uint32_t mode);
+
     // Entry `index` of a directory (in name order), or NotFound past the end.
     ErrorOr<DirEntry> entry(const char* directory, size_t index);
 
@@ -102,6 +143,9 @@ public:
 private:
     // Gives a file's pages back (and tells on_release's callback).
     void drop_pages(Node* file);
+    // One of the node's names went: with its last, the node goes too (at
+    // its last release if it is open).
+    void drop_name(Node* node);
     void truncate(Node* file);
     // Pages for bytes [0, end), all or nothing.
     Error grow(Node* file, uint64_t end);

@@ -1,0 +1,65 @@
+/* ln [-sf] target link_name / ln [-sf] target... directory: makes hard
+ * links (both names on one volume: EXDEV otherwise), or with -s symbolic
+ * links holding `target` as given. -f replaces an existing link_name. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+static int symbolic, force;
+
+static int make_link(const char *target, const char *name) {
+    if (force) unlink(name);
+    int made = symbolic ? symlink(target, name) : link(target, name);
+    if (made != 0) {
+        fprintf(stderr, "ln: failed to create %s link '%s' %s '%s': %s\n", symbolic ? "symbolic" : "hard", name,
+                symbolic ? "->" : "=>", target, strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    tool_name = "ln";
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+        if (!strcmp(argv[i], "--")) {
+            i++;
+            break;
+        }
+        for (const char *o = argv[i] + 1; *o; o++) {
+            if (*o == 's') symbolic = 1;
+            else if (*o == 'f') force = 1;
+            else {
+                tool_message("invalid option -- '%c'", *o);
+                return 1;
+            }
+        }
+    }
+    int operands = argc - i;
+    if (operands < 1) {
+        tool_message("missing file operand");
+        return 1;
+    }
+    if (operands == 1) {  /* a link in the working directory, named as the target's last part */
+        char *name = tool_join(".", argv[i]);
+        int status = name ? make_link(argv[i], name) : 1;
+        free(name);
+        return status;
+    }
+    const char *last = argv[argc - 1];
+    if (operands == 2 && !tool_is_directory(last)) return make_link(argv[i], last);
+    if (!tool_is_directory(last)) {
+        tool_message("target '%s' is not a directory", last);
+        return 1;
+    }
+    int status = 0;
+    for (; i < argc - 1; i++) {
+        char *name = tool_join(last, argv[i]);
+        status |= name ? make_link(argv[i], name) : 1;
+        free(name);
+    }
+    return status;
+}

@@ -1,0 +1,228 @@
+/* The helpers every small tool shares (see tool.h). */
+#include "tool.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *tool_name = "tool";
+
+void tool_error(const char *what) {
+    int saved = errno;
+    fflush(stdout);
+    fprintf(stderr, "%s: %s: %s\n", tool_name, what, strerror(saved));
+}
+
+void tool_message(const char *format, ...) {
+    va_list args;
+    fflush(stdout);
+    fprintf(stderr, "%s: ", tool_name);
+    va_start(args, format);
+    vfprintf(stderr, format, args);
+    va_end(args);
+    fputc('\n', stderr);
+}
+
+int tool_open(const char *path) {
+    if (strcmp(path, "-") == 0) return STDIN_FILENO;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return -1;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        errno = EISDIR;
+        return -1;
+    }
+    return fd;
+}
+
+void tool_close(int fd) {
+    if (fd != STDIN_FILENO) close(fd);
+}
+
+char *tool_read_all(int fd, size_t *length) {
+    size_t capacity = 64 * 1024, used = 0;
+    char *data = malloc(capacity + 1);
+    if (!data) return NULL;
+    for (;;) {
+        if (used == capacity) {
+            char *grown = realloc(data, capacity * 2 + 1);
+            if (!grown) {
+                free(data);
+                errno = ENOMEM;
+                return NULL;
+            }
+            data = grown;
+            capacity *= 2;
+        }
+        ssize_t n = read(fd, data + used, capacity - used);
+        if (n < 0) {
+            free(data);
+            return NULL;
+        }
+        if (n == 0) break;
+        used += (size_t)n;
+    }
+    data[used] = 0;
+    *length = used;
+    return data;
+}
+
+int tool_write_all(int fd, const void *data, size_t length) {
+    const char *p = data;
+    while (length > 0) {
+        ssize_t n = write(fd, p, length);
+        if (n < 0) return -1;
+        if (n == 0) {
+            errno = ENOSPC;
+            return -1;
+        }
+        p += n;
+        length -= (size_t)n;
+    }
+    return 0;
+}
+
+int tool_copy(int in, int out) {
+    enum { kBlock = 64 * 1024 };
+    static char block[kBlock];
+    for (;;) {
+        ssize_t n = read(in, block, kBlock);
+        if (n < 0) return -1;
+        if (n == 0) return 0;
+        if (tool_write_all(out, block, (size_t)n) < 0) return -1;
+    }
+}
+
+int tool_is_directory(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+char *tool_join(const char *dir, const char *name) {
+    size_t nl = strlen(name);
+    while (nl > 1 && name[nl - 1] == '/') nl--;  /* "a/" is "a" */
+    const char *base = name + nl;
+    while (base > name && base[-1] != '/') base--;
+    size_t bl = (size_t)(name + nl - base);
+    size_t dl = strlen(dir);
+    char *out = malloc(dl + 1 + bl + 1);
+    if (!out) return NULL;
+    memcpy(out, dir, dl);
+    size_t at = dl;
+    if (dl == 0 || dir[dl - 1] != '/') out[at++] = '/';
+    memcpy(out + at, base, bl);
+    out[at + bl] = 0;
+    return out;
+}
+
+long long tool_count(const char *text) {
+    if (!*text) return -1;
+    long long value = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p < '0' || *p > '9') return -1;
+        if (value > (0x7fffffffffffffffLL - 9) / 10) return -1;
+        value = value * 10 + (*p - '0');
+    }
+    return value;
+}
+
+static int copy_times(const char *to, const struct stat *st) {
+    struct timespec times[2] = {st->st_atim, st->st_mtim};
+    return utimensat(AT_FDCWD, to, times, 0);
+}
+
+static int copy_file(const char *from, const char *to, const struct stat *st, int flags) {
+    int in = open(from, O_RDONLY);
+    if (in < 0) {
+        tool_error(from);
+        return 1;
+    }
+    int out = open(to, O_WRONLY | O_CREAT | O_TRUNC, st->st_mode & 07777);
+    if (out < 0) {
+        tool_error(to);
+        close(in);
+        return 1;
+    }
+    int failed = tool_copy(in, out);
+    if (failed) tool_error(to);
+    close(in);
+    if (close(out) != 0 && !failed) {
+        tool_error(to);
+        failed = 1;
+    }
+    if (!failed && chmod(to, st->st_mode & 07777) != 0) failed = 1, tool_error(to);
+    if (!failed && (flags & kCopyTimes) && copy_times(to, st) != 0) failed = 1, tool_error(to);
+    return failed ? 1 : 0;
+}
+
+static int copy_link(const char *from, const char *to) {
+    static char target[4097];
+    ssize_t n = readlink(from, target, sizeof target - 1);
+    if (n < 0) {
+        tool_error(from);
+        return 1;
+    }
+    target[n] = 0;
+    unlink(to);  /* replaced, as a file would be */
+    if (symlink(target, to) != 0) {
+        tool_error(to);
+        return 1;
+    }
+    return 0;
+}
+
+static int copy_directory(const char *from, const char *to, const struct stat *st, int flags) {
+    if (mkdir(to, 0755) != 0 && !(errno == EEXIST && tool_is_directory(to))) {
+        tool_error(to);
+        return 1;
+    }
+    DIR *dir = opendir(from);
+    if (!dir) {
+        tool_error(from);
+        return 1;
+    }
+    int status = 0;
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        char *source = tool_join(from, e->d_name);
+        char *target = tool_join(to, e->d_name);
+        if (!source || !target) {
+            tool_error(from);
+            status = 1;
+        } else {
+            status |= tool_copy_path(source, target, flags);
+        }
+        free(source);
+        free(target);
+    }
+    closedir(dir);
+    if (chmod(to, st->st_mode & 07777) != 0) status = 1, tool_error(to);
+    if ((flags & kCopyTimes) && copy_times(to, st) != 0) status = 1, tool_error(to);
+    return status;
+}
+
+int tool_copy_path(const char *from, const char *to, int flags) {
+    struct stat st;
+    /* At the top a link is followed unless copying a tree (cp -r keeps links). */
+    if (((flags & kCopyRecursive) ? lstat(from, &st) : stat(from, &st)) != 0) {
+        tool_error(from);
+        return 1;
+    }
+    if (S_ISLNK(st.st_mode)) return copy_link(from, to);
+    if (S_ISDIR(st.st_mode)) {
+        if (!(flags & kCopyRecursive)) {
+            fflush(stdout);
+            fprintf(stderr, "%s: -r not specified; omitting directory '%s'\n", tool_name, from);
+            return 1;
+        }
+        return copy_directory(from, to, &st, flags);
+    }
+    return copy_file(from, to, &st, flags);
+}

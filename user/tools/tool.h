@@ -1,0 +1,49 @@
+/* tool.h: what the small tools share (tool.c): the POSIX way of reporting
+ * an error ("<tool>: <path>: <strerror>"), reading a named file or standard
+ * input ("-" or no name), and whole-file reads and copies. */
+#pragma once
+
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* The tool's name for messages: each tool sets it first thing in main. */
+extern const char *tool_name;
+
+/* "<tool>: <what>: <strerror(errno)>" on standard error. */
+void tool_error(const char *what);
+/* "<tool>: <message>" on standard error (printf format). */
+void tool_message(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/* Opens `path` for reading, standard input for "-"; -1 (errno set) on
+ * failure. tool_close closes what tool_open opened (never descriptor 0). */
+int tool_open(const char *path);
+void tool_close(int fd);
+
+/* Reads all of `fd` into a malloc'd buffer (one extra byte, a NUL, past
+ * the end); *length is its size. NULL with errno set on failure. */
+char *tool_read_all(int fd, size_t *length);
+
+/* Writes all of `data` to `fd`; -1 with errno set on failure. */
+int tool_write_all(int fd, const void *data, size_t length);
+
+/* Copies all of `in` to `out` in large blocks; -1 with errno set. */
+int tool_copy(int in, int out);
+
+/* Whether `path` names an existing directory (following links). */
+int tool_is_directory(const char *path);
+
+/* dir + "/" + the last component of `name`, in a malloc'd string. */
+char *tool_join(const char *dir, const char *name);
+
+/* Parses a non-negative decimal count (all of `text`); -1 if it is not one. */
+long long tool_count(const char *text);
+
+/* cp and mv: copies `from` to `to` (which is replaced if it is a file).
+ * A file's data and mode are copied; with kCopyTimes its access and
+ * modification times too; with kCopyRecursive a directory and all it holds
+ * (symbolic links inside are copied as links), else a directory is an
+ * error (cp's "-r not specified"). Errors are reported as
+ * "<tool>: <path>: <strerror>"; returns 0 or 1. */
+enum { kCopyRecursive = 1, kCopyTimes = 2 };
+int tool_copy_path(const char *from, const char *to, int flags);
