@@ -39,4 +39,8 @@ inline constexpr size_t kBulkBufferSize = 64 * 1024;
 inline constexpr uint32_t kBlockSectorSize = 512;
 inline constexpr uint32_t kBlockMaxTransfer = 64 * 1024;
 
+// netdev: the largest Ethernet frame (without FCS) a Transmit or Received
+// carries: 1500 bytes of payload and the 14-byte header.
+inline constexpr size_t kNetMaxFrame = 1514;
+
 }  // namespace rvos::proto
