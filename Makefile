@@ -46,7 +46,7 @@ export CROSS CXX_RV STRIP FLAGS_FILE ARCH_FLAGS USER_ARCH_FLAGS LINK_FLAGS CXXFL
 # build/third_party/<package> (harness/fetch-source.sh, run by `make build`).
 # A program whose sources could not be had is left out of the image (the
 # fetch says why, in one line) and everything else still builds.
-THIRD_PARTY := lua:lua5.4
+THIRD_PARTY := lua:lua5.4 net:lwip
 third_party_ready = $(if $(wildcard $(BUILD)/third_party/$1.unavailable),,$(wildcard $(BUILD)/third_party/$1/.rvos-unpacked))
 THIRD_PARTY_PROGRAMS := $(foreach t,$(THIRD_PARTY),$(if $(call third_party_ready,$(lastword $(subst :, ,$t))),$(firstword $(subst :, ,$t))))
 

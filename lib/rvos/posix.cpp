@@ -147,6 +147,14 @@ int errno_for(Error error) {
     case Error::CrossDevice: return EXDEV;
     case Error::QuotaExceeded: return EDQUOT;
     case Error::NoSpace: return ENOSPC;
+    case Error::ConnectionRefused: return ECONNREFUSED;
+    case Error::ConnectionReset: return ECONNRESET;
+    case Error::AddressInUse: return EADDRINUSE;
+    case Error::NotConnected: return ENOTCONN;
+    case Error::Unreachable: return EHOSTUNREACH;
+    case Error::InProgress: return EINPROGRESS;
+    case Error::IsConnected: return EISCONN;
+    case Error::ConnectionAborted: return ECONNABORTED;
     }
     return EIO;  // not an Error (a status a broken peer made up)
 }
