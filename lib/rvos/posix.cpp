@@ -4,6 +4,7 @@
 // file channel plus an offset and the access it was opened for. Paths may
 // be relative to the working directory (rvos::fs resolves them).
 #include "rvos/posix.h"
+#include "rvos/socket.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -189,6 +190,7 @@ int open(const char* path, int flags, ...) {
 }
 
 int close(int fd) {
+    if (net::is_socket(fd)) return net::close(fd);
     if (fd >= 0 && fd < posix::kFirstFile) return 0;
     posix::Descriptor* d = posix::file_descriptor(fd);
     if (!d) return fail(Error::BadHandle);
@@ -198,6 +200,7 @@ int close(int fd) {
 }
 
 ssize_t read(int fd, void* buffer, size_t length) {
+    if (net::is_socket(fd)) return net::read(fd, buffer, length);
     if (fd == STDIN_FILENO) return posix::read_console(buffer, length);
     posix::Descriptor* d = posix::file_descriptor(fd);
     if (!d || !d->readable) return fail(Error::BadHandle);
@@ -208,6 +211,7 @@ ssize_t read(int fd, void* buffer, size_t length) {
 }
 
 ssize_t write(int fd, const void* data, size_t length) {
+    if (net::is_socket(fd)) return net::write(fd, data, length);
     if (fd == STDOUT_FILENO || fd == STDERR_FILENO) {
         Error error = console::write(static_cast<const char*>(data), length);
         return error == Error::None ? static_cast<ssize_t>(length) : fail(error);
@@ -291,6 +295,11 @@ int stat(const char* path, struct stat* st) {
 }
 
 int fstat(int fd, struct stat* st) {
+    if (net::is_socket(fd)) {
+        base::mem_set(st, 0, sizeof *st);
+        st->st_mode = S_IFSOCK | 0600;
+        return 0;
+    }
     if (fd >= 0 && fd < posix::kFirstFile) {
         base::mem_set(st, 0, sizeof *st);
         st->st_mode = S_IFCHR | 0600;

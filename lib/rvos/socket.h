@@ -1,0 +1,26 @@
+// Socket descriptors (lib/rvos/socket.cpp): numbered from kFirstSocket,
+// apart from file descriptors, so the POSIX layer sends read, write, close
+// and fcntl on one here by its number alone.
+#pragma once
+
+#include <sys/types.h>
+
+#include "abi/abi.h"
+#include "base/error_or.h"
+
+namespace rvos::net {
+
+using base::ErrorOr;
+
+inline constexpr int kFirstSocket = 64;
+inline constexpr size_t kMaxSockets = 64;  // per program
+
+bool is_socket(int fd);
+// The server's number for the socket behind `fd` (BadHandle if none).
+ErrorOr<uint32_t> socket_of(int fd);
+ssize_t read(int fd, void* buffer, size_t length);
+ssize_t write(int fd, const void* data, size_t length);
+int close(int fd);
+int fcntl(int fd, int command, long argument);
+
+}  // namespace rvos::net
