@@ -54,7 +54,7 @@ THIRD_PARTY_PROGRAMS := $(foreach t,$(THIRD_PARTY),$(if $(call third_party_ready
 # USER_PROGRAMS live in user/<name>, TEST_PROGRAMS (test-only programs the
 # acceptance tests run) in user/tests/<name>. This is the one list.
 # DRIVER_PROGRAMS in user/drivers/<name> (init starts them for their devices).
-USER_PROGRAMS   := shell fs ext2 hello hello-std crash fuzz bench $(THIRD_PARTY_PROGRAMS)
+USER_PROGRAMS   := shell fs ext2 hello hello-std crash fuzz bench ifconfig netstat ping nc httpd wget $(THIRD_PARTY_PROGRAMS)
 DRIVER_PROGRAMS := virtio-blk virtio-net
 TEST_PROGRAMS   := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi blktest spinners nest \
                    shmkeep reader errors libc park fshog fpregs alloc

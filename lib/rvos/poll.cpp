@@ -14,12 +14,10 @@
 #include "proto/net.h"
 #include "rvos/ipc.h"
 #include "rvos/posix.h"
-#include "rvos/service.h"
 #include "rvos/socket.h"
 
 namespace {
 
-rvos::ServiceConnection server("net");
 rvos::proto::InlineBuffer<rvos::proto::net::kMaxReplyBytes> reply_buffer;
 
 }  // namespace
@@ -60,7 +58,7 @@ int poll(struct pollfd* fds, nfds_t count, int timeout_ms) {
         return ready;
     }
     r.timeout_ms = ready ? 0 : timeout_ms;
-    auto handle = server.handle();
+    auto handle = rvos::net::stack();
     if (handle.is_error()) return rvos::posix::fail(handle.error());
     auto got = p::poll<rvos::UserIpc>(handle.value(), r, reply_buffer);
     if (got.is_error()) return rvos::posix::fail(got.error());

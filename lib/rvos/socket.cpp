@@ -51,9 +51,7 @@ int fail(Error error) {
 // Calls the server: the reply, or the error as errno (-1 returned by the caller).
 template <typename Reply, typename Request>
 base::ErrorOr<Reply> call(base::ErrorOr<Reply> (*stub)(Handle, const Request&, proto::Buffer&), const Request& r) {
-    auto handle = server.handle();
-    if (handle.is_error()) return handle.error() == Error::NotFound ? Error::Unreachable : handle.error();
-    return stub(handle.value(), r, reply_buffer);
+    return stub(TRY(stack()), r, reply_buffer);
 }
 
 int new_descriptor(uint32_t socket) {
@@ -98,6 +96,12 @@ Error set_option(uint32_t socket, uint32_t option, uint64_t value) {
 }
 
 }  // namespace
+
+ErrorOr<Handle> stack() {
+    auto handle = server.handle();
+    if (handle.is_error()) return handle.error() == Error::NotFound ? Error::Unreachable : handle.error();
+    return handle.value();
+}
 
 bool is_socket(int fd) { return descriptor(fd) != nullptr; }
 

@@ -15,6 +15,11 @@ using base::ErrorOr;
 inline constexpr int kFirstSocket = 64;
 inline constexpr size_t kMaxSockets = 64;  // per program
 
+// The program's one connection to the network stack server (sockets are
+// the connection's: every call about them goes over it). Unreachable when
+// there is no network.
+ErrorOr<Handle> stack();
+
 bool is_socket(int fd);
 // The server's number for the socket behind `fd` (BadHandle if none).
 ErrorOr<uint32_t> socket_of(int fd);

@@ -17,7 +17,7 @@
 #define LWIP_IPV6 0
 #define LWIP_ARP 1
 #define LWIP_ICMP 1
-#define LWIP_RAW 0
+#define LWIP_RAW 1 /* ICMP echo for ping */
 #define LWIP_UDP 1
 #define LWIP_TCP 1
 #define LWIP_DHCP 1
@@ -26,7 +26,11 @@
 #define LWIP_AUTOIP 0
 #define IP_FRAG 1
 #define IP_REASSEMBLY 1
-#define LWIP_SINGLE_NETIF 1
+#define LWIP_SINGLE_NETIF 0
+/* 127.0.0.1 and the interface's own address loop back inside the stack
+ * (the server loop polls the loopback queues). */
+#define LWIP_NETIF_LOOPBACK 1
+#define LWIP_HAVE_LOOPIF 1
 #define LWIP_NETIF_STATUS_CALLBACK 1
 #define LWIP_NETIF_LINK_CALLBACK 0
 #define SO_REUSE 1

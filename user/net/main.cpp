@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "lwip/init.h"
+#include "lwip/netif.h"
 #include "lwip/timeouts.h"
 #include "rvos/console.h"
 #include "rvos/service.h"
@@ -64,7 +65,14 @@ int main() {
     loop.listen(listen.release_value().release(), serve_client, client_gone);
     for (;;) {
         sys_check_timeouts();
-        arm(complete_waiting());
+        // What a call sent to this machine's own addresses is looped back
+        // (netif_poll_all), which may answer more waiting calls, and so on.
+        uint64_t earliest = rvos::kDeadlineNever;
+        for (int round = 0; round < 4; round++) {
+            netif_poll_all();
+            earliest = complete_waiting();
+        }
+        arm(earliest);
         loop.run_once();
     }
 }

@@ -22,7 +22,7 @@ namespace {
 Handle device = rvos::kNoHandle;
 uint8_t frame[rvos::proto::kNetMaxFrame];
 uint8_t mac[6];
-uint64_t tx_lost = 0;
+uint64_t tx_lost = 0, tx_frames = 0, rx_frames = 0, rx_lost = 0;
 
 err_t link_output(struct netif*, struct pbuf* p) {
     if (p->tot_len > sizeof frame) return ERR_BUF;
@@ -31,10 +31,8 @@ err_t link_output(struct netif*, struct pbuf* p) {
     event.frame = rvos::proto::Bytes(frame, length);
     // A frame the driver's queue cannot take is lost, as on a busy wire;
     // TCP sends it again.
-    if (netdev::send_transmit<rvos::UserIpc>(device, event) != Error::None) {
-        tx_lost++;
-        return ERR_OK;
-    }
+    if (netdev::send_transmit<rvos::UserIpc>(device, event) != Error::None) tx_lost++;
+    else tx_frames++;
     return ERR_OK;
 }
 
@@ -67,7 +65,11 @@ struct DeviceEvents {
     void received(Handle, const netdev::Received& event) {
         if (event.frame.length == 0) return;
         struct pbuf* p = pbuf_alloc(PBUF_RAW, static_cast<u16_t>(event.frame.length), PBUF_POOL);
-        if (!p) return;  // out of buffers: dropped, as by a busy card
+        if (!p) {  // out of buffers: dropped, as by a busy card
+            rx_lost++;
+            return;
+        }
+        rx_frames++;
         pbuf_take(p, event.frame.data, static_cast<u16_t>(event.frame.length));
         if (interface.input(p, &interface) != ERR_OK) pbuf_free(p);
     }
@@ -112,11 +114,11 @@ void interface_counters(proto::InterfaceReply& out) {
     out.gateway = lwip_ntohl(ip4_addr_get_u32(netif_ip4_gw(&interface)));
     out.mtu = interface.mtu;
     out.configured = interface_configured();
-    // The driver's own counters would need a reply on the event channel;
-    // lwIP's link counters count the same frames from this side.
-    out.rx_frames = lwip_stats.link.recv;
-    out.tx_frames = lwip_stats.link.xmit;
-    out.rx_dropped = lwip_stats.link.drop;
+    // Counted on this side of the driver: frames handed over each way, and
+    // those lost for want of a buffer here or room in the driver's queue.
+    out.rx_frames = rx_frames;
+    out.tx_frames = tx_frames;
+    out.rx_dropped = rx_lost;
     out.tx_dropped = tx_lost;
 }
 

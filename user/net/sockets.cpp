@@ -8,10 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lwip/icmp.h"
+#include "lwip/inet_chksum.h"
+#include "lwip/ip.h"
 #include "lwip/memp.h"
+#include "lwip/prot/icmp.h"
+#include "lwip/raw.h"
 #include "lwip/stats.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
+#include "rvos/syscall.h"
 #include "stack.h"
 
 namespace net {
@@ -71,6 +77,13 @@ struct Waiting {
     uint32_t poll_sockets[rvos::proto::kNetMaxPoll];
     uint16_t poll_events[rvos::proto::kNetMaxPoll];
     uint32_t poll_count = 0;
+    // Ping: the echo request's identifier and sequence, when it left, and
+    // its reply once one came.
+    uint16_t ping_id = 0, ping_sequence = 0;
+    uint64_t ping_sent_ns = 0, ping_rtt_us = 0;
+    uint32_t ping_size = 0;
+    uint8_t ping_ttl = 0;
+    bool ping_answered = false;
 };
 
 struct Client {
@@ -230,6 +243,72 @@ uint16_t readiness(const Socket& s) {
     else if (s.connected && s.tcp && tcp_sndbuf(s.tcp) > 0) r |= rvos::proto::kNetPollOut;
     if (s.peer_closed && !s.tcp) r |= rvos::proto::kNetPollHangUp;
     return r;
+}
+
+// ---- Ping -------------------------------------------------------------------------
+
+struct raw_pcb* icmp = nullptr;
+
+// An ICMP message arrived: an echo reply a client waits for is noted
+// (and eaten); anything else goes on to lwIP's own ICMP.
+u8_t on_icmp(void*, struct raw_pcb*, struct pbuf* p, const ip_addr_t*) {
+    uint8_t header[20 + 8];
+    if (pbuf_copy_partial(p, header, sizeof header, 0) != sizeof header) return 0;
+    size_t ip_length = (header[0] & 0x0f) * 4u;
+    struct icmp_echo_hdr echo;
+    if (ip_length < 20 || pbuf_copy_partial(p, &echo, sizeof echo, static_cast<u16_t>(ip_length)) != sizeof echo)
+        return 0;
+    if (echo.type != ICMP_ER) return 0;
+    for (Client& c : clients) {
+        Waiting& w = c.waiting;
+        if (!c.connected || w.ordinal != proto::PingRequest::kOrdinal || w.ping_answered) continue;
+        if (lwip_ntohs(echo.id) != w.ping_id || lwip_ntohs(echo.seqno) != w.ping_sequence) continue;
+        w.ping_answered = true;
+        w.ping_rtt_us = (rvos::sys::clock_ns() - w.ping_sent_ns) / 1000;
+        w.ping_ttl = header[8];
+        w.ping_size = p->tot_len - static_cast<uint32_t>(ip_length) - sizeof echo;
+        pbuf_free(p);
+        return 1;
+    }
+    return 0;
+}
+
+Error send_echo(Waiting& w, uint32_t ip) {
+    if (!icmp) {
+        icmp = raw_new(IP_PROTO_ICMP);
+        if (!icmp) return Error::NoMemory;
+        raw_recv(icmp, on_icmp, nullptr);
+    }
+    struct pbuf* p = pbuf_alloc(PBUF_IP, static_cast<u16_t>(sizeof(struct icmp_echo_hdr) + w.ping_size), PBUF_RAM);
+    if (!p) return Error::NoMemory;
+    auto* echo = static_cast<struct icmp_echo_hdr*>(p->payload);
+    ICMPH_TYPE_SET(echo, ICMP_ECHO);
+    ICMPH_CODE_SET(echo, 0);
+    echo->id = lwip_htons(w.ping_id);
+    echo->seqno = lwip_htons(w.ping_sequence);
+    uint8_t* payload = static_cast<uint8_t*>(p->payload) + sizeof *echo;
+    for (uint32_t i = 0; i < w.ping_size; i++) payload[i] = static_cast<uint8_t>(i);
+    echo->chksum = 0;
+    echo->chksum = inet_chksum(echo, p->len);
+    ip_addr_t a = address(ip);
+    w.ping_sent_ns = rvos::sys::clock_ns();
+    err_t e = raw_sendto(icmp, p, &a);
+    pbuf_free(p);
+    return error_of(e);
+}
+
+bool try_ping(Handle client, Waiting& w, bool timed_out) {
+    if (!w.ping_answered && !timed_out) return false;
+    if (!w.ping_answered) {
+        rvos::proto::reply_status(loop, client, proto::PingRequest::kOrdinal, Error::TimedOut);
+        return true;
+    }
+    proto::PingReply reply;
+    reply.rtt_us = w.ping_rtt_us;
+    reply.ttl = w.ping_ttl;
+    reply.size = w.ping_size;
+    rvos::proto::send_reply(loop, client, Error::None, reply);
+    return true;
 }
 
 // ---- The calls that may wait ----------------------------------------------------
@@ -397,6 +476,7 @@ bool try_poll(Handle client, Waiting& w, bool timed_out) {
 bool retry(Handle client, bool timed_out) {
     Waiting& w = clients[client].waiting;
     if (w.ordinal == proto::PollRequest::kOrdinal) return try_poll(client, w, timed_out);
+    if (w.ordinal == proto::PingRequest::kOrdinal) return try_ping(client, w, timed_out);
     Socket* s = find(client, w.socket);
     bool done = true;
     if (!s) rvos::proto::reply_status(loop, client, w.ordinal, Error::BadHandle);
@@ -642,6 +722,21 @@ struct Handler {
         w = setup;
         w.ordinal = proto::PollRequest::kOrdinal;
         w.deadline = r.timeout_ms < 0 ? rvos::kDeadlineNever : now_ms() + static_cast<uint64_t>(r.timeout_ms);
+        return kDeferred;
+    }
+    Error ping(Handle, const proto::PingRequest& r, proto::PingReply&) {
+        Waiting& w = clients[client].waiting;
+        if (w.ordinal) return Error::Busy;
+        if (r.size > 1400 || r.timeout_ms == 0) return Error::BadArgument;
+        Waiting setup;
+        setup.ping_id = static_cast<uint16_t>(0x7200 + client);
+        setup.ping_sequence = r.sequence;
+        setup.ping_size = r.size;
+        Error e = send_echo(setup, r.ip);
+        if (e != Error::None) return e;
+        w = setup;
+        w.ordinal = proto::PingRequest::kOrdinal;
+        w.deadline = now_ms() + r.timeout_ms;
         return kDeferred;
     }
     Error interface(Handle, const proto::InterfaceRequest&, proto::InterfaceReply& out) {
