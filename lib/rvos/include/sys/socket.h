@@ -24,6 +24,7 @@ struct sockaddr_storage {
 
 #define AF_UNSPEC 0
 #define AF_INET 2
+#define AF_INET6 10 /* known, not supported: EAFNOSUPPORT */
 #define PF_INET AF_INET
 #define PF_UNSPEC AF_UNSPEC
 #define SOCK_STREAM 1
