@@ -178,9 +178,17 @@ FORCE:
 -include $(KERNEL_OBJS:.o=.d)
 
 # ---- Running ---------------------------------------------------------------------
+# The network card: QEMU's user network (the guest gets 10.0.2.15 by DHCP
+# and reaches this machine's loopback as 10.0.2.2), with the guest's port 80
+# forwarded from HTTP_PORT on 127.0.0.1 (a free one unless given).
+FREE_PORT := python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+NET_QEMU = -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$$port-:80 -device virtio-net-device,netdev=n0
 run: deps build
-	@echo "Booting rvOS-C++ (quit QEMU with Ctrl-A X)"
-	$(QEMU) $(QEMU_FLAGS) $(DISK_QEMU) -kernel $(KERNEL)
+	@port=$${HTTP_PORT:-$$($(FREE_PORT))}; \
+	 echo "Booting rvOS-C++ (quit QEMU with Ctrl-A X)"; \
+	 echo "Network: the guest's port 80 is http://127.0.0.1:$$port/ here (start it with: run httpd &)"; \
+	 echo "$(QEMU) $(QEMU_FLAGS) $(DISK_QEMU) $(NET_QEMU) -kernel $(KERNEL)"; \
+	 $(QEMU) $(QEMU_FLAGS) $(DISK_QEMU) $(NET_QEMU) -kernel $(KERNEL)
 
 debug: deps build
 	@echo "QEMU waits for GDB on localhost:1234. In another terminal:"

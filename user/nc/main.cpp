@@ -3,6 +3,10 @@
 //   nc [-u] -l [-k] <port>         wait for a peer (TCP: a connection), print what it sends
 //   --echo (with either)           send back everything received, until the peer closes
 //                                  (UDP: each datagram to its sender); -k: then the next one
+//   --discard (TCP, with -l)       count what arrives instead of printing it
+//   --bytes N (TCP, connecting)    send N bytes (a pattern) instead of the lines typed
+// --discard and --bytes end with one line: the bytes and the milliseconds
+// from the first byte to the end of the stream (make bench uses them).
 // A TCP peer's end of stream ends a connection; the exit status is 0 when
 // everything was sent and received.
 #include <arpa/inet.h>
@@ -19,11 +23,18 @@
 
 namespace {
 
-bool udp = false, listening = false, keep = false, echo = false;
+bool udp = false, listening = false, keep = false, echo = false, discard = false;
+long long send_bytes = -1;
+
+long long now_us() {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000LL + t.tv_nsec / 1000;
+}
 char buffer[32 * 1024];
 
 int usage() {
-    printf("usage: nc [-u] [--echo] <host> <port> | nc [-u] [--echo] -l [-k] <port>\n");
+    printf("usage: nc [-u] [--echo | --bytes N] <host> <port> | nc [-u] [--echo | --discard] -l [-k] <port>\n");
     return 2;
 }
 
@@ -53,8 +64,45 @@ bool send_all(int fd, const char* data, size_t length) {
     return true;
 }
 
+// Receives to the end of the stream and says how much and how fast.
+int count(int fd) {
+    long long total = 0, first = 0;
+    for (;;) {
+        ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+        if (n < 0) {
+            printf("nc: receive: %s\n", strerror(errno));
+            return 1;
+        }
+        if (n == 0) break;
+        if (total == 0) first = now_us();
+        total += n;
+    }
+    printf("nc: received %lld bytes in %lld ms\n", total, total ? (now_us() - first) / 1000 : 0);
+    return 0;
+}
+
+// Sends `total` bytes and ends the stream.
+int generate(int fd, long long total) {
+    for (size_t i = 0; i < sizeof buffer; i++) buffer[i] = static_cast<char>(i * 31);
+    long long start = now_us(), left = total;
+    while (left > 0) {
+        size_t n = left < static_cast<long long>(sizeof buffer) ? static_cast<size_t>(left) : sizeof buffer;
+        if (!send_all(fd, buffer, n)) {
+            printf("nc: send: %s\n", strerror(errno));
+            return 1;
+        }
+        left -= static_cast<long long>(n);
+    }
+    shutdown(fd, SHUT_WR);
+    while (recv(fd, buffer, sizeof buffer, 0) > 0) {
+    }
+    printf("nc: sent %lld bytes in %lld ms\n", total, (now_us() - start) / 1000);
+    return 0;
+}
+
 // Serves one TCP connection: echo it back, or print it.
 int stream(int fd) {
+    if (discard) return count(fd);
     for (;;) {
         ssize_t n = recv(fd, buffer, sizeof buffer, 0);
         if (n < 0) {
@@ -91,6 +139,7 @@ int connect_mode(const char* host, const char* port) {
         return 1;
     }
     if (echo) return stream(fd);
+    if (send_bytes >= 0) return generate(fd, send_bytes);
     char line[1024];
     while (fgets(line, sizeof line, stdin)) {
         if (!send_all(fd, line, strlen(line))) {
@@ -163,6 +212,8 @@ int main(int argc, char** argv) {
         else if (!strcmp(argv[i], "-l")) listening = true;
         else if (!strcmp(argv[i], "-k")) keep = true;
         else if (!strcmp(argv[i], "--echo")) echo = true;
+        else if (!strcmp(argv[i], "--discard")) discard = true;
+        else if (!strcmp(argv[i], "--bytes") && i + 1 < argc) send_bytes = atoll(argv[++i]);
         else if (count < 2) words[count++] = argv[i];
         else return usage();
     }
