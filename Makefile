@@ -221,11 +221,13 @@ test: build $(HOST_LIBC)
 # The benchmark: boot time and the in-guest table (build/bench.txt).
 bench: deps build
 	@$(PYTHON) harness/bench.py
+	@$(PYTHON) harness/netbench.py
 
 # A short benchmark run, part of check so the benchmark cannot rot; it
 # asserts nothing about speed.
 bench-quick: build
 	@$(PYTHON) harness/bench.py --quick
+	@$(PYTHON) harness/netbench.py --quick
 
 # The long fuzzing run: 8 seeds x 500,000 hostile syscalls, counters checked
 # after each (FUZZ_ARGS="--seeds 2 --calls 100000" for less).

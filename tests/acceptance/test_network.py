@@ -89,7 +89,7 @@ def settle(m):
     background program's line may have landed after a prompt)."""
     token = f"sync-{next(SYNC)}"
     m.send_raw(f"echo {token}\n")
-    m.expect(re.compile(rf"\n{token}\r"), timeout=20)
+    m.expect(re.compile(rf"(?:\n|> ){token}\r"), timeout=20)
     m.wait_prompt()
 
 
