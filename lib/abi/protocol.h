@@ -42,6 +42,8 @@ inline constexpr uint32_t kBlockMaxTransfer = 64 * 1024;
 // netdev: the largest Ethernet frame (without FCS) a Transmit or Received
 // carries: 1500 bytes of payload and the 14-byte header.
 inline constexpr size_t kNetMaxFrame = 1514;
+// The bytes of one batch of frames (each with its 2-byte length).
+inline constexpr size_t kNetMaxBatch = 32 * 1024;
 
 // net: the socket kinds, the bytes one Send or Receive carries, the
 // sockets one Poll names, the options and the poll bits (poll.h's values).

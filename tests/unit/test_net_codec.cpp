@@ -1,12 +1,14 @@
 // The network protocols' messages (lib/proto/netdev.proto, net.proto) on
-// the wire: a frame at the Ethernet bound and a full socket chunk round
+// the wire: a batch of frames at its bound and a full socket chunk round
 // trip byte for byte, and one byte past either, a truncated message or a
 // poll list past its bound is refused (TooLong to send, BadMessage to
-// receive) rather than cut short.
+// receive) rather than cut short; batches of frames (lib/proto/frames.h)
+// give back exactly the frames put in, and a malformed one stops reading.
 #include <gtest/gtest.h>
 
 #include <vector>
 
+#include "proto/frames.h"
 #include "proto/net.h"
 #include "proto/netdev.h"
 
@@ -60,40 +62,85 @@ template <typename Message> struct DevWire {
     }
 };
 
-TEST(NetCodec, AFrameAtTheEthernetBoundRoundTripsByteForByte) {
-    auto frame = pattern(proto::kNetMaxFrame);
+TEST(NetCodec, ABatchAtItsBoundRoundTripsByteForByte) {
+    auto frames = pattern(proto::kNetMaxBatch);
     DevWire<netdev::Transmit> w;
-    ASSERT_EQ(w.encode({proto::Bytes(frame.data(), frame.size())}), Error::None);
+    ASSERT_EQ(w.encode({proto::Bytes(frames.data(), frames.size())}), Error::None);
     netdev::Transmit got;
     ASSERT_TRUE(w.decode(got));
-    ASSERT_EQ(got.frame.length, frame.size());
-    EXPECT_EQ(std::vector<uint8_t>(got.frame.data, got.frame.data + got.frame.length), frame);
+    ASSERT_EQ(got.frames.length, frames.size());
+    EXPECT_EQ(std::vector<uint8_t>(got.frames.data, got.frames.data + got.frames.length), frames);
 }
 
-TEST(NetCodec, AFrameOneBytePastTheBoundIsRefusedBothWays) {
-    auto frame = pattern(proto::kNetMaxFrame + 1);
+TEST(NetCodec, ABatchOneBytePastItsBoundIsRefusedBothWays) {
+    auto frames = pattern(proto::kNetMaxBatch + 1);
     DevWire<netdev::Received> w;
-    EXPECT_EQ(w.encode({proto::Bytes(frame.data(), frame.size())}), Error::TooLong);
-    // Hand-built: the length says 1515 and the bytes are there.
-    w.buffer.length = 0;
-    uint32_t header[2] = {netdev::Received::kOrdinal, static_cast<uint32_t>(frame.size())};
+    EXPECT_EQ(w.encode({proto::Bytes(frames.data(), frames.size())}), Error::TooLong);
+    // Hand-built: the length says one past the bound and the bytes are there.
+    uint32_t header[2] = {netdev::Received::kOrdinal, static_cast<uint32_t>(frames.size())};
     memcpy(w.buffer.data, header, sizeof header);
-    memcpy(w.buffer.data + sizeof header, frame.data(), frame.size());
-    w.buffer.length = sizeof header + frame.size();
+    memcpy(w.buffer.data + sizeof header, frames.data(), frames.size());
+    w.buffer.length = sizeof header + frames.size();
     netdev::Received got;
     EXPECT_FALSE(w.decode(got));
 }
 
-TEST(NetCodec, ATruncatedFrameIsRefused) {
-    auto frame = pattern(100);
+TEST(NetCodec, ATruncatedBatchMessageIsRefused) {
+    auto frames = pattern(100);
     DevWire<netdev::Received> w;
-    ASSERT_EQ(w.encode({proto::Bytes(frame.data(), frame.size())}), Error::None);
+    ASSERT_EQ(w.encode({proto::Bytes(frames.data(), frames.size())}), Error::None);
     for (size_t cut = 1; cut < w.buffer.length; cut += 7) {
         size_t full = w.buffer.length;
         w.buffer.length = full - cut;
         netdev::Received got;
         EXPECT_FALSE(w.decode(got)) << "cut " << cut;
         w.buffer.length = full;
+    }
+}
+
+TEST(FrameBatch, GivesBackExactlyTheFramesPutInUpToItsCapacity) {
+    std::vector<uint8_t> storage(proto::kNetMaxBatch);
+    proto::FrameBatchWriter writer(storage.data(), storage.size());
+    std::vector<std::vector<uint8_t>> put;
+    for (size_t n = 14;; n = n * 7 % proto::kNetMaxFrame + 14) {
+        auto frame = pattern(n);
+        if (!writer.fits(n)) {
+            EXPECT_FALSE(writer.add(frame.data(), n)) << "a frame past the capacity is refused";
+            break;
+        }
+        ASSERT_TRUE(writer.add(frame.data(), n));
+        put.push_back(frame);
+    }
+    EXPECT_EQ(writer.count(), put.size());
+    EXPECT_GT(put.size(), 20u);
+    proto::FrameBatchReader reader(writer.data(), writer.size());
+    const uint8_t* data = nullptr;
+    size_t length = 0;
+    for (const auto& frame : put) {
+        ASSERT_TRUE(reader.next(data, length));
+        EXPECT_EQ(std::vector<uint8_t>(data, data + length), frame);
+    }
+    EXPECT_FALSE(reader.next(data, length));
+    EXPECT_FALSE(reader.broken());
+    std::vector<uint8_t> frame = pattern(1);
+    EXPECT_FALSE(writer.add(frame.data(), 0)) << "an empty frame is refused";
+}
+
+TEST(FrameBatch, AMalformedBatchStopsAtTheFirstBadLengthAndSaysSo) {
+    // A good frame, then a length past the end.
+    std::vector<uint8_t> bytes = {3, 0, 'a', 'b', 'c', 200, 0, 'x'};
+    proto::FrameBatchReader reader(bytes.data(), bytes.size());
+    const uint8_t* data = nullptr;
+    size_t length = 0;
+    ASSERT_TRUE(reader.next(data, length));
+    EXPECT_EQ(length, 3u);
+    EXPECT_FALSE(reader.next(data, length));
+    EXPECT_TRUE(reader.broken());
+    EXPECT_FALSE(reader.next(data, length)) << "nothing more is read after a break";
+    for (auto bad : {std::vector<uint8_t>{0, 0}, std::vector<uint8_t>{1}, std::vector<uint8_t>{2, 0, 'a'}}) {
+        proto::FrameBatchReader r(bad.data(), bad.size());
+        EXPECT_FALSE(r.next(data, length));
+        EXPECT_TRUE(r.broken());
     }
 }
 

@@ -72,6 +72,7 @@ int main() {
             netif_poll_all();
             earliest = complete_waiting();
         }
+        flush_interface();
         arm(earliest);
         loop.run_once();
     }

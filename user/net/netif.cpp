@@ -1,12 +1,15 @@
 // The network interface: lwIP's netif over the virtio-net driver's netdev
-// connection. Frames lwIP sends go to the driver as Transmit events;
-// frames the driver receives arrive as Received events and are handed to
-// lwIP's Ethernet input. The address comes from DHCP.
+// connection. Frames lwIP sends are collected and go to the driver as one
+// Transmit batch per turn of the server loop (flush_interface), or sooner
+// when a batch is full; frames the driver receives arrive in Received
+// batches and are handed to lwIP's Ethernet input one by one. The address
+// comes from DHCP.
 #include <string.h>
 
 #include "lwip/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/pbuf.h"
+#include "proto/frames.h"
 #include "netif/ethernet.h"
 #include "rvos/console.h"
 #include "stack.h"
@@ -21,18 +24,16 @@ namespace {
 
 Handle device = rvos::kNoHandle;
 uint8_t frame[rvos::proto::kNetMaxFrame];
+uint8_t batch_bytes[rvos::proto::kNetMaxBatch];
+rvos::proto::FrameBatchWriter batch(batch_bytes, sizeof batch_bytes);
 uint8_t mac[6];
 uint64_t tx_lost = 0, tx_frames = 0, rx_frames = 0, rx_lost = 0;
 
 err_t link_output(struct netif*, struct pbuf* p) {
     if (p->tot_len > sizeof frame) return ERR_BUF;
     u16_t length = pbuf_copy_partial(p, frame, p->tot_len, 0);
-    netdev::Transmit event;
-    event.frame = rvos::proto::Bytes(frame, length);
-    // A frame the driver's queue cannot take is lost, as on a busy wire;
-    // TCP sends it again.
-    if (netdev::send_transmit<rvos::UserIpc>(device, event) != Error::None) tx_lost++;
-    else tx_frames++;
+    if (!batch.fits(length)) flush_interface();
+    batch.add(frame, length);
     return ERR_OK;
 }
 
@@ -63,15 +64,19 @@ struct DeviceEvents {
     Error counters(Handle, const netdev::CountersRequest&, netdev::CountersReply&) { return Error::Unsupported; }
     void transmit(Handle, const netdev::Transmit&) {}
     void received(Handle, const netdev::Received& event) {
-        if (event.frame.length == 0) return;
-        struct pbuf* p = pbuf_alloc(PBUF_RAW, static_cast<u16_t>(event.frame.length), PBUF_POOL);
-        if (!p) {  // out of buffers: dropped, as by a busy card
-            rx_lost++;
-            return;
+        rvos::proto::FrameBatchReader reader(event.frames.data, event.frames.length);
+        const uint8_t* data = nullptr;
+        size_t length = 0;
+        while (reader.next(data, length)) {
+            struct pbuf* p = pbuf_alloc(PBUF_RAW, static_cast<u16_t>(length), PBUF_POOL);
+            if (!p) {  // out of buffers: dropped, as by a busy card
+                rx_lost++;
+                continue;
+            }
+            rx_frames++;
+            pbuf_take(p, data, static_cast<u16_t>(length));
+            if (interface.input(p, &interface) != ERR_OK) pbuf_free(p);
         }
-        rx_frames++;
-        pbuf_take(p, event.frame.data, static_cast<u16_t>(event.frame.length));
-        if (interface.input(p, &interface) != ERR_OK) pbuf_free(p);
     }
 };
 
@@ -86,6 +91,17 @@ void device_gone(Loop&, Handle, void*) {
 }
 
 }  // namespace
+
+void flush_interface() {
+    if (batch.empty()) return;
+    netdev::Transmit event;
+    event.frames = rvos::proto::Bytes(batch.data(), batch.size());
+    // Frames the driver's queue cannot take are lost, as on a busy wire;
+    // TCP sends them again.
+    if (netdev::send_transmit<rvos::UserIpc>(device, event) != Error::None) tx_lost += batch.count();
+    else tx_frames += batch.count();
+    batch.clear();
+}
 
 Error start_interface(Handle channel) {
     device = channel;

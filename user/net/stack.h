@@ -23,6 +23,8 @@ extern struct netif interface;
 // netif.cpp: the interface, over the driver's connection `device`.
 Error start_interface(Handle device);
 bool interface_configured();
+// Sends the frames lwIP produced since the last call, as one batch.
+void flush_interface();
 void interface_counters(proto::InterfaceReply& out);
 
 // sockets.cpp: the socket protocol's handlers.

@@ -8,6 +8,7 @@
 // device never sees a client's memory.
 #include <stdlib.h>
 
+#include "proto/frames.h"
 #include "proto/netdev.h"
 #include "rvos/console.h"
 #include "rvos/server.h"
@@ -66,6 +67,8 @@ struct Device {
 
 Device device;
 NetServer server;
+uint8_t batch_bytes[rvos::proto::kNetMaxBatch];
+rvos::proto::FrameBatchWriter batch(batch_bytes, sizeof batch_bytes);
 char service_name[8];
 
 uint8_t* buffer(const Queue& q, size_t slot) { return device.dma + q.buffers + slot * kBufferSize; }
@@ -126,6 +129,19 @@ Error bring_up() {
 
 // ---- Frames ------------------------------------------------------------------------
 
+// Sends the frames collected for the subscriber as one Received event.
+void flush_received() {
+    if (batch.empty()) return;
+    netdev::Received event;
+    event.frames = rvos::proto::Bytes(batch.data(), batch.size());
+    Error sent = device.subscriber == rvos::kNoHandle
+                     ? Error::PeerClosed
+                     : netdev::send_received<rvos::UserIpc>(device.subscriber, event);
+    if (sent == Error::None) device.rx_frames += batch.count();
+    else device.rx_dropped += batch.count();
+    batch.clear();
+}
+
 // Gives back the transmit buffers the device has sent.
 bool reclaim_transmitted() {
     for (;;) {
@@ -139,8 +155,8 @@ bool reclaim_transmitted() {
     }
 }
 
-void transmit(const rvos::proto::Bytes& frame) {
-    if (frame.length < 14 || frame.length > kMaxFrame) {
+void transmit(const uint8_t* frame, size_t length) {
+    if (length < 14 || length > kMaxFrame) {
         device.tx_dropped++;
         return;
     }
@@ -157,8 +173,8 @@ void transmit(const rvos::proto::Bytes& frame) {
     }
     uint8_t* b = buffer(device.tx, slot);
     base::mem_set(b, 0, sizeof(NetHeader));
-    base::mem_copy(b + sizeof(NetHeader), frame.data, frame.length);
-    virtio::Segment segment{physical(b), static_cast<uint32_t>(sizeof(NetHeader) + frame.length), false};
+    base::mem_copy(b + sizeof(NetHeader), frame, length);
+    virtio::Segment segment{physical(b), static_cast<uint32_t>(sizeof(NetHeader) + length), false};
     auto head = device.tx.ring.submit(&segment, 1);
     if (head.is_error()) {
         device.tx_dropped++;
@@ -167,6 +183,15 @@ void transmit(const rvos::proto::Bytes& frame) {
     device.tx.slot_of_head[head.value()] = static_cast<int16_t>(slot);
     device.tx.busy[slot] = true;
     device.tx_frames++;
+}
+
+// A Transmit batch: every frame offered, then one kick.
+void transmit_batch(const rvos::proto::Bytes& frames) {
+    rvos::proto::FrameBatchReader reader(frames.data, frames.length);
+    const uint8_t* frame = nullptr;
+    size_t length = 0;
+    while (reader.next(frame, length)) transmit(frame, length);
+    if (reader.broken()) device.tx_dropped++;
     if (device.tx.ring.needs_kick()) device.transport.notify(kTransmitQueue);
 }
 
@@ -182,20 +207,17 @@ bool deliver_received() {
         device.rx.slot_of_head[done.head] = -1;
         if (slot < 0) return false;
         device.rx.busy[slot] = false;
-        if (done.written > sizeof(NetHeader) && done.written - sizeof(NetHeader) <= kMaxFrame &&
-            device.subscriber != rvos::kNoHandle) {
-            netdev::Received event;
-            event.frame = rvos::proto::Bytes(buffer(device.rx, slot) + sizeof(NetHeader),
-                                             done.written - sizeof(NetHeader));
-            Error sent = netdev::send_received<rvos::UserIpc>(device.subscriber, event);
-            if (sent == Error::None) device.rx_frames++;
-            else device.rx_dropped++;
+        size_t length = done.written - sizeof(NetHeader);
+        if (done.written > sizeof(NetHeader) && length <= kMaxFrame && device.subscriber != rvos::kNoHandle) {
+            if (!batch.fits(length)) flush_received();
+            batch.add(buffer(device.rx, slot) + sizeof(NetHeader), length);
         } else {
             device.rx_dropped++;
         }
         offer_receive(static_cast<size_t>(slot));
         offered = true;
     }
+    flush_received();
     if (offered && device.rx.ring.needs_kick()) device.transport.notify(kReceiveQueue);
     return true;
 }
@@ -227,7 +249,7 @@ struct Handler {
         out.rx_dropped = device.rx_dropped;
         return Error::None;
     }
-    void transmit(Handle, const netdev::Transmit& event) { ::transmit(event.frame); }
+    void transmit(Handle, const netdev::Transmit& event) { transmit_batch(event.frames); }
     void received(Handle, const netdev::Received&) {}  // only the driver sends these
 };
 
