@@ -29,7 +29,8 @@ from harness import Machine, Network, default_kernel_path
 from harness.shell import lines
 
 REPO = Path(__file__).resolve().parents[2]
-NET_BUILT = (REPO / "build" / "user" / "net.elf").is_file()
+PROGRAMS = REPO / "build" / "programs.list"  # what the kernel image embeds
+NET_BUILT = PROGRAMS.is_file() and "net" in PROGRAMS.read_text().split()
 UNAVAILABLE = REPO / "build" / "third_party" / "lwip.unavailable"
 pytestmark = pytest.mark.skipif(
     not NET_BUILT,

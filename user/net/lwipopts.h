@@ -36,12 +36,13 @@
 #define SO_REUSE 1
 #define LWIP_TCP_KEEPALIVE 1
 
-/* Memory: a 2 MiB heap for outgoing data and pools sized for 64 sockets. */
+/* Memory: a 2 MiB heap for outgoing data and pools sized for the server's
+ * 128 sockets. */
 #define MEM_ALIGNMENT 8
 #define MEM_SIZE (2 * 1024 * 1024)
 #define MEMP_NUM_PBUF 256
 #define MEMP_NUM_UDP_PCB 16
-#define MEMP_NUM_TCP_PCB 64
+#define MEMP_NUM_TCP_PCB 128
 #define MEMP_NUM_TCP_PCB_LISTEN 16
 #define MEMP_NUM_TCP_SEG 1024
 #define MEMP_NUM_REASSDATA 8

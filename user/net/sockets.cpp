@@ -26,7 +26,10 @@ namespace {
 
 using rvos::proto::kDeferred;
 
-constexpr size_t kMaxSockets = 64;
+// The stack's sockets, and one client's share of them (as many as a
+// program's descriptor table holds), so one program cannot take them all.
+constexpr size_t kMaxSockets = 128;
+constexpr size_t kMaxSocketsPerClient = 64;
 constexpr size_t kMaxBacklog = 16;
 constexpr size_t kMaxDatagrams = 32;       // queued per UDP socket
 constexpr size_t kMaxDatagramBytes = 64 * 1024;
@@ -101,7 +104,13 @@ Socket* find(Handle client, uint32_t id) {
 }
 uint32_t id_of(const Socket* s) { return static_cast<uint32_t>(s - sockets); }
 
-uint32_t new_socket(Handle owner, uint32_t kind) {
+// A new socket's number, or kNone: the owner holds its share already
+// (QuotaExceeded, in `why`) or the table is full (NoMemory).
+uint32_t new_socket(Handle owner, uint32_t kind, Error* why = nullptr) {
+    size_t held = 0;
+    for (const Socket& s : sockets) held += s.used && s.owner == owner;
+    if (why) *why = held >= kMaxSocketsPerClient ? Error::QuotaExceeded : Error::NoMemory;
+    if (held >= kMaxSocketsPerClient) return kNone;
     for (uint32_t i = 0; i < kMaxSockets; i++) {
         if (sockets[i].used) continue;
         sockets[i] = Socket{};
@@ -519,8 +528,9 @@ struct Handler {
 
     Error socket(Handle, const proto::SocketRequest& r, proto::SocketReply& out) {
         if (r.kind != rvos::proto::kNetStream && r.kind != rvos::proto::kNetDatagram) return Error::Unsupported;
-        uint32_t id = new_socket(client, r.kind);
-        if (id == kNone) return Error::QuotaExceeded;
+        Error why = Error::None;
+        uint32_t id = new_socket(client, r.kind, &why);
+        if (id == kNone) return why;
         Socket& s = sockets[id];
         if (r.kind == rvos::proto::kNetStream) {
             struct tcp_pcb* pcb = tcp_new();
