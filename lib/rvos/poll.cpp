@@ -18,7 +18,9 @@
 
 namespace {
 
-rvos::proto::InlineBuffer<rvos::proto::net::kMaxReplyBytes> reply_buffer;
+// Made on first use: every program links this file, and a static buffer
+// (with its constructor) would be in each of them.
+rvos::proto::Buffer* reply_buffer = nullptr;
 
 }  // namespace
 
@@ -60,7 +62,9 @@ int poll(struct pollfd* fds, nfds_t count, int timeout_ms) {
     r.timeout_ms = ready ? 0 : timeout_ms;
     auto handle = rvos::net::stack();
     if (handle.is_error()) return rvos::posix::fail(handle.error());
-    auto got = p::poll<rvos::UserIpc>(handle.value(), r, reply_buffer);
+    if (!reply_buffer) reply_buffer = new rvos::proto::InlineBuffer<p::kMaxReplyBytes>;
+    if (!reply_buffer) return rvos::posix::fail(rvos::Error::NoMemory);
+    auto got = p::poll<rvos::UserIpc>(handle.value(), r, *reply_buffer);
     if (got.is_error()) return rvos::posix::fail(got.error());
     for (uint32_t i = 0; i < got.value().revents_count && i < r.sockets_count; i++) {
         struct pollfd& f = fds[which[i]];

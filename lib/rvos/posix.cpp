@@ -167,6 +167,10 @@ int fail(Error error) {
 
 }  // namespace rvos::posix
 
+namespace rvos::net {
+const DescriptorOps* descriptor_ops = nullptr;
+}
+
 using namespace rvos;
 using rvos::posix::fail;
 
@@ -190,7 +194,7 @@ int open(const char* path, int flags, ...) {
 }
 
 int close(int fd) {
-    if (net::is_socket(fd)) return net::close(fd);
+    if (net::socket_descriptor(fd)) return net::descriptor_ops->close(fd);
     if (fd >= 0 && fd < posix::kFirstFile) return 0;
     posix::Descriptor* d = posix::file_descriptor(fd);
     if (!d) return fail(Error::BadHandle);
@@ -200,7 +204,7 @@ int close(int fd) {
 }
 
 ssize_t read(int fd, void* buffer, size_t length) {
-    if (net::is_socket(fd)) return net::read(fd, buffer, length);
+    if (net::socket_descriptor(fd)) return net::descriptor_ops->read(fd, buffer, length);
     if (fd == STDIN_FILENO) return posix::read_console(buffer, length);
     posix::Descriptor* d = posix::file_descriptor(fd);
     if (!d || !d->readable) return fail(Error::BadHandle);
@@ -211,7 +215,7 @@ ssize_t read(int fd, void* buffer, size_t length) {
 }
 
 ssize_t write(int fd, const void* data, size_t length) {
-    if (net::is_socket(fd)) return net::write(fd, data, length);
+    if (net::socket_descriptor(fd)) return net::descriptor_ops->write(fd, data, length);
     if (fd == STDOUT_FILENO || fd == STDERR_FILENO) {
         Error error = console::write(static_cast<const char*>(data), length);
         return error == Error::None ? static_cast<ssize_t>(length) : fail(error);
@@ -295,7 +299,7 @@ int stat(const char* path, struct stat* st) {
 }
 
 int fstat(int fd, struct stat* st) {
-    if (net::is_socket(fd)) {
+    if (net::socket_descriptor(fd)) {
         base::mem_set(st, 0, sizeof *st);
         st->st_mode = S_IFSOCK | 0600;
         return 0;

@@ -28,7 +28,10 @@ namespace {
 namespace p = proto::net;
 
 ServiceConnection server("net");
-proto::InlineBuffer<p::kMaxReplyBytes> reply_buffer;
+// The replies' buffer, made on first use: every program links this file
+// (read and write come through it), and one that never uses a socket
+// should not carry the buffer.
+proto::Buffer* reply_buffer = nullptr;
 
 struct Descriptor {
     bool used = false;
@@ -51,10 +54,20 @@ int fail(Error error) {
 // Calls the server: the reply, or the error as errno (-1 returned by the caller).
 template <typename Reply, typename Request>
 base::ErrorOr<Reply> call(base::ErrorOr<Reply> (*stub)(Handle, const Request&, proto::Buffer&), const Request& r) {
-    return stub(TRY(stack()), r, reply_buffer);
+    Handle handle = TRY(stack());
+    if (!reply_buffer) reply_buffer = new proto::InlineBuffer<p::kMaxReplyBytes>;
+    if (!reply_buffer) return Error::NoMemory;
+    return stub(handle, r, *reply_buffer);
 }
 
+int close_descriptor(int fd);
+ssize_t read_descriptor(int fd, void* buffer, size_t length);
+ssize_t write_descriptor(int fd, const void* data, size_t length);
+bool is_socket_descriptor(int fd);
+constexpr DescriptorOps kOps = {is_socket_descriptor, read_descriptor, write_descriptor, close_descriptor};
+
 int new_descriptor(uint32_t socket) {
+    descriptor_ops = &kOps;  // from now on the POSIX layer asks here
     for (size_t i = 0; i < kMaxSockets; i++) {
         if (descriptors[i].used) continue;
         descriptors[i] = Descriptor{true, socket, false};
@@ -94,6 +107,11 @@ Error set_option(uint32_t socket, uint32_t option, uint64_t value) {
     auto done = call(p::set_option<UserIpc>, r);
     return done.is_error() ? done.error() : Error::None;
 }
+
+bool is_socket_descriptor(int fd) { return is_socket(fd); }
+ssize_t read_descriptor(int fd, void* buffer, size_t length) { return read(fd, buffer, length); }
+ssize_t write_descriptor(int fd, const void* data, size_t length) { return write(fd, data, length); }
+int close_descriptor(int fd) { return close(fd); }
 
 }  // namespace
 
