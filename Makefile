@@ -46,7 +46,7 @@ export CROSS CXX_RV STRIP FLAGS_FILE ARCH_FLAGS USER_ARCH_FLAGS LINK_FLAGS CXXFL
 # build/third_party/<package> (harness/fetch-source.sh, run by `make build`).
 # A program whose sources could not be had is left out of the image (the
 # fetch says why, in one line) and everything else still builds.
-THIRD_PARTY := lua:lua5.4
+THIRD_PARTY := lua:lua5.4 net:lwip
 third_party_ready = $(if $(wildcard $(BUILD)/third_party/$1.unavailable),,$(wildcard $(BUILD)/third_party/$1/.rvos-unpacked))
 THIRD_PARTY_PROGRAMS := $(foreach t,$(THIRD_PARTY),$(if $(call third_party_ready,$(lastword $(subst :, ,$t))),$(firstword $(subst :, ,$t))))
 
@@ -54,13 +54,13 @@ THIRD_PARTY_PROGRAMS := $(foreach t,$(THIRD_PARTY),$(if $(call third_party_ready
 # USER_PROGRAMS live in user/<name>, TEST_PROGRAMS (test-only programs the
 # acceptance tests run) in user/tests/<name>. This is the one list.
 # DRIVER_PROGRAMS in user/drivers/<name> (init starts them for their devices).
-USER_PROGRAMS   := shell fs ext2 hello hello-std crash fuzz bench $(THIRD_PARTY_PROGRAMS)
-DRIVER_PROGRAMS := virtio-blk
+USER_PROGRAMS   := shell fs ext2 hello hello-std crash fuzz bench ifconfig netstat ping nc httpd wget $(THIRD_PARTY_PROGRAMS)
+DRIVER_PROGRAMS := virtio-blk virtio-net
 # The small POSIX tools, one file each in user/tools (<name>.c or .cpp).
 TOOL_PROGRAMS   := cat cp mv rm mkdir ls wc head tail grep sort uniq hexdump sha256sum env sleep date true false \
                    kill df ln touch stat readlink chmod
 TEST_PROGRAMS   := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi blktest spinners nest \
-                   shmkeep reader errors libc park fshog fpregs alloc disktest
+                   shmkeep reader errors libc park fshog fpregs alloc disktest socktest
 PROGRAMS        := $(USER_PROGRAMS) $(DRIVER_PROGRAMS) $(TEST_PROGRAMS) $(TOOL_PROGRAMS)
 program_dir      = $(if $(filter $1,$(TEST_PROGRAMS)),user/tests/$1,$(if $(filter $1,$(DRIVER_PROGRAMS)),user/drivers/$1,$(if $(filter $1,$(TOOL_PROGRAMS)),user/tools,user/$1)))
 
@@ -181,9 +181,17 @@ FORCE:
 -include $(KERNEL_OBJS:.o=.d)
 
 # ---- Running ---------------------------------------------------------------------
+# The network card: QEMU's user network (the guest gets 10.0.2.15 by DHCP
+# and reaches this machine's loopback as 10.0.2.2), with the guest's port 80
+# forwarded from HTTP_PORT on 127.0.0.1 (a free one unless given).
+FREE_PORT := python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+NET_QEMU = -netdev user,id=n0,hostfwd=tcp:127.0.0.1:$$port-:80 -device virtio-net-device,netdev=n0
 run: deps build
-	@echo "Booting rvOS-C++ (quit QEMU with Ctrl-A X)"
-	$(QEMU) $(QEMU_FLAGS) $(DISK_QEMU) -kernel $(KERNEL)
+	@port=$${HTTP_PORT:-$$($(FREE_PORT))}; \
+	 echo "Booting rvOS-C++ (quit QEMU with Ctrl-A X)"; \
+	 echo "Network: the guest's port 80 is http://127.0.0.1:$$port/ here (start it with: run httpd &)"; \
+	 echo "$(QEMU) $(QEMU_FLAGS) $(DISK_QEMU) $(NET_QEMU) -kernel $(KERNEL)"; \
+	 $(QEMU) $(QEMU_FLAGS) $(DISK_QEMU) $(NET_QEMU) -kernel $(KERNEL)
 
 debug: deps build
 	@echo "QEMU waits for GDB on localhost:1234. In another terminal:"
@@ -216,11 +224,13 @@ test: build $(HOST_LIBC)
 # The benchmark: boot time and the in-guest table (build/bench.txt).
 bench: deps build
 	@$(PYTHON) harness/bench.py
+	@$(PYTHON) harness/netbench.py
 
 # A short benchmark run, part of check so the benchmark cannot rot; it
 # asserts nothing about speed.
 bench-quick: build
 	@$(PYTHON) harness/bench.py --quick
+	@$(PYTHON) harness/netbench.py --quick
 
 # The long fuzzing run: 8 seeds x 500,000 hostile syscalls, counters checked
 # after each (FUZZ_ARGS="--seeds 2 --calls 100000" for less).

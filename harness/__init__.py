@@ -6,6 +6,7 @@ from .machine import (
     Machine,
     MachineError,
     MachineTimeout,
+    Network,
     default_kernel_path,
     repo_root,
 )
@@ -15,6 +16,7 @@ __all__ = [
     "Machine",
     "MachineError",
     "MachineTimeout",
+    "Network",
     "default_kernel_path",
     "repo_root",
 ]

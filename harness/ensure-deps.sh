@@ -17,6 +17,7 @@ PACKAGES=(
     make
     dpkg-dev   # dpkg-source: unpacks the Debian source packages (harness/fetch-source.sh)
     lua5.4     # the reference the Lua acceptance tests compare the guest's lua with
+    curl       # the host's HTTP client the network acceptance tests fetch from the guest's httpd with
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

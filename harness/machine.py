@@ -28,6 +28,7 @@ import os
 import re
 import shlex
 import signal
+import socket
 import time
 from pathlib import Path
 from typing import Optional, Union
@@ -124,6 +125,35 @@ def render_line(text: str) -> str:
     return "".join(buf)
 
 
+class Network:
+    """QEMU's user network for one machine: the guest is 10.0.2.15 (by DHCP),
+    the host's loopback is 10.0.2.2 to it, and each forwarded port listens
+    on 127.0.0.1 only. `tcp` and `udp` map a guest port to the host port
+    that reaches it; free_port() picks one nobody listens on."""
+
+    def __init__(self, tcp: Optional[dict] = None, udp: Optional[dict] = None) -> None:
+        self.tcp = dict(tcp or {})
+        self.udp = dict(udp or {})
+
+    @staticmethod
+    def free_port(kind: int = socket.SOCK_STREAM) -> int:
+        with socket.socket(socket.AF_INET, kind) as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    @classmethod
+    def forwarding(cls, tcp_ports=(), udp_ports=()) -> "Network":
+        """A network forwarding each guest port from a free host port."""
+        return cls({p: cls.free_port() for p in tcp_ports},
+                   {p: cls.free_port(socket.SOCK_DGRAM) for p in udp_ports})
+
+    def qemu_args(self) -> list:
+        forwards = [f"hostfwd=tcp:127.0.0.1:{h}-:{g}" for g, h in self.tcp.items()]
+        forwards += [f"hostfwd=udp:127.0.0.1:{h}-:{g}" for g, h in self.udp.items()]
+        netdev = ",".join(["user", "id=n0", *forwards])
+        return ["-netdev", netdev, "-device", "virtio-net-device,netdev=n0"]
+
+
 class Machine:
     """One QEMU instance running the rvOS-C++ kernel, driven via pexpect."""
 
@@ -134,6 +164,7 @@ class Machine:
         memory: str = "128M",
         extra_args: tuple = (),
         disks: tuple = (),
+        network: Optional["Network"] = None,
     ) -> None:
         self.kernel = Path(kernel).resolve() if kernel else default_kernel_path()
         # $RVOS_QEMU lets the harness be exercised against a stand-in.
@@ -159,6 +190,11 @@ class Machine:
                            "-device", f"virtio-blk-device,drive=disk{i}"])
         for drive in reversed(drives):
             self.args += drive
+        # A network card (virtio-net, the driver's net0) on QEMU's user
+        # network, with the network's ports forwarded from the host.
+        self.network = network
+        if network is not None:
+            self.args += network.qemu_args()
         self._log = io.BytesIO()
         self.child: Optional[pexpect.spawn] = None
         self.exit_status: Optional[int] = None

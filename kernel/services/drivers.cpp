@@ -26,6 +26,7 @@ struct DriverProgram {
 };
 constexpr DriverProgram kDriverPrograms[] = {
     {virtio::kBlock, "virtio-blk"},
+    {virtio::kNet, "virtio-net"},
 };
 
 // A driver that keeps dying is given up on rather than restarted forever.

@@ -38,6 +38,10 @@ constexpr const char* kBootServers[] = {"fs"};
 constexpr const char* kDiskServer = "ext2";
 constexpr const char* kFirstDisk = "blk0";
 constexpr const char* kFirstProgram = "shell";
+// The network stack server (lwIP), started when there is a network card
+// (its driver registered net0) and the stack was built.
+constexpr const char* kNetworkServer = "net";
+constexpr const char* kFirstNetworkCard = "net0";
 
 // The registration table: every named service init can connect clients to.
 struct ServiceEntry {
@@ -251,6 +255,11 @@ void start_system() {
         process::Launch launch = bare(kDiskServer, nullptr, 0);
         launch.system_server = true;
         adopt(kDiskServer, start_program(kDiskServer, launch), true);
+    }
+    if (find_service(rvos::proto::Str(kFirstNetworkCard)) && process::find_program(kNetworkServer)) {
+        process::Launch launch = bare(kNetworkServer, nullptr, 0);
+        launch.system_server = true;
+        adopt(kNetworkServer, start_program(kNetworkServer, launch), true);
     }
     kprint("[boot] services: %lu registered\n", service_count);
     // The shell may power the machine off: it gets a handle to the power

@@ -140,9 +140,17 @@ enum class Error : int32_t {
     CrossDevice = 30,      // a rename between two file systems
     QuotaExceeded = 31,    // the caller has used up its own share (queued message bytes, a server's per-client quota)
     NoSpace = 32,          // a file system has no free block or inode left
+    ConnectionRefused = 33,  // no one listens at that address and port
+    ConnectionReset = 34,    // the peer reset the connection
+    AddressInUse = 35,       // a socket is bound to that address and port already
+    NotConnected = 36,       // a stream socket that is not connected
+    Unreachable = 37,        // no route to that host
+    InProgress = 38,         // a non-blocking connect has started
+    IsConnected = 39,        // a socket that is connected already
+    ConnectionAborted = 40,  // the connection ended before it could be used
 };
 
-inline constexpr Error kLastError = Error::NoSpace;
+inline constexpr Error kLastError = Error::ConnectionAborted;
 // Whether a status word received from a peer names an Error (0 included).
 inline constexpr bool is_error_code(int32_t value) {
     return value >= 0 && value <= static_cast<int32_t>(kLastError);
@@ -183,6 +191,14 @@ inline constexpr const char* error_name(Error e) {
     case Error::CrossDevice: return "cross-device link";
     case Error::QuotaExceeded: return "quota exceeded";
     case Error::NoSpace: return "no space left";
+    case Error::ConnectionRefused: return "connection refused";
+    case Error::ConnectionReset: return "connection reset";
+    case Error::AddressInUse: return "address in use";
+    case Error::NotConnected: return "not connected";
+    case Error::Unreachable: return "unreachable";
+    case Error::InProgress: return "in progress";
+    case Error::IsConnected: return "already connected";
+    case Error::ConnectionAborted: return "connection aborted";
     }
     return "unknown error";
 }

@@ -41,4 +41,29 @@ inline constexpr size_t kBulkBufferSize = 64 * 1024;
 inline constexpr uint32_t kBlockSectorSize = 512;
 inline constexpr uint32_t kBlockMaxTransfer = 64 * 1024;
 
+// netdev: the largest Ethernet frame (without FCS) a Transmit or Received
+// carries: 1500 bytes of payload and the 14-byte header.
+inline constexpr size_t kNetMaxFrame = 1514;
+// The bytes of one batch of frames (each with its 2-byte length).
+inline constexpr size_t kNetMaxBatch = 32 * 1024;
+
+// net: the socket kinds, the bytes one Send or Receive carries, the
+// sockets one Poll names, the options and the poll bits (poll.h's values).
+inline constexpr uint32_t kNetStream = 1;
+inline constexpr uint32_t kNetDatagram = 2;
+inline constexpr size_t kNetMaxChunk = 32 * 1024;
+inline constexpr size_t kNetMaxPoll = 64;
+inline constexpr uint32_t kNetOptionNonBlocking = 1;
+inline constexpr uint32_t kNetOptionReceiveTimeoutMs = 2;  // 0: none
+inline constexpr uint32_t kNetOptionSendTimeoutMs = 3;     // 0: none
+inline constexpr uint32_t kNetOptionNoDelay = 4;
+inline constexpr uint32_t kNetOptionReuseAddress = 5;
+inline constexpr uint32_t kNetOptionError = 6;  // the pending error, cleared by reading it
+inline constexpr uint32_t kNetOptionKind = 7;
+inline constexpr uint16_t kNetPollIn = 0x1;
+inline constexpr uint16_t kNetPollOut = 0x4;
+inline constexpr uint16_t kNetPollError = 0x8;
+inline constexpr uint16_t kNetPollHangUp = 0x10;
+inline constexpr uint16_t kNetPollInvalid = 0x20;
+
 }  // namespace rvos::proto

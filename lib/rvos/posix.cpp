@@ -6,6 +6,7 @@
 // console. Paths may be relative to the working directory (rvos::fs
 // resolves them).
 #include "rvos/posix.h"
+#include "rvos/socket.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -135,6 +136,14 @@ int errno_for(Error error) {
     case Error::CrossDevice: return EXDEV;
     case Error::QuotaExceeded: return EDQUOT;
     case Error::NoSpace: return ENOSPC;
+    case Error::ConnectionRefused: return ECONNREFUSED;
+    case Error::ConnectionReset: return ECONNRESET;
+    case Error::AddressInUse: return EADDRINUSE;
+    case Error::NotConnected: return ENOTCONN;
+    case Error::Unreachable: return EHOSTUNREACH;
+    case Error::InProgress: return EINPROGRESS;
+    case Error::IsConnected: return EISCONN;
+    case Error::ConnectionAborted: return ECONNABORTED;
     }
     return EIO;  // not an Error (a status a broken peer made up)
 }
@@ -145,6 +154,10 @@ int fail(Error error) {
 }
 
 }  // namespace rvos::posix
+
+namespace rvos::net {
+const DescriptorOps* descriptor_ops = nullptr;
+}
 
 using namespace rvos;
 using rvos::posix::fail;
@@ -172,7 +185,10 @@ int open(const char* path, int flags, ...) {
     return fd < 0 ? fail(Error::HandleTableFull) : fd;
 }
 
-int close(int fd) { return fd::close(fd) ? 0 : fail(Error::BadHandle); }
+int close(int fd) {
+    if (net::socket_descriptor(fd)) return net::descriptor_ops->close(fd);
+    return fd::close(fd) ? 0 : fail(Error::BadHandle);
+}
 
 int dup(int fd) {
     fd::Open* open = fd::get(fd);
@@ -189,6 +205,7 @@ int dup2(int fd, int to) {
 }
 
 ssize_t read(int fd, void* buffer, size_t length) {
+    if (net::socket_descriptor(fd)) return net::descriptor_ops->read(fd, buffer, length);
     fd::Open* d = fd::get(fd);
     if (!d || !d->readable) return fail(Error::BadHandle);
     if (d->kind == fd::Kind::Console) return posix::read_console(buffer, length);
@@ -200,6 +217,7 @@ ssize_t read(int fd, void* buffer, size_t length) {
 }
 
 ssize_t write(int fd, const void* data, size_t length) {
+    if (net::socket_descriptor(fd)) return net::descriptor_ops->write(fd, data, length);
     fd::Open* d = fd::get(fd);
     if (!d || !d->writable) return fail(Error::BadHandle);
     if (d->kind == fd::Kind::Console) {
@@ -288,6 +306,11 @@ int mkdir(const char* path, mode_t) {
 }
 
 int fstat(int fd, struct stat* st) {
+    if (net::socket_descriptor(fd)) {
+        base::mem_set(st, 0, sizeof *st);
+        st->st_mode = S_IFSOCK | 0600;
+        return 0;
+    }
     fd::Open* open = fd::get(fd);
     if (!open) return fail(Error::BadHandle);
     if (open->kind != fd::Kind::File) {

@@ -48,6 +48,14 @@ ERRNO_OF = {
     "CrossDevice": ("EXDEV", "Cross-device link"),
     "QuotaExceeded": ("EDQUOT", "Disk quota exceeded"),
     "NoSpace": ("ENOSPC", "No space left on device"),
+    "ConnectionRefused": ("ECONNREFUSED", "Connection refused"),
+    "ConnectionReset": ("ECONNRESET", "Connection reset by peer"),
+    "AddressInUse": ("EADDRINUSE", "Address already in use"),
+    "NotConnected": ("ENOTCONN", "Socket is not connected"),
+    "Unreachable": ("EHOSTUNREACH", "Host is unreachable"),
+    "InProgress": ("EINPROGRESS", "Connection already in progress"),
+    "IsConnected": ("EISCONN", "Socket is already connected"),
+    "ConnectionAborted": ("ECONNABORTED", "Software caused connection abort"),
 }
 
 
