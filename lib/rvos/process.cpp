@@ -83,18 +83,11 @@ int spawn_errno(Error error) {
     }
 }
 
-// The program a path names: programs are embedded in the kernel by name,
-// so "/bin/lua" and "lua" both name "lua".
-const char* program_name(const char* path) {
-    const char* name = path;
-    for (const char* p = path; *p; p++)
-        if (*p == '/') name = p + 1;
-    return name;
-}
-
-// Starts a program and remembers it as a child; 0 or an errno value.
+// Starts a program and remembers it as a child; 0 or an errno value. A
+// path with a '/' is that file; a bare name is searched for in $PATH and
+// then among the embedded programs (spawn_argv, rvos/exec.cpp).
 int start_child(const char* path, const char* const* argv, const char* const* envp, pid_t* pid) {
-    auto child = spawn_argv(program_name(path), argv, envp ? envp : environ);
+    auto child = spawn_argv(path, argv, envp ? envp : environ);
     if (child.is_error()) return spawn_errno(child.error());
     Child started = child.release_value();
     if (!remember(static_cast<pid_t>(started.pid), started.process.handle())) {
@@ -192,7 +185,8 @@ int posix_spawn(pid_t* pid, const char* path, const posix_spawn_file_actions_t* 
     return process::start_child(path, argv, envp, pid);
 }
 
-// Programs are found by name alone (there is no PATH to search).
+// posix_spawn already searches $PATH for a bare name (as posix_spawnp
+// does): a program is found the same way however it is started.
 int posix_spawnp(pid_t* pid, const char* file, const posix_spawn_file_actions_t* actions,
                  const posix_spawnattr_t* attributes, char* const argv[], char* const envp[]) {
     return posix_spawn(pid, file, actions, attributes, argv, envp);
