@@ -6,7 +6,9 @@ from .machine import (
     Machine,
     MachineError,
     MachineTimeout,
+    default_disk_path,
     default_kernel_path,
+    fresh_disk,
     repo_root,
 )
 
@@ -15,6 +17,8 @@ __all__ = [
     "Machine",
     "MachineError",
     "MachineTimeout",
+    "default_disk_path",
     "default_kernel_path",
+    "fresh_disk",
     "repo_root",
 ]

@@ -78,23 +78,6 @@ bool fs::File::attach_bulk() {
     return bulk_.valid();
 }
 
-base::ErrorOr<size_t> fs::File::read_into(Handle memory, size_t length) {
-    if (length > kMaxSharedSize) {
-        sys::handle_close(memory);
-        return Error::FileTooBig;
-    }
-    bulk_.reset();
-    bulk_refused_ = true;  // this file's buffer is `memory` from now on
-    filep::AttachBufferRequest attach;
-    attach.memory = memory;  // the server's now (or closed by the stub)
-    filep::AttachBufferReplyBuffer attached;
-    TRY(filep::attach_buffer<UserIpc>(channel_.handle(), attach, attached));
-    // One request: the server reads at the buffer's start.
-    filep::ReadBulkReplyBuffer buffer;
-    auto reply = TRY(filep::read_bulk<UserIpc>(channel_.handle(), {0, static_cast<uint32_t>(length)}, buffer));
-    return base::min<size_t>(reply.read, length);
-}
-
 // Moves data through the shared buffer, one buffer-full per request.
 base::ErrorOr<size_t> fs::File::transfer_bulk(bool write, uint64_t offset, uint8_t* data, size_t length) {
     size_t done = 0;

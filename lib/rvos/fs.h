@@ -28,12 +28,12 @@ public:
     base::ErrorOr<size_t> read(uint64_t offset, void* buffer, size_t length);
     base::ErrorOr<size_t> write(uint64_t offset, const void* data, size_t length);
     base::ErrorOr<Stat> stat() const;
-    // Reads [0, length) straight into a memory object, which becomes this
-    // file's shared buffer (the handle moves to the server; keep a
-    // duplicate): the server copies from its cache into it, once, and
-    // nothing is mapped here. For a file opened only to be read whole
-    // (a program, by spawn). Returns the bytes read.
-    base::ErrorOr<size_t> read_into(Handle memory, size_t length);
+    // Reads through messages only, never a shared buffer: nothing this
+    // read makes outlives it (a shared buffer goes only when the server
+    // gets to the file's close), so a caller can measure memory around it.
+    base::ErrorOr<size_t> read_by_messages(uint64_t offset, void* buffer, size_t length) {
+        return read_messages(offset, static_cast<uint8_t*>(buffer), length);
+    }
     void close() {
         channel_.close();
         bulk_.reset();

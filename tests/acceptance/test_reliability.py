@@ -28,8 +28,9 @@ KILL_LINE = re.compile(r"^\[kernel\] killed pid (\d+) \((\S+)\): (.+) at (0x[0-9
                        re.M)
 
 # Processes at boot: name -> kind.
+# The machine boots with its root disk: its driver and file server too.
 BOOT_PROCESSES = {"init": "kernel", "console": "kernel", "sysinfo": "kernel",
-                  "math": "kernel", "fs": "user", "shell": "user"}
+                  "math": "kernel", "fs": "user", "virtio-blk": "user", "ext2": "user", "shell": "user"}
 MAX_PROCESSES = abi.LIMITS["kMaxProcesses"]
 
 SLOW = 120  # seconds, for the programs that loop many times

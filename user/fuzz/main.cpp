@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rvos/fs.h"
 #include "rvos/service.h"
 
 using rvos::Error;
@@ -693,6 +694,9 @@ int main(int argc, char** argv) {
     verbose = argc > 3 && strcmp(argv[3], "verbose") == 0;
     printf("fuzz: seed %llu, %llu calls\n", static_cast<unsigned long long>(seed), static_cast<unsigned long long>(count));
     fflush(stdout);  // the console connection exists from here on
+    // Children are read from /bin/fuzz: the file system connections that
+    // takes exist from here on too, and are infrastructure.
+    (void)rvos::fs::stat("/bin/fuzz");
     if (!note_infrastructure()) {
         printf("fuzz: cannot take the transfer right from its own handles\n");
         return 1;

@@ -175,8 +175,17 @@ __attribute__((noinline)) void touch_stack() {
     for (size_t i = 0; i < kStackReach; i += rvos::kPageSize) reach[i] = 0;
 }
 
+// Likewise every `run` reads its program from /bin (rvos/exec.cpp): the
+// first path lookup makes the file system connections and the allocator's
+// first arena, kept for good. Making them at start keeps `mem` flat too.
+void open_file_systems() {
+    (void)rvos::fs::stat("/bin");
+    (void)rvos::fs::stat("/tmp");
+}
+
 int main() {
     touch_stack();
+    open_file_systems();
     char line[shell::kMaxLine];
     for (;;) {
         shell::report_finished_jobs();
