@@ -61,7 +61,7 @@ THIRD_PARTY_PROGRAMS := $(foreach t,$(THIRD_PARTY),$(if $(call third_party_ready
 USER_PROGRAMS   := shell fs ext2 hello hello-std crash fuzz bench $(THIRD_PARTY_PROGRAMS)
 DRIVER_PROGRAMS := virtio-blk
 TEST_PROGRAMS   := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi blktest spinners nest \
-                   shmkeep reader errors libc park fshog fpregs alloc
+                   shmkeep reader errors libc park fshog fpregs alloc loader
 PROGRAMS        := $(USER_PROGRAMS) $(DRIVER_PROGRAMS) $(TEST_PROGRAMS)
 EMBEDDED_PROGRAMS := shell fs ext2 virtio-blk
 program_dir      = $(if $(filter $1,$(TEST_PROGRAMS)),user/tests/$1,$(if $(filter $1,$(DRIVER_PROGRAMS)),user/drivers/$1,user/$1))

@@ -42,7 +42,7 @@ struct Image {
 // The executable file at `path`, read into a memory object. NotFound if
 // there is no such file (a directory is not one either).
 base::ErrorOr<Image> read_program(const char* path) {
-    fs::File file = TRY(fs::open(path, proto::kOpenRead));
+    fs::File file = TRY(fs::open(path, proto::kOpenRead | proto::kOpenNoAccessTime));
     fs::Stat stat = TRY(file.stat());
     if (stat.kind != fs::Kind::File) return Error::NotFound;
     if (stat.size == 0) return Error::BadExecutable;

@@ -164,6 +164,12 @@ base::ErrorOr<Child> spawn(const char* program, const char* args) {
     return child;
 }
 
+Error kill_process(Handle control, uint32_t pid) {
+    ip::KillReplyBuffer buffer;
+    auto reply = ip::kill<UserIpc>(control, ip::KillRequest{pid}, buffer);
+    return reply.is_error() ? reply.error() : Error::None;
+}
+
 base::ErrorOr<ExitStatus> wait_exit(Child& child) {
     WaitItem item{child.process.handle(), kSignalExited, 0};
     TRY(sys::wait(&item, 1));

@@ -55,6 +55,10 @@ base::ErrorOr<Child> spawn_image(const char* name, Handle image, size_t size, co
                                  const char* const* envp, const Handle* handles, size_t handle_count);
 // The same with the arguments as one space-separated string.
 base::ErrorOr<Child> spawn(const char* program, const char* args);
+// Asks init to end any process, over `control`: the control channel init
+// gives the shell (its handle 3). On any other channel, such as a
+// program's boot channel, init answers AccessDenied.
+Error kill_process(Handle control, uint32_t pid);
 // Waits for a child to end and says how: exit code, fault or kill.
 base::ErrorOr<ExitStatus> wait_exit(Child& child);
 // Ends a child; its wait_exit then reports ExitReason::Killed.

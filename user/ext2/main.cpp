@@ -87,6 +87,7 @@ struct FileHandler {
 
     bool writable() const { return file.flags & rvos::proto::kOpenWrite; }
     bool readable() const { return file.flags & rvos::proto::kOpenRead; }
+    bool access_time() const { return !(file.flags & rvos::proto::kOpenNoAccessTime); }
 
     base::ErrorOr<uint64_t> size() { return TRY(volume.stat(file.ino)).size; }
     base::ErrorOr<uint64_t> write_offset(uint64_t offset) {
@@ -97,7 +98,7 @@ struct FileHandler {
         static uint8_t data[rvos::proto::kFileChunk];
         if (!readable()) return Error::BadHandle;
         size_t length = base::min<size_t>(r.length, sizeof data);
-        size_t n = TRY(volume.read(file.ino, r.offset, data, length));
+        size_t n = TRY(volume.read(file.ino, r.offset, data, length, access_time()));
         out.data = rvos::proto::Bytes(data, n);
         return Error::None;
     }
@@ -127,7 +128,7 @@ struct FileHandler {
     Error read_bulk(Handle, const filep::ReadBulkRequest& r, filep::ReadBulkReply& out) {
         TRY_STATUS(bulk_check(r.length));
         if (!readable()) return Error::BadHandle;
-        out.read = static_cast<uint32_t>(TRY(volume.read(file.ino, r.offset, file.bulk.data(), r.length)));
+        out.read = static_cast<uint32_t>(TRY(volume.read(file.ino, r.offset, file.bulk.data(), r.length, access_time())));
         return Error::None;
     }
     Error write_bulk(Handle, const filep::WriteBulkRequest& r, filep::WriteBulkReply& out) {

@@ -128,7 +128,10 @@ void cmd_kill(const char* rest) {
         if (error != rvos::Error::None) printf("kill: %u: %s\n", static_cast<unsigned>(pid), rvos::error_name(error));
         return forget_job(i);
     }
-    printf("kill: %u: no such program in the background\n", static_cast<unsigned>(pid));
+    // Not one of ours: any other program (a server, a driver) through init.
+    rvos::Error error = rvos::kill_process(kControlHandle, pid);
+    if (error == rvos::Error::NotFound) printf("kill: %u: no such process\n", static_cast<unsigned>(pid));
+    else if (error != rvos::Error::None) printf("kill: %u: %s\n", static_cast<unsigned>(pid), rvos::error_name(error));
 }
 
 void report_finished_jobs() {
