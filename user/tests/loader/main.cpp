@@ -5,10 +5,16 @@
 //                            memory: each is refused as a bad executable or
 //                            runs (and is ended); nothing else may happen
 //   loader copy FROM TO      copies a file (to put a program into /bin)
+//   loader churn DIR MS      writes, syncs and reads back files in DIR for
+//                            MS milliseconds (a disk in use, for the driver
+//                            restart test): counts rounds, EIO failures
+//                            and wrong data (which must never happen)
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rvos/fs.h"
@@ -22,12 +28,23 @@ namespace sys = rvos::sys;
 
 const char* const kArgv[] = {"image", nullptr};
 
+// Another handle to the same object, with every right this one has.
+rvos::Handle copy_of(rvos::Handle handle) {
+    auto info = sys::handle_info(handle);
+    if (info.is_error()) return rvos::kNoHandle;
+    auto copy = sys::handle_duplicate(handle, info.value().rights);
+    return copy.is_error() ? rvos::kNoHandle : copy.value();
+}
+
 // A memory object holding `size` bytes of `bytes`; its handle (all rights).
 rvos::Handle image_of(const uint8_t* bytes, size_t size) {
     auto memory = sys::mem_create(size);
     if (memory.is_error()) return rvos::kNoHandle;
-    auto view = rvos::SharedMemory::map(sys::handle_duplicate(memory.value(), rvos::kRightsAll).value());
-    if (view.is_error()) return rvos::kNoHandle;
+    auto view = rvos::SharedMemory::map(copy_of(memory.value()));
+    if (view.is_error()) {
+        sys::handle_close(memory.value());
+        return rvos::kNoHandle;
+    }
     memcpy(view.value().data(), bytes, size);
     return memory.value();
 }
@@ -63,13 +80,12 @@ int rights() {
     size_t size = 0;
     if (!read_file("/bin/hello", hello, size)) return printf("loader: cannot read /bin/hello\n"), 1;
     rvos::Handle image = image_of(hello, size);
-    auto no_map = sys::handle_duplicate(image, rvos::kRightTransfer);
-    say("an image without the map right", start(no_map.value(), size));
+    say("an image without the map right", start(sys::handle_duplicate(image, rvos::kRightTransfer).value(), size));
     auto pair_end = rvos::connect("sysinfo");  // a channel: not a memory object
     say("a channel as the image", start(pair_end.value().release(), size));
-    say("a size of 0", start(sys::handle_duplicate(image, rvos::kRightsAll).value(), 0));
-    say("a size past the object", start(sys::handle_duplicate(image, rvos::kRightsAll).value(), 1 << 20));
-    say("a name with a space", start(sys::handle_duplicate(image, rvos::kRightsAll).value(), size, "a b"));
+    say("a size of 0", start(copy_of(image), 0));
+    say("a size past the object", start(copy_of(image), 1 << 20));
+    say("a name with a space", start(copy_of(image), size, "a b"));
     say("the image itself", start(image, size));
     // Only the shell's control channel may end any process: on this
     // program's boot channel, init refuses.
@@ -131,13 +147,44 @@ int copy(const char* from, const char* to) {
     return 0;
 }
 
+uint64_t now_ms() {
+    timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return static_cast<uint64_t>(t.tv_sec) * 1000 + static_cast<uint64_t>(t.tv_nsec) / 1000000;
+}
+
+int churn(const char* dir, uint64_t ms) {
+    constexpr size_t kBytes = 16 * 1024;
+    static uint8_t out[kBytes], in[kBytes];
+    int rounds = 0, eio = 0, wrong = 0, other = 0;
+    for (uint64_t end = now_ms() + ms; now_ms() < end; rounds++) {
+        char path[256];
+        snprintf(path, sizeof path, "%s/churn-%d", dir, rounds % 4);
+        for (size_t i = 0; i < kBytes; i++) out[i] = static_cast<uint8_t>(rounds * 31 + i);
+        int fd = open(path, O_RDWR | O_CREAT | O_TRUNC);
+        bool ok = fd >= 0 && write(fd, out, kBytes) == static_cast<ssize_t>(kBytes) && fsync(fd) == 0 &&
+                  lseek(fd, 0, SEEK_SET) == 0 && read(fd, in, kBytes) == static_cast<ssize_t>(kBytes);
+        int error = errno;
+        if (fd >= 0) close(fd);
+        if (!ok) {
+            if (error == EIO) eio++;
+            else other++;
+        } else if (memcmp(in, out, kBytes) != 0) {
+            wrong++;
+        }
+    }
+    printf("loader: churn: %d rounds, %d failed with EIO, %d failed otherwise, %d read back wrong\n", rounds, eio,
+           other, wrong);
+    return wrong == 0 && other == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    printf("DEBUG argc %d\n", argc); fflush(stdout);
     if (argc == 2 && strcmp(argv[1], "rights") == 0) return rights();
     if (argc == 4 && strcmp(argv[1], "hostile") == 0) return hostile(strtoull(argv[2], nullptr, 0), atoi(argv[3]));
     if (argc == 4 && strcmp(argv[1], "copy") == 0) return copy(argv[2], argv[3]);
-    printf("usage: loader rights | hostile <seed> <count> | copy <from> <to>\n");
+    if (argc == 4 && strcmp(argv[1], "churn") == 0) return churn(argv[2], strtoull(argv[3], nullptr, 0));
+    printf("usage: loader rights | hostile <seed> <count> | copy <from> <to> | churn <dir> <ms>\n");
     return 2;
 }
