@@ -1,15 +1,14 @@
 // Which program a spawn starts (see spawn_argv in service.h): a path names
 // an executable file, a bare name is looked for in $PATH and then among the
 // programs embedded in the kernel. A file is read whole into a fresh memory
-// object, mapped here for the time of the read, and init loads the program
-// from it; nothing is kept, so the next spawn reads the file again and a
+// object (by the file server, in one request: file.ReadInto), and init
+// loads the program from it; nothing is kept, so the next spawn reads the file again and a
 // program replaced on disk runs in its new version.
 #include <stdlib.h>
 
 #include "base/string.h"
 #include "rvos/fs.h"
 #include "rvos/service.h"
-#include "rvos/shared_memory.h"
 
 namespace rvos {
 
@@ -48,13 +47,12 @@ base::ErrorOr<Image> read_program(const char* path) {
     if (stat.size == 0) return Error::BadExecutable;
     if (stat.size > kMaxSharedSize) return Error::FileTooBig;
     Channel memory(TRY(sys::mem_create(stat.size)));
-    {
-        SharedMemory view = TRY(SharedMemory::map(TRY(sys::handle_duplicate(memory.handle(), kRightMap | kRightMapWrite))));
-        // In messages of kFileChunk: a shared buffer would be freed only
-        // when the server gets to the file's close, after the program runs.
-        size_t read = TRY(file.read_by_messages(0, view.data(), stat.size));
-        if (read != stat.size) return Error::DeviceError;  // shorter than its size said: changed meanwhile
-    }
+    // The server reads from its cache straight into the object, in one
+    // request (a shared buffer would be freed only when the server got to
+    // the file's close, after the program runs).
+    Handle lent = TRY(sys::handle_duplicate(memory.handle(), kRightMap | kRightMapWrite | kRightTransfer));
+    size_t read = TRY(file.read_into(lent, 0, stat.size));
+    if (read != stat.size) return Error::DeviceError;  // shorter than its size said: changed meanwhile
     // init needs to map it for reading only.
     Handle image = TRY(sys::handle_duplicate(memory.handle(), kRightMap | kRightTransfer));
     return Image{image, stat.size};

@@ -78,6 +78,20 @@ bool fs::File::attach_bulk() {
     return bulk_.valid();
 }
 
+base::ErrorOr<size_t> fs::File::read_into(Handle memory, uint64_t offset, size_t length) {
+    if (length > kMaxSharedSize) {
+        sys::handle_close(memory);
+        return Error::FileTooBig;
+    }
+    filep::ReadIntoRequest request;
+    request.memory = memory;  // the server's now (or closed by the stub)
+    request.offset = offset;
+    request.length = static_cast<uint32_t>(length);
+    filep::ReadIntoReplyBuffer buffer;
+    auto reply = TRY(filep::read_into<UserIpc>(channel_.handle(), request, buffer));
+    return base::min<size_t>(reply.read, length);
+}
+
 // Moves data through the shared buffer, one buffer-full per request.
 base::ErrorOr<size_t> fs::File::transfer_bulk(bool write, uint64_t offset, uint8_t* data, size_t length) {
     size_t done = 0;

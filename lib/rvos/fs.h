@@ -28,12 +28,11 @@ public:
     base::ErrorOr<size_t> read(uint64_t offset, void* buffer, size_t length);
     base::ErrorOr<size_t> write(uint64_t offset, const void* data, size_t length);
     base::ErrorOr<Stat> stat() const;
-    // Reads through messages only, never a shared buffer: nothing this
-    // read makes outlives it (a shared buffer goes only when the server
-    // gets to the file's close), so a caller can measure memory around it.
-    base::ErrorOr<size_t> read_by_messages(uint64_t offset, void* buffer, size_t length) {
-        return read_messages(offset, static_cast<uint8_t*>(buffer), length);
-    }
+    // Reads [offset, offset+length) straight into a memory object (the
+    // handle moves to the server, which needs map and map-write rights),
+    // in one request and one copy; the server maps it for that request
+    // only, so nothing of the read outlives it. Returns the bytes read.
+    base::ErrorOr<size_t> read_into(Handle memory, uint64_t offset, size_t length);
     void close() {
         channel_.close();
         bulk_.reset();

@@ -180,6 +180,14 @@ struct FileHandler {
         out.read = static_cast<uint32_t>(TRY(tree->read(file.node, r.offset, file.bulk.data(), r.length)));
         return Error::None;
     }
+    Error read_into(Handle, filep::ReadIntoRequest& r, filep::ReadIntoReply& out) {
+        Handle memory = r.memory;
+        r.memory = rvos::kNoHandle;
+        rvos::SharedMemory view = TRY(rvos::SharedMemory::map(memory));  // unmapped before the reply
+        if (r.length > view.size()) return Error::BadArgument;
+        out.read = static_cast<uint32_t>(TRY(tree->read(file.node, r.offset, view.data(), r.length)));
+        return Error::None;
+    }
     Error write_bulk(Handle, const filep::WriteBulkRequest& r, filep::WriteBulkReply& out) {
         TRY_STATUS(bulk_check(r.length));
         if (!writable()) return Error::BadHandle;
