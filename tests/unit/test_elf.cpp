@@ -65,7 +65,7 @@ struct Builder {
         std::memcpy(out.data(), &h, std::min(sizeof h, out.size()));
         for (size_t i = 0; i < segments.size(); i++) {
             size_t at = h.phoff + i * sizeof(ProgramHeader);
-            if (at + sizeof(ProgramHeader) <= out.size()) std::memcpy(&out[at], &segments[i], sizeof(ProgramHeader));
+            if (at <= out.size() && sizeof(ProgramHeader) <= out.size() - at) std::memcpy(&out[at], &segments[i], sizeof(ProgramHeader));
         }
         return out;
     }
