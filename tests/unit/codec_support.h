@@ -296,6 +296,7 @@ struct AnyHandler {
     CODEC_TEST_CALL(attach_buffer)
     CODEC_TEST_CALL(read_bulk)
     CODEC_TEST_CALL(write_bulk)
+    CODEC_TEST_CALL(read_into)
     // fs
     CODEC_TEST_CALL(open)
     CODEC_TEST_CALL(delete_)
@@ -307,6 +308,8 @@ struct AnyHandler {
     CODEC_TEST_CALL(connect)
     CODEC_TEST_CALL(register_)
     CODEC_TEST_CALL(spawn)
+    CODEC_TEST_CALL(spawn_image)
+    CODEC_TEST_CALL(kill)
     // listen
     CODEC_TEST_EVENT(new_client)
     // math
