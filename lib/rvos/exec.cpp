@@ -1,8 +1,8 @@
 // Which program a spawn starts (see spawn_argv in service.h): a path names
 // an executable file, a bare name is looked for in $PATH and then among the
 // programs embedded in the kernel. A file is read whole into a fresh memory
-// object (by the file server, in one request: file.ReadInto), and init
-// loads the program from it; nothing is kept, so the next spawn reads the file again and a
+// object (by the file server, in one request that opens nothing:
+// fs.ReadFile), and init loads the program from it; nothing is kept, so the next spawn reads the file again and a
 // program replaced on disk runs in its new version.
 #include <stdlib.h>
 
@@ -41,17 +41,17 @@ struct Image {
 // The executable file at `path`, read into a memory object. NotFound if
 // there is no such file (a directory is not one either).
 base::ErrorOr<Image> read_program(const char* path) {
-    fs::File file = TRY(fs::open(path, proto::kOpenRead | proto::kOpenNoAccessTime));
-    fs::Stat stat = TRY(file.stat());
+    fs::Stat stat = TRY(fs::stat(path));
     if (stat.kind != fs::Kind::File) return Error::NotFound;
     if (stat.size == 0) return Error::BadExecutable;
     if (stat.size > kMaxSharedSize) return Error::FileTooBig;
     Channel memory(TRY(sys::mem_create(stat.size)));
     // The server reads from its cache straight into the object, in one
-    // request (a shared buffer would be freed only when the server got to
-    // the file's close, after the program runs).
+    // request that opens nothing: an open file's channel, or a shared
+    // buffer, would go only when the server got to the close, after the
+    // program runs, and a caller measuring around a spawn would see them.
     Handle lent = TRY(sys::handle_duplicate(memory.handle(), kRightMap | kRightMapWrite | kRightTransfer));
-    size_t read = TRY(file.read_into(lent, 0, stat.size));
+    size_t read = TRY(fs::read_file(path, lent, 0, stat.size));
     if (read != stat.size) return Error::DeviceError;  // shorter than its size said: changed meanwhile
     // init needs to map it for reading only.
     Handle image = TRY(sys::handle_duplicate(memory.handle(), kRightMap | kRightTransfer));

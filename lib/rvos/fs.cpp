@@ -226,6 +226,22 @@ base::ErrorOr<Stat> stat(const char* path) {
     return Stat{static_cast<Kind>(reply.kind), reply.size};
 }
 
+base::ErrorOr<size_t> read_file(const char* path, Handle memory, uint64_t offset, size_t length) {
+    ServerPath at(path);
+    if (at.error() != Error::None || length > kMaxSharedSize) {
+        sys::handle_close(memory);
+        return at.error() != Error::None ? at.error() : Error::FileTooBig;
+    }
+    fsp::ReadFileRequest request;
+    request.path = at.get();
+    request.memory = memory;  // the server's now (or closed by the stub)
+    request.offset = offset;
+    request.length = static_cast<uint32_t>(length);
+    fsp::ReadFileReplyBuffer buffer;
+    auto reply = TRY(fsp::read_file<UserIpc>(at.server(), request, buffer));
+    return base::min<size_t>(reply.read, length);
+}
+
 Error read_dir(const char* path, void (*visit)(const DirEntry& entry, void* context), void* context) {
     ServerPath at(path);
     TRY_STATUS(at.error());

@@ -58,6 +58,10 @@ Error mkdir(const char* path);
 // empty directory, refuses to move a directory into itself).
 Error rename(const char* from, const char* to);
 base::ErrorOr<Stat> stat(const char* path);
+// Reads [offset, offset+length) of a file straight into a memory object
+// (the handle moves to the server: map and map-write rights), in one
+// request and without opening it: nothing of the read outlives the reply.
+base::ErrorOr<size_t> read_file(const char* path, Handle memory, uint64_t offset, size_t length);
 // Asks every mounted file server to put what it holds on its storage.
 Error sync_all();
 

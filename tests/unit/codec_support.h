@@ -304,6 +304,7 @@ struct AnyHandler {
     CODEC_TEST_CALL(mkdir)
     CODEC_TEST_CALL(rename)
     CODEC_TEST_CALL(sync)
+    CODEC_TEST_CALL(read_file)
     // init
     CODEC_TEST_CALL(connect)
     CODEC_TEST_CALL(register_)

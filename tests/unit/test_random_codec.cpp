@@ -157,7 +157,10 @@ std::vector<Kind> fs_kinds() {
             call<fs::RenameRequest, fs::RenameReply>([](Gen& g) {
                 return fs::RenameRequest{g.str(rvos::kMaxPathLength), g.str(rvos::kMaxPathLength)};
             }),
-            call<fs::SyncRequest, fs::SyncReply>([](Gen&) { return fs::SyncRequest{}; })};
+            call<fs::SyncRequest, fs::SyncReply>([](Gen&) { return fs::SyncRequest{}; }),
+            call<fs::ReadFileRequest, fs::ReadFileReply>([](Gen& g) {
+                return fs::ReadFileRequest{g.str(rvos::kMaxPathLength), g.handle(), g.u64(), g.u32()};
+            })};
 }
 std::vector<Kind> init_kinds() {
     return {call<init::ConnectRequest, init::ConnectReply>(

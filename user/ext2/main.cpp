@@ -224,6 +224,15 @@ struct ControlHandler {
         changed();
         return Error::None;
     }
+    Error read_file(Handle, fsp::ReadFileRequest& r, fsp::ReadFileReply& out) {
+        Handle memory = r.memory;
+        r.memory = rvos::kNoHandle;
+        rvos::SharedMemory view = TRY(rvos::SharedMemory::map(memory));  // unmapped before the reply
+        if (r.length > view.size()) return Error::BadArgument;
+        uint32_t ino = TRY(volume.resolve(r.path.data));
+        out.read = static_cast<uint32_t>(TRY(volume.read(ino, r.offset, view.data(), r.length, false)));
+        return Error::None;
+    }
     Error stat(Handle, const fsp::StatRequest& r, fsp::StatReply& out) {
         ext2::Stat st = TRY(volume.stat(TRY(volume.resolve(r.path.data))));
         out.kind = static_cast<uint8_t>(kind_of(st.type));

@@ -238,6 +238,17 @@ struct ControlHandler {
     Error rename(Handle, const fsp::RenameRequest& r, fsp::RenameReply&) {
         return tree->rename(r.from.data, r.to.data);
     }
+    Error read_file(Handle, fsp::ReadFileRequest& r, fsp::ReadFileReply& out) {
+        Handle memory = r.memory;
+        r.memory = rvos::kNoHandle;
+        rvos::SharedMemory view = TRY(rvos::SharedMemory::map(memory));  // unmapped before the reply
+        if (r.length > view.size()) return Error::BadArgument;
+        fs::Node* node = TRY(tree->open(r.path.data, rvos::proto::kOpenRead));
+        auto read = tree->read(node, r.offset, view.data(), r.length);
+        tree->release(node);
+        out.read = static_cast<uint32_t>(TRY(read));
+        return Error::None;
+    }
     Error stat(Handle, const fsp::StatRequest& r, fsp::StatReply& out) {
         fs::Stat st = TRY(tree->stat(r.path.data));
         out.kind = static_cast<uint8_t>(st.kind);
