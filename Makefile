@@ -50,18 +50,24 @@ THIRD_PARTY := lua:lua5.4 net:lwip
 third_party_ready = $(if $(wildcard $(BUILD)/third_party/$1.unavailable),,$(wildcard $(BUILD)/third_party/$1/.rvos-unpacked))
 THIRD_PARTY_PROGRAMS := $(foreach t,$(THIRD_PARTY),$(if $(call third_party_ready,$(lastword $(subst :, ,$t))),$(firstword $(subst :, ,$t))))
 
-# The programs embedded in the kernel image, each started by `run <name>`:
-# USER_PROGRAMS live in user/<name>, TEST_PROGRAMS (test-only programs the
-# acceptance tests run) in user/tests/<name>. This is the one list.
-# DRIVER_PROGRAMS in user/drivers/<name> (init starts them for their devices).
+# The programs, each started by `run <name>`: USER_PROGRAMS live in
+# user/<name>, TEST_PROGRAMS (test-only programs the acceptance tests run)
+# in user/tests/<name>, DRIVER_PROGRAMS in user/drivers/<name> (init starts
+# them for their devices), TOOL_PROGRAMS (the small POSIX tools, one file
+# each) in user/tools. This is the one list. Every program is in /bin on
+# the root disk; EMBEDDED_PROGRAMS are also in the kernel image: what it
+# takes to reach the disk (the disk's driver and file server), to work
+# without one (the shell and the RAM file system), and what init starts
+# for a device itself (the network driver and stack). Every other program
+# is loaded from /bin.
 USER_PROGRAMS   := shell fs ext2 hello hello-std crash fuzz bench ifconfig netstat ping nc httpd wget $(THIRD_PARTY_PROGRAMS)
 DRIVER_PROGRAMS := virtio-blk virtio-net
-# The small POSIX tools, one file each in user/tools (<name>.c or .cpp).
 TOOL_PROGRAMS   := cat cp mv rm mkdir ls wc head tail grep sort uniq hexdump sha256sum env sleep date true false \
                    kill df ln touch stat readlink chmod
 TEST_PROGRAMS   := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi blktest spinners nest \
-                   shmkeep reader errors libc park fshog fpregs alloc disktest socktest
+                   shmkeep reader errors libc park fshog fpregs alloc disktest socktest loader
 PROGRAMS        := $(USER_PROGRAMS) $(DRIVER_PROGRAMS) $(TEST_PROGRAMS) $(TOOL_PROGRAMS)
+EMBEDDED_PROGRAMS := shell fs ext2 virtio-blk virtio-net $(filter net,$(THIRD_PARTY_PROGRAMS))
 program_dir      = $(if $(filter $1,$(TEST_PROGRAMS)),user/tests/$1,$(if $(filter $1,$(DRIVER_PROGRAMS)),user/drivers/$1,$(if $(filter $1,$(TOOL_PROGRAMS)),user/tools,user/$1)))
 
 # virtio-mmio devices speak version 2 (virtio 1.x), not the legacy interface.
@@ -74,6 +80,7 @@ KERNEL_SRCS := $(shell find kernel -name '*.cpp' -o -name '*.S') lib/base/string
 KERNEL_OBJS := $(patsubst %,$(BUILD)/kernel-obj/%.o,$(KERNEL_SRCS))
 KERNEL := $(BUILD)/kernel.elf
 USER_IMAGES := $(patsubst %,$(BUILD)/user/%.elf,$(PROGRAMS))
+EMBEDDED_IMAGES := $(patsubst %,$(BUILD)/user/%.elf,$(EMBEDDED_PROGRAMS))
 
 .PHONY: all build run debug check unit lint test bench bench-quick fuzz deps clean clean-disk user-programs sources disk
 all: build
@@ -94,23 +101,23 @@ $(BUILD)/kernel-obj/%.S.o: %.S $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CXX_RV) $(ARCH_FLAGS) -c $< -o $@
 
-# The user programs are embedded in the kernel image (stripped ELF files).
-# programs.list changes when the list does (a third-party program arriving).
+# The embedded programs are in the kernel image (stripped ELF files).
+# programs.list changes when the list does.
 $(BUILD)/programs.list: FORCE
 	@mkdir -p $(dir $@)
-	@echo "$(PROGRAMS)" | cmp -s - $@ || echo "$(PROGRAMS)" > $@
+	@echo "$(EMBEDDED_PROGRAMS)" | cmp -s - $@ || echo "$(EMBEDDED_PROGRAMS)" > $@
 
 $(BUILD)/programs.S: Makefile $(BUILD)/programs.list
 	@mkdir -p $(dir $@)
-	@{ i=0; for p in $(PROGRAMS); do \
+	@{ i=0; for p in $(EMBEDDED_PROGRAMS); do \
 	     printf '    .section .rodata\n    .balign 8\nimage_%d: .incbin "%s.elf"\nimage_%d_end:\nname_%d: .asciz "%s"\n' $$i $$p $$i $$i $$p; \
 	     i=$$((i+1)); \
 	   done; \
 	   printf '    .section .rodata\n    .balign 8\n    .global program_images\nprogram_images:\n'; \
-	   i=0; for p in $(PROGRAMS); do printf '    .quad name_%d, image_%d, image_%d_end\n' $$i $$i $$i; i=$$((i+1)); done; \
+	   i=0; for p in $(EMBEDDED_PROGRAMS); do printf '    .quad name_%d, image_%d, image_%d_end\n' $$i $$i $$i; i=$$((i+1)); done; \
 	   printf '    .quad 0, 0, 0\n'; } > $@
 
-$(BUILD)/programs.o: $(BUILD)/programs.S $(USER_IMAGES)
+$(BUILD)/programs.o: $(BUILD)/programs.S $(EMBEDDED_IMAGES)
 	$(CXX_RV) $(ARCH_FLAGS) -Wa,-I$(BUILD)/user -c $< -o $@
 
 # Two links: the first finds where every function is; its symbols become a

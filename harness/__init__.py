@@ -7,7 +7,9 @@ from .machine import (
     MachineError,
     MachineTimeout,
     Network,
+    default_disk_path,
     default_kernel_path,
+    fresh_disk,
     repo_root,
 )
 
@@ -17,6 +19,8 @@ __all__ = [
     "MachineError",
     "MachineTimeout",
     "Network",
+    "default_disk_path",
     "default_kernel_path",
+    "fresh_disk",
     "repo_root",
 ]

@@ -129,4 +129,8 @@ HOSTILE = {
     "nested endpoint cycle": runs_to("run nest cycle", r"nest: every channel back"),
     "nested endpoints at a kernel service": runs_to("run nest service", r"nest: every channel back"),
     "shared memory kept by a mapping": runs_to("run shmkeep", r"shmkeep: the pattern is intact"),
+    # Damaged copies of a program started from memory (init's SpawnImage):
+    # each refused as a bad executable, or run and ended.
+    "damaged program images": runs_to("run loader hostile 7 40",
+                                      r"loader: hostile: 40 images, \d+ refused as bad executables, \d+ started, 0 other"),
 }

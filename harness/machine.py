@@ -2,7 +2,8 @@
 
 Typical use::
 
-    m = Machine()          # image from $RVOS_KERNEL or build/kernel.elf
+    m = Machine()          # image from $RVOS_KERNEL or build/kernel.elf,
+                           # a fresh copy of build/disk.img as its disk
     m.boot()               # waits for the first "rvos> " prompt
     out = m.run("echo hi") # -> "hi"
     status = m.shutdown()  # -> QEMU exit status
@@ -27,8 +28,11 @@ import io
 import os
 import re
 import shlex
+import shutil
 import signal
 import socket
+import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import Optional, Union
@@ -62,6 +66,25 @@ def default_kernel_path() -> Path:
     if env:
         return Path(env).expanduser().resolve()
     return repo_root() / "build" / "kernel.elf"
+
+
+def default_disk_path() -> Path:
+    """$RVOS_DISK if set, else build/disk.img: the root disk the build makes."""
+    env = os.environ.get("RVOS_DISK")
+    if env:
+        return Path(env).expanduser().resolve()
+    return repo_root() / "build" / "disk.img"
+
+
+def fresh_disk(source: Path, target: Path) -> Path:
+    """A private copy of a disk image, cheap: a reflink where the file
+    system shares blocks, else a sparse copy (the image is mostly holes)."""
+    try:
+        subprocess.run(["cp", "--reflink=auto", "--sparse=always", str(source), str(target)],
+                       check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError):
+        shutil.copyfile(source, target)
+    return target
 
 
 class MachineError(Exception):
@@ -163,9 +186,13 @@ class Machine:
         qemu: Optional[str] = None,
         memory: str = "128M",
         extra_args: tuple = (),
-        disks: tuple = (),
+        disks: Optional[tuple] = None,
         network: Optional["Network"] = None,
     ) -> None:
+        """disks: raw images attached as blk0, blk1, ...; by default (None)
+        a fresh copy of the root disk (build/disk.img), made when QEMU
+        starts and deleted when the machine is closed, so each machine
+        starts from the image the build made; () boots without a disk."""
         self.kernel = Path(kernel).resolve() if kernel else default_kernel_path()
         # $RVOS_QEMU lets the harness be exercised against a stand-in.
         self.qemu = qemu or os.environ.get("RVOS_QEMU") or "qemu-system-riscv64"
@@ -181,6 +208,11 @@ class Machine:
             "-global", "virtio-mmio.force-legacy=false",
             *extra_args,
         ]
+        self._scratch: Optional[str] = None
+        if disks is None:
+            self._scratch = tempfile.mkdtemp(prefix="rvos-disk-")
+            disks = (Path(self._scratch) / "disk.img",)
+        self.disks = tuple(Path(d) for d in disks)
         # Each disk image (raw) becomes a virtio-blk device: blk0, blk1, ...
         # (QEMU fills the virtio-mmio slots from the top, so the devices are
         # added in reverse to keep blk0 the first image).
@@ -211,6 +243,11 @@ class Machine:
             return
         if not self.kernel.is_file():
             raise MachineError(f"kernel image not found: {self.kernel}")
+        if self._scratch and not self.disks[0].exists():
+            source = default_disk_path()
+            if not source.is_file():
+                raise MachineError(f"root disk image not found: {source} (run `make build`)")
+            fresh_disk(source, self.disks[0])
         self.child = pexpect.spawn(
             self.qemu,
             self.args,
@@ -431,7 +468,14 @@ class Machine:
         return self.exit_status
 
     def close(self) -> None:
-        """Kill QEMU if it is still running. Safe to call more than once."""
+        """Kill QEMU if it is still running, and delete the machine's own
+        copy of the root disk. Safe to call more than once."""
+        self._close_qemu()
+        if self._scratch:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+
+    def _close_qemu(self) -> None:
         child = self.child
         if child is None:
             return

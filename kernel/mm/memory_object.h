@@ -32,6 +32,8 @@ public:
     // The physical address of a contiguous object (device or DMA); 0 for
     // ordinary memory, whose frames are scattered.
     uintptr_t physical() const { return frames_ ? 0 : base_; }
+    // A device's registers, not RAM.
+    bool is_device() const { return backing_ == Backing::Device; }
 
 private:
     enum class Backing : uint8_t { Frames, Device, Contiguous };

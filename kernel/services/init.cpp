@@ -8,8 +8,10 @@
 #include "lib/print.h"
 #include "platform/power.h"
 #include "fdt/machine.h"
+#include "mm/memory_object.h"
 #include "proto/init.h"
 #include "services/services.h"
+#include "task/lifecycle.h"
 #include "task/process.h"
 
 namespace services {
@@ -42,6 +44,13 @@ constexpr const char* kFirstProgram = "shell";
 // (its driver registered net0) and the stack was built.
 constexpr const char* kNetworkServer = "net";
 constexpr const char* kFirstNetworkCard = "net0";
+
+// The control channel: init serves the init protocol on its one end and
+// gives the other to the shell (its handle 3). A request that arrives on it
+// may stop any program (Kill); on any other channel that is AccessDenied.
+// What marks it is the context init watches it with.
+int control_channel_marker;
+void* const kControl = &control_channel_marker;
 
 // The registration table: every named service init can connect clients to.
 struct ServiceEntry {
@@ -132,6 +141,37 @@ ErrorOr<process::Started> start_program(const char* program, const process::Laun
     return started;
 }
 
+namespace {
+
+// A program read from a file: its image in a memory object's pages.
+const uint8_t* image_page(const void* object, size_t index) {
+    return reinterpret_cast<const uint8_t*>(static_cast<const mm::MemoryObject*>(object)->frame(index));
+}
+
+ErrorOr<process::Started> start_image(const char* program, Handle image, uint64_t size,
+                                      const process::Launch& launch) {
+    mm::MemoryObject* memory = TRY(me().handles.get<mm::MemoryObject>(image, rvos::kRightMap));
+    if (memory->is_device() || size == 0 || size > memory->pages() * rvos::kPageSize) return Error::BadArgument;
+    elf::Source source{size, nullptr, memory, image_page};
+    auto started = process::start_user_image(me(), program, source, launch);
+    if (!started.is_error()) add_boot_channel(started.value().boot);
+    return started;
+}
+
+// Ends any user process, for the holder of the control channel.
+Error kill_process(uint32_t pid) {
+    for (size_t slot = 0; slot < rvos::kMaxProcesses; slot++) {
+        Task* task = process::task_at(slot);
+        if (!task || task->pid != pid || task->state == TaskState::Exited) continue;
+        if (task->is_kernel) return Error::AccessDenied;
+        lifecycle::kill(task);
+        return Error::None;
+    }
+    return Error::NotFound;
+}
+
+}  // namespace
+
 // A server may ask for other services before it registers its own (the
 // disk's file server connects to its disk first): its requests are served
 // until its name is registered, it is gone, or it has asked kMaxBootRequests
@@ -170,6 +210,7 @@ namespace {
 
 struct Init {
     uint32_t sender_pid;  // who sent the request (stamped by the kernel)
+    bool control;         // it came on the control channel
 
     Error connect(Handle, init::ConnectRequest& r, init::ConnectReply& out) {
         ServiceEntry* service = find_service(r.name);
@@ -190,8 +231,8 @@ struct Init {
         return Error::None;
     }
 
-    Error spawn(Handle, init::SpawnRequest& r, init::SpawnReply& out) {
-        process::Launch launch{reinterpret_cast<const char*>(r.args.data),
+    template <typename Request> process::Launch launch_for(const Request& r) const {
+        return process::Launch{reinterpret_cast<const char*>(r.args.data),
                                r.args.length,
                                reinterpret_cast<const char*>(r.env.data),
                                r.env.length,
@@ -200,16 +241,33 @@ struct Init {
                                r.cwd.data,
                                r.cwd.length,
                                sender_pid};
-        process::Started started = TRY(start_program(r.program.data, launch));
+    }
+
+    Error spawn(Handle, init::SpawnRequest& r, init::SpawnReply& out) {
+        process::Started started = TRY(start_program(r.program.data, launch_for(r)));
         r.handles_count = 0;  // they are the child's now
         out.pid = started.pid;
         out.process = started.process;
         return Error::None;
     }
+
+    Error spawn_image(Handle, init::SpawnImageRequest& r, init::SpawnImageReply& out) {
+        if (!valid_name(r.program)) return Error::BadArgument;
+        process::Started started = TRY(start_image(r.program.data, r.image, r.size, launch_for(r)));
+        r.handles_count = 0;  // the child's now; the image is closed with the request
+        out.pid = started.pid;
+        out.process = started.process;
+        return Error::None;
+    }
+
+    Error kill(Handle, init::KillRequest& r, init::KillReply&) {
+        if (!control) return Error::AccessDenied;
+        return kill_process(r.pid);
+    }
 };
 
-void handle_request(InitServer& server, Handle client, void*, Buffer& request) {
-    Init handler{request.sender_pid};
+void handle_request(InitServer& server, Handle client, void* context, Buffer& request) {
+    Init handler{request.sender_pid, context == kControl};
     init::dispatch(server, client, request, handler);
 }
 
@@ -265,10 +323,18 @@ void start_system() {
     // The shell may power the machine off: it gets a handle to the power
     // object (as its handle 1); nothing else does. Its handle 2 is the terminal.
     auto power = me().handles.install(&power::object(), rvos::kRightWrite | rvos::kRightTransfer);
-    Handle shell_handles[2];
+    // Its handle 3 is the control channel (kControl).
+    auto control = ipc::create_channel(me());
+    if (!control.is_error() && !loop.watch(control.value().a, handle_request, kControl, nullptr)) {
+        ipc::close(me(), control.value().a);
+        ipc::close(me(), control.value().b);
+        control = Error::HandleTableFull;
+    }
+    Handle shell_handles[3];
     size_t shell_handle_count = 0;
     if (!power.is_error()) shell_handles[shell_handle_count++] = power.value();
     if (!power.is_error() && !terminal.is_error()) shell_handles[shell_handle_count++] = terminal.value().b;
+    if (shell_handle_count == 2 && !control.is_error()) shell_handles[shell_handle_count++] = control.value().b;
     adopt(kFirstProgram, start_program(kFirstProgram, bare(kFirstProgram, shell_handles, shell_handle_count)), false);
 }
 

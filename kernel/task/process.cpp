@@ -97,19 +97,36 @@ mm::Pte segment_flags(const elf::Segment& s) {
 constexpr size_t kStackMappedAtSpawn = 8 * rvos::kPageSize;
 static_assert(kStackMappedAtSpawn <= rvos::kUserStackSize);
 
-base::ErrorOr<void> load_program(Task& task, const ProgramImage& program, const Launch& launch) {
-    auto size = static_cast<size_t>(program.end - program.start);
-    elf::Image image = TRY(elf::parse(program.start, size));
+// Copies [offset, offset+length) of the image to user address va, run by
+// run (a memory object's pages are not contiguous).
+base::ErrorOr<void> fill_from(Task& task, uintptr_t va, const elf::Source& source, uint64_t offset, size_t length) {
+    while (length) {
+        size_t run = 0;
+        const uint8_t* from = source.at(offset, length, run);
+        TRY(task.space.fill(va, from, run));
+        va += run;
+        offset += run;
+        length -= run;
+    }
+    return {};
+}
+
+base::ErrorOr<void> load_program(Task& task, const elf::Source& source, const Launch& launch) {
+    elf::Image image = TRY(elf::parse(source));
     TRY(task.space.init());
     for (size_t i = 0; i < image.segment_count; i++) {
         const elf::Segment& s = image.segments[i];
         uintptr_t start = base::align_down(s.vaddr, rvos::kPageSize);
         uintptr_t end = base::align_up(s.vaddr + s.memory_size, rvos::kPageSize);
-        // Each page is written once: the segment's bytes and zeroes round them.
-        if (end > start)
+        if (end > start && source.data) {
+            // Contiguous (an embedded image): each page is written once, the
+            // segment's bytes and zeroes round them.
             TRY(task.space.map_fixed(start, end - start, segment_flags(s), mm::RegionKind::Code, s.vaddr,
-                                     program.start + s.file_offset, s.file_size));
-        else TRY(task.space.fill(s.vaddr, program.start + s.file_offset, s.file_size));
+                                     source.data + s.file_offset, s.file_size));
+            continue;
+        }
+        if (end > start) TRY(task.space.map_fixed(start, end - start, segment_flags(s), mm::RegionKind::Code));
+        TRY(fill_from(task, s.vaddr, source, s.file_offset, s.file_size));
     }
     uintptr_t stack_bottom = rvos::kUserStackTop - rvos::kUserStackSize;
     // Reserved, not mapped: zeroing even 256 KiB made spawn 1.8x slower, and
@@ -210,6 +227,11 @@ ErrorOr<Started> start_kernel_task(Task& init, const char* name, void (*entry)()
 ErrorOr<Started> start_user_program(Task& init, const char* program, const Launch& launch) {
     const ProgramImage* image = find_program(program);
     if (!image) return Error::NotFound;
+    auto size = static_cast<size_t>(image->end - image->start);
+    return start_user_image(init, program, elf::Source::contiguous(image->start, size), launch);
+}
+
+ErrorOr<Started> start_user_image(Task& init, const char* program, const elf::Source& image, const Launch& launch) {
     if (launch.args_length + launch.env_length > rvos::kMaxSpawnBytes) return Error::TooLong;
     if (launch.cwd_length > rvos::kMaxPathLength) return Error::TooLong;
     if (Error error = check_launch_handles(init, launch); error != Error::None) return error;
@@ -219,7 +241,7 @@ ErrorOr<Started> start_user_program(Task& init, const char* program, const Launc
         task->account = ipc::kSystemAccount;
         task->handles.set_owner(ipc::Holder{});
     }
-    auto loaded = load_program(*task, *image, launch);
+    auto loaded = load_program(*task, image, launch);
     if (loaded.is_error()) {
         discard(task);
         return loaded.error();

@@ -2,6 +2,7 @@
 // task to init (its boot channel) and to whoever holds its process handle.
 #pragma once
 
+#include "task/elf.h"
 #include "task/task.h"
 
 namespace process {
@@ -54,6 +55,11 @@ struct Launch {
 ErrorOr<Started> start_kernel_task(Task& init, const char* name, void (*entry)(), const rvos::Handle* handles = nullptr,
                                    size_t handle_count = 0);
 ErrorOr<Started> start_user_program(Task& init, const char* program, const Launch& launch);
+// The same for a program whose ELF image the caller passed (read from a
+// file): `program` names the process; the image is checked as carefully as
+// an embedded one (BadExecutable) and copied, so changing it afterwards
+// changes nothing in the process.
+ErrorOr<Started> start_user_image(Task& init, const char* program, const elf::Source& image, const Launch& launch);
 // The very first task, with no boot channel.
 ErrorOr<Task*> create_init(void (*entry)());
 

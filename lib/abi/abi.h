@@ -46,6 +46,9 @@ inline constexpr size_t kMaxNameLength = 15;   // process and service names
 // NUL-terminated); its environment strings may take as many again.
 inline constexpr size_t kMaxSpawnBytes = 24 * 1024;
 inline constexpr size_t kMaxSpawnHandles = 16;  // handles a new program is given
+// ... when it is started from a file: its image travels as one more handle
+// in the same message.
+inline constexpr size_t kMaxSpawnImageHandles = kMaxSpawnHandles - 1;
 inline constexpr size_t kPageSize = 4096;
 inline constexpr size_t kMaxPathLength = 4096;      // bytes in a path
 inline constexpr size_t kMaxFileNameLength = 255;   // bytes in one path component

@@ -30,6 +30,10 @@ inline constexpr uint32_t kOpenCreate = 4;
 inline constexpr uint32_t kOpenTruncate = 8;
 inline constexpr uint32_t kOpenExclusive = 16;
 inline constexpr uint32_t kOpenAppend = 32;
+// Reading does not move the file's access time: loading a program to run
+// it (rvos/exec.cpp) is not a read by the user, and starting programs then
+// never writes to the disk.
+inline constexpr uint32_t kOpenNoAccessTime = 64;
 // Bytes of file data one Read or Write message carries; transfers of at
 // least kBulkThreshold bytes go through the client's shared buffer.
 inline constexpr size_t kFileChunk = 16 * 1024;

@@ -44,7 +44,7 @@ ErrorOr<void> Volume::allow_size(uint64_t size) {
     return store_super();
 }
 
-ErrorOr<size_t> Volume::read(uint32_t ino, uint64_t offset, void* buffer, size_t length) {
+ErrorOr<size_t> Volume::read(uint32_t ino, uint64_t offset, void* buffer, size_t length, bool access_time) {
     if (!mounted_) return Error::BadArgument;
     Inode inode = TRY(read_inode(ino));
     TRY(check_regular(inode));
@@ -80,7 +80,7 @@ ErrorOr<size_t> Volume::read(uint32_t ino, uint64_t offset, void* buffer, size_t
         done += n;
     }
     // relatime: atime moves when it is older than the last change or a day old.
-    if (!options_.read_only) {
+    if (!options_.read_only && access_time) {
         Timestamp t = now();
         int64_t atime = get_atime(inode).seconds;
         if (atime <= get_mtime(inode).seconds || atime <= get_ctime(inode).seconds ||

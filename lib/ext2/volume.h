@@ -150,8 +150,8 @@ public:
     // ---- File data (regular files; IsDirectory for a directory, BadArgument
     // for other types) --------------------------------------------------------------
     // Up to `length` bytes at `offset` (fewer at the end; holes read as
-    // zeros). Updates atime the relatime way.
-    ErrorOr<size_t> read(uint32_t ino, uint64_t offset, void* buffer, size_t length);
+    // zeros). Updates atime the relatime way, unless not `access_time`.
+    ErrorOr<size_t> read(uint32_t ino, uint64_t offset, void* buffer, size_t length, bool access_time = true);
     // Writes, allocating blocks as needed (a gap becomes a hole). FileTooBig
     // past the format's largest file. If space runs out part way, the bytes
     // written so far are kept and counted; kNoSpace if none were.

@@ -75,6 +75,20 @@ bool fs::File::attach_bulk() {
     return bulk_.valid();
 }
 
+base::ErrorOr<size_t> fs::File::read_into(Handle memory, uint64_t offset, size_t length) {
+    if (length > kMaxSharedSize) {
+        sys::handle_close(memory);
+        return Error::FileTooBig;
+    }
+    filep::ReadIntoRequest request;
+    request.memory = memory;  // the server's now (or closed by the stub)
+    request.offset = offset;
+    request.length = static_cast<uint32_t>(length);
+    filep::ReadIntoReplyBuffer buffer;
+    auto reply = TRY(filep::read_into<UserIpc>(channel_.handle(), request, buffer));
+    return base::min<size_t>(reply.read, length);
+}
+
 // Moves data through the shared buffer, one buffer-full per request.
 base::ErrorOr<size_t> fs::File::transfer_bulk(bool write, uint64_t offset, uint8_t* data, size_t length) {
     size_t done = 0;
@@ -297,6 +311,22 @@ base::ErrorOr<VolumeStat> stat_volume(const char* path) {
     fsp::StatFsReplyBuffer buffer;
     auto r = TRY(fsp::stat_fs<UserIpc>(at.server(), fsp::StatFsRequest{}, buffer));
     return VolumeStat{r.block_size, r.blocks, r.free_blocks, r.available_blocks, r.files, r.free_files};
+}
+
+base::ErrorOr<size_t> read_file(const char* path, Handle memory, uint64_t offset, size_t length) {
+    ServerPath at(path);
+    if (at.error() != Error::None || length > kMaxSharedSize) {
+        sys::handle_close(memory);
+        return at.error() != Error::None ? at.error() : Error::FileTooBig;
+    }
+    fsp::ReadFileRequest request;
+    request.path = at.get();
+    request.memory = memory;  // the server's now (or closed by the stub)
+    request.offset = offset;
+    request.length = static_cast<uint32_t>(length);
+    fsp::ReadFileReplyBuffer buffer;
+    auto reply = TRY(fsp::read_file<UserIpc>(at.server(), request, buffer));
+    return base::min<size_t>(reply.read, length);
 }
 
 Error read_dir(const char* path, void (*visit)(const DirEntry& entry, void* context), void* context) {

@@ -30,6 +30,11 @@ public:
     base::ErrorOr<size_t> read(uint64_t offset, void* buffer, size_t length);
     base::ErrorOr<size_t> write(uint64_t offset, const void* data, size_t length);
     base::ErrorOr<Stat> stat() const;
+    // Reads [offset, offset+length) straight into a memory object (the
+    // handle moves to the server, which needs map and map-write rights),
+    // in one request and one copy; the server maps it for that request
+    // only, so nothing of the read outlives it. Returns the bytes read.
+    base::ErrorOr<size_t> read_into(Handle memory, uint64_t offset, size_t length);
     void close() {
         channel_.close();
         bulk_.reset();
@@ -90,6 +95,10 @@ struct VolumeStat {
     uint64_t blocks, free_blocks, available_blocks, files, free_files;
 };
 base::ErrorOr<VolumeStat> stat_volume(const char* path);
+// Reads [offset, offset+length) of a file straight into a memory object
+// (the handle moves to the server: map and map-write rights), in one
+// request and without opening it: nothing of the read outlives the reply.
+base::ErrorOr<size_t> read_file(const char* path, Handle memory, uint64_t offset, size_t length);
 // Asks every mounted file server to put what it holds on its storage.
 Error sync_all();
 

@@ -84,22 +84,15 @@ int spawn_errno(Error error) {
     }
 }
 
-// The program a path names: programs are embedded in the kernel by name,
-// so "/bin/lua" and "lua" both name "lua".
-const char* program_name(const char* path) {
-    const char* name = path;
-    for (const char* p = path; *p; p++)
-        if (*p == '/') name = p + 1;
-    return name;
-}
-
-// Starts a program and remembers it as a child; 0 or an errno value.
-// `stdio`: its descriptors 0-2 (null: this program's).
+// Starts a program and remembers it as a child; 0 or an errno value. A
+// path with a '/' is that file; a bare name is searched for in $PATH and
+// then among the embedded programs (rvos/exec.cpp). `stdio`: its
+// descriptors 0-2 (null: this program's).
 int start_child(const char* path, const char* const* argv, const char* const* envp, pid_t* pid,
                 fd::Open* const* stdio = nullptr) {
-    if (base::str_length_bounded(program_name(path), kMaxNameLength + 1) > kMaxNameLength) return ENAMETOOLONG;
+    if (base::str_length_bounded(path, kMaxPathLength + 1) > kMaxPathLength) return ENAMETOOLONG;
     fd::Open* own[3] = {fd::get(0), fd::get(1), fd::get(2)};
-    auto child = spawn_with_stdio(program_name(path), argv, envp ? envp : environ, nullptr, 0, stdio ? stdio : own);
+    auto child = spawn_with_stdio(path, argv, envp ? envp : environ, nullptr, 0, stdio ? stdio : own);
     if (child.is_error()) return spawn_errno(child.error());
     Child started = child.release_value();
     if (!remember(static_cast<pid_t>(started.pid), started.process.handle())) {
@@ -112,27 +105,6 @@ int start_child(const char* path, const char* const* argv, const char* const* en
 }
 
 }  // namespace
-
-bool search_path(const char* name, char* out, size_t size) {
-    for (const char* p = name; *p; p++)
-        if (*p == '/') return false;
-    const char* list = getenv("PATH");
-    if (!list) list = "/bin";
-    while (*list) {
-        const char* end = list;
-        while (*end && *end != ':') end++;
-        size_t length = static_cast<size_t>(end - list);
-        if (length == 0) length = 1, list = ".";  // an empty entry is the working directory
-        if (length + 1 + base::str_length(name) + 1 <= size) {
-            base::mem_copy(out, list, length);
-            out[length] = '/';
-            base::mem_copy(out + length + 1, name, base::str_length(name) + 1);
-            if (access(out, X_OK) == 0) return true;
-        }
-        list = *end ? end + 1 : end;
-    }
-    return false;
-}
 
 void start(uint32_t parent_pid) { parent = parent_pid; }
 
@@ -229,13 +201,10 @@ int posix_spawn(pid_t* pid, const char* path, const posix_spawn_file_actions_t* 
     return error;
 }
 
-// A name without a slash is looked for in each directory of PATH (a
-// missing PATH is "/bin"); the first that holds it is run. One found in
-// none is still run by name, as an embedded program.
+// posix_spawn already searches $PATH for a bare name (as posix_spawnp
+// does): a program is found the same way however it is started.
 int posix_spawnp(pid_t* pid, const char* file, const posix_spawn_file_actions_t* actions,
                  const posix_spawnattr_t* attributes, char* const argv[], char* const envp[]) {
-    char path[kMaxPathLength + 1];
-    if (process::search_path(file, path, sizeof path)) file = path;
     return posix_spawn(pid, file, actions, attributes, argv, envp);
 }
 

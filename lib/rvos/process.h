@@ -19,10 +19,6 @@ uint64_t children_cpu_ns();
 // for yet (kNoHandle otherwise): to wait on it together with other objects.
 // It stays the library's: waitpid reaps it.
 Handle handle_of(int pid);
-// posix_spawnp's search: the first "<dir>/<name>" that exists for a dir of
-// PATH ("/bin" if unset), into `out`; false if none does, or `name` has a
-// slash (then it is a path, used as it is).
-bool search_path(const char* name, char* out, size_t size);
 // The wait status (as <sys/wait.h> reads it) of a process that ended so:
 // an exit code in bits 8-15, or the signal that ended it in bits 0-6 (a
 // fault reads as SIGSEGV, a kill that named no signal as SIGKILL).

@@ -13,9 +13,9 @@ extern "C" char** environ;
 
 namespace rvos {
 
-namespace {
-
 namespace ip = proto::init;
+
+namespace {
 
 // Bytes of NUL-terminated strings back to back.
 size_t packed_size(const char* const* strings) {
@@ -94,6 +94,42 @@ Error with_stdio(fd::Open* const stdio[3], const char* const* envp, const Handle
     return Error::None;
 }
 
+// The strings of a spawn request, packed.
+class Packed {
+public:
+    Packed(const char* const* argv, const char* const* envp)
+        : args_(packed_size(argv)), env_(packed_size(envp ? envp : environ)) {
+        if (args_ > kMaxSpawnBytes || env_ > kMaxSpawnBytes) {
+            error_ = Error::TooLong;
+            return;
+        }
+        block_ = static_cast<char*>(malloc(args_ + env_ + 1));
+        if (!block_) {
+            error_ = Error::NoMemory;
+            return;
+        }
+        pack(argv, block_);
+        pack(envp ? envp : environ, block_ + args_);
+    }
+    ~Packed() { free(block_); }
+    Packed(const Packed&) = delete;
+    Packed& operator=(const Packed&) = delete;
+
+    Error error() const { return error_; }
+    template <typename Request> void fill(Request& request, const Handle* handles, size_t handle_count) const {
+        request.args = proto::Bytes(block_, args_);
+        request.env = proto::Bytes(block_ + args_, env_);
+        request.cwd = cwd::get();
+        request.handles_count = static_cast<uint32_t>(handle_count);
+        for (size_t i = 0; i < handle_count; i++) request.handles[i] = handles[i];
+    }
+
+private:
+    size_t args_, env_;
+    char* block_ = nullptr;
+    Error error_ = Error::None;
+};
+
 }  // namespace
 
 base::ErrorOr<Child> spawn_argv(const char* program, const char* const* argv, const char* const* envp,
@@ -104,38 +140,56 @@ base::ErrorOr<Child> spawn_argv(const char* program, const char* const* argv, co
 
 base::ErrorOr<Child> spawn_with_stdio(const char* program, const char* const* argv, const char* const* envp,
                                       const Handle* handles, size_t handle_count, fd::Open* const stdio[3]) {
-    if (base::str_length_bounded(program, kMaxNameLength + 1) > kMaxNameLength) return Error::TooLong;
     if (handle_count > kMaxSpawnHandles) return Error::BadArgument;
     if (!envp) envp = environ;
     StdioArguments given;
     Error error = with_stdio(stdio, envp, handles, handle_count, given);
-    if (error != Error::None) {
-        for (size_t i = 0; i < given.handle_count; i++) sys::handle_close(given.handles[i]);
-        return error;
+    if (error == Error::None) {
+        auto child = spawn_resolved(program, argv, given.envp ? given.envp : envp, given.handles, given.handle_count);
+        if (!child.is_error()) return child;
+        error = child.error();
     }
-    if (given.envp) envp = given.envp;
-    handles = given.handles;
-    handle_count = given.handle_count;
-    size_t args = packed_size(argv), env = packed_size(envp);
-    auto* block = args > kMaxSpawnBytes || env > kMaxSpawnBytes ? nullptr : static_cast<char*>(malloc(args + env + 1));
-    if (!block) {
-        for (size_t i = 0; i < handle_count; i++) sys::handle_close(handles[i]);  // gone, as if sent
-        return args > kMaxSpawnBytes || env > kMaxSpawnBytes ? Error::TooLong : Error::NoMemory;
-    }
-    pack(argv, block);
-    pack(envp, block + args);
+    // The handles are gone, as if sent: those a request carried are closed
+    // already (BadHandle here), and nothing was made since.
+    for (size_t i = 0; i < given.handle_count; i++) sys::handle_close(given.handles[i]);
+    return error;
+}
+
+
+base::ErrorOr<Child> spawn_embedded(const char* program, const char* const* argv, const char* const* envp,
+                                    const Handle* handles, size_t handle_count) {
+    if (base::str_length_bounded(program, kMaxNameLength + 1) > kMaxNameLength) return Error::TooLong;
+    if (handle_count > kMaxSpawnHandles) return Error::BadArgument;
+    Packed packed(argv, envp);
+    if (packed.error() != Error::None) return packed.error();
     ip::SpawnRequest request;
     request.program = program;
-    request.args = proto::Bytes(block, args);
-    request.env = proto::Bytes(block + args, env);
-    request.cwd = cwd::get();
-    request.handles_count = static_cast<uint32_t>(handle_count);
-    for (size_t i = 0; i < handle_count; i++) request.handles[i] = handles[i];
+    packed.fill(request, handles, handle_count);
     ip::SpawnReplyBuffer buffer;
-    auto reply = ip::spawn<UserIpc>(kBootHandle, request, buffer);
-    free(block);
-    if (reply.is_error()) return reply.error();
-    return Child{reply.value().pid, Channel(reply.value().process)};
+    auto reply = TRY(ip::spawn<UserIpc>(kBootHandle, request, buffer));
+    return Child{reply.pid, Channel(reply.process)};
+}
+
+base::ErrorOr<Child> spawn_image(const char* name, Handle image, size_t size, const char* const* argv,
+                                 const char* const* envp, const Handle* handles, size_t handle_count) {
+    Packed packed(argv, envp);
+    Error error = packed.error();
+    if (handle_count > kMaxSpawnImageHandles) error = Error::BadArgument;
+    if (error != Error::None) {
+        sys::handle_close(image);
+        return error;
+    }
+    // The process's name: the file's, cut to what a process name holds.
+    char short_name[kMaxNameLength + 1];
+    base::str_copy(short_name, name, sizeof short_name);
+    ip::SpawnImageRequest request;
+    request.program = short_name;
+    request.image = image;
+    request.size = size;
+    packed.fill(request, handles, handle_count);
+    ip::SpawnImageReplyBuffer buffer;
+    auto reply = TRY(ip::spawn_image<UserIpc>(kBootHandle, request, buffer));
+    return Child{reply.pid, Channel(reply.process)};
 }
 
 base::ErrorOr<Child> spawn(const char* program, const char* args) {
@@ -162,6 +216,12 @@ base::ErrorOr<Child> spawn(const char* program, const char* args) {
     free(copy);
     free(argv);
     return child;
+}
+
+Error kill_process(Handle control, uint32_t pid) {
+    ip::KillReplyBuffer buffer;
+    auto reply = ip::kill<UserIpc>(control, ip::KillRequest{pid}, buffer);
+    return reply.is_error() ? reply.error() : Error::None;
 }
 
 base::ErrorOr<ExitStatus> wait_exit(Child& child) {

@@ -1,9 +1,12 @@
 """pytest configuration for the rvOS-C++ acceptance tests.
 
-Each test gets a freshly booted machine (`machine` fixture); a test of
-storage takes `disk` (a fresh copy of the root image, attached as virtio-blk
-to the machines it boots, and checked with `e2fsck -fn` after the test).
-When a test fails, the complete serial console log is written to
+Each test gets a freshly booted machine (`machine` fixture) with a fresh
+copy of the root disk (build/disk.img) as its disk, so the programs in its
+/bin are there and no test sees another's files; `diskless_machine` boots
+one without a disk (the kernel's embedded programs only). A test of
+storage takes `disk` (a fresh copy of the root image, attached as
+virtio-blk to the machines it boots, and checked with `e2fsck -fn` after
+the test). When a test fails, the complete serial console log is written to
 build/test-logs/<test-name>.log and the path is added to the failure report.
 """
 
@@ -33,13 +36,12 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-@pytest.fixture
-def machine(request):
+def _boot(request, **options):
     kernel = default_kernel_path()
     if not kernel.is_file():
         pytest.fail(f"{_display(kernel)} not found: run `make build` first",
                     pytrace=False)
-    m = Machine(kernel=kernel)
+    m = Machine(kernel=kernel, **options)
     # Keep a reference on the test item so the report hook can save the
     # console log even when boot() itself fails.
     request.node._rvos_machine = m
@@ -48,6 +50,16 @@ def machine(request):
         yield m
     finally:
         m.close()
+
+
+@pytest.fixture
+def machine(request):
+    yield from _boot(request)
+
+
+@pytest.fixture
+def diskless_machine(request):
+    yield from _boot(request, disks=())
 
 
 class Disk:

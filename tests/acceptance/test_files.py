@@ -210,6 +210,7 @@ def test_path_over_the_maximum_length_says_file_name_too_long(machine, what):
         long_path = "/tmp/" + "p" * (abi.kMaxFileNameLength + 1)
     else:  # short components, kMaxPathLength + 1 bytes in all
         long_path = ("/tmp" + "/p" * abi.kMaxPathLength)[:abi.kMaxPathLength + 1]
+    root_before = ls(machine, "/")
     for cmd in ("cat", "stat", "ls", "rm", "mkdir"):
         out = machine.run(f"{cmd} {long_path}")
         assert out in (f"{cmd}: {long_path}: {reason}" for reason in NAME_TOO_LONG), \
@@ -217,7 +218,7 @@ def test_path_over_the_maximum_length_says_file_name_too_long(machine, what):
     out = machine.run(f"write {long_path} text")
     assert out in (f"write: {long_path}: {reason}" for reason in NAME_TOO_LONG), \
         f"`write` to a {len(long_path)}-byte path should fail with 'File name too long', got {out[-200:]!r}"
-    assert ls(machine, "/") == {"tmp": ("dir", 0)}, "a refused long path created something"
+    assert ls(machine, "/") == root_before, "a refused long path created something"
     assert ls(machine, "/tmp") == {}, "a refused long path created something"
 
 
@@ -234,11 +235,12 @@ def test_relative_paths_are_taken_from_the_working_directory(machine):
 
 
 def test_dotdot_above_root_says_invalid_argument(machine):
+    root_before = ls(machine, "/")
     for cmd in ("cat /../tmp", "ls /..", "write /tmp/../../x y", "mkdir /tmp/../../x", "cat ../tmp"):
         path = cmd.split()[1]
         expected = f"{cmd.split()[0]}: {path}: Invalid argument"
         assert machine.run(cmd) == expected, f"`{cmd}` should print {expected!r}"
-    assert ls(machine, "/") == {"tmp": ("dir", 0)}, "a refused path created something"
+    assert ls(machine, "/") == root_before, "a refused path created something"
 
 
 def test_fs_server_still_answers_after_every_kind_of_error(machine):

@@ -298,6 +298,7 @@ struct AnyHandler {
     CODEC_TEST_CALL(attach_buffer)
     CODEC_TEST_CALL(read_bulk)
     CODEC_TEST_CALL(write_bulk)
+    CODEC_TEST_CALL(read_into)
     // fs
     CODEC_TEST_CALL(open)
     CODEC_TEST_CALL(delete_)
@@ -312,10 +313,13 @@ struct AnyHandler {
     CODEC_TEST_CALL(set_times)
     CODEC_TEST_CALL(stat_fs)
     CODEC_TEST_CALL(set_mode)
+    CODEC_TEST_CALL(read_file)
     // init
     CODEC_TEST_CALL(connect)
     CODEC_TEST_CALL(register_)
     CODEC_TEST_CALL(spawn)
+    CODEC_TEST_CALL(spawn_image)
+    CODEC_TEST_CALL(kill)
     // listen
     CODEC_TEST_EVENT(new_client)
     // math

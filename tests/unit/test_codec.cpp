@@ -579,7 +579,7 @@ TEST_F(Codec, BytesArraysAndHandlesAreCheckedAgainstTheirBounds) {
 }
 
 TEST_F(Codec, UnknownOrdinalsAreUnsupportedAndShortHeadersBadMessage) {
-    for (uint32_t ordinal : {0u, 4u, 99u, 0x7fff'ffffu, kReplyBit | 1u, 0xffff'ffffu}) {
+    for (uint32_t ordinal : {0u, 6u, 99u, 0x7fff'ffffu, kReplyBit | 1u, 0xffff'ffffu}) {
         serve(kInit, Wire().u32(ordinal).raw("junk").bytes, 2);
         expect_status_reply(ordinal, Error::Unsupported, "ordinal " + std::to_string(ordinal));
         expect_no_leak("ordinal " + std::to_string(ordinal));

@@ -144,7 +144,9 @@ std::vector<Kind> file_kinds() {
             call<file::ReadBulkRequest, file::ReadBulkReply>(
                 [](Gen& g) { return file::ReadBulkRequest{g.u64(), g.u32()}; }),
             call<file::WriteBulkRequest, file::WriteBulkReply>(
-                [](Gen& g) { return file::WriteBulkRequest{g.u64(), g.u32()}; })};
+                [](Gen& g) { return file::WriteBulkRequest{g.u64(), g.u32()}; }),
+            call<file::ReadIntoRequest, file::ReadIntoReply>(
+                [](Gen& g) { return file::ReadIntoRequest{g.handle(), g.u64(), g.u32()}; })};
 }
 std::vector<Kind> fs_kinds() {
     return {call<fs::OpenRequest, fs::OpenReply>(
@@ -176,7 +178,10 @@ std::vector<Kind> fs_kinds() {
             }),
             call<fs::StatFsRequest, fs::StatFsReply>([](Gen&) { return fs::StatFsRequest{}; }),
             call<fs::SetModeRequest, fs::SetModeReply>(
-                [](Gen& g) { return fs::SetModeRequest{g.u32(), g.str(rvos::kMaxPathLength)}; })};
+                [](Gen& g) { return fs::SetModeRequest{g.u32(), g.str(rvos::kMaxPathLength)}; }),
+            call<fs::ReadFileRequest, fs::ReadFileReply>([](Gen& g) {
+                return fs::ReadFileRequest{g.str(rvos::kMaxPathLength), g.handle(), g.u64(), g.u32()};
+            })};
 }
 std::vector<Kind> init_kinds() {
     return {call<init::ConnectRequest, init::ConnectReply>(
@@ -191,7 +196,19 @@ std::vector<Kind> init_kinds() {
                 r.cwd = g.str(rvos::kMaxPathLength);
                 r.handles_count = g.handles(r.handles, rvos::kMaxSpawnHandles);
                 return r;
-            })};
+            }),
+            call<init::SpawnImageRequest, init::SpawnImageReply>([](Gen& g) {
+                init::SpawnImageRequest r;
+                r.program = g.str(rvos::kMaxNameLength);
+                r.image = g.handle();
+                r.size = g.u64();
+                r.args = g.bytes(rvos::kMaxSpawnBytes);
+                r.env = g.bytes(rvos::kMaxSpawnBytes);
+                r.cwd = g.str(rvos::kMaxPathLength);
+                r.handles_count = g.handles(r.handles, rvos::kMaxSpawnImageHandles);
+                return r;
+            }),
+            call<init::KillRequest, init::KillReply>([](Gen& g) { return init::KillRequest{g.u32()}; })};
 }
 std::vector<Kind> listen_kinds() {
     return {event<listen::NewClient>([](Gen& g) { return listen::NewClient{g.handle()}; })};

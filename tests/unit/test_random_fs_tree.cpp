@@ -73,7 +73,8 @@ struct OpenFile {
     MPtr model;
 };
 
-constexpr uint32_t kAllFlags = kOpenRead | kOpenWrite | kOpenCreate | kOpenTruncate | kOpenExclusive | kOpenAppend;
+constexpr uint32_t kAllFlags =
+    kOpenRead | kOpenWrite | kOpenCreate | kOpenTruncate | kOpenExclusive | kOpenAppend | kOpenNoAccessTime;
 constexpr uint32_t kFileOnly = kOpenWrite | kOpenCreate | kOpenTruncate | kOpenAppend;
 constexpr size_t kMaxOpen = 16;
 constexpr size_t kModelFileCap = 48 * 1024;  // keep files small enough to compare often
@@ -325,7 +326,7 @@ private:
         uint32_t flags = static_cast<uint32_t>(rng_.below(kAllFlags + 1));
         if (rng_.percent(50)) flags |= kOpenCreate;
         if (rng_.percent(50)) flags &= ~kOpenExclusive;
-        if (rng_.percent(3)) flags |= rng_.percent(50) ? 64u : 0x80000000u;  // unknown bits
+        if (rng_.percent(3)) flags |= rng_.percent(50) ? 128u : 0x80000000u;  // unknown bits
         return flags;
     }
 

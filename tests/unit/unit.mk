@@ -27,6 +27,7 @@ UNIT_CODE_SRCS := \
     kernel/mm/region_map.cpp \
     kernel/lib/symbols.cpp \
     kernel/services/line_discipline.cpp \
+    kernel/task/elf.cpp \
     lib/base/string.cpp \
     lib/base/format.cpp \
     lib/fdt/fdt.cpp \

@@ -343,6 +343,36 @@ void run_and_wait(const char* program, const char* args) {
 void bench_spawn(uint64_t n) {
     for (uint64_t i = 0; i < n; i++) run_and_wait("bench", "nop");
 }
+// Spawning from /bin: the library opens the file, reads it into a fresh
+// memory object and asks init to load it (rvos/exec.cpp). The same from an
+// image already in memory leaves the file out: the difference is the read.
+void bench_spawn_bin(uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) run_and_wait("/bin/bench", "nop");
+}
+rvos::Handle bench_image = rvos::kNoHandle;
+size_t bench_image_size = 0;
+void read_bench_image() {
+    int fd = open("/bin/bench", O_RDONLY);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) return (void)printf("bench: cannot read /bin/bench\n");
+    bench_image_size = static_cast<size_t>(st.st_size);
+    auto memory = rvos::sys::mem_create(bench_image_size);
+    auto view = rvos::SharedMemory::map(
+        rvos::sys::handle_duplicate(memory.value(), rvos::kRightMap | rvos::kRightMapWrite).value());
+    if (view.is_error() || read(fd, view.value().data(), bench_image_size) != st.st_size)
+        printf("bench: cannot read /bin/bench\n");
+    close(fd);
+    bench_image = memory.value();
+}
+void close_bench_image() { rvos::sys::handle_close(bench_image); }
+void bench_spawn_image(uint64_t n) {
+    const char* argv[] = {"bench", "nop", nullptr};
+    for (uint64_t i = 0; i < n; i++) {
+        auto image = rvos::sys::handle_duplicate(bench_image, rvos::kRightMap | rvos::kRightTransfer);
+        auto child = rvos::spawn_image("bench", image.value(), bench_image_size, argv, nullptr, nullptr, 0);
+        if (!child.is_error()) (void)rvos::wait_exit(child.value());
+    }
+}
 void bench_hello_std(uint64_t n) {
     for (uint64_t i = 0; i < n; i++) run_and_wait("hello-std", "quiet");
 }
@@ -409,6 +439,8 @@ const Row kRows[] = {
     {"file write 1 MiB, 64 KiB calls", bench_file_write_large, kMiB},
     {"file read 1 MiB, 64 KiB calls", bench_file_read_large, kMiB},
     {"spawn+exit+wait, trivial", bench_spawn, 0},
+    {"spawn from /bin+exit+wait (bench)", bench_spawn_bin, 0},
+    {"spawn from memory+exit+wait (bench)", bench_spawn_image, 0, read_bench_image, close_bench_image},
     {"spawn+run hello-std", bench_hello_std, 0, nullptr, nullptr, &idle_hello_std_ns},
     {"spawn+run hello-std, 3 busy loops", bench_hello_std, 0, start_busy_loops, stop_busy_loops,
      &busy_hello_std_ns},

@@ -1,7 +1,10 @@
 // The ext2 library's block device over the block protocol: a connection to
 // a virtio-blk driver ("blk0") and a shared buffer for the data. Requests
 // go one at a time (the library is synchronous); a request larger than the
-// driver's largest transfer is split.
+// driver's largest transfer is split. When the driver ends (init starts it
+// again), a request that finds the channel closed reconnects to the new
+// driver and is sent once more; if none comes within kReconnectTimeout the
+// request fails (EIO to the client).
 #pragma once
 
 #include "ext2/device.h"
@@ -24,6 +27,13 @@ public:
 private:
     // One request and its reply; the reply's status, or the transport's error.
     template <bool kWrite> rvos::Error transfer(uint64_t sector, uint32_t count);
+    // A read, sent once more on a new connection if the driver is gone.
+    rvos::Error read_again(uint64_t sector, uint32_t count);
+    rvos::Error flush_once();
+    rvos::Error connect();
+    rvos::Error reconnect();
+
+    const char* service_ = nullptr;
 
     rvos::Channel channel_;
     rvos::SharedMemory buffer_;

@@ -94,6 +94,7 @@ struct FileHandler {
 
     bool writable() const { return file.flags & rvos::proto::kOpenWrite; }
     bool readable() const { return file.flags & rvos::proto::kOpenRead; }
+    bool access_time() const { return !(file.flags & rvos::proto::kOpenNoAccessTime); }
 
     base::ErrorOr<uint64_t> size() { return TRY(volume.stat(file.ino)).size; }
     base::ErrorOr<uint64_t> write_offset(uint64_t offset) {
@@ -104,7 +105,7 @@ struct FileHandler {
         static uint8_t data[rvos::proto::kFileChunk];
         if (!readable()) return Error::BadHandle;
         size_t length = base::min<size_t>(r.length, sizeof data);
-        size_t n = TRY(volume.read(file.ino, r.offset, data, length));
+        size_t n = TRY(volume.read(file.ino, r.offset, data, length, access_time()));
         out.data = rvos::proto::Bytes(data, n);
         return Error::None;
     }
@@ -134,7 +135,16 @@ struct FileHandler {
     Error read_bulk(Handle, const filep::ReadBulkRequest& r, filep::ReadBulkReply& out) {
         TRY_STATUS(bulk_check(r.length));
         if (!readable()) return Error::BadHandle;
-        out.read = static_cast<uint32_t>(TRY(volume.read(file.ino, r.offset, file.bulk.data(), r.length)));
+        out.read = static_cast<uint32_t>(TRY(volume.read(file.ino, r.offset, file.bulk.data(), r.length, access_time())));
+        return Error::None;
+    }
+    Error read_into(Handle, filep::ReadIntoRequest& r, filep::ReadIntoReply& out) {
+        if (!readable()) return Error::BadHandle;
+        Handle memory = r.memory;
+        r.memory = rvos::kNoHandle;
+        rvos::SharedMemory view = TRY(rvos::SharedMemory::map(memory));  // unmapped before the reply
+        if (r.length > view.size()) return Error::BadArgument;
+        out.read = static_cast<uint32_t>(TRY(volume.read(file.ino, r.offset, view.data(), r.length, access_time())));
         return Error::None;
     }
     Error write_bulk(Handle, const filep::WriteBulkRequest& r, filep::WriteBulkReply& out) {
@@ -227,6 +237,15 @@ struct ControlHandler {
         uint32_t to_dir = TRY(volume.resolve_parent(r.to.data, &to));
         TRY(volume.rename(from_dir, from, to_dir, to));
         changed();
+        return Error::None;
+    }
+    Error read_file(Handle, fsp::ReadFileRequest& r, fsp::ReadFileReply& out) {
+        Handle memory = r.memory;
+        r.memory = rvos::kNoHandle;
+        rvos::SharedMemory view = TRY(rvos::SharedMemory::map(memory));  // unmapped before the reply
+        if (r.length > view.size()) return Error::BadArgument;
+        uint32_t ino = TRY(volume.resolve(r.path.data));
+        out.read = static_cast<uint32_t>(TRY(volume.read(ino, r.offset, view.data(), r.length, false)));
         return Error::None;
     }
     Error stat(Handle, const fsp::StatRequest& r, fsp::StatReply& out) {

@@ -184,6 +184,14 @@ struct FileHandler {
         out.read = static_cast<uint32_t>(TRY(tree->read(file.node, r.offset, file.bulk.data(), r.length)));
         return Error::None;
     }
+    Error read_into(Handle, filep::ReadIntoRequest& r, filep::ReadIntoReply& out) {
+        Handle memory = r.memory;
+        r.memory = rvos::kNoHandle;
+        rvos::SharedMemory view = TRY(rvos::SharedMemory::map(memory));  // unmapped before the reply
+        if (r.length > view.size()) return Error::BadArgument;
+        out.read = static_cast<uint32_t>(TRY(tree->read(file.node, r.offset, view.data(), r.length)));
+        return Error::None;
+    }
     Error write_bulk(Handle, const filep::WriteBulkRequest& r, filep::WriteBulkReply& out) {
         TRY_STATUS(bulk_check(r.length));
         if (!writable()) return Error::BadHandle;
@@ -233,6 +241,17 @@ struct ControlHandler {
     Error sync(Handle, const fsp::SyncRequest&, fsp::SyncReply&) { return Error::None; }  // all in memory
     Error rename(Handle, const fsp::RenameRequest& r, fsp::RenameReply&) {
         return tree->rename(r.from.data, r.to.data);
+    }
+    Error read_file(Handle, fsp::ReadFileRequest& r, fsp::ReadFileReply& out) {
+        Handle memory = r.memory;
+        r.memory = rvos::kNoHandle;
+        rvos::SharedMemory view = TRY(rvos::SharedMemory::map(memory));  // unmapped before the reply
+        if (r.length > view.size()) return Error::BadArgument;
+        fs::Node* node = TRY(tree->open(r.path.data, rvos::proto::kOpenRead));
+        auto read = tree->read(node, r.offset, view.data(), r.length);
+        tree->release(node);
+        out.read = static_cast<uint32_t>(TRY(read));
+        return Error::None;
     }
     Error stat(Handle, const fsp::StatRequest& r, fsp::StatReply& out) {
         fs::Stat st = TRY(tree->stat(r.path.data));

@@ -441,7 +441,8 @@ void Tree::set_owner(Node* file, uint32_t owner) { file->owner = owner; }
 
 ErrorOr<Node*> Tree::open(const char* path, uint32_t flags) {
     constexpr uint32_t kAllFlags = proto::kOpenRead | proto::kOpenWrite | proto::kOpenCreate |
-                                   proto::kOpenTruncate | proto::kOpenExclusive | proto::kOpenAppend;
+                                   proto::kOpenTruncate | proto::kOpenExclusive | proto::kOpenAppend |
+                                   proto::kOpenNoAccessTime;  // (no access times in memory)
     // Flags that would modify a file, or create one, are refused on a directory.
     constexpr uint32_t kFileOnly = proto::kOpenWrite | proto::kOpenCreate | proto::kOpenTruncate |
                                    proto::kOpenAppend;

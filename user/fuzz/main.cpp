@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rvos/fs.h"
 #include "rvos/service.h"
 
 using rvos::Error;
@@ -698,6 +699,9 @@ int main(int argc, char** argv) {
     free(malloc(1));
     printf("fuzz: seed %llu, %llu calls\n", static_cast<unsigned long long>(seed), static_cast<unsigned long long>(count));
     fflush(stdout);  // the console connection exists from here on
+    // Children are read from /bin/fuzz: the file system connections that
+    // takes exist from here on too, and are infrastructure.
+    (void)rvos::fs::stat("/bin/fuzz");
     if (!note_infrastructure()) {
         printf("fuzz: cannot take the transfer right from its own handles\n");
         return 1;

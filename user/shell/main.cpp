@@ -201,6 +201,14 @@ __attribute__((noinline)) void touch_stack() {
     for (size_t i = 0; i < kStackReach; i += rvos::kPageSize) reach[i] = 0;
 }
 
+// Every program the shell runs is read from /bin (rvos/exec.cpp): the
+// first path lookup makes the file-system connections and the allocator's
+// first arena, kept for good. Making them at start keeps `mem` flat.
+void open_file_systems() {
+    (void)rvos::fs::stat("/bin");
+    (void)rvos::fs::stat("/tmp");
+}
+
 namespace shell {
 
 extern LineEditor editor;
@@ -308,6 +316,7 @@ int main(int argc, char** argv) {
     shell::prefault_completion();
     signal(SIGPIPE, SIG_IGN);  // a builtin writing into a pipe nobody reads gets EPIPE
     set_up_environment();
+    open_file_systems();
     // Started as a program: `shell -c <line>` or `shell <file>`.
     if (argc == 3 && strcmp(argv[1], "-c") == 0) {
         shell::run_line(argv[2]);

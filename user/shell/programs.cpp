@@ -173,7 +173,10 @@ void cmd_kill(const char* rest) {
         for (size_t j = 0; j < jobs[i].count; j++) kill(jobs[i].pids[j], SIGKILL);
         return forget_job(i);
     }
-    printf("kill: %u: no such program in the background\n", static_cast<unsigned>(pid));
+    // Not one of ours: any other program (a server, a driver) through init.
+    rvos::Error error = rvos::kill_process(kControlHandle, pid);
+    if (error == rvos::Error::NotFound) printf("kill: %u: no such process\n", static_cast<unsigned>(pid));
+    else if (error != rvos::Error::None) printf("kill: %u: %s\n", static_cast<unsigned>(pid), rvos::error_name(error));
 }
 
 void report_finished_jobs() {

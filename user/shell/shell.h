@@ -19,6 +19,8 @@ inline constexpr size_t kMaxLine = rvos::proto::kMaxConsoleLine + 1;
 // foreground, and puts programs there).
 inline constexpr rvos::Handle kPowerHandle = 1;
 inline constexpr rvos::Handle kTerminalHandle = 2;
+// The control channel to init: stops any program (`kill <pid>`).
+inline constexpr rvos::Handle kControlHandle = 3;
 
 // Copies the next whitespace-separated word of `rest` into `out` and
 // advances `rest` past it; false if there is none or it does not fit.

@@ -7,6 +7,8 @@
 //   blktest sum S N                   prints a checksum of N sectors from S
 //   blktest parallel                  fills every slot at once, then one more
 //   blktest bad                       requests the driver must refuse
+// The device is blk0, or the one $BLK or a first argument "-d blkN" names
+// (the tests boot with the root disk as blk0 and their own disk as blk1).
 // Every reply is checked against its request's tag.
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +133,11 @@ int bad() {
 
 int main(int argc, char** argv) {
     const char* service = getenv("BLK") ? getenv("BLK") : "blk0";
+    if (argc > 2 && strcmp(argv[1], "-d") == 0) {
+        service = argv[2];
+        argc -= 2;
+        argv += 2;
+    }
     auto connected = rvos::connect(service);
     if (connected.is_error()) {
         printf("blktest: cannot connect to %s: %s\n", service, rvos::error_name(connected.error()));
