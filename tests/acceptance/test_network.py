@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from harness import Machine, Network, default_kernel_path
+from harness import disk as disks
 from harness.shell import lines
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,16 +41,10 @@ SIZES = {"empty": 0, "one": 1, "64k": 64 * 1024, "8m": 8 * 1024 * 1024}
 HTTP, ECHO, UDP_ECHO = 80, 7, 7
 
 
-def tool(name):
-    for d in ("/usr/sbin", "/sbin"):
-        if Path(d, name).exists():
-            return str(Path(d, name))
-    return shutil.which(name)
-
-
 @pytest.fixture(scope="module")
 def www(tmp_path_factory):
-    """A disk image with /www's files and /etc/hosts, and each file's bytes."""
+    """A root disk image (the build's tree, so /bin has every program) with
+    /www's files and /etc/hosts added, and each file's bytes."""
     root = tmp_path_factory.mktemp("netroot")
     (root / "www" / "sub").mkdir(parents=True)
     (root / "etc").mkdir()
@@ -60,8 +55,7 @@ def www(tmp_path_factory):
         (root / "www" / name).write_bytes(data)
         files[name] = data
     image = tmp_path_factory.mktemp("netdisk") / "template.img"
-    subprocess.run([tool("mke2fs"), "-q", "-t", "ext2", "-d", str(root), str(image), "48M"], check=True,
-                   capture_output=True)
+    disks.make_image(image, trees=(root,), size="64M")
     return image, files
 
 

@@ -152,7 +152,7 @@ def test_up_and_down_browse_the_history(machine):
 
 def test_tab_completes_builtins_and_paths(machine):
     assert machine.run("write /tmp/completion-target found") == ""
-    assert keys(machine, "mou" + TAB) == ["fs on / (ramfs)"]
+    assert keys(machine, "mou" + TAB) == lines(machine.run("mount"))
     assert keys(machine, "cat /tmp/completion-t" + TAB) == ["found"]
     assert machine.run("mkdir /tmp/dir-to-complete") == ""
     assert keys(machine, "ls /tmp/dir-to-c" + TAB) == [], "a directory completes with '/' (and is empty)"

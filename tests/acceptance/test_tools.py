@@ -11,6 +11,7 @@ output is compared with that prefix written as the guest's."""
 import os
 import re
 import random
+import shlex
 import shutil
 import subprocess
 import time
@@ -124,7 +125,8 @@ def compare(m, host_dir, command):
     words = command.split(" ")
     host_args = [w.replace("/home/t/", f"{host_dir}/") for w in words]
     want = host_run(host_args, host_dir)
-    got = guest(m, command)
+    # The guest's shell parses quotes, pipes and $: each word goes quoted.
+    got = guest(m, " ".join(shlex.quote(w) for w in words))
     assert got == want, f"{command}\n--- guest (status {got[1]}) ---\n{got[0]}\n--- host (status {want[1]}) ---\n{want[0]}"
 
 
@@ -382,26 +384,29 @@ def test_ls_long_form_and_stat_match_gnu_for_the_same_files_and_times(files, req
 
 def test_df_reports_the_volume_sizes_dumpe2fs_reads(files, request):
     host_dir, disk = files
-    header = subprocess.run([sbin("dumpe2fs"), "-h", str(disk)], capture_output=True, text=True).stdout
-    field = lambda name: int(re.search(rf"^{name}:\s+(\d+)", header, re.M).group(1))
-    block = field("Block size")
-    total, free, reserved = field("Block count"), field("Free blocks"), field("Reserved block count")
     m = boot(disk, request)
     try:
         out, status = guest(m, "df")
         assert status == 0, out
-        rows = out.split("\n")
-        assert rows[0].split() == ["Filesystem", "1K-blocks", "Used", "Available", "Use%", "Mounted", "on"]
-        root = rows[1].split()
-        assert root[0] == "root" and root[-1] == "/", out
-        assert int(root[1]) == total * block // 1024
-        assert int(root[2]) == (total - free) * block // 1024
-        assert int(root[3]) == (free - reserved) * block // 1024
-        tmp = rows[2].split()
-        assert tmp[0] == "fs" and tmp[-1] == "/tmp" and int(tmp[1]) > 0, out
         assert guest(m, "df /tmp/nothing")[1] == 1
+        # The shell wrote its history (/home/.history) before `df` ran; the
+        # volume is read after the shutdown, with everything written back.
+        shut_down(m)
     finally:
         m.close()
+    header = subprocess.run([sbin("dumpe2fs"), "-h", str(disk)], capture_output=True, text=True).stdout
+    field = lambda name: int(re.search(rf"^{name}:\s+(\d+)", header, re.M).group(1))
+    block = field("Block size")
+    total, free, reserved = field("Block count"), field("Free blocks"), field("Reserved block count")
+    rows = out.split("\n")
+    assert rows[0].split() == ["Filesystem", "1K-blocks", "Used", "Available", "Use%", "Mounted", "on"]
+    root = rows[1].split()
+    assert root[0] == "root" and root[-1] == "/", out
+    assert int(root[1]) == total * block // 1024
+    assert int(root[2]) == (total - free) * block // 1024
+    assert int(root[3]) == (free - reserved) * block // 1024
+    tmp = rows[2].split()
+    assert tmp[0] == "fs" and tmp[-1] == "/tmp" and int(tmp[1]) > 0, out
 
 
 # ---- /tmp (the RAM file system) ------------------------------------------------------------
@@ -459,8 +464,8 @@ def test_date_env_sleep_true_false_and_kill_behave_as_on_the_host(files, request
         assert abs(int(out) - time.time()) < 120
         default, _ = guest(m, "date")
         assert re.fullmatch(r"\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d UTC \d{4}", default), default
-        assert guest(m, "env") == ("", 0)  # the shell passes an empty environment
-        assert guest(m, "env A=1 B=two env") == ("A=1\nB=two", 0)
+        assert guest(m, "env") == ("PATH=/bin\nHOME=/home", 0)  # what the shell exports
+        assert guest(m, "env A=1 B=two env") == ("PATH=/bin\nHOME=/home\nA=1\nB=two", 0)
         assert guest(m, "env -i C=3 env") == ("C=3", 0)
         out, status = guest(m, "env no-such-program")
         assert status == 127 and "No such file or directory" in out
