@@ -65,7 +65,7 @@ DRIVER_PROGRAMS := virtio-blk virtio-net
 TOOL_PROGRAMS   := cat cp mv rm mkdir ls wc head tail grep sort uniq hexdump sha256sum env sleep date true false \
                    kill df ln touch stat readlink chmod
 TEST_PROGRAMS   := limits backpressure spawnloop hog badclient security manyfiles mmaploop abi blktest spinners nest \
-                   shmkeep reader errors libc park fshog fpregs alloc disktest socktest loader
+                   shmkeep reader errors libc park fshog fpregs alloc disktest socktest loader polltest
 PROGRAMS        := $(USER_PROGRAMS) $(DRIVER_PROGRAMS) $(TEST_PROGRAMS) $(TOOL_PROGRAMS)
 EMBEDDED_PROGRAMS := shell fs ext2 virtio-blk virtio-net $(filter net,$(THIRD_PARTY_PROGRAMS))
 program_dir      = $(if $(filter $1,$(TEST_PROGRAMS)),user/tests/$1,$(if $(filter $1,$(DRIVER_PROGRAMS)),user/drivers/$1,$(if $(filter $1,$(TOOL_PROGRAMS)),user/tools,user/$1)))

@@ -10,8 +10,12 @@ At the end it prints each syscall's calls and refusals over all seeds.
 After each seed it also runs every hostile program of harness/hostile.py
 before the counters are compared. Then the storage part
 (harness/disk.py): QEMU killed at 30 random moments of a write-heavy
-workload, and 200 damaged disk images booted. `make check` runs a bounded version of this in
-tests/acceptance/test_reliability.py.
+workload, and 200 damaged disk images booted. Then the network part
+(harness/net_fuzz.py, when the stack was built): rounds of hostile peers
+on the host's loopback against the guest's httpd and UDP echo, netstat's
+counts back at the baseline after each. `make check` runs a bounded
+version of this in tests/acceptance/test_reliability.py (and the network
+hostile test in tests/acceptance/test_network.py).
 """
 import argparse
 import pathlib
@@ -21,7 +25,7 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness import Machine, abi, disk, hostile  # noqa: E402
+from harness import Machine, abi, disk, hostile, net_fuzz  # noqa: E402
 
 COUNTERS = re.compile(r"^(frames: free \d+|heap: \d+ bytes in use|channels: \d+)", re.M)
 HANDLES = re.compile(r"^\s*\d+\s+(\S+)\s+(\d+)$", re.M)
@@ -44,6 +48,9 @@ def main():
     parser.add_argument("--calls", type=int, default=500000, help="calls per seed")
     parser.add_argument("--kill-points", type=int, default=30, help="QEMU killed mid-write, on the root disk")
     parser.add_argument("--hostile-images", type=int, default=200, help="damaged disk images booted")
+    parser.add_argument("--net-rounds", type=int, default=3, help="rounds of hostile network peers")
+    parser.add_argument("--net-scale", type=int, default=4,
+                        help="each round's peers, times the counts of the acceptance test's")
     args = parser.parse_args()
 
     machine = Machine()
@@ -108,6 +115,22 @@ def main():
         return 1
     print(f"fuzz: {args.kill_points} kill points, every fsync'ed file intact; "
           f"{args.hostile_images} damaged images refused or answered, the system usable")
+    return network_part(args)
+
+
+def network_part(args):
+    programs = ROOT / "build" / "programs.list"
+    if args.net_rounds == 0:
+        return 0
+    if not programs.is_file() or "net" not in programs.read_text().split():
+        print("fuzz: the network stack was not built: no network rounds")
+        return 0
+    try:
+        for line in net_fuzz.network_fuzz(args.net_rounds, args.net_scale):
+            print(f"fuzz: {line}", flush=True)
+    except net_fuzz.Failure as failure:
+        print(f"fuzz: network: {failure}", file=sys.stderr)
+        return 1
     return 0
 
 

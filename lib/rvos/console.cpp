@@ -15,6 +15,11 @@ namespace {
 namespace cp = proto::console;
 
 ServiceConnection stdio("stdio");
+// Line input goes over a connection of its own: poll sends a ReadLine
+// ahead (start_read_line) and watches for its answer, and a Write on
+// `stdio` meanwhile must not take that answer for its own.
+ServiceConnection input("stdio");
+bool line_in_flight = false;
 
 class ConsoleSink final : public base::FormatSink {
 public:
@@ -59,12 +64,30 @@ struct TerminalIpc : UserIpc {
     }
 };
 
-template <typename Ipc>
-base::ErrorOr<Line> read_line_on(Handle connection, char* buffer, size_t size) {
-    // 32 KiB, made on first use: most programs never read a line, and a
-    // static buffer would be zeroed pages in every program's image.
+// 32 KiB, made on first use: most programs never read a line, and a
+// static buffer would be zeroed pages in every program's image.
+cp::ReadLineReplyBuffer* line_reply_buffer() {
     static cp::ReadLineReplyBuffer* reply_buffer = nullptr;
     if (!reply_buffer) reply_buffer = new cp::ReadLineReplyBuffer;
+    return reply_buffer;
+}
+
+// Takes the answer to the ReadLine sent on `connection` (waiting for it).
+template <typename Ipc>
+base::ErrorOr<Line> receive_line(Handle connection, char* buffer, size_t size) {
+    cp::ReadLineReplyBuffer* reply_buffer = line_reply_buffer();
+    if (!reply_buffer) return Error::NoMemory;
+    buffer[0] = 0;
+    cp::ReadLineReply reply = TRY((proto::receive_reply<Ipc, cp::ReadLineReply>(connection, *reply_buffer)));
+    size_t length = base::min<size_t>(reply.line.length, size - 1);
+    base::mem_copy(buffer, reply.line.data, length);
+    buffer[length] = 0;
+    return Line{length, reply.interrupted, reply.end_of_file};
+}
+
+template <typename Ipc>
+base::ErrorOr<Line> read_line_on(Handle connection, char* buffer, size_t size) {
+    cp::ReadLineReplyBuffer* reply_buffer = line_reply_buffer();
     if (!reply_buffer) return Error::NoMemory;
     buffer[0] = 0;
     cp::ReadLineReply reply = TRY(cp::read_line<Ipc>(connection, {}, *reply_buffer));
@@ -100,7 +123,19 @@ void print(const char* fmt, ...) {
 }
 
 base::ErrorOr<Line> read_line(char* buffer, size_t size) {
-    return read_line_on<UserIpc>(TRY(stdio.handle()), buffer, size);
+    Handle connection = TRY(input.handle());
+    if (!line_in_flight) return read_line_on<UserIpc>(connection, buffer, size);
+    line_in_flight = false;  // answered now, whatever the answer
+    return receive_line<UserIpc>(connection, buffer, size);
+}
+
+base::ErrorOr<Handle> start_read_line() {
+    Handle connection = TRY(input.handle());
+    if (!line_in_flight) {
+        TRY_STATUS((proto::send_request<UserIpc, cp::ReadLineRequest>(connection, {})));
+        line_in_flight = true;
+    }
+    return connection;
 }
 
 base::ErrorOr<uint32_t> foreground() {

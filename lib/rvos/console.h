@@ -21,6 +21,12 @@ struct Line {
 // buffer, NUL-terminated. It waits while the program is not in the
 // foreground: only lines typed while it is are its.
 base::ErrorOr<Line> read_line(char* buffer, size_t size);
+// What poll needs to watch console input without reading it: sends a
+// ReadLine ahead on the input connection (unless one is on its way
+// already) and returns that connection, readable once the line is
+// answered. The next read_line takes that answer instead of asking again,
+// so no line is lost or read twice.
+base::ErrorOr<Handle> start_read_line();
 // The pid of the program in the foreground; 0 while the shell is.
 base::ErrorOr<uint32_t> foreground();
 

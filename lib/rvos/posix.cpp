@@ -153,6 +153,8 @@ int fail(Error error) {
     return -1;
 }
 
+bool console_input_buffered() { return input_used < input_length; }
+
 }  // namespace rvos::posix
 
 namespace rvos::net {

@@ -12,5 +12,7 @@ int errno_for(Error error);
 int fail(Error error);
 // Writes out buffered standard output (called before exit).
 void flush_stdout();
+// Whether read(0) on the console has bytes of a line already taken (poll).
+bool console_input_buffered();
 
 }  // namespace rvos::posix
