@@ -2,7 +2,9 @@
 // take at least 100 ms (5 ms with `bench quick`), five times, and reports the
 // median: iterations, total time and time per operation, or MB/s for the
 // throughput rows. Timing uses rdtime (10 MHz on QEMU virt). `bench disk`
-// runs the rows on the disk instead (disk.cpp).
+// runs the rows on the disk instead (disk.cpp). The rows on the C library
+// alone (libc_rows.cpp) come last; harness/hostbench.py runs them on the host
+// too, for the host's figure beside each.
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "libc_rows.h"
 #include "rvos/math.h"
 #include "rvos/server.h"
 #include "rvos/shared_memory.h"
@@ -207,51 +210,6 @@ void bench_malloc(uint64_t n) {
     }
 }
 
-// A floating-point loop: 1000 dependent multiply-adds and divides on
-// doubles per operation (one operation = the whole loop), so the row shows
-// what hardware FP (rv64gc) costs against the soft-float library calls of
-// an rv64imac build.
-volatile double float_sink;
-void bench_float_loop(uint64_t n) {
-    for (uint64_t i = 0; i < n; i++) {
-        double x = 1.0, y = 0.0;
-        for (int k = 0; k < 1000; k++) {
-            x = x * 1.000001 + 0.5;
-            y += x / (x + 1.0);
-        }
-        float_sink = x + y;
-    }
-}
-
-// 100,000 calls of malloc or free of mixed sizes (one operation): 1,000
-// slots, each call frees a slot's block or gives it a new one, of a size
-// drawn as a program's might be (70 % up to 256 B, 25 % up to 4 KiB, 5 %
-// up to 64 KiB); the slots are emptied after.
-void* malloc_slots[1000];
-void bench_malloc_mixed(uint64_t n) {
-    uint64_t random = 0x9e3779b97f4a7c15ull;
-    for (uint64_t i = 0; i < n; i++) {
-        for (int call = 0; call < 100'000; call++) {
-            random = random * 6364136223846793005ull + 1442695040888963407ull;
-            uint64_t r = random >> 24;
-            void*& slot = malloc_slots[r % 1000];
-            if (slot) {
-                free(slot);
-                slot = nullptr;
-                continue;
-            }
-            uint64_t kind = (r >> 10) % 100;
-            size_t size = kind < 70 ? 8 + (r >> 17) % 248 : kind < 95 ? 256 + (r >> 17) % 3840 : 4096 + (r >> 17) % 61440;
-            slot = malloc(size);
-            if (slot) *static_cast<volatile char*>(slot) = 1;
-        }
-        for (void*& slot : malloc_slots) {
-            free(slot);
-            slot = nullptr;
-        }
-    }
-}
-
 char block[64];
 
 void bench_create_write(uint64_t n) {
@@ -426,8 +384,6 @@ const Row kRows[] = {
     {"handle duplicate+close", bench_duplicate, 0},
     {"mmap+munmap one page", bench_mmap, 0},
     {"malloc+free 64 B", bench_malloc, 0},
-    {"100k malloc/free, mixed sizes", bench_malloc_mixed, 0},
-    {"floating-point loop, 1000 mul+add+div", bench_float_loop, 0},
     {"file create+write 64 B+close", bench_create_write, 0},
     {"file open+read 64 B+close", bench_open_read, 0},
     {"stat", bench_stat, 0},
@@ -590,6 +546,7 @@ int main(int argc, char** argv) {
     printf("%-38s %10s %10s %12s\n", repetitions == 5 ? "benchmark (median of 5)" : "benchmark (quick, 1 run)",
            "iterations", "total us", "ns/op");
     for (const Row& row : kRows) measure(row);
+    for (const LibcRow& row : kLibcRows) measure(Row{row.name, row.run, row.bytes_per_op});
     rvos::kill(echo_child);
     rvos::kill(sink_child);
     rvos::kill(bulk_child);
