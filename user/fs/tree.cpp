@@ -321,7 +321,7 @@ bool at_end(const char* cursor) {
 Error walk_from(Node* root, Node* from, const char* path, bool follow_last, uint32_t* hops, Lookup* out) {
     Node* parent = from->parent;
     Node* node = from;
-    memcpy(out->name, from->name, sizeof(out->name));
+    memcpy(out->name, from->name, strlen(from->name) + 1);  // not the whole array: walks are hot
     const char* cursor = path;
     const char* start;
     size_t length;
@@ -510,7 +510,7 @@ Error Tree::remove(const char* path) {
     if (node == root_) return Error::BadArgument;
     if (node->kind == Kind::Directory && node->child_count > 0) return Error::NotEmpty;
     free(detach(at.parent, at.name));
-    node->ctime = now();
+    node->ctime = at.parent->ctime;  // the same moment: one clock read, not two
     drop_name(node);
     return Error::None;
 }
@@ -597,16 +597,24 @@ ErrorOr<size_t> Tree::write(Node* file, uint64_t offset, const void* data, size_
 
 uint64_t Tree::size(const Node* file) const { return stat(file).size; }
 
-ErrorOr<DirEntry> Tree::entry(const char* directory, size_t index) {
+ErrorOr<const Node*> Tree::directory(const char* path) {
     Lookup at;
-    if (Error e = walk(root_, directory, &at); e != Error::None) return e;
-    Node* dir = at.node;
-    if (!dir) return Error::NotFound;
-    if (dir->kind != Kind::Directory) return Error::NotDirectory;
+    if (Error e = walk(root_, path, &at); e != Error::None) return e;
+    if (!at.node) return Error::NotFound;
+    if (at.node->kind != Kind::Directory) return Error::NotDirectory;
+    return static_cast<const Node*>(at.node);
+}
+
+ErrorOr<DirEntry> Tree::entry(const Node* dir, size_t index) const {
     if (index >= dir->child_count) return Error::NotFound;
     const Entry* child = dir->children[index];
     Stat s = stat(child->node);
     return DirEntry{s.kind, s.size, child->name};
+}
+
+ErrorOr<DirEntry> Tree::entry(const char* directory, size_t index) {
+    const Node* dir = TRY(this->directory(directory));
+    return entry(dir, index);
 }
 
 }  // namespace fs
