@@ -44,30 +44,28 @@ void AddressSpace::destroy() {
 
 // Writes one page of a map_filled range whole: the data that falls in it,
 // zeroes before and after.
-static void fill_page(uint8_t* frame, uintptr_t page_va, uintptr_t data_va, const uint8_t* data, size_t data_length) {
-    uintptr_t from = base::max(page_va, data_va), to = base::min(page_va + kPageSize, data_va + data_length);
+static void fill_page(uint8_t* frame, uintptr_t page_va, const AddressSpace::FillData& data) {
+    uintptr_t from = base::max(page_va, data.va), to = base::min(page_va + kPageSize, data.va + data.length);
     if (from >= to) {
         base::mem_set(frame, 0, kPageSize);
         return;
     }
     base::mem_set(frame, 0, from - page_va);
-    base::mem_copy(frame + (from - page_va), data + (from - data_va), to - from);
+    data.copy(data.context, from - data.va, frame + (from - page_va), to - from);
     base::mem_set(frame + (to - page_va), 0, page_va + kPageSize - to);
 }
 
 // Inlined into map_zeroed (every mmap and stack page), where the data
 // branches fold away.
 [[gnu::always_inline]] inline base::ErrorOr<void> AddressSpace::map_filled(uintptr_t va, size_t length, Pte flags,
-                                                                          uintptr_t data_va, const uint8_t* data,
-                                                                          size_t data_length) {
+                                                                          const FillData& data) {
     if (va % kPageSize || !in_user_range(va, length)) return Error::BadArgument;
     size_t mapped = 0;
     for (; mapped < length; mapped += kPageSize) {
         // Without data the allocator's zeroed frame is the page; with
         // data the page is written once, whole.
-        auto frame = data_length ? frames().allocate_unzeroed() : frames().allocate();
-        if (!frame.is_error() && data_length)
-            fill_page(static_cast<uint8_t*>(frame.value()), va + mapped, data_va, data, data_length);
+        auto frame = data.length ? frames().allocate_unzeroed() : frames().allocate();
+        if (!frame.is_error() && data.length) fill_page(static_cast<uint8_t*>(frame.value()), va + mapped, data);
         base::ErrorOr<void> result = frame.is_error() ? base::ErrorOr<void>(frame.error())
                                                       : table_.map(va + mapped, reinterpret_cast<uintptr_t>(frame.value()),
                                                                    flags | pte::kUser);
@@ -82,7 +80,7 @@ static void fill_page(uint8_t* frame, uintptr_t page_va, uintptr_t data_va, cons
 }
 
 base::ErrorOr<void> AddressSpace::map_zeroed(uintptr_t va, size_t length, Pte flags) {
-    return map_filled(va, length, flags, va, nullptr, 0);
+    return map_filled(va, length, flags, FillData{});
 }
 
 // After PTEs are cleared, stale translations must go before the frames can
@@ -119,13 +117,22 @@ base::ErrorOr<void> AddressSpace::map_fixed(uintptr_t va, size_t length, Pte fla
     return map_fixed(va, length, flags, kind, va, nullptr, 0);
 }
 
+static void copy_contiguous(const void* context, size_t offset, void* out, size_t length) {
+    base::mem_copy(out, static_cast<const uint8_t*>(context) + offset, length);
+}
+
 base::ErrorOr<void> AddressSpace::map_fixed(uintptr_t va, size_t length, Pte flags, RegionKind kind, uintptr_t data_va,
                                             const void* data, size_t data_length) {
+    return map_fixed(va, length, flags, kind, FillData{data_va, data_length, data, copy_contiguous});
+}
+
+base::ErrorOr<void> AddressSpace::map_fixed(uintptr_t va, size_t length, Pte flags, RegionKind kind,
+                                            const FillData& data) {
     if (kind != RegionKind::Code || !in_user_range(va, length)) return Error::BadArgument;
-    if (data_length && (data_va < va || data_length > length || data_va - va > length - data_length))
+    if (data.length && (data.va < va || data.length > length || data.va - va > length - data.length))
         return Error::BadArgument;  // the data lies inside the range
     TRY(regions_.insert(Region{va, length, kind}));
-    auto mapped = map_filled(va, length, flags, data_va, static_cast<const uint8_t*>(data), data_length);
+    auto mapped = map_filled(va, length, flags, data);
     if (mapped.is_error()) {
         (void)regions_.remove(va);  // just inserted, never merged: it is there
         return mapped.error();

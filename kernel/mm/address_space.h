@@ -28,6 +28,17 @@ public:
     // without zeroing first.
     base::ErrorOr<void> map_fixed(uintptr_t va, size_t length, Pte flags, RegionKind kind, uintptr_t data_va,
                                   const void* data, size_t data_length);
+    // Bytes a map_fixed places at `va` (`length` of them), read through
+    // `copy` (offsets from va), so they need not be contiguous in the
+    // kernel (an image in a memory object's pages).
+    struct FillData {
+        uintptr_t va = 0;
+        size_t length = 0;
+        const void* context = nullptr;
+        void (*copy)(const void* context, size_t offset, void* out, size_t length) = nullptr;
+    };
+    // The same from such a source: still each page written once.
+    base::ErrorOr<void> map_fixed(uintptr_t va, size_t length, Pte flags, RegionKind kind, const FillData& data);
     // The loader's stack: records [va, va+length) as the Stack region but
     // maps nothing. Each of its pages is mapped (zeroed, user read/write)
     // when first touched: by the program (a page fault, fault_in) or by the
@@ -79,9 +90,8 @@ public:
 private:
     // Maps fresh zeroed pages over [va, va+length); on failure nothing stays mapped.
     base::ErrorOr<void> map_zeroed(uintptr_t va, size_t length, Pte flags);
-    // map_zeroed() with [data_va, data_va + data_length) holding `data`.
-    base::ErrorOr<void> map_filled(uintptr_t va, size_t length, Pte flags, uintptr_t data_va, const uint8_t* data,
-                                   size_t data_length);
+    // map_zeroed() with [data.va, data.va + data.length) holding the data.
+    base::ErrorOr<void> map_filled(uintptr_t va, size_t length, Pte flags, const FillData& data);
     // Unmaps the private pages in [va, va+length) and frees their frames
     // after one TLB fence.
     void unmap_pages(uintptr_t va, size_t length);

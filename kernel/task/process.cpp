@@ -97,18 +97,15 @@ mm::Pte segment_flags(const elf::Segment& s) {
 constexpr size_t kStackMappedAtSpawn = 8 * rvos::kPageSize;
 static_assert(kStackMappedAtSpawn <= rvos::kUserStackSize);
 
-// Copies [offset, offset+length) of the image to user address va, run by
-// run (a memory object's pages are not contiguous).
-base::ErrorOr<void> fill_from(Task& task, uintptr_t va, const elf::Source& source, uint64_t offset, size_t length) {
-    while (length) {
-        size_t run = 0;
-        const uint8_t* from = source.at(offset, length, run);
-        TRY(task.space.fill(va, from, run));
-        va += run;
-        offset += run;
-        length -= run;
-    }
-    return {};
+// A segment's bytes in an image, read for map_fixed page by page (a memory
+// object's pages are not contiguous).
+struct SegmentBytes {
+    const elf::Source* source;
+    uint64_t file_offset;
+};
+void copy_segment(const void* context, size_t offset, void* out, size_t length) {
+    auto* bytes = static_cast<const SegmentBytes*>(context);
+    bytes->source->copy(bytes->file_offset + offset, out, length);
 }
 
 base::ErrorOr<void> load_program(Task& task, const elf::Source& source, const Launch& launch) {
@@ -118,15 +115,16 @@ base::ErrorOr<void> load_program(Task& task, const elf::Source& source, const La
         const elf::Segment& s = image.segments[i];
         uintptr_t start = base::align_down(s.vaddr, rvos::kPageSize);
         uintptr_t end = base::align_up(s.vaddr + s.memory_size, rvos::kPageSize);
-        if (end > start && source.data) {
-            // Contiguous (an embedded image): each page is written once, the
-            // segment's bytes and zeroes round them.
+        if (end <= start) continue;
+        // Each page is written once: the segment's bytes and zeroes round them.
+        if (source.data) {  // contiguous (an embedded image)
             TRY(task.space.map_fixed(start, end - start, segment_flags(s), mm::RegionKind::Code, s.vaddr,
                                      source.data + s.file_offset, s.file_size));
             continue;
         }
-        if (end > start) TRY(task.space.map_fixed(start, end - start, segment_flags(s), mm::RegionKind::Code));
-        TRY(fill_from(task, s.vaddr, source, s.file_offset, s.file_size));
+        SegmentBytes bytes{&source, s.file_offset};
+        TRY(task.space.map_fixed(start, end - start, segment_flags(s), mm::RegionKind::Code,
+                                 mm::AddressSpace::FillData{s.vaddr, s.file_size, &bytes, copy_segment}));
     }
     uintptr_t stack_bottom = rvos::kUserStackTop - rvos::kUserStackSize;
     // Reserved, not mapped: zeroing even 256 KiB made spawn 1.8x slower, and

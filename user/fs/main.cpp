@@ -309,20 +309,16 @@ struct ControlHandler {
     }
     Error read_dir(Handle, const fsp::ReadDirRequest& r, fsp::ReadDirReply& out) {
         // A path that names a file or nothing is an error, not an empty listing.
-        fs::Stat st = TRY(tree->stat(r.path.data));
-        if (st.kind != fs::Kind::Directory) return Error::NotDirectory;
+        const fs::Node* dir = TRY(tree->directory(r.path.data));
         for (size_t i = r.first; out.entries_count < rvos::proto::kDirBatch; i++) {
-            auto entry = tree->entry(r.path.data, i);
-            if (entry.is_error()) {
-                if (entry.error() != Error::NotFound) return entry.error();  // NotFound: past the end
-                return Error::None;
-            }
+            auto entry = tree->entry(dir, i);
+            if (entry.is_error()) return Error::None;  // past the end
             fsp::DirEntry& e = out.entries[out.entries_count++];
             e.kind = static_cast<uint8_t>(entry.value().kind);
             e.size = entry.value().size;
-            e.name = entry.value().name;  // the tree's node name: alive until the reply is sent
+            e.name = entry.value().name;  // the tree's entry name: alive until the reply is sent
         }
-        out.more = !tree->entry(r.path.data, r.first + out.entries_count).is_error();
+        out.more = !tree->entry(dir, r.first + out.entries_count).is_error();
         return Error::None;
     }
 };

@@ -140,12 +140,6 @@ size_t find_slot(const Node* dir, const char* name, bool* found) {
     return lo;
 }
 
-Node* find_child(const Node* dir, const char* name) {
-    bool found;
-    size_t i = find_slot(dir, name, &found);
-    return found ? dir->children[i]->node : nullptr;
-}
-
 // Makes room in `dir` for one more entry.
 Error reserve_child(Node* dir) {
     if (dir->child_count < dir->child_capacity) return Error::None;
@@ -171,9 +165,14 @@ void attach(Node* dir, Entry* entry) {
 }
 
 // Takes the entry `name` out of `dir` (it must be there) and returns it.
-Entry* detach(Node* dir, const char* name) {
-    bool found;
-    size_t i = find_slot(dir, name, &found);
+// `hint` is where a walk found it (checked: an earlier change may have
+// moved it), which spares the search.
+Entry* detach(Node* dir, const char* name, size_t hint) {
+    size_t i = hint;
+    if (i >= dir->child_count || strcmp(dir->children[i]->name, name) != 0) {
+        bool found;
+        i = find_slot(dir, name, &found);
+    }
     Entry* entry = dir->children[i];
     memmove(&dir->children[i], &dir->children[i + 1], (dir->child_count - i - 1) * sizeof(Entry*));
     dir->child_count--;
@@ -280,12 +279,14 @@ bool next_component(const char** cursor, const char** start, size_t* length) {
 }
 
 // The syntax rules, checked before the path is walked so that a malformed
-// path is reported as such whatever the tree holds.
-Error check_path(const char* path) {
+// path is reported as such whatever the tree holds. Sets *length to the
+// path's length.
+Error check_path(const char* path, size_t* path_length) {
     if (!path || !path[0] || path[0] != '/') return Error::BadArgument;
     size_t n = 0;  // strlen bounded at kMaxPathLength + 1 (no strnlen in strict C++ mode)
     while (n <= kMaxPathLength && path[n]) n++;
     if (n > kMaxPathLength) return Error::TooLong;
+    *path_length = n;
     const char* start;
     size_t length;
     while (next_component(&path, &start, &length))
@@ -300,9 +301,12 @@ Error check_path(const char* path) {
 struct Lookup {
     Node* parent;
     Node* node;
+    size_t slot;  // where `name` was found in parent's entries (a hint: kNoSlot if not known)
     char name[kMaxFileNameLength + 1];
     bool trailing_slash;  // "/a/b/": the target must be a directory
 };
+
+constexpr size_t kNoSlot = ~size_t{0};
 
 bool is_dot(const char* s, size_t n) { return n == 1 && s[0] == '.'; }
 bool is_dot_dot(const char* s, size_t n) { return n == 2 && s[0] == '.' && s[1] == '.'; }
@@ -321,7 +325,8 @@ bool at_end(const char* cursor) {
 Error walk_from(Node* root, Node* from, const char* path, bool follow_last, uint32_t* hops, Lookup* out) {
     Node* parent = from->parent;
     Node* node = from;
-    memcpy(out->name, from->name, sizeof(out->name));
+    memcpy(out->name, from->name, strlen(from->name) + 1);  // not the whole array: walks are hot
+    size_t slot = kNoSlot;
     const char* cursor = path;
     const char* start;
     size_t length;
@@ -334,32 +339,39 @@ Error walk_from(Node* root, Node* from, const char* path, bool follow_last, uint
             if (node == root) return Error::BadArgument;
             node = node->parent;
             parent = node->parent;
-            memcpy(out->name, node->name, sizeof(out->name));
+            memcpy(out->name, node->name, strlen(node->name) + 1);
+            slot = kNoSlot;
             continue;
         }
         memcpy(out->name, start, length);
         out->name[length] = 0;
         parent = node;
-        node = find_child(parent, out->name);
+        bool found;
+        slot = find_slot(parent, out->name, &found);
+        node = found ? parent->children[slot]->node : nullptr;
+        if (!found) slot = kNoSlot;
         if (!node || node->kind != Kind::Symlink || (at_end(cursor) && !follow_last && cursor[0] != '/')) continue;
         if (++*hops > kMaxSymlinkHops) return Error::Overflow;
         Lookup target;
         TRY_STATUS(walk_from(root, node->target[0] == '/' ? root : parent, node->target, true, hops, &target));
         parent = target.parent;
         node = target.node;
+        slot = target.slot;
         memcpy(out->name, target.name, sizeof(out->name));
     }
     out->parent = parent;
     out->node = node;
+    out->slot = slot;
     return Error::None;
 }
 
 Error walk(Node* root, const char* path, Lookup* out, bool follow_last = true) {
     if (!root) return Error::NoMemory;  // the constructor could not build the tree
-    if (Error e = check_path(path); e != Error::None) return e;
+    size_t length = 0;
+    if (Error e = check_path(path, &length); e != Error::None) return e;
     uint32_t hops = 0;
     TRY_STATUS(walk_from(root, root, path, follow_last, &hops, out));
-    out->trailing_slash = path[strlen(path) - 1] == '/';
+    out->trailing_slash = path[length - 1] == '/';
     if (out->trailing_slash && out->node && out->node->kind != Kind::Directory) return Error::NotDirectory;
     return Error::None;
 }
@@ -509,8 +521,8 @@ Error Tree::remove(const char* path) {
     if (!node) return Error::NotFound;
     if (node == root_) return Error::BadArgument;
     if (node->kind == Kind::Directory && node->child_count > 0) return Error::NotEmpty;
-    free(detach(at.parent, at.name));
-    node->ctime = now();
+    free(detach(at.parent, at.name, at.slot));
+    node->ctime = at.parent->ctime;  // the same moment: one clock read, not two
     drop_name(node);
     return Error::None;
 }
@@ -550,9 +562,9 @@ Error Tree::rename(const char* from, const char* to) {
     Entry* renamed = new_entry(target.name, node);
     if (!renamed) return Error::NoMemory;
 
-    free(detach(source.parent, source.name));
+    free(detach(source.parent, source.name, source.slot));
     if (replaced) {
-        free(detach(target.parent, target.name));
+        free(detach(target.parent, target.name, target.slot));
         drop_name(replaced);  // its data goes back to the store with its last name
     }
     attach(target.parent, renamed);  // room was there or was made above
@@ -597,16 +609,24 @@ ErrorOr<size_t> Tree::write(Node* file, uint64_t offset, const void* data, size_
 
 uint64_t Tree::size(const Node* file) const { return stat(file).size; }
 
-ErrorOr<DirEntry> Tree::entry(const char* directory, size_t index) {
+ErrorOr<const Node*> Tree::directory(const char* path) {
     Lookup at;
-    if (Error e = walk(root_, directory, &at); e != Error::None) return e;
-    Node* dir = at.node;
-    if (!dir) return Error::NotFound;
-    if (dir->kind != Kind::Directory) return Error::NotDirectory;
+    if (Error e = walk(root_, path, &at); e != Error::None) return e;
+    if (!at.node) return Error::NotFound;
+    if (at.node->kind != Kind::Directory) return Error::NotDirectory;
+    return static_cast<const Node*>(at.node);
+}
+
+ErrorOr<DirEntry> Tree::entry(const Node* dir, size_t index) const {
     if (index >= dir->child_count) return Error::NotFound;
     const Entry* child = dir->children[index];
     Stat s = stat(child->node);
     return DirEntry{s.kind, s.size, child->name};
+}
+
+ErrorOr<DirEntry> Tree::entry(const char* directory, size_t index) {
+    const Node* dir = TRY(this->directory(directory));
+    return entry(dir, index);
 }
 
 }  // namespace fs

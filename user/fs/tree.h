@@ -137,6 +137,10 @@ public:
 
     // Entry `index` of a directory (in name order), or NotFound past the end.
     ErrorOr<DirEntry> entry(const char* directory, size_t index);
+    // The same on a directory looked up once (NotFound, NotDirectory), so a
+    // listing walks its path once rather than once an entry.
+    ErrorOr<const Node*> directory(const char* path);
+    ErrorOr<DirEntry> entry(const Node* directory, size_t index) const;
 
     size_t node_count() const { return node_count_; }
 
