@@ -9,9 +9,19 @@ namespace ext2 {
 
 namespace {
 
-// The first clear bit in [from, to), or -1.
+// The first clear bit in [from, to), or -1. Full stretches are skipped 64
+// bits at a time, then a byte at a time: a block group's bitmap is mostly
+// full at its start, where the goal of a file's first block points.
 int64_t find_clear(const uint8_t* map, uint32_t from, uint32_t to) {
     for (uint32_t i = from; i < to;) {
+        if ((i & 63) == 0 && to - i >= 64) {
+            uint64_t word;
+            __builtin_memcpy(&word, map + (i >> 3), sizeof word);
+            if (word == ~uint64_t{0}) {
+                i += 64;
+                continue;
+            }
+        }
         if ((i & 7) == 0 && to - i >= 8 && map[i >> 3] == 0xFF) {
             i += 8;
             continue;

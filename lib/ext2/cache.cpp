@@ -59,6 +59,8 @@ void BlockRef::reset() {
 uint8_t* BlockRef::data() const { return cache_->data(slot_); }
 uint32_t BlockRef::block() const { return cache_->slots_[slot_].block; }
 void BlockRef::mark_dirty() { cache_->mark_dirty(slot_); }
+bool BlockRef::checked() const { return cache_->slots_[slot_].checked; }
+void BlockRef::set_checked() { cache_->slots_[slot_].checked = true; }
 
 // ---- Layout ------------------------------------------------------------------------
 
@@ -102,7 +104,7 @@ ErrorOr<void> BlockCache::init(BlockDevice& device, Clock& clock, uint32_t block
     for (uint32_t i = 0; i < buckets; i++) heads_[i] = -1;
     lru_head_ = lru_tail_ = -1;
     for (uint32_t i = 0; i < slots; i++) {
-        slots_[i] = Slot{0, 0, false, false, -1, -1, -1};
+        slots_[i] = Slot{0, 0, false, false, false, -1, -1, -1};
         lru_push_back(static_cast<int32_t>(i));
     }
     dirty_count_ = 0;
@@ -175,6 +177,7 @@ void BlockCache::install(int32_t slot, uint32_t block) {
     slots_[slot].block = block;
     slots_[slot].valid = true;
     slots_[slot].dirty = false;
+    slots_[slot].checked = false;
     hash_insert(slot);
 }
 
@@ -188,6 +191,7 @@ BlockRef BlockCache::pin(int32_t slot) {
 void BlockCache::unpin(uint32_t slot) { slots_[slot].pins--; }
 
 void BlockCache::mark_dirty(uint32_t slot) {
+    slots_[slot].checked = false;  // changed: a check made before no longer holds
     if (slots_[slot].dirty) return;
     slots_[slot].dirty = true;
     if (dirty_count_++ == 0) dirty_since_ = clock_->monotonic_ns();

@@ -32,6 +32,11 @@ public:
     uint8_t* data() const;
     uint32_t block() const;
     void mark_dirty();
+    // A caller's check of the block's contents (a directory block's records)
+    // holds until the block changes (mark_dirty) or is read again, so a block
+    // used unchanged many times is checked once.
+    bool checked() const;
+    void set_checked();
 
 private:
     friend class BlockCache;
@@ -101,6 +106,7 @@ private:
         uint16_t pins;
         bool valid;
         bool dirty;
+        bool checked;  // see BlockRef::checked()
         int32_t prev;  // LRU list: head is the most recently used
         int32_t next;
         int32_t hash_next;

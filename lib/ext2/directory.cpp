@@ -1,7 +1,9 @@
 // Directories at the volume level: finding, adding, removing and
 // re-pointing records across a directory's blocks, emptiness, "..", and
-// listing. Every block is checked (dir_block_valid) each time it is used,
-// so a corrupt record is reported, never followed. A directory with an
+// listing. Every block is checked (dir_block_valid) before it is used, and
+// again after any change to it or a new read from the device (the cache
+// keeps the mark, BlockRef::checked), so a corrupt record is reported,
+// never followed. A directory with an
 // htree index (kFlagIndex) is read as the plain directory its leaf blocks
 // make (index blocks look like empty records); a change clears the flag, as
 // Linux's ext2 does, so the stale index is never trusted again.
@@ -12,18 +14,30 @@ namespace ext2 {
 
 ErrorOr<Inode> Volume::read_directory(uint32_t ino) {
     Inode dir = TRY(read_inode(ino));
+    TRY(check_directory(dir));
+    return dir;
+}
+
+ErrorOr<void> Volume::check_directory(const Inode& dir) {
     if (!dir.is_directory()) return Error::NotDirectory;
     uint64_t size = dir.size();
     uint64_t most = uint64_t{layout_.blocks_count} * layout_.block_size;
     if (size == 0 || size % layout_.block_size != 0 || size > most) return kCorrupt;
-    return dir;
+    return {};
+}
+
+ErrorOr<void> Volume::check_dir_block(BlockRef& ref) {
+    if (ref.checked()) return {};
+    if (!dir_block_valid(ref.data(), layout_.block_size, layout_.inodes_count, layout_.filetype)) return kCorrupt;
+    ref.set_checked();
+    return {};
 }
 
 ErrorOr<BlockRef> Volume::dir_block(const Inode& dir, uint32_t index) {
     uint32_t block = TRY(map_block(dir, index));
     if (block == 0) return kCorrupt;  // directories have no holes
     BlockRef ref = TRY(cache_.get(block));
-    if (!dir_block_valid(ref.data(), layout_.block_size, layout_.inodes_count, layout_.filetype)) return kCorrupt;
+    TRY(check_dir_block(ref));
     return ref;
 }
 
@@ -105,9 +119,8 @@ bool place_holds(const uint8_t* block, uint32_t offset, uint32_t inode) {
 ErrorOr<void> Volume::remove_entry(Inode& dir, const EntryPlace& place) {
     changing_directory(dir);
     BlockRef ref = TRY(cache_.get(place.block));
-    if (!dir_block_valid(ref.data(), layout_.block_size, layout_.inodes_count, layout_.filetype) ||
-        !place_holds(ref.data(), place.offset, place.inode))
-        return kCorrupt;
+    TRY(check_dir_block(ref));
+    if (!place_holds(ref.data(), place.offset, place.inode)) return kCorrupt;
     dir_block_remove(ref.data(), place.offset, place.previous);
     ref.mark_dirty();
     ref.reset();
@@ -118,9 +131,8 @@ ErrorOr<void> Volume::remove_entry(Inode& dir, const EntryPlace& place) {
 ErrorOr<void> Volume::retarget_entry(Inode& dir, const EntryPlace& place, uint32_t ino, FileType type) {
     changing_directory(dir);
     BlockRef ref = TRY(cache_.get(place.block));
-    if (!dir_block_valid(ref.data(), layout_.block_size, layout_.inodes_count, layout_.filetype) ||
-        !place_holds(ref.data(), place.offset, place.inode))
-        return kCorrupt;
+    TRY(check_dir_block(ref));
+    if (!place_holds(ref.data(), place.offset, place.inode)) return kCorrupt;
     dir_block_retarget(ref.data(), place.offset, ino, static_cast<FileType>(record_type(type)));
     ref.mark_dirty();
     ref.reset();

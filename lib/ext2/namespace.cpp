@@ -24,8 +24,12 @@ constexpr uint32_t kMaxDepth = 65536;
 
 ErrorOr<uint32_t> Volume::lookup(uint32_t dir_ino, Name name) {
     if (!mounted_) return Error::BadArgument;
+    return lookup_in(TRY(read_directory(dir_ino)), name);
+}
+
+// `dir` was read and checked by read_directory (or inode plus check_directory).
+ErrorOr<uint32_t> Volume::lookup_in(const Inode& dir, Name name) {
     TRY(check_name(name));
-    Inode dir = TRY(read_directory(dir_ino));
     EntryPlace place;
     if (!TRY(find_entry(dir, name, &place))) return Error::NotFound;
     // Reserved inodes (bad blocks, resize, journal...) are never named.

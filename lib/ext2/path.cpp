@@ -27,6 +27,10 @@ ErrorOr<uint32_t> Volume::walk(uint32_t start, const char* path, size_t length, 
     base::mem_copy(buffers.path(), path, length);
     buffers.length = length;
     uint32_t current = start;
+    // current's inode once read: a component's inode, read to see whether
+    // it is a link, is the next lookup's directory (not read again).
+    Inode dir;
+    bool have_dir = false;
     size_t i = 0;
     while (true) {
         const char* p = buffers.path();
@@ -39,20 +43,25 @@ ErrorOr<uint32_t> Volume::walk(uint32_t start, const char* path, size_t length, 
         bool last = end == n;  // a trailing '/' asks for a directory: followed
         i = end;
         if (name.length > kMaxNameLength) return Error::TooLong;
+        if (!have_dir) dir = TRY(read_inode(current));
+        have_dir = false;
+        TRY(check_directory(dir));
         if (name.is_dot()) {
-            TRY(read_directory(current));
+            have_dir = true;
             continue;
         }
         if (name.is_dot_dot()) {
-            Inode dir = TRY(read_directory(current));
             if (current != kRootInode) current = TRY(parent_of(dir));
+            else have_dir = true;
             continue;
         }
-        uint32_t next = TRY(lookup(current, name));
+        uint32_t next = TRY(lookup_in(dir, name));
         if (last && !follow_last) return next;
         Inode inode = TRY(read_inode(next));
         if (!inode.is_symlink()) {
             current = next;
+            dir = inode;
+            have_dir = true;
             continue;
         }
         // The target, then the rest of the path, in the other buffer; the

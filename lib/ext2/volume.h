@@ -237,6 +237,11 @@ private:
 
     // directory.cpp: records in directories.
     ErrorOr<Inode> read_directory(uint32_t ino);
+    // The checks read_directory makes, on an inode already read.
+    ErrorOr<void> check_directory(const Inode& dir);
+    ErrorOr<uint32_t> lookup_in(const Inode& dir, Name name);
+    // Checks a directory block's records unless checked since it last changed.
+    ErrorOr<void> check_dir_block(BlockRef& ref);
     ErrorOr<BlockRef> dir_block(const Inode& dir, uint32_t index);
     ErrorOr<bool> find_entry(const Inode& dir, Name name, EntryPlace* place);
     ErrorOr<void> add_entry(Inode& dir, Name name, uint32_t ino, FileType type, uint32_t first_room);

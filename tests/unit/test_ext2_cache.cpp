@@ -2,7 +2,7 @@
 // blocks never evicted, dirty blocks written only by write-back (sorted,
 // adjacent ones in one request) or before their slot is reused, device
 // errors reported with the blocks kept dirty, and the age of the oldest
-// unwritten change.
+// unwritten change, and the checked mark a directory check leaves.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -202,3 +202,29 @@ TEST(Ext2WriteBack, ASmallCacheStillWritesLargeFilesCorrectly) {
 }
 
 }  // namespace
+
+// The mark a directory's check leaves on a block lasts only while the block
+// is unchanged: a change, or the block read again from the device, clears it.
+TEST_F(Ext2Cache, ACheckedMarkLastsUntilTheBlockChangesOrIsReadAgain) {
+    {
+        BlockRef ref = EXT2_OK(cache.get(3));
+        EXPECT_FALSE(ref.checked());
+        ref.set_checked();
+    }
+    {
+        BlockRef ref = EXT2_OK(cache.get(3));
+        EXPECT_TRUE(ref.checked());
+        ref.data()[0] = 0x55;
+        ref.mark_dirty();
+        EXPECT_FALSE(ref.checked());
+        ref.set_checked();
+        ref.data()[1] = 0x66;
+        ref.mark_dirty();  // already dirty: still a change
+        EXPECT_FALSE(ref.checked());
+        ref.set_checked();
+    }
+    ASSERT_FALSE(cache.write_back().is_error());
+    cache.discard(3);
+    BlockRef again = EXT2_OK(cache.get(3));
+    EXPECT_FALSE(again.checked());
+}

@@ -31,14 +31,27 @@ using Ext2Server = rvos::FileServerLoop;
 constexpr uint32_t kCacheBlocks = 512;  // 2 MiB of 4 KiB blocks
 constexpr uint16_t kFileMode = 0644, kDirMode = 0755;
 
+// The time is read once per request (a syscall), however many stamps the
+// request makes: a create stamps the new inode and its directory, a write
+// the file; they get the same time, as one operation should.
 class SystemClock final : public ext2::Clock {
 public:
     ext2::Timestamp now() override {
-        struct timespec ts {};
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return {ts.tv_sec, static_cast<uint32_t>(ts.tv_nsec)};
+        if (!known_) {
+            struct timespec ts {};
+            clock_gettime(CLOCK_REALTIME, &ts);
+            now_ = {ts.tv_sec, static_cast<uint32_t>(ts.tv_nsec)};
+            known_ = true;
+        }
+        return now_;
     }
     uint64_t monotonic_ns() override { return rvos::sys::clock_ns(); }
+    // A new request: the next stamp reads the time again.
+    void next_request() { known_ = false; }
+
+private:
+    ext2::Timestamp now_{};
+    bool known_ = false;
 };
 
 ext2srv::BlockClient disk;
@@ -64,26 +77,39 @@ fsp::Time time_of(const ext2::Timestamp& t) { return {t.seconds, t.nanoseconds};
 // The file system's number in Attributes::device (the RAM file system is 1).
 constexpr uint32_t kDevice = 2;
 
+// The write-back timer's deadline as last set (0: not known, after it
+// fired), so a change that leaves the deadline where it is (every change
+// after the first until the write-back) costs no syscall.
+uint64_t timer_deadline = 0;
+
+void set_flush_timer(uint64_t deadline) {
+    if (deadline == timer_deadline) return;
+    rvos::sys::timer_set(flush_timer, deadline);
+    timer_deadline = deadline;
+}
+
 // After a change: the timer fires when the oldest unwritten change is
 // kWriteBackDelayNs old.
 void changed() {
-    if (volume.has_unwritten())
-        rvos::sys::timer_set(flush_timer, volume.dirty_since_ns() + ext2::kWriteBackDelayNs);
+    if (volume.has_unwritten()) set_flush_timer(volume.dirty_since_ns() + ext2::kWriteBackDelayNs);
 }
 
 void flush_due(Ext2Server&, Handle, void*, Buffer&) {
+    timer_deadline = 0;  // fired: whatever comes next is set again
+    system_clock.next_request();
     uint64_t now = rvos::sys::clock_ns();
     auto flushed = volume.flush_if_older_than(now - ext2::kWriteBackDelayNs);
     if (flushed.is_error())
         rvos::console::print("ext2: write-back failed: %s\n", rvos::error_name(flushed.error()));
     if (volume.has_unwritten()) changed();
-    else rvos::sys::timer_set(flush_timer, rvos::kDeadlineNever);
+    else set_flush_timer(rvos::kDeadlineNever);
 }
 
 // ---- File channels ------------------------------------------------------------------
 
 void file_closed(Ext2Server&, Handle, void* context) {
     auto* file = static_cast<OpenFile*>(context);
+    system_clock.next_request();
     (void)volume.release(file->ino);
     changed();
     delete file;
@@ -159,6 +185,7 @@ struct FileHandler {
 };
 
 void handle_file(Ext2Server& loop, Handle client, void* context, Buffer& message) {
+    system_clock.next_request();
     FileHandler handler{*static_cast<OpenFile*>(context)};
     filep::dispatch(loop, client, message, handler);
 }
@@ -228,7 +255,7 @@ struct ControlHandler {
     }
     Error sync(Handle, const fsp::SyncRequest&, fsp::SyncReply&) {
         TRY(volume.sync());
-        rvos::sys::timer_set(flush_timer, rvos::kDeadlineNever);
+        set_flush_timer(rvos::kDeadlineNever);
         return Error::None;
     }
     Error rename(Handle, const fsp::RenameRequest& r, fsp::RenameReply&) {
@@ -360,6 +387,7 @@ struct ControlHandler {
 };
 
 void handle_control(Ext2Server& loop, Handle client, void*, Buffer& message) {
+    system_clock.next_request();
     ControlHandler handler;
     fsp::dispatch(loop, client, message, handler);
 }
