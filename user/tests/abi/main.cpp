@@ -851,15 +851,18 @@ void fill_ends(const Handle* ends, size_t count, size_t size, Figures& f) {
 // Message sizes for filling to the last byte: maximal ones, then smaller.
 constexpr size_t kFillSizes[] = {rvos::kMaxMessageBytes, 16384, 4096, 1024, 256, 64, 16, 1};
 
-// Fills `ends` with every size of kFillSizes in turn; the stop is the last
-// size's.
+// Fills `ends` with every size of kFillSizes in turn. The stop is the
+// last size's, unless a size met the system-wide budget (NoMemory): that
+// is what stopped the filling; the smaller sizes after it only top the
+// budget up, and can run out of queue depth (QueueFull) first, by how
+// much the other programs happen to hold at that moment.
 void fill_to_the_byte(const Handle* ends, size_t count, Figures& f) {
     for (size_t size : kFillSizes) {
         Figures step;
         fill_ends(ends, count, size, step);
         f.messages += step.messages;
         f.bytes += step.bytes;
-        f.stop = step.stop;
+        if (f.stop != Error::NoMemory) f.stop = step.stop;
     }
 }
 
