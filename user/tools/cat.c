@@ -19,8 +19,5 @@ int main(int argc, char **argv) {
     tool_name = "cat";
     int first = 1;
     if (first < argc && argv[first][0] == '-' && argv[first][1] == '-' && !argv[first][2]) first++;
-    if (first >= argc) return cat_one("-");
-    int status = 0;
-    for (int i = first; i < argc; i++) status |= cat_one(argv[i]);
-    return status;
+    return tool_each(argc, argv, first, cat_one);
 }

@@ -122,8 +122,5 @@ int main(int argc, char **argv) {
     tool_name = "sha256sum";
     int i = 1;
     if (i < argc && !strcmp(argv[i], "--")) i++;
-    if (i >= argc) return sum_one("-");
-    int status = 0;
-    for (; i < argc; i++) status |= sum_one(argv[i]);
-    return status;
+    return tool_each(argc, argv, i, sum_one);
 }

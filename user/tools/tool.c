@@ -28,6 +28,66 @@ void tool_message(const char *format, ...) {
     fputc('\n', stderr);
 }
 
+int tool_option(struct tool_options *o) {
+    while (!*o->next) {  /* this word is read: the next one */
+        const char *word = ++o->index < o->argc ? o->argv[o->index] : NULL;
+        if (!word || word[0] != '-' || !word[1]) return 0;
+        if (!strcmp(word, "--")) {
+            o->index++;
+            return 0;
+        }
+        o->next = word + 1;
+    }
+    return (unsigned char)*o->next++;
+}
+
+const char *tool_option_value(struct tool_options *o) {
+    const char *value = *o->next ? o->next : (o->index + 1 < o->argc ? o->argv[++o->index] : NULL);
+    o->next = "";
+    return value;
+}
+
+int tool_span_options(int argc, char **argv, struct tool_span *span, int signs) {
+    struct tool_options o = TOOL_OPTIONS(argc, argv);
+    for (int c; (c = tool_option(&o));) {
+        if (c >= '0' && c <= '9') {
+            o.next--;  /* -N: the digits are the value */
+        } else if (c == 'n' || c == 'c') {
+            span->bytes = c == 'c';
+        } else {
+            tool_message("invalid option -- '%c'", c);
+            return -1;
+        }
+        const char *value = tool_option_value(&o), *digits = value;
+        span->from_start = 0;
+        if (signs && digits && (*digits == '+' || *digits == '-')) span->from_start = *digits++ == '+';
+        span->count = digits ? tool_count(digits) : -1;
+        if (span->count < 0) {
+            tool_message("invalid number of %s: '%s'", span->bytes ? "bytes" : "lines", value ? value : "");
+            return -1;
+        }
+    }
+    return o.index;
+}
+
+static int several;  /* tool_each was given several files */
+
+int tool_each(int argc, char **argv, int first, int (*one)(const char *path)) {
+    if (first >= argc) return one("-");
+    several = argc - first > 1;
+    int status = 0;
+    for (int i = first; i < argc; i++) status |= one(argv[i]);
+    return status;
+}
+
+void tool_header(const char *path) {
+    static int first = 1;
+    if (!several) return;
+    printf("%s==> %s <==\n", first ? "" : "\n", strcmp(path, "-") ? path : "standard input");
+    fflush(stdout);
+    first = 0;
+}
+
 int tool_open(const char *path) {
     if (strcmp(path, "-") == 0) return STDIN_FILENO;
     int fd = open(path, O_RDONLY);

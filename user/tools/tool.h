@@ -1,6 +1,6 @@
 /* tool.h: what the small tools share (tool.c): the POSIX way of reporting
- * an error ("<tool>: <path>: <strerror>"), reading a named file or standard
- * input ("-" or no name), and whole-file reads and copies. */
+ * an error ("<tool>: <path>: <strerror>"), reading options, reading a named
+ * file or standard input ("-" or no name), and whole-file reads and copies. */
 #pragma once
 
 #include <stddef.h>
@@ -14,6 +14,40 @@ extern const char *tool_name;
 void tool_error(const char *what);
 /* "<tool>: <message>" on standard error (printf format). */
 void tool_message(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/* Options are the words before the operands that start with '-' (but are
+ * not "-" alone), up to "--". A tool reads them a letter at a time:
+ *     struct tool_options o = TOOL_OPTIONS(argc, argv);
+ *     for (int c; (c = tool_option(&o));) ...
+ * after which o.index is the first operand. */
+struct tool_options {
+    int argc;
+    char **argv;
+    int index;        /* the word being read; at the end, the first operand */
+    const char *next; /* the letters of that word not read yet */
+};
+#define TOOL_OPTIONS(argc, argv) {(argc), (argv), 0, ""}
+/* The next option letter; 0 after the last. */
+int tool_option(struct tool_options *o);
+/* The value of the letter just read: the rest of its word, else the next
+ * word; NULL if there is none. */
+const char *tool_option_value(struct tool_options *o);
+/* head's and tail's options: -n N (lines), -c N (bytes), -N (N of the
+ * kind last named); with `signs`, N may start with '+' (from the Nth on:
+ * span->from_start) or '-'. The first operand's index, or -1 after a
+ * message. */
+struct tool_span {
+    long long count;
+    int bytes, from_start;
+};
+int tool_span_options(int argc, char **argv, struct tool_span *span, int signs);
+
+/* Calls `one` for each operand from argv[first] on (standard input, "-",
+ * for none); the OR of what it returned. */
+int tool_each(int argc, char **argv, int first, int (*one)(const char *path));
+/* head's and tail's "==> name <==" over each file's output, when tool_each
+ * was given several (a blank line before all but the first, as GNU's). */
+void tool_header(const char *path);
 
 /* Opens `path` for reading, standard input for "-"; -1 (errno set) on
  * failure. tool_close closes what tool_open opened (never descriptor 0). */
