@@ -78,20 +78,16 @@ static int selected(const char *line, size_t length) {
 
 /* Greps one file: 0 a line selected, 1 none, 2 an error. */
 static int grep_one(const char *path) {
-    int fd = tool_open(path);
     size_t length = 0;
-    char *data = fd < 0 ? NULL : tool_read_all(fd, &length);
+    char *data = tool_read_file(path, &length);
     if (!data) {
         if (!silent) tool_error(path);
-        if (fd >= 0) tool_close(fd);
         return 2;
     }
-    tool_close(fd);
     const char *shown = strcmp(path, "-") ? path : "(standard input)";
     unsigned long long count = 0, line_number = 0;
     for (size_t at = 0; at < length;) {
-        char *end = memchr(data + at, '\n', length - at);
-        size_t line_length = end ? (size_t)(end - (data + at)) : length - at;
+        size_t line_length = tool_line_length(data, length, at);
         char saved = data[at + line_length];
         data[at + line_length] = 0;
         line_number++;
@@ -126,42 +122,36 @@ static int usage(void) {
 
 int main(int argc, char **argv) {
     tool_name = "grep";
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        if (!strcmp(argv[i], "--")) {
-            i++;
+    struct tool_options o = TOOL_OPTIONS(argc, argv);
+    for (int c; (c = tool_option(&o));) {
+        switch (c) {
+        case 'E': extended = 1; break;
+        case 'F': fixed = 1; break;
+        case 'G': extended = fixed = 0; break;
+        case 'i': ignore_case = 1; break;
+        case 'v': invert = 1; break;
+        case 'x': whole_line = 1; break;
+        case 'w': whole_word = 1; break;
+        case 'c': count_only = 1; break;
+        case 'n': numbers = 1; break;
+        case 'l': list_with = 1; break;
+        case 'L': list_without = 1; break;
+        case 'q': quiet = 1; break;
+        case 'h': names = 0; break;
+        case 'H': names = 1; break;
+        case 's': silent = 1; break;
+        case 'e': {  /* the rest of this word, or the next one, is a pattern */
+            const char *value = tool_option_value(&o);
+            if (!value || pattern_count == kMaxPatterns) return usage();
+            patterns[pattern_count++] = value;
             break;
         }
-        for (const char *o = argv[i] + 1; *o; o++) {
-            switch (*o) {
-            case 'E': extended = 1; break;
-            case 'F': fixed = 1; break;
-            case 'G': extended = fixed = 0; break;
-            case 'i': ignore_case = 1; break;
-            case 'v': invert = 1; break;
-            case 'x': whole_line = 1; break;
-            case 'w': whole_word = 1; break;
-            case 'c': count_only = 1; break;
-            case 'n': numbers = 1; break;
-            case 'l': list_with = 1; break;
-            case 'L': list_without = 1; break;
-            case 'q': quiet = 1; break;
-            case 'h': names = 0; break;
-            case 'H': names = 1; break;
-            case 's': silent = 1; break;
-            case 'e': {  /* the rest of this word, or the next one, is a pattern */
-                const char *value = o[1] ? o + 1 : (i + 1 < argc ? argv[++i] : NULL);
-                if (!value || pattern_count == kMaxPatterns) return usage();
-                patterns[pattern_count++] = value;
-                goto next_word;
-            }
-            default:
-                tool_message("invalid option -- '%c'", *o);
-                return usage();
-            }
+        default:
+            tool_message("invalid option -- '%c'", c);
+            return usage();
         }
-    next_word:;
     }
+    int i = o.index;
     if (pattern_count == 0) {
         if (i >= argc) return usage();
         patterns[pattern_count++] = argv[i++];
@@ -178,16 +168,11 @@ int main(int argc, char **argv) {
             }
         }
     }
-    int files = argc - i;
-    if (names < 0) names = files > 1;
-    int any_selected = 0, any_error = 0;
-    if (files == 0) {
-        int r = grep_one("-");
-        any_selected = r == 0;
-        any_error = r == 2;
-    }
-    for (; i < argc; i++) {
-        int r = grep_one(argv[i]);
+    if (names < 0) names = argc - i > 1;
+    int count, any_selected = 0, any_error = 0;
+    char **paths = tool_operands(argc, argv, i, "-", &count);
+    for (int k = 0; k < count; k++) {
+        int r = grep_one(paths[k]);
         if (r == 0) any_selected = 1;
         if (r == 2) any_error = 1;
         if (quiet && any_selected) break;

@@ -64,9 +64,8 @@ int main(int argc, char **argv) {
             return 1;
         }
     }
-    static char *stdin_only[] = {"-"};
-    char **names = i < argc ? argv + i : stdin_only;
-    int count = i < argc ? argc - i : 1;
+    int count;
+    char **names = tool_operands(argc, argv, i, "-", &count);
     unsigned char line[16];
     size_t filled = 0;
     unsigned long long offset = 0;

@@ -23,21 +23,8 @@ static int make_link(const char *target, const char *name) {
 
 int main(int argc, char **argv) {
     tool_name = "ln";
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        if (!strcmp(argv[i], "--")) {
-            i++;
-            break;
-        }
-        for (const char *o = argv[i] + 1; *o; o++) {
-            if (*o == 's') symbolic = 1;
-            else if (*o == 'f') force = 1;
-            else {
-                tool_message("invalid option -- '%c'", *o);
-                return 1;
-            }
-        }
-    }
+    int i = tool_flags(argc, argv, "sf", (int *const[]){&symbolic, &force});
+    if (i < 0) return 1;
     int operands = argc - i;
     if (operands < 1) {
         tool_message("missing file operand");

@@ -26,7 +26,7 @@ struct entry {
     int have_stat;
 };
 
-static int long_form, all, directory_itself;
+static int long_form, all, directory_itself, one_per_line /* -1: always so */;
 static int status;
 static time_t now;
 
@@ -147,29 +147,13 @@ static void list_directory(const char *path) {
 
 int main(int argc, char **argv) {
     tool_name = "ls";
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        if (!strcmp(argv[i], "--")) {
-            i++;
-            break;
-        }
-        for (const char *o = argv[i] + 1; *o; o++) {
-            if (*o == 'l') long_form = 1;
-            else if (*o == 'a') all = 1;
-            else if (*o == 'd') directory_itself = 1;
-            else if (*o == '1') continue;
-            else {
-                tool_message("invalid option -- '%c'", *o);
-                return 2;
-            }
-        }
-    }
+    int i = tool_flags(argc, argv, "lad1", (int *const[]){&long_form, &all, &directory_itself, &one_per_line});
+    if (i < 0) return 2;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     now = ts.tv_sec;
-    static char *here[] = {"."};
-    char **paths = i < argc ? argv + i : here;
-    int count = i < argc ? argc - i : 1;
+    int count;
+    char **paths = tool_operands(argc, argv, i, ".", &count);
 
     /* Files (and, with -d, directories) first, in one listing. */
     struct listing files = {NULL, 0, 0};

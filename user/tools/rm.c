@@ -64,21 +64,8 @@ static int remove_path(const char *path) {
 
 int main(int argc, char **argv) {
     tool_name = "rm";
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        if (!strcmp(argv[i], "--")) {
-            i++;
-            break;
-        }
-        for (const char *o = argv[i] + 1; *o; o++) {
-            if (*o == 'r' || *o == 'R') recursive = 1;
-            else if (*o == 'f') force = 1;
-            else {
-                tool_message("invalid option -- '%c'", *o);
-                return 1;
-            }
-        }
-    }
+    int i = tool_flags(argc, argv, "rRf", (int *const[]){&recursive, &recursive, &force});
+    if (i < 0) return 1;
     if (i >= argc) {
         if (force) return 0;
         tool_message("missing operand");

@@ -74,41 +74,22 @@ static int same(const struct line *a, const struct line *b) {
 
 int main(int argc, char **argv) {
     tool_name = "sort";
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        if (!strcmp(argv[i], "--")) {
-            i++;
-            break;
-        }
-        for (const char *o = argv[i] + 1; *o; o++) {
-            if (*o == 'r') reverse = 1;
-            else if (*o == 'n') numeric = 1;
-            else if (*o == 'u') unique = 1;
-            else if (*o == 'f') fold = 1;
-            else {
-                tool_message("invalid option -- '%c'", *o);
-                return 2;
-            }
-        }
-    }
-    static char *stdin_only[] = {"-"};
-    char **names = i < argc ? argv + i : stdin_only;
-    int count = i < argc ? argc - i : 1;
+    int i = tool_flags(argc, argv, "rnuf", (int *const[]){&reverse, &numeric, &unique, &fold});
+    if (i < 0) return 2;
+    int count;
+    char **names = tool_operands(argc, argv, i, "-", &count);
 
     struct line *lines = NULL;
     size_t used = 0, capacity = 0;
     for (int k = 0; k < count; k++) {
-        int fd = tool_open(names[k]);
         size_t length = 0;
-        char *data = fd < 0 ? NULL : tool_read_all(fd, &length);
+        char *data = tool_read_file(names[k], &length);
         if (!data) {
             tool_error(names[k]);
             return 2;
         }
-        tool_close(fd);
         for (size_t at = 0; at < length;) {
-            char *end = memchr(data + at, '\n', length - at);
-            size_t n = end ? (size_t)(end - (data + at)) : length - at;
+            size_t n = tool_line_length(data, length, at);
             if (used == capacity) {
                 capacity = capacity ? capacity * 2 : 1024;
                 lines = realloc(lines, capacity * sizeof *lines);

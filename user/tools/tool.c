@@ -47,6 +47,19 @@ const char *tool_option_value(struct tool_options *o) {
     return value;
 }
 
+int tool_flags(int argc, char **argv, const char *letters, int *const flags[]) {
+    struct tool_options o = TOOL_OPTIONS(argc, argv);
+    for (int c; (c = tool_option(&o));) {
+        const char *at = strchr(letters, c);
+        if (!at) {
+            tool_message("invalid option -- '%c'", c);
+            return -1;
+        }
+        *flags[at - letters] = 1;
+    }
+    return o.index;
+}
+
 int tool_span_options(int argc, char **argv, struct tool_span *span, int signs) {
     struct tool_options o = TOOL_OPTIONS(argc, argv);
     for (int c; (c = tool_option(&o));) {
@@ -68,6 +81,13 @@ int tool_span_options(int argc, char **argv, struct tool_span *span, int signs) 
         }
     }
     return o.index;
+}
+
+char **tool_operands(int argc, char **argv, int first, const char *none, int *count) {
+    static char *alone[1];
+    alone[0] = (char *)none;
+    *count = first < argc ? argc - first : 1;
+    return first < argc ? argv + first : alone;
 }
 
 static int several;  /* tool_each was given several files */
@@ -131,6 +151,21 @@ char *tool_read_all(int fd, size_t *length) {
     data[used] = 0;
     *length = used;
     return data;
+}
+
+char *tool_read_file(const char *path, size_t *length) {
+    int fd = tool_open(path);
+    if (fd < 0) return NULL;
+    char *data = tool_read_all(fd, length);
+    int saved = errno;
+    tool_close(fd);
+    errno = saved;
+    return data;
+}
+
+size_t tool_line_length(const char *data, size_t length, size_t at) {
+    const char *end = memchr(data + at, '\n', length - at);
+    return end ? (size_t)(end - (data + at)) : length - at;
 }
 
 int tool_write_all(int fd, const void *data, size_t length) {

@@ -32,6 +32,10 @@ int tool_option(struct tool_options *o);
 /* The value of the letter just read: the rest of its word, else the next
  * word; NULL if there is none. */
 const char *tool_option_value(struct tool_options *o);
+/* For a tool whose options are flags only: each letter of `letters` sets
+ * the int its place in `flags` points to. The first operand's index, or -1
+ * after "<tool>: invalid option -- 'x'". */
+int tool_flags(int argc, char **argv, const char *letters, int *const flags[]);
 /* head's and tail's options: -n N (lines), -c N (bytes), -N (N of the
  * kind last named); with `signs`, N may start with '+' (from the Nth on:
  * span->from_start) or '-'. The first operand's index, or -1 after a
@@ -42,6 +46,9 @@ struct tool_span {
 };
 int tool_span_options(int argc, char **argv, struct tool_span *span, int signs);
 
+/* The operands from argv[first] on, or `none` alone when there are none
+ * (e.g. "-": standard input); *count is how many. */
+char **tool_operands(int argc, char **argv, int first, const char *none, int *count);
 /* Calls `one` for each operand from argv[first] on (standard input, "-",
  * for none); the OR of what it returned. */
 int tool_each(int argc, char **argv, int first, int (*one)(const char *path));
@@ -57,6 +64,12 @@ void tool_close(int fd);
 /* Reads all of `fd` into a malloc'd buffer (one extra byte, a NUL, past
  * the end); *length is its size. NULL with errno set on failure. */
 char *tool_read_all(int fd, size_t *length);
+
+/* tool_open, tool_read_all and tool_close in one: a whole file, or
+ * standard input for "-". NULL with errno set on failure. */
+char *tool_read_file(const char *path, size_t *length);
+/* The length of the line at data[at] (up to a '\n' or the end). */
+size_t tool_line_length(const char *data, size_t length, size_t at);
 
 /* Writes all of `data` to `fd`; -1 with errno set on failure. */
 int tool_write_all(int fd, const void *data, size_t length);

@@ -33,23 +33,8 @@ static void emit(FILE *out, const char *line, size_t length, unsigned long long 
 
 int main(int argc, char **argv) {
     tool_name = "uniq";
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        if (!strcmp(argv[i], "--")) {
-            i++;
-            break;
-        }
-        for (const char *o = argv[i] + 1; *o; o++) {
-            if (*o == 'c') counts = 1;
-            else if (*o == 'd') repeated_only = 1;
-            else if (*o == 'u') unique_only = 1;
-            else if (*o == 'i') ignore_case = 1;
-            else {
-                tool_message("invalid option -- '%c'", *o);
-                return 1;
-            }
-        }
-    }
+    int i = tool_flags(argc, argv, "cdui", (int *const[]){&counts, &repeated_only, &unique_only, &ignore_case});
+    if (i < 0) return 1;
     const char *input = i < argc ? argv[i] : "-";
     FILE *out = stdout;
     if (i + 1 < argc) {
@@ -59,20 +44,17 @@ int main(int argc, char **argv) {
             return 1;
         }
     }
-    int fd = tool_open(input);
     size_t length = 0;
-    char *data = fd < 0 ? NULL : tool_read_all(fd, &length);
+    char *data = tool_read_file(input, &length);
     if (!data) {
         tool_error(input);
         return 1;
     }
-    tool_close(fd);
     const char *previous = NULL;
     size_t previous_length = 0;
     unsigned long long run = 0;
     for (size_t at = 0; at < length;) {
-        char *end = memchr(data + at, '\n', length - at);
-        size_t n = end ? (size_t)(end - (data + at)) : length - at;
+        size_t n = tool_line_length(data, length, at);
         if (previous && equal(previous, previous_length, data + at, n)) {
             run++;
         } else {

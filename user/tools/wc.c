@@ -68,26 +68,11 @@ static void choose_width(int count, char **names) {
 
 int main(int argc, char **argv) {
     tool_name = "wc";
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        if (!strcmp(argv[i], "--")) {
-            i++;
-            break;
-        }
-        for (const char *o = argv[i] + 1; *o; o++) {
-            if (*o == 'l') show_lines = 1;
-            else if (*o == 'w') show_words = 1;
-            else if (*o == 'c') show_bytes = 1;
-            else {
-                tool_message("invalid option -- '%c'", *o);
-                return 1;
-            }
-        }
-    }
+    int i = tool_flags(argc, argv, "lwc", (int *const[]){&show_lines, &show_words, &show_bytes});
+    if (i < 0) return 1;
     if (!show_lines && !show_words && !show_bytes) show_lines = show_words = show_bytes = 1;
-    static char *stdin_only[] = {"-"};
-    char **names = i < argc ? argv + i : stdin_only;
-    int count = i < argc ? argc - i : 1;
+    int count;
+    char **names = tool_operands(argc, argv, i, "-", &count);
     if (count == 1 && show_lines + show_words + show_bytes == 1) width = 1;
     else choose_width(count, names);
 
