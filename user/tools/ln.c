@@ -25,28 +25,11 @@ int main(int argc, char **argv) {
     tool_name = "ln";
     int i = tool_flags(argc, argv, "sf", (int *const[]){&symbolic, &force});
     if (i < 0) return 1;
-    int operands = argc - i;
-    if (operands < 1) {
-        tool_message("missing file operand");
-        return 1;
-    }
-    if (operands == 1) {  /* a link in the working directory, named as the target's last part */
+    if (argc - i == 1) {  /* a link in the working directory, named as the target's last part */
         char *name = tool_join(".", argv[i]);
         int status = name ? make_link(argv[i], name) : 1;
         free(name);
         return status;
     }
-    const char *last = argv[argc - 1];
-    if (operands == 2 && !tool_is_directory(last)) return make_link(argv[i], last);
-    if (!tool_is_directory(last)) {
-        tool_message("target '%s' is not a directory", last);
-        return 1;
-    }
-    int status = 0;
-    for (; i < argc - 1; i++) {
-        char *name = tool_join(last, argv[i]);
-        status |= name ? make_link(argv[i], name) : 1;
-        free(name);
-    }
-    return status;
+    return tool_into(argc, argv, i, make_link);
 }

@@ -55,29 +55,5 @@ int main(int argc, char **argv) {
     tool_name = "mv";
     int i = 1;
     if (i < argc && !strcmp(argv[i], "--")) i++;
-    int operands = argc - i;
-    if (operands < 2) {
-        tool_message(operands ? "missing destination file operand after '%s'" : "missing file operand",
-                     operands ? argv[i] : "");
-        return 1;
-    }
-    const char *target = argv[argc - 1];
-    if (!tool_is_directory(target)) {
-        if (operands > 2) {
-            tool_message("target '%s' is not a directory", target);
-            return 1;
-        }
-        return move(argv[i], target);
-    }
-    int status = 0;
-    for (; i < argc - 1; i++) {
-        char *into = tool_join(target, argv[i]);
-        if (!into) {
-            tool_error(target);
-            return 1;
-        }
-        status |= move(argv[i], into);
-        free(into);
-    }
-    return status;
+    return tool_into(argc, argv, i, move);
 }

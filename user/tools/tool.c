@@ -108,6 +108,34 @@ void tool_header(const char *path) {
     first = 0;
 }
 
+int tool_into(int argc, char **argv, int first, int (*one)(const char *from, const char *to)) {
+    int operands = argc - first;
+    if (operands < 2) {
+        tool_message(operands ? "missing destination file operand after '%s'" : "missing file operand",
+                     operands ? argv[first] : "");
+        return 1;
+    }
+    const char *target = argv[argc - 1];
+    if (!tool_is_directory(target)) {
+        if (operands > 2) {
+            tool_message("target '%s' is not a directory", target);
+            return 1;
+        }
+        return one(argv[first], target);
+    }
+    int status = 0;
+    for (int i = first; i < argc - 1; i++) {
+        char *into = tool_join(target, argv[i]);
+        if (!into) {
+            tool_error(target);
+            return 1;
+        }
+        status |= one(argv[i], into);
+        free(into);
+    }
+    return status;
+}
+
 int tool_open(const char *path) {
     if (strcmp(path, "-") == 0) return STDIN_FILENO;
     int fd = open(path, O_RDONLY);

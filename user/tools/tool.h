@@ -55,6 +55,11 @@ int tool_each(int argc, char **argv, int first, int (*one)(const char *path));
 /* head's and tail's "==> name <==" over each file's output, when tool_each
  * was given several (a blank line before all but the first, as GNU's). */
 void tool_header(const char *path);
+/* `tool source target` or `tool source... directory` (cp, mv, ln): calls
+ * `one` with each source and the path it goes to (in the directory when
+ * the last operand is one); the usual messages when an operand is
+ * missing. The OR of what `one` returned, or 1. */
+int tool_into(int argc, char **argv, int first, int (*one)(const char *from, const char *to));
 
 /* Opens `path` for reading, standard input for "-"; -1 (errno set) on
  * failure. tool_close closes what tool_open opened (never descriptor 0). */
