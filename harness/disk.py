@@ -1,8 +1,8 @@
 """Disk images for the storage tests, with Linux's e2fsprogs as the judge.
 
 make_image() builds an ext2 image with `mke2fs -d` from staged trees (the
-build's root tree, build/root, plus whatever a test adds); e2fsck() and
-debugfs() run the real tools on it; damage() flips bytes, chosen by a seed,
+build's root tree, build/root, plus whatever a test adds); e2fsck(),
+e2fsck_clean() and debugfs() run the real tools on it; damage() flips bytes, chosen by a seed,
 in one kind of metadata (superblock, group descriptors, inode table,
 bitmaps, directory blocks) for the hostile-image tests. The acceptance
 tests' `disk` fixture (tests/acceptance/conftest.py) and `make fuzz`
@@ -41,9 +41,16 @@ def e2fsck(image, fix: bool = False) -> tuple[int, str]:
     return result.returncode, result.stdout + result.stderr
 
 
-def debugfs(image, request: str) -> bytes:
-    """The output of one debugfs request on the image (read-only)."""
-    return subprocess.run([tool("debugfs"), "-R", request, str(image)], capture_output=True, check=True).stdout
+def e2fsck_clean(image) -> None:
+    """Asserts that `e2fsck -fn` finds nothing wrong with the image."""
+    status, report = e2fsck(image)
+    assert status == 0, report
+
+
+def debugfs(image, request: str, write: bool = False) -> bytes:
+    """The output of one debugfs request on the image (read-only unless `write`)."""
+    args = [tool("debugfs")] + (["-w"] if write else []) + ["-R", request, str(image)]
+    return subprocess.run(args, capture_output=True, check=True).stdout
 
 
 def make_image(path, trees=(), size: str = "16M", block_size: int = 4096, inodes: int | None = None,

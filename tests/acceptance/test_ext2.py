@@ -7,52 +7,20 @@ build made (build/disk.img): the `disk` fixture of conftest.py, which also
 runs e2fsck -fn on it after the test."""
 
 import hashlib
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from harness import Machine, default_kernel_path
+from harness.disk import debugfs, e2fsck_clean
 from harness.shell import lines
 
 REPO = Path(__file__).resolve().parents[2]
-IMAGE = REPO / "build" / "disk.img"
 HAVE_LUA = (REPO / "build" / "user" / "lua.elf").is_file()
 
 
-def tool(name):
-    for d in ("/usr/sbin", "/sbin"):
-        if Path(d, name).exists():
-            return str(Path(d, name))
-    return shutil.which(name)
-
-
-def debugfs(image, request):
-    return subprocess.run([tool("debugfs"), "-R", request, str(image)], capture_output=True, check=True).stdout
-
-
-def e2fsck_clean(image):
-    result = subprocess.run([tool("e2fsck"), "-fn", str(image)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def boot(disk, request):
-    m = Machine(kernel=default_kernel_path(), disks=(disk,))
-    request.node._rvos_machine = m
-    m.boot()
-    return m
-
-
-def shut_down(m):
-    """Powers off through the shell, so the file server writes everything back."""
-    m.send_raw(b"shutdown\r")
-    m.child.expect(__import__("pexpect").EOF, timeout=30)
-    m.close()
-
-
-def test_the_root_is_the_disk_and_tmp_is_in_memory(disk, request):
-    m = boot(disk, request)
+def test_the_root_is_the_disk_and_tmp_is_in_memory(disk):
+    m = disk.boot()
     try:
         names = set(lines(m.run("ls /")))
         assert any("bin" in n for n in names) and any("etc" in n for n in names), names
@@ -62,15 +30,15 @@ def test_the_root_is_the_disk_and_tmp_is_in_memory(disk, request):
         m.close()
 
 
-def test_a_file_written_on_the_disk_survives_a_reboot_and_linux_reads_it(disk, request):
-    m = boot(disk, request)
+def test_a_file_written_on_the_disk_survives_a_reboot_and_linux_reads_it(disk):
+    m = disk.boot()
     m.run("write /home/note written in the guest")
     m.run("write /tmp/scratch gone after a reboot")
     assert m.run("cat /home/note") == "written in the guest"
-    shut_down(m)
+    disk.shut_down(m)
     e2fsck_clean(disk)
     assert debugfs(disk, "cat /home/note") == b"written in the guest\n"
-    m = boot(disk, request)
+    m = disk.boot()
     try:
         assert m.run("cat /home/note") == "written in the guest"
         assert "No such file or directory" in m.run("cat /tmp/scratch")
@@ -78,8 +46,8 @@ def test_a_file_written_on_the_disk_survives_a_reboot_and_linux_reads_it(disk, r
         m.close()
 
 
-def test_changes_reach_the_disk_within_seconds_without_a_shutdown(disk, request):
-    m = boot(disk, request)
+def test_changes_reach_the_disk_within_seconds_without_a_shutdown(disk):
+    m = disk.boot()
     try:
         m.run("write /home/late written, then left to the write-back")
         # The server writes changes back at most 5 s after they are made.
@@ -98,8 +66,8 @@ def test_changes_reach_the_disk_within_seconds_without_a_shutdown(disk, request)
 
 
 @pytest.mark.skipif(not HAVE_LUA, reason="lua was not built (its Debian sources could not be fetched)")
-def test_a_megabyte_file_round_trips_and_rename_across_volumes_is_refused(disk, request):
-    m = boot(disk, request)
+def test_a_megabyte_file_round_trips_and_rename_across_volumes_is_refused(disk):
+    m = disk.boot()
     script = ('local f=assert(io.open("/home/big","wb")) '
               'for i=0,16383 do f:write(string.rep(string.char(i%251),64)) end f:close() '
               'print(os.rename("/home/big","/home/big2")) '
@@ -110,7 +78,7 @@ def test_a_megabyte_file_round_trips_and_rename_across_volumes_is_refused(disk, 
     got = lines(out)
     assert got[0] == "true", out
     assert got[1].startswith("nil") and "Cross-device link" in got[1], out
-    shut_down(m)
+    disk.shut_down(m)
     e2fsck_clean(disk)
     data = debugfs(disk, "cat /home/big2")
     want = b"".join(bytes([i % 251]) * 64 for i in range(16384))

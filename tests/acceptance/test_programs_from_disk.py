@@ -11,13 +11,12 @@ file server carries on. The host's e2fsprogs (debugfs, e2fsck) are the
 judges of what is on the disk."""
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from harness import Machine, default_disk_path, default_kernel_path, fresh_disk
+from harness import disk as disks
+from harness.disk import e2fsck_clean
 from harness.shell import lines, mem, mem_settled, ps, search
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,40 +24,11 @@ USER = REPO / "build" / "user"
 EMBEDDED = ["shell", "fs", "ext2", "virtio-blk"]
 
 
-def tool(name):
-    for d in ("/usr/sbin", "/sbin"):
-        if Path(d, name).exists():
-            return str(Path(d, name))
-    found = shutil.which(name)
-    assert found, f"{name} not found (Debian package e2fsprogs; `make deps` installs it)"
-    return found
-
-
 def debugfs(image, *requests):
     """Runs debugfs -w with the requests in turn; returns the output of the last."""
     for request in requests:
-        out = subprocess.run([tool("debugfs"), "-w", "-R", request, str(image)], capture_output=True,
-                             check=True).stdout.decode()
+        out = disks.debugfs(image, request, write=True).decode()
     return out
-
-
-def e2fsck_clean(image):
-    result = subprocess.run([tool("e2fsck"), "-fn", str(image)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def boot(disk, request):
-    m = Machine(kernel=default_kernel_path(), disks=(disk,))
-    request.node._rvos_machine = m
-    m.boot()
-    return m
-
-
-def shut_down(m):
-    """Powers off through the shell: the file server writes everything back."""
-    m.send_raw(b"shutdown\r")
-    m.child.expect(__import__("pexpect").EOF, timeout=30)
-    m.close()
 
 
 def quiet_mem(machine):
@@ -71,11 +41,6 @@ def quiet_mem(machine):
             return now
         last = now
     return last
-
-
-@pytest.fixture
-def disk(tmp_path):
-    return fresh_disk(default_disk_path(), tmp_path / "disk.img")
 
 
 def test_only_what_reaches_the_disk_is_embedded_and_a_diskless_machine_still_has_its_shell(diskless_machine):
@@ -95,9 +60,9 @@ def test_programs_run_from_bin_by_name_and_by_path(machine):
     assert out[0].startswith("hello from pid") and out[1:] == ["argv[1] = three"], out
 
 
-def test_a_program_the_host_puts_on_the_disk_runs_by_name(disk, request):
+def test_a_program_the_host_puts_on_the_disk_runs_by_name(disk):
     debugfs(disk, f"write {USER / 'hello.elf'} /bin/greet")
-    m = boot(disk, request)
+    m = disk.boot()
     try:
         out = lines(m.run("run greet from-the-host"))
         assert out[0].startswith("hello from pid") and out[1:] == ["argv[1] = from-the-host"], out
@@ -140,10 +105,10 @@ def damaged_images(tmp_path):
     return images
 
 
-def test_a_damaged_program_file_is_a_clear_error_and_the_shell_survives(disk, tmp_path, request):
+def test_a_damaged_program_file_is_a_clear_error_and_the_shell_survives(disk, tmp_path):
     images = damaged_images(tmp_path)
     debugfs(disk, *[f"write {tmp_path / name} /bin/bad-{name}" for name in images])
-    m = boot(disk, request)
+    m = disk.boot()
     try:
         m.run("run hello")  # the system as a program run leaves it
         before = quiet_mem(m)
@@ -158,9 +123,9 @@ def test_a_damaged_program_file_is_a_clear_error_and_the_shell_survives(disk, tm
         m.close()
 
 
-def test_path_is_searched_before_the_embedded_programs(disk, request):
+def test_path_is_searched_before_the_embedded_programs(disk):
     debugfs(disk, "mkdir /home/tools", f"write {USER / 'hello.elf'} /home/tools/greet")
-    m = boot(disk, request)
+    m = disk.boot()
     try:
         # The shell's environment is empty: PATH unset means /bin.
         assert m.run("run greet") == "run: greet: not found"
@@ -173,17 +138,17 @@ def test_path_is_searched_before_the_embedded_programs(disk, request):
         m.close()
 
 
-def test_starting_programs_never_writes_to_the_disk(disk, request):
+def test_starting_programs_never_writes_to_the_disk(disk):
     def access_time():
         return search(r"atime: (0x[0-9a-f:]+)", debugfs(disk, "stat /bin/hello"), "atime")[1]
     # An access time older than the file's change: a read the relatime way
     # would move it.
     debugfs(disk, "set_inode_field /bin/hello atime 20000101000000")
     before = access_time()
-    m = boot(disk, request)
+    m = disk.boot()
     for _ in range(3):
         assert lines(m.run("run hello"))[0].startswith("hello from pid")
-    shut_down(m)
+    disk.shut_down(m)
     e2fsck_clean(disk)
     assert access_time() == before
 
@@ -226,8 +191,8 @@ def test_shell_kill_ends_any_process_but_not_the_kernels_own(machine):
     assert machine.run(f"kill {job}") == f"[{job}] loader: stopped"
 
 
-def test_the_disk_driver_killed_while_files_are_in_use_is_restarted_and_files_work_again(disk, request):
-    m = boot(disk, request)
+def test_the_disk_driver_killed_while_files_are_in_use_is_restarted_and_files_work_again(disk):
+    m = disk.boot()
     try:
         driver = next(p["pid"] for p in ps(m) if p["name"] == "virtio-blk")
         m.send_raw(b"run loader churn /home 4000 &\r")
@@ -249,7 +214,7 @@ def test_the_disk_driver_killed_while_files_are_in_use_is_restarted_and_files_wo
         # Files can be written and read again, and reach the disk.
         m.run("write /home/after written after the restart")
         assert m.run("cat /home/after") == "written after the restart"
-        shut_down(m)
+        disk.shut_down(m)
         e2fsck_clean(disk)
         assert debugfs(disk, "cat /home/after") == "written after the restart\n"
     finally:

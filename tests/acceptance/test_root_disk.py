@@ -10,26 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from harness import Machine, default_kernel_path
+from harness.disk import debugfs, e2fsck
 from harness.shell import search
 
 REPO = Path(__file__).resolve().parents[2]
 IMAGE = REPO / "build" / "disk.img"
 MAKE_DISK = REPO / "harness" / "make-disk.sh"
-
-
-def tool(name):
-    for d in ("/usr/sbin", "/sbin"):
-        if Path(d, name).exists():
-            return str(Path(d, name))
-    found = shutil.which(name)
-    assert found, f"{name} not found (Debian package e2fsprogs; `make deps` installs it)"
-    return found
-
-
-def debugfs(image, request, write=False):
-    args = [tool("debugfs")] + (["-w"] if write else []) + ["-R", request, str(image)]
-    return subprocess.run(args, capture_output=True, check=True).stdout
 
 
 def programs():
@@ -41,9 +27,9 @@ def programs():
 
 def test_the_root_image_is_a_clean_ext2_volume():
     assert IMAGE.is_file(), "build/disk.img missing: run `make build`"
-    result = subprocess.run([tool("e2fsck"), "-fn", str(IMAGE)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "rvos-root" in result.stdout
+    status, report = e2fsck(IMAGE)
+    assert status == 0, report
+    assert "rvos-root" in report
 
 
 def test_bin_holds_every_program_byte_for_byte_and_etc_and_home_exist():
@@ -76,14 +62,7 @@ def test_the_image_is_made_again_only_when_what_it_holds_changes(tmp_path):
     assert debugfs(image, "cat /home/note") == b""
 
 
-def test_the_guest_finds_the_root_disk_as_blk0(tmp_path, request):
-    copy = tmp_path / "disk.img"
-    shutil.copy(IMAGE, copy)
-    m = Machine(kernel=default_kernel_path(), disks=(copy,))
-    request.node._rvos_machine = m
-    try:
-        m.boot()
-        found = search(r"^blktest: blk0: (\d+) sectors", m.run("run blktest info"), "info")
-        assert int(found[1]) * 512 == copy.stat().st_size
-    finally:
-        m.close()
+def test_the_guest_finds_the_root_disk_as_blk0(disk):
+    m = disk.boot()
+    found = search(r"^blktest: blk0: (\d+) sectors", m.run("run blktest info"), "info")
+    assert int(found[1]) * 512 == disk.path.stat().st_size

@@ -15,30 +15,19 @@ import shlex
 import shutil
 import subprocess
 import time
-from pathlib import Path
 
-import pexpect
 import pytest
 
-from harness import Machine, default_kernel_path
+from harness.disk import debugfs, e2fsck_clean, tool
 from harness.machine import normalise
 
-REPO = Path(__file__).resolve().parents[2]
-IMAGE = REPO / "build" / "disk.img"
 STATUS = re.compile(r"^(\S+): exited with status (\d+)$")
 
 
-def sbin(name):
-    for d in ("/usr/sbin", "/sbin"):
-        if Path(d, name).exists():
-            return str(Path(d, name))
-    return shutil.which(name)
-
-
 def need_host(*tools):
-    for tool in tools:
-        if not shutil.which(tool):
-            pytest.skip(f"the host has no {tool} to compare with")
+    for name in tools:
+        if not shutil.which(name):
+            pytest.skip(f"the host has no {name} to compare with")
 
 
 # ---- Inputs --------------------------------------------------------------------------
@@ -69,35 +58,19 @@ def inputs():
 
 
 @pytest.fixture
-def files(tmp_path):
-    """The inputs on the host (<tmp>/t/...) and a copy of the root disk
-    holding them as /home/t/..."""
-    assert IMAGE.is_file(), "build/disk.img missing: run `make build`"
+def files(tmp_path, disk):
+    """The inputs on the host (<tmp>/t/...) and on the test's copy of the
+    root disk (the `disk` fixture: e2fsck -fn after the test) as /home/t/..."""
     host = tmp_path / "t"
     host.mkdir()
     commands = ["mkdir /home/t"]
     for name, data in inputs().items():
         (host / name).write_bytes(data)
         commands.append(f"write {host / name} /home/t/{name}")
-    disk = tmp_path / "disk.img"
-    shutil.copy(IMAGE, disk)
     script = tmp_path / "debugfs.cmd"
     script.write_text("\n".join(commands) + "\n")
-    subprocess.run([sbin("debugfs"), "-w", "-f", str(script), str(disk)], check=True, capture_output=True)
+    subprocess.run([tool("debugfs"), "-w", "-f", str(script), str(disk)], check=True, capture_output=True)
     return host, disk
-
-
-def boot(disk, request):
-    m = Machine(kernel=default_kernel_path(), disks=(disk,))
-    request.node._rvos_machine = m
-    m.boot()
-    return m
-
-
-def shut_down(m):
-    m.send_raw(b"shutdown\r")
-    m.child.expect(pexpect.EOF, timeout=30)
-    m.close()
 
 
 def guest(m, command, timeout=60):
@@ -128,15 +101,6 @@ def compare(m, host_dir, command):
     # The guest's shell parses quotes, pipes and $: each word goes quoted.
     got = guest(m, " ".join(shlex.quote(w) for w in words))
     assert got == want, f"{command}\n--- guest (status {got[1]}) ---\n{got[0]}\n--- host (status {want[1]}) ---\n{want[0]}"
-
-
-def e2fsck_clean(image):
-    result = subprocess.run([sbin("e2fsck"), "-fn", str(image)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def debugfs(image, request):
-    return subprocess.run([sbin("debugfs"), "-R", request, str(image)], capture_output=True, check=True).stdout
 
 
 # ---- Text tools ------------------------------------------------------------------------
@@ -184,15 +148,12 @@ TEXT_COMMANDS = [
 ]
 
 
-def test_text_tools_print_exactly_what_gnu_tools_print_for_the_same_files(files, request):
+def test_text_tools_print_exactly_what_gnu_tools_print_for_the_same_files(files):
     need_host("wc", "head", "tail", "sort", "uniq", "sha256sum", "hexdump", "cat")
     host_dir, disk = files
-    m = boot(disk, request)
-    try:
-        for command in TEXT_COMMANDS:
-            compare(m, host_dir, command)
-    finally:
-        m.close()
+    m = disk.boot()
+    for command in TEXT_COMMANDS:
+        compare(m, host_dir, command)
 
 
 GREP_COMMANDS = [
@@ -220,15 +181,12 @@ GREP_COMMANDS = [
 ]
 
 
-def test_grep_selects_the_lines_gnu_grep_selects_and_exits_0_1_or_2(files, request):
+def test_grep_selects_the_lines_gnu_grep_selects_and_exits_0_1_or_2(files):
     need_host("grep")
     host_dir, disk = files
-    m = boot(disk, request)
-    try:
-        for command in GREP_COMMANDS:
-            compare(m, host_dir, command)
-    finally:
-        m.close()
+    m = disk.boot()
+    for command in GREP_COMMANDS:
+        compare(m, host_dir, command)
 
 
 def type_input(m, command, lines):
@@ -244,31 +202,28 @@ def type_input(m, command, lines):
     return normalise(raw)
 
 
-def test_tools_read_standard_input_when_no_file_is_given(files, request):
+def test_tools_read_standard_input_when_no_file_is_given(files):
     need_host("wc", "sort", "sha256sum")
     host_dir, disk = files
     typed = ["pear apple", "fig", "apple"]
     stdin = ("\n".join(typed) + "\n").encode()
-    m = boot(disk, request)
-    try:
-        for command in (["wc"], ["sort"], ["sha256sum"]):
-            out = type_input(m, " ".join(command), typed)
-            want, _ = host_run(command, host_dir, stdin=stdin)
-            # The echo of the typed lines comes before the tool's output.
-            assert out.endswith(want), f"{command}: guest printed\n{out}\nhost printed\n{want}"
-        # cat writes each line as it reads it: after its echo.
-        out = type_input(m, "cat -", typed)
-        assert out == "\n".join(["run cat -"] + [line for line in typed for _ in (0, 1)]), out
-    finally:
-        m.close()
+    m = disk.boot()
+    for command in (["wc"], ["sort"], ["sha256sum"]):
+        out = type_input(m, " ".join(command), typed)
+        want, _ = host_run(command, host_dir, stdin=stdin)
+        # The echo of the typed lines comes before the tool's output.
+        assert out.endswith(want), f"{command}: guest printed\n{out}\nhost printed\n{want}"
+    # cat writes each line as it reads it: after its echo.
+    out = type_input(m, "cat -", typed)
+    assert out == "\n".join(["run cat -"] + [line for line in typed for _ in (0, 1)]), out
 
 
 # ---- File tools on the disk ---------------------------------------------------------------
 
-def test_file_tools_copy_move_and_remove_within_and_across_volumes(files, request):
+def test_file_tools_copy_move_and_remove_within_and_across_volumes(files):
     host_dir, disk = files
     big_sum = subprocess.run(["sha256sum", str(host_dir / "big")], capture_output=True, text=True).stdout.split()[0]
-    m = boot(disk, request)
+    m = disk.boot()
     assert guest(m, "mkdir -p /home/w/deep/er /tmp/w") == ("", 0)
     assert guest(m, "mkdir /home/w")[1] == 1
     assert "File exists" in guest(m, "mkdir /home/w")[0]
@@ -292,7 +247,7 @@ def test_file_tools_copy_move_and_remove_within_and_across_volumes(files, reques
     assert guest(m, "rm -f /home/w/not-there") == ("", 0)
     out, status = guest(m, "rm /home/w/not-there")
     assert status == 1 and out == "rm: cannot remove '/home/w/not-there': No such file or directory"
-    shut_down(m)
+    disk.shut_down(m)
     e2fsck_clean(disk)
     listing = debugfs(disk, "ls -l /home/w").decode()
     assert " tree" in listing and " deep" not in listing and " big" not in listing, listing
@@ -312,9 +267,9 @@ def debugfs_times(disk, path):
     return times["atime"], times["mtime"], times["ctime"], links
 
 
-def test_links_symlinks_and_times_made_in_the_guest_are_what_e2fsprogs_reads(files, request):
+def test_links_symlinks_and_times_made_in_the_guest_are_what_e2fsprogs_reads(files):
     host_dir, disk = files
-    m = boot(disk, request)
+    m = disk.boot()
     assert guest(m, "ln /home/t/one /home/t/hard") == ("", 0)
     assert guest(m, "ln -s one /home/t/soft") == ("", 0)
     assert guest(m, "ln -s /home/t/poem /home/t/absolute") == ("", 0)
@@ -336,7 +291,7 @@ def test_links_symlinks_and_times_made_in_the_guest_are_what_e2fsprogs_reads(fil
     assert status == 1 and "Cross-device link" in out  # picolibc words EXDEV without "Invalid"
     guest_times, _ = guest(m, "stat -c %X:%Y:%Z /home/t/poem /home/t/new")
     guest_now, _ = guest(m, "date +%s")
-    shut_down(m)
+    disk.shut_down(m)
     e2fsck_clean(disk)
     assert debugfs(disk, "cat /home/t/hard") == b"just one line\n"
     assert b"Fast link dest: \"one\"" in debugfs(disk, "stat /home/t/soft")
@@ -351,7 +306,7 @@ def test_links_symlinks_and_times_made_in_the_guest_are_what_e2fsprogs_reads(fil
     assert abs(n_mtime - int(guest_now)) <= 5 and abs(n_mtime - time.time()) < 600
 
 
-def test_ls_long_form_and_stat_match_gnu_for_the_same_files_and_times(files, request):
+def test_ls_long_form_and_stat_match_gnu_for_the_same_files_and_times(files):
     need_host("ls", "touch")
     host_dir, disk = files
     now = int(time.time())
@@ -362,39 +317,33 @@ def test_ls_long_form_and_stat_match_gnu_for_the_same_files_and_times(files, req
     for name, when in stamps.items():
         os.utime(host_dir / name, (when, when))
     (host_dir / "link").symlink_to("poem")
-    m = boot(disk, request)
-    try:
-        for name, when in stamps.items():
-            assert guest(m, f"touch -d @{when} /home/t/{name}") == ("", 0)
-        assert guest(m, "ln -s poem /home/t/link") == ("", 0)
-        compare(m, host_dir, "ls -l /home/t/one /home/t/poem /home/t/numbers /home/t/empty /home/t/big")
-        # A link's own times cannot be set (no lutimes): all but its time.
-        out, status = guest(m, "ls -l /home/t/link")
-        assert status == 0 and out.startswith("lrwxrwxrwx 1 root root 4 ") and out.endswith(" /home/t/link -> poem"), out
-        compare(m, host_dir, "stat -c %n:%s:%F:%a:%A:%h:%N /home/t/one /home/t/poem /home/t/link /home/t/empty")
-        compare(m, host_dir, "stat -c %Y:%y /home/t/one /home/t/poem /home/t/numbers")
-        compare(m, host_dir, "stat -L -c %n:%F:%s /home/t/link")
-        compare(m, host_dir, "stat /home/t/missing")
-        compare(m, host_dir, "ls /home/t/")
-        compare(m, host_dir, "ls -d /home/t/ /home/t/one")
-        compare(m, host_dir, "ls /home/t/one /home/t/nothing")
-    finally:
-        m.close()
+    m = disk.boot()
+    for name, when in stamps.items():
+        assert guest(m, f"touch -d @{when} /home/t/{name}") == ("", 0)
+    assert guest(m, "ln -s poem /home/t/link") == ("", 0)
+    compare(m, host_dir, "ls -l /home/t/one /home/t/poem /home/t/numbers /home/t/empty /home/t/big")
+    # A link's own times cannot be set (no lutimes): all but its time.
+    out, status = guest(m, "ls -l /home/t/link")
+    assert status == 0 and out.startswith("lrwxrwxrwx 1 root root 4 ") and out.endswith(" /home/t/link -> poem"), out
+    compare(m, host_dir, "stat -c %n:%s:%F:%a:%A:%h:%N /home/t/one /home/t/poem /home/t/link /home/t/empty")
+    compare(m, host_dir, "stat -c %Y:%y /home/t/one /home/t/poem /home/t/numbers")
+    compare(m, host_dir, "stat -L -c %n:%F:%s /home/t/link")
+    compare(m, host_dir, "stat /home/t/missing")
+    compare(m, host_dir, "ls /home/t/")
+    compare(m, host_dir, "ls -d /home/t/ /home/t/one")
+    compare(m, host_dir, "ls /home/t/one /home/t/nothing")
 
 
-def test_df_reports_the_volume_sizes_dumpe2fs_reads(files, request):
+def test_df_reports_the_volume_sizes_dumpe2fs_reads(files):
     host_dir, disk = files
-    m = boot(disk, request)
-    try:
-        out, status = guest(m, "df")
-        assert status == 0, out
-        assert guest(m, "df /tmp/nothing")[1] == 1
-        # The shell wrote its history (/home/.history) before `df` ran; the
-        # volume is read after the shutdown, with everything written back.
-        shut_down(m)
-    finally:
-        m.close()
-    header = subprocess.run([sbin("dumpe2fs"), "-h", str(disk)], capture_output=True, text=True).stdout
+    m = disk.boot()
+    out, status = guest(m, "df")
+    assert status == 0, out
+    assert guest(m, "df /tmp/nothing")[1] == 1
+    # The shell wrote its history (/home/.history) before `df` ran; the
+    # volume is read after the shutdown, with everything written back.
+    disk.shut_down(m)
+    header = subprocess.run([tool("dumpe2fs"), "-h", str(disk)], capture_output=True, text=True).stdout
     field = lambda name: int(re.search(rf"^{name}:\s+(\d+)", header, re.M).group(1))
     block = field("Block size")
     total, free, reserved = field("Block count"), field("Free blocks"), field("Reserved block count")
@@ -411,74 +360,68 @@ def test_df_reports_the_volume_sizes_dumpe2fs_reads(files, request):
 
 # ---- /tmp (the RAM file system) ------------------------------------------------------------
 
-def test_the_ram_file_system_keeps_links_symlinks_times_and_modes(files, request):
+def test_the_ram_file_system_keeps_links_symlinks_times_and_modes(files):
     host_dir, disk = files
-    m = boot(disk, request)
-    try:
-        assert guest(m, "mkdir /tmp/r") == ("", 0)
-        assert guest(m, "cp /home/t/one /tmp/r/f") == ("", 0)
-        assert guest(m, "ln -s f /tmp/r/rel") == ("", 0)
-        assert guest(m, "ln -s /tmp/r /tmp/dirlink") == ("", 0)
-        assert guest(m, "ln -s nowhere /tmp/r/dangling") == ("", 0)
-        assert guest(m, "cat /tmp/r/rel /tmp/dirlink/rel") == ("just one line\njust one line", 0)
-        assert guest(m, "readlink /tmp/dirlink") == ("/tmp/r", 0)
-        out, status = guest(m, "cat /tmp/r/dangling")
-        assert status == 1 and "No such file or directory" in out
-        assert guest(m, "touch -d @1500000000 /tmp/r/f") == ("", 0)
-        assert guest(m, "stat -c %X:%Y:%F /tmp/r/f /tmp/r/rel") == ("1500000000:1500000000:regular file\n"
-                                                                    + guest(m, "stat -c %X:%Y /tmp/r/rel")[0]
-                                                                    + ":symbolic link", 0)
-        assert guest(m, "chmod 600 /tmp/r/f") == ("", 0)
-        assert guest(m, "stat -c %a:%A /tmp/r/f") == ("600:-rw-------", 0)
-        now, _ = guest(m, "date +%s")
-        assert guest(m, "touch /tmp/r/g") == ("", 0)
-        mtime, _ = guest(m, "stat -c %Y /tmp/r/g")
-        assert abs(int(mtime) - int(now)) <= 10  # touch made it now (a loaded host may delay the next command)
-        assert guest(m, "ln /tmp/r/f /tmp/r/h") == ("", 0)  # a hard link: one file, two names
-        assert guest(m, "stat -c %h:%i /tmp/r/f")[0] == guest(m, "stat -c %h:%i /tmp/r/h")[0]
-        assert guest(m, "stat -c %h /tmp/r/h") == ("2", 0)
-        assert guest(m, "ls /tmp/r") == ("dangling\nf\ng\nh\nrel", 0)
-        assert guest(m, "rm /tmp/r/f") == ("", 0)
-        assert guest(m, "cat /tmp/r/h") == ("just one line", 0)
-        assert guest(m, "stat -c %h /tmp/r/h") == ("1", 0)
-        out, status = guest(m, "ln /tmp/r /tmp/r2")
-        assert status == 1 and "Permission denied" in out  # no hard links to directories
-        assert guest(m, "rm /tmp/dirlink") == ("", 0)  # the link, not the directory
-        assert guest(m, "ls /tmp") == ("r", 0)
-    finally:
-        m.close()
+    m = disk.boot()
+    assert guest(m, "mkdir /tmp/r") == ("", 0)
+    assert guest(m, "cp /home/t/one /tmp/r/f") == ("", 0)
+    assert guest(m, "ln -s f /tmp/r/rel") == ("", 0)
+    assert guest(m, "ln -s /tmp/r /tmp/dirlink") == ("", 0)
+    assert guest(m, "ln -s nowhere /tmp/r/dangling") == ("", 0)
+    assert guest(m, "cat /tmp/r/rel /tmp/dirlink/rel") == ("just one line\njust one line", 0)
+    assert guest(m, "readlink /tmp/dirlink") == ("/tmp/r", 0)
+    out, status = guest(m, "cat /tmp/r/dangling")
+    assert status == 1 and "No such file or directory" in out
+    assert guest(m, "touch -d @1500000000 /tmp/r/f") == ("", 0)
+    assert guest(m, "stat -c %X:%Y:%F /tmp/r/f /tmp/r/rel") == ("1500000000:1500000000:regular file\n"
+                                                                + guest(m, "stat -c %X:%Y /tmp/r/rel")[0]
+                                                                + ":symbolic link", 0)
+    assert guest(m, "chmod 600 /tmp/r/f") == ("", 0)
+    assert guest(m, "stat -c %a:%A /tmp/r/f") == ("600:-rw-------", 0)
+    now, _ = guest(m, "date +%s")
+    assert guest(m, "touch /tmp/r/g") == ("", 0)
+    mtime, _ = guest(m, "stat -c %Y /tmp/r/g")
+    assert abs(int(mtime) - int(now)) <= 10  # touch made it now (a loaded host may delay the next command)
+    assert guest(m, "ln /tmp/r/f /tmp/r/h") == ("", 0)  # a hard link: one file, two names
+    assert guest(m, "stat -c %h:%i /tmp/r/f")[0] == guest(m, "stat -c %h:%i /tmp/r/h")[0]
+    assert guest(m, "stat -c %h /tmp/r/h") == ("2", 0)
+    assert guest(m, "ls /tmp/r") == ("dangling\nf\ng\nh\nrel", 0)
+    assert guest(m, "rm /tmp/r/f") == ("", 0)
+    assert guest(m, "cat /tmp/r/h") == ("just one line", 0)
+    assert guest(m, "stat -c %h /tmp/r/h") == ("1", 0)
+    out, status = guest(m, "ln /tmp/r /tmp/r2")
+    assert status == 1 and "Permission denied" in out  # no hard links to directories
+    assert guest(m, "rm /tmp/dirlink") == ("", 0)  # the link, not the directory
+    assert guest(m, "ls /tmp") == ("r", 0)
 
 
 # ---- The rest ------------------------------------------------------------------------------
 
-def test_date_env_sleep_true_false_and_kill_behave_as_on_the_host(files, request):
+def test_date_env_sleep_true_false_and_kill_behave_as_on_the_host(files):
     need_host("date")
     host_dir, disk = files
-    m = boot(disk, request)
-    try:
-        assert guest(m, "true") == ("", 0)
-        assert guest(m, "false") == ("", 1)
-        for command in ("date -d @0", "date -u -d @1795866973", "date -d @86399 +%Y-%m-%d.%H:%M:%S.%j.%a.%Z"):
-            compare(m, host_dir, command)
-        out, _ = guest(m, "date +%s")
-        assert abs(int(out) - time.time()) < 120
-        default, _ = guest(m, "date")
-        assert re.fullmatch(r"\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d UTC \d{4}", default), default
-        assert guest(m, "env") == ("PATH=/bin\nHOME=/home", 0)  # what the shell exports
-        assert guest(m, "env A=1 B=two env") == ("PATH=/bin\nHOME=/home\nA=1\nB=two", 0)
-        assert guest(m, "env -i C=3 env") == ("C=3", 0)
-        out, status = guest(m, "env no-such-program")
-        assert status == 127 and "No such file or directory" in out
-        assert guest(m, "env false") == ("", 1)
-        start = time.monotonic()
-        assert guest(m, "sleep 1.5") == ("", 0)
-        assert time.monotonic() - start >= 1.5
-        out, status = guest(m, "sleep x")
-        assert status == 1 and out == "sleep: invalid time interval 'x'"
-        assert "TERM" in guest(m, "kill -l")[0].split("\n")
-        out, status = guest(m, "kill 31")
-        assert status == 1 and out in ("kill: 31: No such process", "kill: 31: Operation not permitted"), out
-        out, status = guest(m, "kill -s NOPE 1")
-        assert status == 1 and out == "kill: NOPE: invalid signal specification"
-    finally:
-        m.close()
+    m = disk.boot()
+    assert guest(m, "true") == ("", 0)
+    assert guest(m, "false") == ("", 1)
+    for command in ("date -d @0", "date -u -d @1795866973", "date -d @86399 +%Y-%m-%d.%H:%M:%S.%j.%a.%Z"):
+        compare(m, host_dir, command)
+    out, _ = guest(m, "date +%s")
+    assert abs(int(out) - time.time()) < 120
+    default, _ = guest(m, "date")
+    assert re.fullmatch(r"\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d UTC \d{4}", default), default
+    assert guest(m, "env") == ("PATH=/bin\nHOME=/home", 0)  # what the shell exports
+    assert guest(m, "env A=1 B=two env") == ("PATH=/bin\nHOME=/home\nA=1\nB=two", 0)
+    assert guest(m, "env -i C=3 env") == ("C=3", 0)
+    out, status = guest(m, "env no-such-program")
+    assert status == 127 and "No such file or directory" in out
+    assert guest(m, "env false") == ("", 1)
+    start = time.monotonic()
+    assert guest(m, "sleep 1.5") == ("", 0)
+    assert time.monotonic() - start >= 1.5
+    out, status = guest(m, "sleep x")
+    assert status == 1 and out == "sleep: invalid time interval 'x'"
+    assert "TERM" in guest(m, "kill -l")[0].split("\n")
+    out, status = guest(m, "kill 31")
+    assert status == 1 and out in ("kill: 31: No such process", "kill: 31: Operation not permitted"), out
+    out, status = guest(m, "kill -s NOPE 1")
+    assert status == 1 and out == "kill: NOPE: invalid signal specification"
