@@ -16,7 +16,6 @@ clients, heap bytes, pool buffers, bytes queued) return to the baseline.
 """
 import os
 import random
-import re
 import socket
 import struct
 import tempfile
@@ -26,48 +25,10 @@ from pathlib import Path
 
 from harness import Machine, Network, default_kernel_path
 from harness import disk as disks
+from harness.network import TIME_WAIT, Failure, back_to, netstat, settle, start
 
 HTTP, UDP_ECHO = 80, 7
-TIME_WAIT = 4  # seconds (2 * TCP_MSL in user/net/lwipopts.h)
 ROUND_SECONDS = 600  # one round may take no longer than this
-NETSTAT = re.compile(r"netstat: sockets (\d+) tcp_pcbs (\d+) udp_pcbs (\d+) clients (\d+) memory (\d+) pbufs (\d+) "
-                     r"queued (\d+)")
-KEYS = ("sockets", "tcp_pcbs", "udp_pcbs", "clients", "memory", "pbufs", "queued")
-SYNC = iter(range(1_000_000))
-
-
-class Failure(Exception):
-    """A property the round checks did not hold."""
-
-
-def settle(m):
-    token = f"net-sync-{next(SYNC)}"
-    m.send_raw(f"echo {token}\n")
-    m.expect(re.compile(rf"(?:\n|> ){token}\r"), timeout=20)
-    m.wait_prompt()
-
-
-def start(m, command, ready):
-    m.send_raw(command + " &\n")
-    m.expect(ready, timeout=20)
-    settle(m)
-
-
-def netstat(m):
-    out = m.run("run netstat")
-    got = NETSTAT.search(out)
-    if not got:
-        raise Failure(f"netstat printed no counts: {out!r}")
-    return dict(zip(KEYS, map(int, got.groups())))
-
-
-def back_to(m, baseline, seconds=60):
-    deadline = time.monotonic() + seconds
-    while True:
-        now = netstat(m)
-        if now == baseline or time.monotonic() > deadline:
-            return now
-        time.sleep(1)
 
 
 class Peer:
@@ -202,7 +163,7 @@ def network_fuzz(rounds, scale=4, seed=1):
                         raise Failure(f"round {n}: {name} x{count}: {failure}") from failure
                     if time.monotonic() - began > ROUND_SECONDS:
                         raise Failure(f"round {n}: past {ROUND_SECONDS} s at {name}")
-                now = back_to(m, baseline)
+                now = back_to(m, baseline, seconds=60)
                 if now != baseline:
                     raise Failure(f"round {n}: netstat moved\n  before: {baseline}\n  after:  {now}")
                 report.append(f"network round {n}: {' '.join(f'{k} x{c}' for k, _, c in kinds)}; "

@@ -27,20 +27,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from harness import Machine, Network  # noqa: E402
+from harness.network import echo_through, settle, start  # noqa: E402
 
 MiB = 1024 * 1024
-
-
-def settle(m, token):
-    m.send_raw(f"echo {token}\n")
-    m.expect(re.compile(rf"(?:\n|> ){token}\r"), timeout=30)
-    m.wait_prompt()
-
-
-def start(m, command, ready, token):
-    m.send_raw(command + " &\n")
-    m.expect(ready, timeout=30)
-    settle(m, token)
 
 
 def receive_all(s):
@@ -79,25 +68,9 @@ class Sink:
 def echo_check(port, size):
     """size bytes through an echo server; (seconds, intact)."""
     data = os.urandom(size)
-    s = socket.create_connection(("127.0.0.1", port), timeout=120)
-    got = bytearray()
-
-    def reader():
-        while True:
-            piece = s.recv(1 << 16)
-            if not piece:
-                return
-            got.extend(piece)
-
-    t = threading.Thread(target=reader)
     start = time.monotonic()
-    t.start()
-    s.sendall(data)
-    s.shutdown(socket.SHUT_WR)
-    t.join(300)
-    seconds = time.monotonic() - start
-    s.close()
-    return seconds, hashlib.sha256(got).digest() == hashlib.sha256(data).digest()
+    got = echo_through(port, data, timeout=150)
+    return time.monotonic() - start, hashlib.sha256(got).digest() == hashlib.sha256(data).digest()
 
 
 def keepalive_rate(port, path, count):
@@ -221,18 +194,18 @@ def rows(quick):
     try:
         m.boot()
         m.expect(r"\[net\] en0: \S+ by DHCP", timeout=30)
-        settle(m, "netbench-0")
+        settle(m)
         m.run("write /tmp/1k " + "x" * 1023)
-        start(m, "run httpd /tmp", "httpd: serving /tmp on port 80", "netbench-1")
-        start(m, "run nc -l -k --echo 7", "nc: listening on tcp port 7", "netbench-2")
-        start(m, "run nc -u -l --echo 7", "nc: listening on udp port 7", "netbench-3")
-        start(m, "run nc -l -k --discard 9", "nc: listening on tcp port 9", "netbench-4")
+        start(m, "run httpd /tmp", "httpd: serving /tmp on port 80")
+        start(m, "run nc -l -k --echo 7", "nc: listening on tcp port 7")
+        start(m, "run nc -u -l --echo 7", "nc: listening on udp port 7")
+        start(m, "run nc -l -k --discard 9", "nc: listening on tcp port 9")
 
         # host -> guest: the guest counts what arrives.
         host_send(network.tcp[9], size)
         got = m.expect(r"nc: received (\d+) bytes in (\d+) ms", timeout=300)
         n, ms = map(int, re.search(r"(\d+) bytes in (\d+) ms", got).groups())
-        settle(m, "netbench-5")
+        settle(m)
         inbound = n / MiB / max(ms / 1000, 1e-3)
         # guest -> host: the host counts what arrives.
         sink = Sink()

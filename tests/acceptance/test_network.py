@@ -27,6 +27,7 @@ import pytest
 
 from harness import Machine, Network, default_kernel_path
 from harness import disk as disks
+from harness.network import TIME_WAIT, back_to, echo_through, netstat, settle, start
 from harness.shell import lines
 
 REPO = Path(__file__).resolve().parents[2]
@@ -76,25 +77,6 @@ def net(www, tmp_path, request):
         m.close()
 
 
-SYNC = iter(range(1_000_000))
-
-
-def settle(m):
-    """Waits until the shell has answered everything typed so far (a
-    background program's line may have landed after a prompt)."""
-    token = f"sync-{next(SYNC)}"
-    m.send_raw(f"echo {token}\n")
-    m.expect(re.compile(rf"(?:\n|> ){token}\r"), timeout=20)
-    m.wait_prompt()
-
-
-def start(m, command, ready):
-    """Starts a server in the background and waits for its ready line."""
-    m.send_raw(command + " &\n")
-    m.expect(ready, timeout=20)
-    settle(m)
-
-
 def url(m, path):
     return f"http://127.0.0.1:{m.network.tcp[HTTP]}{path}"
 
@@ -105,28 +87,6 @@ def curl(*args):
 
 def sha(data):
     return hashlib.sha256(data).hexdigest()
-
-
-def netstat(m):
-    out = m.run("run netstat")
-    got = re.search(r"netstat: sockets (\d+) tcp_pcbs (\d+) udp_pcbs (\d+) clients (\d+) memory (\d+) pbufs (\d+) "
-                    r"queued (\d+)", out)
-    assert got, out
-    keys = ("sockets", "tcp_pcbs", "udp_pcbs", "clients", "memory", "pbufs", "queued")
-    return dict(zip(keys, map(int, got.groups())))
-
-
-TIME_WAIT = 4  # seconds (2 * TCP_MSL in user/net/lwipopts.h)
-
-
-def back_to(m, baseline, seconds=30):
-    """netstat until it shows the baseline again (TIME_WAIT lasts 4 s)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        now = netstat(m)
-        if now == baseline or time.monotonic() > deadline:
-            return now
-        time.sleep(1)
 
 
 def get(m, path):
@@ -212,28 +172,6 @@ def test_guest_wget_fetches_a_file_from_a_host_http_server_intact(net, tmp_path)
         server.shutdown()
     start(net, "run httpd /tmp", "httpd: serving /tmp on port 80")
     assert sha(curl(url(net, "/blob"))) == sha(data), "the file the guest fetched differs from the host's"
-
-
-def echo_through(port, data, chunk=65536):
-    """Sends `data` to an echo server, reading the echo as it comes; its bytes."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=60)
-    got = bytearray()
-
-    def reader():
-        while True:
-            piece = s.recv(1 << 16)
-            if not piece:
-                return
-            got.extend(piece)
-
-    t = threading.Thread(target=reader)
-    t.start()
-    for i in range(0, len(data), chunk):
-        s.sendall(data[i:i + chunk])
-    s.shutdown(socket.SHUT_WR)
-    t.join(120)
-    s.close()
-    return bytes(got)
 
 
 # 4 MiB each way here; the 16 MiB each way of the issue runs in `make bench`.
