@@ -1,6 +1,7 @@
 """The shell's output formats, parsed once for every test: `ps` rows, the
-counters `mem` prints, and a helper that splits command output into lines.
-Keep these in step with user/shell/main.cpp."""
+counters `mem` prints, hello-std's steps, and a helper that splits command
+output into lines. Keep these in step with user/shell/main.cpp (and
+user/hello-std)."""
 
 import re
 
@@ -11,6 +12,8 @@ HEAP = re.compile(r"^heap: (\d+) bytes in use$", re.M)
 CHANNELS = re.compile(r"^channels: (\d+) of (\d+)$", re.M)
 KERNEL_STACKS = re.compile(r"^kernel stacks: deepest use (\d+) of (\d+) bytes$", re.M)
 HANDLE_ROW = re.compile(r"^(\d+)\s+(\S+)\s+(\d+)$")  # "<pid> <name> <count>", columns padded
+STEP = re.compile(r"^step (\d+): (.+): (\S+)$")  # hello-std's "step <n>: <what>: ok"
+HELLO_STD_SUMMARY = "hello-std: 11 passed, 0 failed"
 
 
 def lines(text):
@@ -75,3 +78,18 @@ def mem_settled(machine, want, keys=("free_frames", "heap", "channels", "handles
         if all(now[k] == want[k] for k in keys):
             break
     return now
+
+
+def hello_std_steps(out):
+    """hello-std's output as {step number: (what, result)}; checks that it
+    reported steps 1..11, every one passed, and the summary line."""
+    got = lines(out)
+    steps = {int(m[1]): (m[2], m[3]) for m in map(STEP.match, got) if m}
+    assert sorted(steps) == list(range(1, 12)), \
+        f"hello-std should report steps 1..11, reported {sorted(steps)}:\n{out}"
+    failed = {n: what for n, (what, result) in steps.items() if result != "ok"}
+    assert not failed, f"hello-std steps failed: {failed}\n{out}"
+    assert got[-1] == HELLO_STD_SUMMARY, \
+        f"hello-std should end with {HELLO_STD_SUMMARY!r}, ended with {got[-1]!r}:\n{out}"
+    assert "exited with status" not in out, f"hello-std exited with an error:\n{out}"
+    return steps

@@ -7,12 +7,10 @@ import re
 
 import pytest
 from harness import abi  # noqa: E402
-from harness.shell import HANDLE_ROW, PS_ROW, lines  # noqa: E402
+from harness.shell import PS_ROW, hello_std_steps, lines, mem  # noqa: E402
 
 # ---------------------------------------------------------------- helpers
 
-STEP = re.compile(r"^step (\d+): (.+): (ok|FAILED|failed)$")
-HELLO_STD_SUMMARY = "hello-std: 11 passed, 0 failed"
 LS_ROW = re.compile(r"^(dir|file)\s+(\d+)\s+(\S+)$")
 STAT_FILE = re.compile(r"^(\S+): file, (\d+) bytes$")
 STAT_DIR = re.compile(r"^(\S+): directory, (\d+) entries$")
@@ -41,40 +39,8 @@ def ls(machine, path="/tmp"):
     return entries
 
 
-def hello_std_steps(out):
-    """hello-std's output as {step number: (what, result)}; checks the
-    summary line and that every step passed."""
-    got = lines(out)
-    steps = {}
-    for line in got:
-        m = STEP.match(line)
-        if m:
-            steps[int(m[1])] = (m[2], m[3])
-    assert sorted(steps) == list(range(1, 12)), \
-        f"hello-std should report steps 1..11, reported {sorted(steps)}:\n{out}"
-    failed = {n: what for n, (what, result) in steps.items() if result != "ok"}
-    assert not failed, f"hello-std steps failed: {failed}\n{out}"
-    assert got[-1] == HELLO_STD_SUMMARY, \
-        f"hello-std should end with {HELLO_STD_SUMMARY!r}, ended with {got[-1]!r}:\n{out}"
-    assert "exited with status" not in out, f"hello-std exited with an error:\n{out}"
-    return steps
-
-
-def handle_counts(machine):
-    """The `handles:` section of `mem` as {process name: handle count}."""
-    out = machine.run("mem")
-    got = lines(out)
-    assert "handles:" in got, f"`mem` has no 'handles:' section:\n{out}"
-    counts = {}
-    for row in got[got.index("handles:") + 1:]:
-        m = HANDLE_ROW.match(row.strip())
-        assert m, f"`mem`: malformed handles row {row!r}:\n{out}"
-        counts[m[2]] = int(m[3])
-    return counts
-
-
 def fs_handles(machine):
-    counts = handle_counts(machine)
+    counts = mem(machine)["handles"]
     assert "fs" in counts, f"`mem` lists no handles for the fs server: {counts}"
     return counts["fs"]
 
@@ -273,7 +239,7 @@ def test_many_files_at_once_emfile_beyond_the_limit_and_a_thousand_cycles_leak_n
     open/close cycles leave the fs server's and the client's handle counts
     where they started."""
     assert machine.run("stat /tmp").startswith("/tmp: directory")  # the shell's own fs session first
-    before = handle_counts(machine)
+    before = mem(machine)["handles"]
     out = machine.run("run manyfiles 1000", timeout=120)
     got = lines(out)
     assert "manyfiles: 25 files open at once: ok" in got, out
@@ -286,6 +252,6 @@ def test_many_files_at_once_emfile_beyond_the_limit_and_a_thousand_cycles_leak_n
     assert m[2] == "EMFILE" and m[4] == "yes", out
     assert "manyfiles: 1000 of 1000 open/close cycles" in got, out
     assert "exited with status" not in out, out
-    after = handle_counts(machine)
+    after = mem(machine)["handles"]
     assert after["fs"] == before["fs"], f"fs handles {before['fs']} -> {after['fs']}"
     assert after["shell"] == before["shell"], f"shell handles {before['shell']} -> {after['shell']}"

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 from harness import abi  # noqa: E402
-from harness.shell import lines, mem, mem_settled, ps, search  # noqa: E402
+from harness.shell import hello_std_steps, lines, mem, mem_settled, ps, search  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,8 +22,6 @@ SLOW = 60  # seconds, for the programs that loop many times
 
 # ---------------------------------------------------------------- helpers
 
-STEP = re.compile(r"^step (\d+): (.+): (\S+)$")
-HELLO_STD_SUMMARY = "hello-std: 11 passed, 0 failed"
 
 # Processes at boot: name -> kind.
 # The machine boots with its root disk: its driver and file server too.
@@ -58,19 +56,6 @@ def assert_boot_processes_alive(machine, when):
     assert not extra, f"{when}: ps lists processes left over from programs: {extra}"
     pids = [p["pid"] for p in procs]
     assert len(pids) == len(set(pids)), f"{when}: duplicate pids: {procs}"
-
-
-def assert_hello_std_passes(out):
-    got = lines(out)
-    steps = {int(m[1]): (m[2], m[3]) for m in map(STEP.match, got) if m}
-    assert sorted(steps) == list(range(1, 12)), \
-        f"hello-std should report steps 1..11, reported {sorted(steps)}:\n{out}"
-    failed = {n: what for n, (what, result) in steps.items() if result != "ok"}
-    assert not failed, f"hello-std steps failed: {failed}\n{out}"
-    assert got[-1] == HELLO_STD_SUMMARY, \
-        f"hello-std should end with {HELLO_STD_SUMMARY!r}:\n{out}"
-    assert "exited with status" not in out, f"hello-std exited with an error:\n{out}"
-    return steps
 
 
 def assert_no_capability_errors(out, program):
@@ -192,7 +177,7 @@ def test_m3_fs_handle_count_returns_to_baseline_after_many_files(machine):
     assert baseline is not None, "`mem` lists no handles for the fs server"
     for attempt in (1, 2, 3):
         out = machine.run("run hello-std", timeout=SLOW)
-        steps = assert_hello_std_passes(out)
+        steps = hello_std_steps(out)
         assert_no_capability_errors(out, "hello-std")
         after = mem_settled(machine, before, keys=("handles",))["handles"].get("fs")
         assert after == baseline, \
@@ -252,7 +237,7 @@ def test_v1_boot_runs_every_program(machine):
     got = lines(machine.run("run hello"))
     assert len(got) == 1 and re.fullmatch(r"hello from pid \d+", got[0]), f"hello: {got}"
 
-    assert_hello_std_passes(machine.run("run hello-std", timeout=SLOW))
+    hello_std_steps(machine.run("run hello-std", timeout=SLOW))
 
     r = run_limits(machine)
     assert r["connect_result"] == "ok" and "FAILED" not in r["out"], f"limits:\n{r['out']}"
@@ -277,7 +262,7 @@ def test_v1_boot_runs_every_program(machine):
 
 def test_v2_hello_std_opens_more_than_twenty_files(machine):
     out = machine.run("run hello-std", timeout=SLOW)
-    steps = assert_hello_std_passes(out)
+    steps = hello_std_steps(out)
     assert_no_capability_errors(out, "hello-std")
     m = re.search(r"\b(\d+) files\b", steps[9][0])
     assert m, f"step 9 should say how many files it opened: {steps[9][0]!r}"
@@ -291,7 +276,7 @@ def test_v3_ps_shows_every_process(machine):
     assert_boot_processes_alive(machine, "at boot")
     # No regressions: still all there after programs have come and gone.
     machine.run("run hello")
-    assert_hello_std_passes(machine.run("run hello-std", timeout=SLOW))
+    hello_std_steps(machine.run("run hello-std", timeout=SLOW))
     assert_boot_processes_alive(machine, "after hello and hello-std")
 
 
