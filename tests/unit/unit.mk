@@ -37,6 +37,7 @@ UNIT_CODE_SRCS := \
     lib/virtio/queue.cpp \
     lib/base/path.cpp \
     lib/base/command.cpp \
+    lib/base/sha256.cpp \
     user/fs/tree.cpp \
     user/shell/parse.cpp \
     user/shell/line_editor.cpp \
