@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <random>
@@ -39,6 +40,16 @@ public:
     bool percent(unsigned p) { return below(100) < p; }
     template <typename T>
     const T& pick(const std::vector<T>& v) { return v[below(v.size())]; }
+    // An index of `weights` chosen with chance weights[i] / their sum (one
+    // draw, so a seed's run stays the same); the sum must not be 0.
+    template <size_t N>
+    size_t weighted(const size_t (&weights)[N]) {
+        size_t total = 0;
+        for (size_t w : weights) total += w;
+        size_t r = below(total), i = 0;
+        while (r >= weights[i]) r -= weights[i++];
+        return i;
+    }
 
 private:
     std::mt19937_64 engine_;

@@ -152,14 +152,7 @@ public:
 private:
     void count(const char* op, Error e) { coverage_[std::string(op) + ":" + rvos::error_name(e)]++; }
 
-    Op choose_op() {
-        size_t total = 0;
-        for (size_t w : weights_) total += w;
-        size_t r = rng_.below(total);
-        int op = 0;
-        while (r >= weights_[op]) r -= weights_[op++];
-        return static_cast<Op>(op);
-    }
+    Op choose_op() { return static_cast<Op>(rng_.weighted(weights_)); }
 
     // ---- Paths ------------------------------------------------------------------
     // Distinct nodes with a name (a file with two names counts once).

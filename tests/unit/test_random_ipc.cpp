@@ -423,11 +423,7 @@ private:
     }
 
     Op choose_op() {
-        size_t total = 0;
-        for (size_t w : weights_) total += w;
-        size_t r = rng_.below(total);
-        int op = 0;
-        while (r >= weights_[op]) r -= weights_[op++];
+        size_t op = rng_.weighted(weights_);
         if (!any_runnable()) return kExit;  // everybody sleeps: only a kill makes progress
         return static_cast<Op>(op);
     }
