@@ -52,18 +52,8 @@ static void emit(unsigned long long offset, const unsigned char *b, size_t n) {
 
 int main(int argc, char **argv) {
     tool_name = "hexdump";
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        if (!strcmp(argv[i], "--")) {
-            i++;
-            break;
-        }
-        if (!strcmp(argv[i], "-C")) canonical = 1;
-        else {
-            tool_message("invalid option -- '%s'", argv[i] + 1);
-            return 1;
-        }
-    }
+    int i = tool_words(argc, argv, (const char *const[]){"-C", NULL}, (int *const[]){&canonical});
+    if (i < 0) return 1;
     int count;
     char **names = tool_operands(argc, argv, i, "-", &count);
     unsigned char line[16];

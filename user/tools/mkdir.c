@@ -34,18 +34,8 @@ static int make_one(const char *path) {
 
 int main(int argc, char **argv) {
     tool_name = "mkdir";
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        if (!strcmp(argv[i], "--")) {
-            i++;
-            break;
-        }
-        if (!strcmp(argv[i], "-p")) parents = 1;
-        else {
-            tool_message("invalid option -- '%s'", argv[i] + 1);
-            return 1;
-        }
-    }
+    int i = tool_words(argc, argv, (const char *const[]){"-p", NULL}, (int *const[]){&parents});
+    if (i < 0) return 1;
     if (i >= argc) {
         tool_message("missing operand");
         return 1;

@@ -110,21 +110,19 @@ static void print_default(const char *path, const struct stat *st) {
 
 int main(int argc, char **argv) {
     tool_name = "stat";
-    int follow = 0, i = 1;
+    int follow = 0;
     const char *format = NULL;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        if (!strcmp(argv[i], "--")) {
-            i++;
-            break;
-        }
-        if (!strcmp(argv[i], "-L")) follow = 1;
-        else if (!strcmp(argv[i], "-c") && i + 1 < argc) format = argv[++i];
-        else if (!strncmp(argv[i], "--format=", 9)) format = argv[i] + 9;
+    struct tool_options o = TOOL_OPTIONS(argc, argv);
+    for (const char *word; (word = tool_option_word(&o));) {
+        if (!strcmp(word, "-L")) follow = 1;
+        else if (!strcmp(word, "-c") && o.index + 1 < argc) format = tool_option_value(&o);
+        else if (!strncmp(word, "--format=", 9)) format = word + 9;
         else {
-            tool_message("invalid option -- '%s'", argv[i] + 1);
+            tool_message("invalid option -- '%s'", word + 1);
             return 1;
         }
     }
+    int i = o.index;
     if (i >= argc) {
         tool_message("missing operand");
         return 1;

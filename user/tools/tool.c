@@ -60,6 +60,26 @@ int tool_flags(int argc, char **argv, const char *letters, int *const flags[]) {
     return o.index;
 }
 
+const char *tool_option_word(struct tool_options *o) {
+    if (!tool_option(o)) return NULL;
+    o->next = "";  /* the word is read whole */
+    return o->argv[o->index];
+}
+
+int tool_words(int argc, char **argv, const char *const words[], int *const flags[]) {
+    struct tool_options o = TOOL_OPTIONS(argc, argv);
+    for (const char *word; (word = tool_option_word(&o));) {
+        int k = 0;
+        while (words[k] && strcmp(words[k], word)) k++;
+        if (!words[k]) {
+            tool_message("invalid option -- '%s'", word + 1);
+            return -1;
+        }
+        *flags[k] = 1;
+    }
+    return o.index;
+}
+
 int tool_span_options(int argc, char **argv, struct tool_span *span, int signs) {
     struct tool_options o = TOOL_OPTIONS(argc, argv);
     for (int c; (c = tool_option(&o));) {

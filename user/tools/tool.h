@@ -36,6 +36,12 @@ const char *tool_option_value(struct tool_options *o);
  * the int its place in `flags` points to. The first operand's index, or -1
  * after "<tool>: invalid option -- 'x'". */
 int tool_flags(int argc, char **argv, const char *letters, int *const flags[]);
+/* The same for options that are whole words ("-p", not "-pq"): `words`
+ * ends with NULL; an unknown word is "invalid option -- 'word'". */
+int tool_words(int argc, char **argv, const char *const words[], int *const flags[]);
+/* The next option word whole (for a tool with options of its own kind, as
+ * stat's "-c FORMAT" or "--format=FORMAT"); NULL after the last. */
+const char *tool_option_word(struct tool_options *o);
 /* head's and tail's options: -n N (lines), -c N (bytes), -N (N of the
  * kind last named); with `signs`, N may start with '+' (from the Nth on:
  * span->from_start) or '-'. The first operand's index, or -1 after a
