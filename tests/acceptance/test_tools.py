@@ -48,6 +48,7 @@ def inputs():
     binary = bytes(range(256)) * 2 + b"\0" * 64 + b"tail bytes\n"
     return {
         "poem": ("\n".join(poem) + "\n").encode(),
+        "long": ("\n".join(poem) + "\n").encode() * 60,  # several of the tools' 64 KiB reads
         "numbers": ("\n".join(numbers) + "\n").encode(),
         "noeol": b"first\nsecond\nno newline at the end",
         "empty": b"",
@@ -120,6 +121,8 @@ TEXT_COMMANDS = [
     "head -c 100 /home/t/poem",
     "head -n 0 /home/t/poem",
     "head -5 /home/t/numbers",
+    "head -n 3 /home/t/long",
+    "head -c 20 /home/t/long /home/t/one",
     "tail /home/t/poem",
     "tail -n 2 /home/t/noeol /home/t/one",
     "tail -n +115 /home/t/poem",

@@ -10,6 +10,25 @@
 
 static struct tool_span span = {10, 0, 0};
 
+static long long left;  /* lines or bytes of this file still to write */
+
+/* Writes what of `block` is still wanted; nonzero once that is all. */
+static int write_wanted(const char *block, size_t n) {
+    size_t keep = n;
+    if (span.bytes) {
+        if ((long long)keep > left) keep = (size_t)left;
+        left -= (long long)keep;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if (block[i] == '\n' && --left == 0) {
+                keep = i + 1;
+                break;
+            }
+    }
+    tool_write_all(STDOUT_FILENO, block, keep);
+    return left == 0;
+}
+
 static int head_one(const char *path) {
     int fd = tool_open(path);
     if (fd < 0) {
@@ -17,31 +36,10 @@ static int head_one(const char *path) {
         return 1;
     }
     tool_header(path);
-    static char block[16384];
-    long long left = span.count;
-    while (left > 0) {
-        ssize_t n = read(fd, block, sizeof block);
-        if (n < 0) {
-            tool_error(path);
-            tool_close(fd);
-            return 1;
-        }
-        if (n == 0) break;
-        size_t take = (size_t)n;
-        if (span.bytes) {
-            if ((long long)take > left) take = (size_t)left;
-            left -= (long long)take;
-        } else {
-            for (size_t i = 0; i < (size_t)n; i++)
-                if (block[i] == '\n' && --left == 0) {
-                    take = i + 1;
-                    break;
-                }
-        }
-        tool_write_all(STDOUT_FILENO, block, take);
-    }
+    left = span.count;
+    int status = left > 0 ? tool_each_block(fd, path, write_wanted) : 0;
     tool_close(fd);
-    return 0;
+    return status;
 }
 
 int main(int argc, char **argv) {

@@ -50,15 +50,29 @@ static void emit(unsigned long long offset, const unsigned char *b, size_t n) {
     have_previous = n == 16;
 }
 
+/* The input is one stream: a line may span two files. */
+static unsigned char line[16];
+static size_t filled;
+static unsigned long long offset;
+
+static int dump(const char *block, size_t n) {
+    for (size_t j = 0; j < n; j++) {
+        line[filled++] = (unsigned char)block[j];
+        if (filled == 16) {
+            emit(offset, line, 16);
+            offset += 16;
+            filled = 0;
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     tool_name = "hexdump";
     int i = tool_words(argc, argv, (const char *const[]){"-C", NULL}, (int *const[]){&canonical});
     if (i < 0) return 1;
     int count;
     char **names = tool_operands(argc, argv, i, "-", &count);
-    unsigned char line[16];
-    size_t filled = 0;
-    unsigned long long offset = 0;
     int status = 0, failed = 0;
     for (int k = 0; k < count; k++) {
         int fd = tool_open(names[k]);
@@ -68,24 +82,7 @@ int main(int argc, char **argv) {
             failed++;
             continue;
         }
-        static unsigned char block[16384];
-        for (;;) {
-            ssize_t n = read(fd, block, sizeof block);
-            if (n < 0) {
-                tool_error(names[k]);
-                status = 1;
-                break;
-            }
-            if (n == 0) break;
-            for (ssize_t j = 0; j < n; j++) {
-                line[filled++] = block[j];
-                if (filled == 16) {
-                    emit(offset, line, 16);
-                    offset += 16;
-                    filled = 0;
-                }
-            }
-        }
+        if (tool_each_block(fd, names[k], dump)) status = 1;
         tool_close(fd);
     }
     if (filled) emit(offset, line, filled);

@@ -7,29 +7,26 @@
 #include "base/sha256.h"
 #include "tool.h"
 
+static struct sha256 state;  /* of the file being read */
+
+static int hash(const char *block, size_t n) {
+    sha256_update(&state, block, n);
+    return 0;
+}
+
 static int sum_one(const char *path) {
     int fd = tool_open(path);
     if (fd < 0) {
         tool_error(path);
         return 1;
     }
-    struct sha256 s;
-    sha256_init(&s);
-    static unsigned char block[64 * 1024];
-    for (;;) {
-        ssize_t n = read(fd, block, sizeof block);
-        if (n < 0) {
-            tool_error(path);
-            tool_close(fd);
-            return 1;
-        }
-        if (n == 0) break;
-        sha256_update(&s, block, (size_t)n);
-    }
+    sha256_init(&state);
+    int failed = tool_each_block(fd, path, hash);
     tool_close(fd);
+    if (failed) return 1;
     unsigned char digest[32];
     char hex[65];
-    sha256_final(&s, digest);
+    sha256_final(&state, digest);
     sha256_hex(digest, hex);
     printf("%s  %s\n", hex, path);
     return 0;

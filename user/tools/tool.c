@@ -231,6 +231,19 @@ int tool_write_all(int fd, const void *data, size_t length) {
     return 0;
 }
 
+int tool_each_block(int fd, const char *path, int (*take)(const char *block, size_t n)) {
+    enum { kBlock = 64 * 1024 };
+    static char block[kBlock];
+    for (;;) {
+        ssize_t n = read(fd, block, kBlock);
+        if (n < 0) {
+            tool_error(path);
+            return 1;
+        }
+        if (n == 0 || take(block, (size_t)n)) return 0;
+    }
+}
+
 int tool_copy(int in, int out) {
     enum { kBlock = 64 * 1024 };
     static char block[kBlock];

@@ -82,6 +82,11 @@ char *tool_read_file(const char *path, size_t *length);
 /* The length of the line at data[at] (up to a '\n' or the end). */
 size_t tool_line_length(const char *data, size_t length, size_t at);
 
+/* Reads `fd` to its end a block at a time, handing each block to `take`,
+ * which returns nonzero to stop there. A read error is reported
+ * ("<tool>: <path>: <strerror>"): 1, else 0. */
+int tool_each_block(int fd, const char *path, int (*take)(const char *block, size_t n));
+
 /* Writes all of `data` to `fd`; -1 with errno set on failure. */
 int tool_write_all(int fd, const void *data, size_t length);
 
