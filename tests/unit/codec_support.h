@@ -18,6 +18,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "proto/codec.h"
@@ -91,6 +92,11 @@ struct FakeIpc {
         s.peer[a] = b;
         s.peer[b] = a;
         return {a, b};
+    }
+    // A fresh transport (reset) with one channel in it: {client end, server end}.
+    static std::pair<Handle, Handle> fresh_channel() {
+        reset();
+        return channel();
     }
     static bool is_live(Handle h) { return s.live.count(h) != 0; }
 

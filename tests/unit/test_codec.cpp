@@ -78,10 +78,7 @@ std::vector<uint8_t> as_vector(const proto::Bytes& b) { return std::vector<uint8
 class Codec : public ::testing::Test {
 protected:
     void SetUp() override {
-        FakeIpc::reset();
-        auto [c, s] = FakeIpc::channel();
-        client = c;
-        server_end = s;
+        std::tie(client, server_end) = FakeIpc::fresh_channel();
         baseline = FakeIpc::s.live;
     }
 

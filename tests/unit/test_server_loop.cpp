@@ -31,10 +31,7 @@ void serve_math(Loop& loop, Handle client, void*, Buffer& message) {
 class ServerLoopTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        FakeIpc::reset();
-        auto [c, s] = FakeIpc::channel();
-        client = c;
-        server_end = s;
+        std::tie(client, server_end) = FakeIpc::fresh_channel();
         ASSERT_TRUE(loop->watch(server_end, serve_math, nullptr, nullptr));
         FakeIpc::s.limited = server_end;  // what the server sends
     }
