@@ -7,7 +7,7 @@ import re
 
 import pytest
 from harness import abi  # noqa: E402
-from harness.shell import PS_ROW, hello_std_steps, lines, mem  # noqa: E402
+from harness.shell import PS_ROW, SETTLE_READS, hello_std_steps, lines, mem, mem_settled  # noqa: E402
 
 # ---------------------------------------------------------------- helpers
 
@@ -39,9 +39,15 @@ def ls(machine, path="/tmp"):
     return entries
 
 
-def fs_handles(machine):
-    counts = mem(machine)["handles"]
-    assert "fs" in counts, f"`mem` lists no handles for the fs server: {counts}"
+def fs_handles(machine, settle_to=None):
+    """The fs server's handle count; with settle_to, read again (up to
+    SETTLE_READS times) until it equals that count, since the server closes
+    a program's handles just after the shell reports its exit."""
+    for _ in range(SETTLE_READS if settle_to is not None else 1):
+        counts = mem(machine)["handles"]
+        assert "fs" in counts, f"`mem` lists no handles for the fs server: {counts}"
+        if counts["fs"] == settle_to:
+            break
     return counts["fs"]
 
 
@@ -76,7 +82,7 @@ def test_hello_std_passes_twice_in_one_session_without_leaking_fs_handles(machin
             hello_std_steps(out)
         except AssertionError as exc:
             raise AssertionError(f"run {attempt} of hello-std: {exc}") from None
-    after = fs_handles(machine)
+    after = fs_handles(machine, settle_to=before)
     assert after == before, \
         f"fs server holds {before} handles before two runs of hello-std, {after} after"
 
@@ -228,7 +234,7 @@ def test_fs_server_still_answers_after_every_kind_of_error(machine):
     assert machine.run("cat /tmp/after") == "still works"
     procs = processes(machine)
     assert "fs" in procs and procs["fs"] != "exited", f"ps should still list a live fs: {procs}"
-    assert fs_handles(machine) == handles_before, \
+    assert fs_handles(machine, settle_to=handles_before) == handles_before, \
         "the fs server's handle count changed across failed requests"
 
 
@@ -252,6 +258,6 @@ def test_many_files_at_once_emfile_beyond_the_limit_and_a_thousand_cycles_leak_n
     assert m[2] == "EMFILE" and m[4] == "yes", out
     assert "manyfiles: 1000 of 1000 open/close cycles" in got, out
     assert "exited with status" not in out, out
-    after = mem(machine)["handles"]
+    after = mem_settled(machine, {"handles": before}, keys=("handles",))["handles"]
     assert after["fs"] == before["fs"], f"fs handles {before['fs']} -> {after['fs']}"
     assert after["shell"] == before["shell"], f"shell handles {before['shell']} -> {after['shell']}"

@@ -217,7 +217,7 @@ def test_m6_fifty_spawns_return_every_frame_and_heap_byte(machine):
     out = machine.run("run spawnloop 50", timeout=SLOW)
     assert lines(out) == ["spawnloop: 50 of 50 children ran and exited"], \
         f"spawnloop 50 did not run every child:\n{out}"
-    after = mem_settled(machine, before, keys=("free_frames", "heap"))
+    after = mem_settled(machine, before, keys=("free_frames", "heap", "channels"))
     assert after["free_frames"] == before["free_frames"], \
         f"free frames: {before['free_frames']} before 50 spawns, {after['free_frames']} after"
     assert after["heap"] == before["heap"], \
