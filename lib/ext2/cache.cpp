@@ -238,6 +238,13 @@ ErrorOr<BlockRef> BlockCache::get_zeroed(uint32_t block) {
     return pin(slot);
 }
 
+ErrorOr<BlockRef> BlockCache::get_cleared(uint32_t block) {
+    bool cached = contains(block);
+    BlockRef ref = TRY(get_zeroed(block));
+    if (cached) base::mem_set(ref.data(), 0, block_size_);
+    return ref;
+}
+
 ErrorOr<void> BlockCache::prefetch(uint32_t block, uint32_t count) {
     if (block >= block_count_) return kCorrupt;
     if (count > block_count_ - block) count = block_count_ - block;

@@ -79,6 +79,9 @@ public:
     // The block for a caller that overwrites all of it: if it is not cached
     // it is not read but zero-filled.
     ErrorOr<BlockRef> get_zeroed(uint32_t block);
+    // The block, all zeros whether it was cached or not (a new block that
+    // a write fills in part).
+    ErrorOr<BlockRef> get_cleared(uint32_t block);
     // Reads the uncached blocks from `block` on (stopping at the first cached
     // one, at most `count` and kMaxRunBytes) in one device request.
     ErrorOr<void> prefetch(uint32_t block, uint32_t count);

@@ -118,13 +118,15 @@ ErrorOr<size_t> Volume::write(uint32_t ino, uint64_t offset, const void* data, s
             status = block.error();
             break;
         }
-        // A block written whole, or new, is not read first.
-        auto ref = fresh || n == bs ? cache_.get_zeroed(block.value()) : cache_.get(block.value());
+        // A block written whole, or new, is not read first; a new one
+        // written in part is zeros around the data.
+        auto ref = n == bs ? cache_.get_zeroed(block.value())
+                   : fresh ? cache_.get_cleared(block.value())
+                           : cache_.get(block.value());
         if (ref.is_error()) {
             status = ref.error();
             break;
         }
-        if (fresh && n < bs) base::mem_set(ref.value().data(), 0, bs);
         base::mem_copy(ref.value().data() + within, in + done, n);
         ref.value().mark_dirty();
         done += n;
