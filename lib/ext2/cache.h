@@ -58,8 +58,9 @@ class BlockCache {
 public:
     // A cache smaller than this cannot serve an operation's pins.
     static constexpr uint32_t kMinSlots = 16;
-    // The most bytes one prefetch or one write-back request carries.
-    static constexpr uint32_t kMaxRunBytes = 64 * 1024;
+    // The most bytes one prefetch or one write-back request carries (a
+    // device may split it; the server's sends its pieces at once).
+    static constexpr uint32_t kMaxRunBytes = 256 * 1024;
 
     BlockCache() = default;
     BlockCache(const BlockCache&) = delete;
@@ -88,6 +89,8 @@ public:
     // Forgets a block that was freed: its unwritten contents are dropped.
     void discard(uint32_t block);
     bool contains(uint32_t block) const { return find(block) >= 0; }
+    // The most blocks one prefetch reads (the staging buffer's).
+    uint32_t max_run_blocks() const { return run_blocks_; }
 
     // Writes every dirty block (sorted, adjacent ones in one request). On a
     // device error the blocks not yet written stay dirty.

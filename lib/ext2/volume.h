@@ -281,6 +281,11 @@ private:
     uint16_t mount_state_ = 0;  // s_state found at mount, restored at unmount
     OpenInode* open_ = nullptr;
     uint32_t open_count_ = 0;
+    // Where the last read ended, to tell a sequential reader (file.cpp).
+    struct {
+        uint32_t ino = 0;
+        uint64_t next = 0;
+    } read_ahead_;
 };
 
 }  // namespace ext2

@@ -201,6 +201,42 @@ TEST(Ext2WriteBack, ASmallCacheStillWritesLargeFilesCorrectly) {
     EXPECT_SAME_BYTES(debugfs_cat(image, "/big"), data);
 }
 
+// Read-ahead: a file read in order from its start comes from the device in
+// requests of the largest run the cache fetches (256 KiB here), not one per
+// read call; reads that jump about fetch only the blocks they need.
+TEST(Ext2ReadAhead, ASequentialReadFetchesLargeRunsAndARandomOneOnlyWhatItReads) {
+    std::string dir = work_dir();
+    std::string image = dir + "/disk.img";
+    make_image(image, 16u << 20, 4096);
+    std::string data = pattern(1 << 20, 12);
+    {
+        auto m = mount_file(image);
+        put_file(m->volume, "/big", data);
+        EXT2_OK(m->volume.unmount());
+    }
+    auto fresh = [&] { return EXT2_OK(mount_memory(read_file(image), 512)); };
+    auto m = fresh();
+    ASSERT_EQ(m->volume.cache().max_run_blocks() * 4096u, ext2::BlockCache::kMaxRunBytes);
+    uint32_t ino = resolve(m->volume, "/big");
+    std::string got(data.size(), '\0');
+    uint64_t before = m->memory_device->reads;
+    for (size_t at = 0; at < data.size(); at += 16384) EXT2_OK(m->volume.read(ino, at, got.data() + at, 16384));
+    EXPECT_SAME_BYTES(got, data);
+    // 1 MiB in 256 KiB runs; the indirect block's run may split one.
+    EXPECT_LE(m->memory_device->reads - before, 6u) << "64 read calls";
+
+    auto r = fresh();
+    ino = resolve(r->volume, "/big");
+    before = r->memory_device->reads;
+    char block[4096];
+    for (uint64_t at : {uint64_t{512} << 10, uint64_t{100} << 10, uint64_t{900} << 10}) {
+        EXT2_OK(r->volume.read(ino, at, block, sizeof block));
+        EXPECT_EQ(std::string(block, sizeof block), data.substr(at, sizeof block));
+    }
+    EXPECT_LE(r->memory_device->reads - before, 4u) << "three blocks (and the indirect block)";
+    EXPECT_LE(r->volume.cache_stats().misses, 8u) << "nothing fetched ahead of reads that jump";
+}
+
 }  // namespace
 
 // The mark a directory's check leaves on a block lasts only while the block
