@@ -147,6 +147,7 @@ private:
     uint32_t hash_mask_ = 0;
     int32_t* order_ = nullptr;  // scratch for write_back's sort
     int32_t* taken_ = nullptr;  // scratch for prefetch: the slots it fills
+    uint8_t** blocks_ = nullptr;  // scratch: their data, for the device's read_blocks/write_blocks
     uint8_t* staging_ = nullptr;
     uint8_t* data_ = nullptr;
     int32_t lru_head_ = -1;

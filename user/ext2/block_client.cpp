@@ -58,8 +58,25 @@ template <typename Reply> base::ErrorOr<BlockClient::Answer> BlockClient::answer
     return Answer{reply.tag, reply.status};
 }
 
+void BlockClient::Memory::copy_out(size_t offset, uint8_t* buffer, size_t n) const {
+    if (data) return base::mem_copy(buffer, data + offset, n);
+    for (size_t done = 0; done < n; done += block_bytes)
+        base::mem_copy(buffer + done, blocks[(offset + done) / block_bytes], block_bytes);
+}
+
+void BlockClient::Memory::copy_in(size_t offset, const uint8_t* buffer, size_t n) const {
+    if (data) return base::mem_copy(data + offset, buffer, n);
+    for (size_t done = 0; done < n; done += block_bytes)
+        base::mem_copy(blocks[(offset + done) / block_bytes], buffer + done, block_bytes);
+}
+
+BlockClient::Memory BlockClient::Memory::after(size_t bytes) const {
+    if (data) return Memory{data + bytes, nullptr, 0};
+    return Memory{nullptr, blocks + bytes / block_bytes, block_bytes};
+}
+
 template <bool kWrite>
-rvos::Error BlockClient::batch(uint64_t sector, uint32_t count, uint8_t* data, bool* done) {
+rvos::Error BlockClient::batch(uint64_t sector, uint32_t count, const Memory& data, bool* done) {
     uint32_t pieces = (count + max_sectors_ - 1) / max_sectors_;
     if (pieces > depth_) return rvos::Error::DeviceError;  // a driver of fewer slots took over
     size_t stride = size_t(max_sectors_) * kSector;
@@ -73,7 +90,7 @@ rvos::Error BlockClient::batch(uint64_t sector, uint32_t count, uint8_t* data, b
         uint32_t n = base::min(max_sectors_, count - i * max_sectors_);
         tags[i] = next_tag_++;
         if constexpr (kWrite) {
-            base::mem_copy(buffer_.data() + i * stride, data + i * stride, size_t(n) * kSector);
+            data.copy_out(i * stride, buffer_.data() + i * stride, size_t(n) * kSector);
             result = blk::write_send<Ipc>(channel_.handle(), blk::WriteRequest{tags[i], at, n, i * stride});
         } else {
             result = blk::read_send<Ipc>(channel_.handle(), blk::ReadRequest{tags[i], at, n, i * stride});
@@ -102,35 +119,52 @@ rvos::Error BlockClient::batch(uint64_t sector, uint32_t count, uint8_t* data, b
         done[i] = true;
         if constexpr (!kWrite) {
             uint32_t n = base::min(max_sectors_, count - i * max_sectors_);
-            base::mem_copy(data + i * stride, buffer_.data() + i * stride, size_t(n) * kSector);
+            data.copy_in(i * stride, buffer_.data() + i * stride, size_t(n) * kSector);
         }
     }
     return result;
 }
 
-template <bool kWrite> rvos::Error BlockClient::batch_again(uint64_t sector, uint32_t count, uint8_t* data) {
+template <bool kWrite> rvos::Error BlockClient::batch_again(uint64_t sector, uint32_t count, const Memory& data) {
     bool done[kMaxDepth] = {};
     rvos::Error error = batch<kWrite>(sector, count, data, done);
     if (!driver_gone(error) || reconnect() != rvos::Error::None) return error;
     return batch<kWrite>(sector, count, data, done);  // only the pieces not answered
 }
 
-template <bool kWrite> ext2::ErrorOr<void> BlockClient::transfer(uint64_t sector, uint32_t count, uint8_t* data) {
+template <bool kWrite> ext2::ErrorOr<void> BlockClient::transfer(uint64_t sector, uint32_t count, Memory data) {
     while (count > 0) {
         uint32_t n = base::min(count, max_sectors_ * depth_);
         if (batch_again<kWrite>(sector, n, data) != rvos::Error::None) return rvos::Error::DeviceError;
-        data += size_t(n) * kSector, sector += n, count -= n;
+        data = data.after(size_t(n) * kSector), sector += n, count -= n;
     }
     return {};
 }
 
 ext2::ErrorOr<void> BlockClient::read(uint64_t sector, uint32_t count, void* buffer) {
-    return transfer<false>(sector, count, static_cast<uint8_t*>(buffer));
+    return transfer<false>(sector, count, Memory{static_cast<uint8_t*>(buffer), nullptr, 0});
 }
 
 ext2::ErrorOr<void> BlockClient::write(uint64_t sector, uint32_t count, const void* data) {
-    // transfer<true> only reads from `data`.
-    return transfer<true>(sector, count, static_cast<uint8_t*>(const_cast<void*>(data)));
+    // A write only reads from its memory.
+    return transfer<true>(sector, count, Memory{static_cast<uint8_t*>(const_cast<void*>(data)), nullptr, 0});
+}
+
+// Pieces are whole transfers, so with blocks that divide a transfer every
+// piece is whole blocks; others go through read() and write().
+ext2::ErrorOr<bool> BlockClient::read_blocks(uint64_t sector, uint32_t block_sectors, uint32_t count,
+                                             uint8_t* const* blocks) {
+    if (block_sectors == 0 || max_sectors_ % block_sectors != 0) return false;
+    TRY(transfer<false>(sector, count * block_sectors, Memory{nullptr, blocks, block_sectors * kSector}));
+    return true;
+}
+
+ext2::ErrorOr<bool> BlockClient::write_blocks(uint64_t sector, uint32_t block_sectors, uint32_t count,
+                                              const uint8_t* const* blocks) {
+    if (block_sectors == 0 || max_sectors_ % block_sectors != 0) return false;
+    auto* writable = const_cast<uint8_t* const*>(blocks);  // a write only reads from them
+    TRY(transfer<true>(sector, count * block_sectors, Memory{nullptr, writable, block_sectors * kSector}));
+    return true;
 }
 
 rvos::Error BlockClient::flush_once() {

@@ -25,16 +25,35 @@ public:
     ext2::ErrorOr<void> read(uint64_t sector, uint32_t count, void* buffer) override;
     ext2::ErrorOr<void> write(uint64_t sector, uint32_t count, const void* data) override;
     ext2::ErrorOr<void> flush() override;
+    // Each piece's bytes go between the shared buffer and the blocks
+    // directly (the cache's slots): one copy, not two.
+    ext2::ErrorOr<bool> read_blocks(uint64_t sector, uint32_t block_sectors, uint32_t count,
+                                    uint8_t* const* blocks) override;
+    ext2::ErrorOr<bool> write_blocks(uint64_t sector, uint32_t block_sectors, uint32_t count,
+                                     const uint8_t* const* blocks) override;
 
     // Pieces in flight at once, at most.
     static constexpr uint32_t kMaxDepth = 4;
 
 private:
+    // The caller's side of a call: one buffer, or blocks of `block_bytes`
+    // each at its own address. Offsets count from the call's first sector.
+    struct Memory {
+        uint8_t* data = nullptr;
+        uint8_t* const* blocks = nullptr;
+        uint32_t block_bytes = 0;
+        // `n` bytes at `offset` to (out) or from (in) `buffer`; with blocks,
+        // offset and n are whole blocks.
+        void copy_out(size_t offset, uint8_t* buffer, size_t n) const;
+        void copy_in(size_t offset, const uint8_t* buffer, size_t n) const;
+        Memory after(size_t bytes) const;
+    };
+
     // One batch of up to depth_ pieces of `count` sectors from `sector`
     // (data at `data`), all sent before any answer is awaited. A piece
     // answered is marked in `done`; the first error is returned (a
     // transport error as it is, the driver's status as DeviceError).
-    template <bool kWrite> rvos::Error batch(uint64_t sector, uint32_t count, uint8_t* data, bool* done);
+    template <bool kWrite> rvos::Error batch(uint64_t sector, uint32_t count, const Memory& data, bool* done);
     // A batch, whose unanswered pieces are sent again on a new connection
     // if the driver is gone.
     struct Answer {
@@ -42,8 +61,8 @@ private:
         int32_t status;
     };
     template <typename Reply> base::ErrorOr<Answer> answer();
-    template <bool kWrite> rvos::Error batch_again(uint64_t sector, uint32_t count, uint8_t* data);
-    template <bool kWrite> ext2::ErrorOr<void> transfer(uint64_t sector, uint32_t count, uint8_t* data);
+    template <bool kWrite> rvos::Error batch_again(uint64_t sector, uint32_t count, const Memory& data);
+    template <bool kWrite> ext2::ErrorOr<void> transfer(uint64_t sector, uint32_t count, Memory data);
     rvos::Error flush_once();
     rvos::Error connect();
     rvos::Error reconnect();
