@@ -34,6 +34,7 @@ uint32_t staging_blocks(uint32_t slots, uint32_t block_size) {
 size_t layout_bytes(uint32_t slots, uint32_t block_size, uint32_t run_blocks) {
     return round_up(slots * kSlotBytes) + round_up(buckets_for(slots) * sizeof(int32_t)) +
            round_up(slots * sizeof(int32_t)) + round_up(run_blocks * sizeof(int32_t)) +
+           round_up(run_blocks * sizeof(uint8_t*)) +
            round_up(static_cast<size_t>(run_blocks) * block_size) + static_cast<size_t>(slots) * block_size + kAlign;
 }
 
@@ -98,6 +99,7 @@ ErrorOr<void> BlockCache::init(BlockDevice& device, Clock& clock, uint32_t block
     hash_mask_ = buckets - 1;
     order_ = reinterpret_cast<int32_t*>(carve(slots * sizeof(int32_t)));
     taken_ = reinterpret_cast<int32_t*>(carve(run_blocks_ * sizeof(int32_t)));
+    blocks_ = reinterpret_cast<uint8_t**>(carve(run_blocks_ * sizeof(uint8_t*)));
     staging_ = carve(static_cast<size_t>(run_blocks_) * block_size);
     data_ = carve(static_cast<size_t>(slots) * block_size);
 
@@ -238,6 +240,13 @@ ErrorOr<BlockRef> BlockCache::get_zeroed(uint32_t block) {
     return pin(slot);
 }
 
+ErrorOr<BlockRef> BlockCache::get_cleared(uint32_t block) {
+    bool cached = contains(block);
+    BlockRef ref = TRY(get_zeroed(block));
+    if (cached) base::mem_set(ref.data(), 0, block_size_);
+    return ref;
+}
+
 ErrorOr<void> BlockCache::prefetch(uint32_t block, uint32_t count) {
     if (block >= block_count_) return kCorrupt;
     if (count > block_count_ - block) count = block_count_ - block;
@@ -263,9 +272,14 @@ ErrorOr<void> BlockCache::prefetch(uint32_t block, uint32_t count) {
         taken[got] = slot.value();
         slots_[taken[got]].pins++;
     }
+    bool direct = false;  // read straight into the slots
     if (!status.is_error()) {
         stats_.device_reads++;
-        status = device_->read(sector(block), run * sectors_per_block_, staging_);
+        for (uint32_t i = 0; i < run; i++) blocks_[i] = data(taken[i]);
+        auto scattered = device_->read_blocks(sector(block), sectors_per_block_, run, blocks_);
+        if (scattered.is_error()) status = scattered.error();
+        else if (scattered.value()) direct = true;
+        else status = device_->read(sector(block), run * sectors_per_block_, staging_);
     }
     for (uint32_t i = 0; i < got; i++) {
         int32_t slot = taken[i];
@@ -275,7 +289,7 @@ ErrorOr<void> BlockCache::prefetch(uint32_t block, uint32_t count) {
             lru_push_back(slot);
             continue;
         }
-        base::mem_copy(data(slot), staging_ + static_cast<size_t>(i) * block_size_, block_size_);
+        if (!direct) base::mem_copy(data(slot), staging_ + static_cast<size_t>(i) * block_size_, block_size_);
         install(slot, block + i);
         lru_unlink(slot);
         lru_push_front(slot);
@@ -324,13 +338,18 @@ void BlockCache::sort_by_block(int32_t* order, uint32_t count) const {
 ErrorOr<void> BlockCache::write_run(const int32_t* order, uint32_t count) {
     uint32_t first = slots_[order[0]].block;
     const uint8_t* source = data(order[0]);
+    stats_.device_writes++;
+    bool direct = false;  // written straight from the slots
     if (count > 1) {
+        for (uint32_t i = 0; i < count; i++) blocks_[i] = data(order[i]);
+        direct = TRY(device_->write_blocks(sector(first), sectors_per_block_, count, blocks_));
+    }
+    if (count > 1 && !direct) {
         for (uint32_t i = 0; i < count; i++)
             base::mem_copy(staging_ + static_cast<size_t>(i) * block_size_, data(order[i]), block_size_);
         source = staging_;
     }
-    stats_.device_writes++;
-    TRY(device_->write(sector(first), count * sectors_per_block_, source));
+    if (!direct) TRY(device_->write(sector(first), count * sectors_per_block_, source));
     stats_.blocks_written += count;
     for (uint32_t i = 0; i < count; i++) slots_[order[i]].dirty = false;
     dirty_count_ -= count;

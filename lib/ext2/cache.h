@@ -58,8 +58,9 @@ class BlockCache {
 public:
     // A cache smaller than this cannot serve an operation's pins.
     static constexpr uint32_t kMinSlots = 16;
-    // The most bytes one prefetch or one write-back request carries.
-    static constexpr uint32_t kMaxRunBytes = 64 * 1024;
+    // The most bytes one prefetch or one write-back request carries (a
+    // device may split it; the server's sends its pieces at once).
+    static constexpr uint32_t kMaxRunBytes = 256 * 1024;
 
     BlockCache() = default;
     BlockCache(const BlockCache&) = delete;
@@ -79,12 +80,17 @@ public:
     // The block for a caller that overwrites all of it: if it is not cached
     // it is not read but zero-filled.
     ErrorOr<BlockRef> get_zeroed(uint32_t block);
+    // The block, all zeros whether it was cached or not (a new block that
+    // a write fills in part).
+    ErrorOr<BlockRef> get_cleared(uint32_t block);
     // Reads the uncached blocks from `block` on (stopping at the first cached
     // one, at most `count` and kMaxRunBytes) in one device request.
     ErrorOr<void> prefetch(uint32_t block, uint32_t count);
     // Forgets a block that was freed: its unwritten contents are dropped.
     void discard(uint32_t block);
     bool contains(uint32_t block) const { return find(block) >= 0; }
+    // The most blocks one prefetch reads (the staging buffer's).
+    uint32_t max_run_blocks() const { return run_blocks_; }
 
     // Writes every dirty block (sorted, adjacent ones in one request). On a
     // device error the blocks not yet written stay dirty.
@@ -141,6 +147,7 @@ private:
     uint32_t hash_mask_ = 0;
     int32_t* order_ = nullptr;  // scratch for write_back's sort
     int32_t* taken_ = nullptr;  // scratch for prefetch: the slots it fills
+    uint8_t** blocks_ = nullptr;  // scratch: their data, for the device's read_blocks/write_blocks
     uint8_t* staging_ = nullptr;
     uint8_t* data_ = nullptr;
     int32_t lru_head_ = -1;

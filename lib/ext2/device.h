@@ -22,6 +22,13 @@ public:
     virtual ErrorOr<void> write(uint64_t sector, uint32_t count, const void* data) = 0;
     // Makes every completed write durable.
     virtual ErrorOr<void> flush() = 0;
+    // Optional: `count` blocks of `block_sectors` sectors each from `sector`
+    // on, block i read into (or written from) blocks[i], so a cache moves
+    // its slots without a staging copy. A device that does not offer it
+    // returns false having done nothing, and the caller goes through
+    // read() or write() instead.
+    virtual ErrorOr<bool> read_blocks(uint64_t, uint32_t, uint32_t, uint8_t* const*) { return false; }
+    virtual ErrorOr<bool> write_blocks(uint64_t, uint32_t, uint32_t, const uint8_t* const*) { return false; }
 
 protected:
     ~BlockDevice() = default;

@@ -54,6 +54,12 @@ ErrorOr<size_t> Volume::read(uint32_t ino, uint64_t offset, void* buffer, size_t
     auto* out = static_cast<uint8_t*>(buffer);
     uint32_t bs = layout_.block_size;
     uint64_t last_logical = (offset + length - 1) / bs;
+    // Read-ahead: a read from the start of a file, or on from where the last
+    // read of it ended, fetches the blocks after it too (as many as one
+    // prefetch carries), so a file read in order costs one batch of device
+    // requests per kMaxRunBytes rather than one request per read call.
+    bool sequential = offset == 0 || (ino == read_ahead_.ino && offset == read_ahead_.next);
+    read_ahead_ = {ino, offset + length};
     for (size_t done = 0; done < length;) {
         uint64_t pos = offset + done;
         uint32_t logical = static_cast<uint32_t>(pos / bs);
@@ -64,10 +70,12 @@ ErrorOr<size_t> Volume::read(uint32_t ino, uint64_t offset, void* buffer, size_t
             base::mem_set(out + done, 0, n);
         } else {
             if (!cache_.contains(block)) {
-                // The run of this read's blocks that lie next to each other.
+                // The run of this read's blocks that lie next to each other,
+                // and for a sequential read the file's blocks after them.
                 uint32_t run = 1;
-                uint32_t most = BlockCache::kMaxRunBytes / bs;
-                while (run < most && logical + run <= last_logical) {
+                uint32_t most = cache_.max_run_blocks();
+                uint64_t last = sequential ? (size - 1) / bs : last_logical;
+                while (run < most && logical + run <= last) {
                     uint32_t next = TRY(map_block(inode, logical + run));
                     if (next != block + run) break;
                     run++;
@@ -118,13 +126,15 @@ ErrorOr<size_t> Volume::write(uint32_t ino, uint64_t offset, const void* data, s
             status = block.error();
             break;
         }
-        // A block written whole, or new, is not read first.
-        auto ref = fresh || n == bs ? cache_.get_zeroed(block.value()) : cache_.get(block.value());
+        // A block written whole, or new, is not read first; a new one
+        // written in part is zeros around the data.
+        auto ref = n == bs ? cache_.get_zeroed(block.value())
+                   : fresh ? cache_.get_cleared(block.value())
+                           : cache_.get(block.value());
         if (ref.is_error()) {
             status = ref.error();
             break;
         }
-        if (fresh && n < bs) base::mem_set(ref.value().data(), 0, bs);
         base::mem_copy(ref.value().data() + within, in + done, n);
         ref.value().mark_dirty();
         done += n;

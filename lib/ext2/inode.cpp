@@ -85,6 +85,7 @@ uint32_t mirrored_bytes(const Layout& l) { return l.inode_size < sizeof(RawInode
 
 ErrorOr<Inode> Volume::read_inode(uint32_t ino) {
     if (ino == 0 || ino > layout_.inodes_count) return kCorrupt;
+    if (const Inode* cached = inodes_.find(ino)) return *cached;
     uint32_t index = (ino - 1) % layout_.inodes_per_group;
     RawGroupDesc desc = TRY(read_group((ino - 1) / layout_.inodes_per_group));
     uint64_t byte = uint64_t{index} * layout_.inode_size;
@@ -94,18 +95,35 @@ ErrorOr<Inode> Volume::read_inode(uint32_t ino) {
     base::mem_copy(&inode.raw, ref.data() + byte % layout_.block_size, mirrored_bytes(layout_));
     // A 128-byte record has no extra fields, whatever its last bytes hold.
     if (layout_.inode_size == kGoodOldInodeSize) inode.raw.extra_isize = 0;
+    inodes_.put(inode);
     return inode;
 }
 
+// Through the inode table's cached block (so write-back is what it would
+// be without the inode cache), then the inode cache.
 ErrorOr<void> Volume::write_inode(const Inode& inode) {
     if (inode.number == 0 || inode.number > layout_.inodes_count) return kCorrupt;
     uint32_t index = (inode.number - 1) % layout_.inodes_per_group;
-    RawGroupDesc desc = TRY(read_group((inode.number - 1) / layout_.inodes_per_group));
-    uint64_t byte = uint64_t{index} * layout_.inode_size;
-    BlockRef ref = TRY(cache_.get(desc.inode_table + static_cast<uint32_t>(byte / layout_.block_size)));
-    uint8_t* record = ref.data() + byte % layout_.block_size;
+    auto desc = read_group((inode.number - 1) / layout_.inodes_per_group);
+    auto ref = desc.is_error() ? ErrorOr<BlockRef>(desc.error())
+                               : cache_.get(desc.value().inode_table +
+                                            static_cast<uint32_t>(uint64_t{index} * layout_.inode_size / layout_.block_size));
+    if (ref.is_error()) {
+        inodes_.forget(inode.number);  // the table keeps what it held; the cache must not differ
+        return ref.error();
+    }
+    uint8_t* record = ref.value().data() + uint64_t{index} * layout_.inode_size % layout_.block_size;
     base::mem_copy(record, &inode.raw, mirrored_bytes(layout_));
-    ref.mark_dirty();
+    ref.value().mark_dirty();
+    if (mirrored_bytes(layout_) == sizeof(RawInode)) {
+        inodes_.put(inode);
+    } else {  // kept as read_inode decodes a 128-byte record: nothing past it
+        Inode stored;
+        stored.number = inode.number;
+        base::mem_copy(&stored.raw, &inode.raw, mirrored_bytes(layout_));
+        stored.raw.extra_isize = 0;
+        inodes_.put(stored);
+    }
     return {};
 }
 
@@ -132,6 +150,7 @@ ErrorOr<Inode> Volume::new_inode(uint32_t parent, uint16_t mode) {
     base::mem_set(ref.data() + byte % layout_.block_size, 0, layout_.inode_size);
     ref.mark_dirty();
     ref.reset();
+    inodes_.forget(ino);  // the record changed under it
     TRY(write_inode(inode));
     return inode;
 }

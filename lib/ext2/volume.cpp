@@ -16,8 +16,10 @@ uintptr_t align(uintptr_t p) { return (p + kAlign - 1) & ~(kAlign - 1); }
 
 }  // namespace
 
-size_t Volume::memory_for(uint32_t cache_blocks, uint32_t block_size, uint32_t max_open_inodes) {
-    return max_open_inodes * sizeof(OpenInode) + 2 * kAlign + BlockCache::bytes_for(cache_blocks, block_size);
+size_t Volume::memory_for(uint32_t cache_blocks, uint32_t block_size, uint32_t max_open_inodes,
+                          uint32_t cached_inodes) {
+    return max_open_inodes * sizeof(OpenInode) + InodeCache::bytes_for(cached_inodes) + 3 * kAlign +
+           BlockCache::bytes_for(cache_blocks, block_size);
 }
 
 ErrorOr<void> Volume::check_writable() const {
@@ -39,14 +41,19 @@ ErrorOr<void> Volume::mount(BlockDevice& device, Clock& clock, void* memory, siz
     TRY(device.read(kSuperblockOffset / kSectorSize, kSuperblockSize / kSectorSize, &super_));
     layout_ = TRY(parse_superblock(super_, sectors, options.read_only));
 
-    // The open-inode table, then the cache, in the caller's memory.
+    // The open-inode table, the inode cache, then the block cache, in the
+    // caller's memory.
+    uint32_t cached = options.cached_inodes;
+    if (cached == 0 || (cached & (cached - 1)) != 0) return Error::BadArgument;
     uintptr_t start = align(reinterpret_cast<uintptr_t>(memory));
     size_t open_bytes = static_cast<size_t>(options.max_open_inodes) * sizeof(OpenInode);
-    uintptr_t cache_start = align(start + open_bytes);
+    uintptr_t inodes_start = align(start + open_bytes);
+    uintptr_t cache_start = align(inodes_start + InodeCache::bytes_for(cached));
     uintptr_t end = reinterpret_cast<uintptr_t>(memory) + memory_bytes;
     if (!memory || cache_start >= end) return Error::NoMemory;
     open_ = reinterpret_cast<OpenInode*>(start);
     open_count_ = 0;
+    inodes_.init(reinterpret_cast<void*>(inodes_start), cached);
     TRY(cache_.init(device, clock, layout_.block_size, layout_.blocks_count, reinterpret_cast<void*>(cache_start),
                     end - cache_start));
 
@@ -81,6 +88,7 @@ ErrorOr<void> Volume::unmount() {
     }
     TRY(sync());
     mounted_ = false;
+    inodes_.clear();
     return {};
 }
 

@@ -19,6 +19,7 @@
 #include "ext2/device.h"
 #include "ext2/dirent.h"
 #include "ext2/inode.h"
+#include "ext2/inode_cache.h"
 #include "ext2/superblock.h"
 
 namespace ext2 {
@@ -36,6 +37,9 @@ struct MountOptions {
     bool use_reserved_blocks = false;
     // Inodes held open (retain) at once; carved from the mount memory.
     uint32_t max_open_inodes = 256;
+    // Decoded inodes kept (see inode_cache.h), a power of two; also carved
+    // from the mount memory.
+    uint32_t cached_inodes = InodeCache::kDefaultEntries;
 };
 
 struct Stat {
@@ -77,14 +81,17 @@ public:
     Volume& operator=(const Volume&) = delete;
 
     // The memory mount() needs for a cache of `cache_blocks` blocks of
-    // `block_size` bytes and a table of `max_open_inodes`.
+    // `block_size` bytes, a table of `max_open_inodes` and the inode cache
+    // of MountOptions::cached_inodes (at its default).
     static size_t memory_for(uint32_t cache_blocks, uint32_t block_size,
-                             uint32_t max_open_inodes = MountOptions{}.max_open_inodes);
+                             uint32_t max_open_inodes = MountOptions{}.max_open_inodes,
+                             uint32_t cached_inodes = MountOptions{}.cached_inodes);
 
     // Reads and checks the superblock and every group descriptor. Errors:
     // Unsupported (a feature or block size this library does not serve),
-    // kCorrupt, NoMemory (memory for fewer than BlockCache::kMinSlots
-    // blocks), or the device's error. A writable mount marks the volume
+    // kCorrupt, BadArgument (cached_inodes not a power of two, or 0),
+    // NoMemory (memory for fewer than BlockCache::kMinSlots blocks), or the
+    // device's error. A writable mount marks the volume
     // not clean on disk until unmount().
     ErrorOr<void> mount(BlockDevice& device, Clock& clock, void* memory, size_t memory_bytes,
                         const MountOptions& options = {});
@@ -182,6 +189,7 @@ public:
     const Layout& layout() const { return layout_; }
     const CacheStats& cache_stats() const { return cache_.stats(); }
     const BlockCache& cache() const { return cache_; }
+    const InodeCache& inode_cache() const { return inodes_; }
 
 private:
     struct OpenInode {
@@ -202,7 +210,6 @@ private:
 
     // groups.cpp: descriptors and counters.
     ErrorOr<RawGroupDesc> read_group(uint32_t group);
-    ErrorOr<void> write_group(uint32_t group, const RawGroupDesc& desc);
     ErrorOr<void> store_super();
     ErrorOr<void> count_change(uint32_t group, int32_t blocks, int32_t inodes, int32_t dirs);
 
@@ -266,6 +273,7 @@ private:
     BlockDevice* device_ = nullptr;
     Clock* clock_ = nullptr;
     BlockCache cache_;
+    InodeCache inodes_;
     Layout layout_{};
     RawSuperblock super_{};
     MountOptions options_;
@@ -273,6 +281,11 @@ private:
     uint16_t mount_state_ = 0;  // s_state found at mount, restored at unmount
     OpenInode* open_ = nullptr;
     uint32_t open_count_ = 0;
+    // Where the last read ended, to tell a sequential reader (file.cpp).
+    struct {
+        uint32_t ino = 0;
+        uint64_t next = 0;
+    } read_ahead_;
 };
 
 }  // namespace ext2

@@ -201,6 +201,93 @@ TEST(Ext2WriteBack, ASmallCacheStillWritesLargeFilesCorrectly) {
     EXPECT_SAME_BYTES(debugfs_cat(image, "/big"), data);
 }
 
+// A device that moves blocks to and from their own addresses (the server's
+// block client): a prefetched run and a written-back run are one call each,
+// straight between the slots and the device, with the same bytes.
+class BlockMovingDevice final : public ext2::BlockDevice {
+public:
+    explicit BlockMovingDevice(std::vector<uint8_t> image) : disk(std::move(image)) {}
+    uint64_t sector_count() override { return disk.sector_count(); }
+    ErrorOr<void> read(uint64_t s, uint32_t c, void* b) override { return disk.read(s, c, b); }
+    ErrorOr<void> write(uint64_t s, uint32_t c, const void* d) override { return disk.write(s, c, d); }
+    ErrorOr<void> flush() override { return disk.flush(); }
+    ErrorOr<bool> read_blocks(uint64_t sector, uint32_t block_sectors, uint32_t count, uint8_t* const* blocks) override {
+        block_reads++;
+        for (uint32_t i = 0; i < count; i++) TRY(disk.read(sector + uint64_t{i} * block_sectors, block_sectors, blocks[i]));
+        return true;
+    }
+    ErrorOr<bool> write_blocks(uint64_t sector, uint32_t block_sectors, uint32_t count,
+                               const uint8_t* const* blocks) override {
+        block_writes++;
+        for (uint32_t i = 0; i < count; i++) TRY(disk.write(sector + uint64_t{i} * block_sectors, block_sectors, blocks[i]));
+        return true;
+    }
+    MemoryDevice disk;
+    int block_reads = 0, block_writes = 0;
+};
+
+TEST(Ext2CacheBlocks, RunsMoveStraightBetweenSlotsAndADeviceThatOffersIt) {
+    std::vector<uint8_t> bytes(kBlock * kBlocks);
+    for (uint32_t b = 0; b < kBlocks; b++) std::memset(&bytes[b * kBlock], static_cast<int>(b & 0xFF), kBlock);
+    BlockMovingDevice device(std::move(bytes));
+    TestClock clock;
+    std::vector<uint8_t> memory(BlockCache::bytes_for(64, kBlock));
+    BlockCache cache;
+    ASSERT_FALSE(cache.init(device, clock, kBlock, kBlocks, memory.data(), memory.size()).is_error());
+    ASSERT_GE(cache.max_run_blocks(), 8u);
+    EXT2_OK(cache.prefetch(20, 8));
+    EXPECT_EQ(device.block_reads, 1);
+    EXPECT_EQ(device.disk.reads, 8u) << "the test device reads block by block";
+    for (uint32_t b = 20; b < 28; b++) EXPECT_EQ(EXT2_OK(cache.get(b)).data()[kBlock - 1], b) << b;
+    for (uint32_t b : {41u, 40u, 42u}) {
+        BlockRef ref = EXT2_OK(cache.get(b));
+        std::memset(ref.data(), 0xC0 + static_cast<int>(b - 40), kBlock);
+        ref.mark_dirty();
+    }
+    EXT2_OK(cache.write_back());
+    EXPECT_EQ(device.block_writes, 1) << "blocks 40-42 in one call";
+    for (uint32_t b = 40; b < 43; b++) {
+        EXPECT_EQ(device.disk.bytes[b * kBlock], 0xC0 + (b - 40)) << b;
+        EXPECT_EQ(device.disk.bytes[b * kBlock + kBlock - 1], 0xC0 + (b - 40)) << b;
+    }
+}
+
+// Read-ahead: a file read in order from its start comes from the device in
+// requests of the largest run the cache fetches (256 KiB here), not one per
+// read call; reads that jump about fetch only the blocks they need.
+TEST(Ext2ReadAhead, ASequentialReadFetchesLargeRunsAndARandomOneOnlyWhatItReads) {
+    std::string dir = work_dir();
+    std::string image = dir + "/disk.img";
+    make_image(image, 16u << 20, 4096);
+    std::string data = pattern(1 << 20, 12);
+    {
+        auto m = mount_file(image);
+        put_file(m->volume, "/big", data);
+        EXT2_OK(m->volume.unmount());
+    }
+    auto fresh = [&] { return EXT2_OK(mount_memory(read_file(image), 512)); };
+    auto m = fresh();
+    ASSERT_EQ(m->volume.cache().max_run_blocks() * 4096u, ext2::BlockCache::kMaxRunBytes);
+    uint32_t ino = resolve(m->volume, "/big");
+    std::string got(data.size(), '\0');
+    uint64_t before = m->memory_device->reads;
+    for (size_t at = 0; at < data.size(); at += 16384) EXT2_OK(m->volume.read(ino, at, got.data() + at, 16384));
+    EXPECT_SAME_BYTES(got, data);
+    // 1 MiB in 256 KiB runs; the indirect block's run may split one.
+    EXPECT_LE(m->memory_device->reads - before, 6u) << "64 read calls";
+
+    auto r = fresh();
+    ino = resolve(r->volume, "/big");
+    before = r->memory_device->reads;
+    char block[4096];
+    for (uint64_t at : {uint64_t{512} << 10, uint64_t{100} << 10, uint64_t{900} << 10}) {
+        EXT2_OK(r->volume.read(ino, at, block, sizeof block));
+        EXPECT_EQ(std::string(block, sizeof block), data.substr(at, sizeof block));
+    }
+    EXPECT_LE(r->memory_device->reads - before, 4u) << "three blocks (and the indirect block)";
+    EXPECT_LE(r->volume.cache_stats().misses, 8u) << "nothing fetched ahead of reads that jump";
+}
+
 }  // namespace
 
 // The mark a directory's check leaves on a block lasts only while the block

@@ -6,9 +6,11 @@
 //                            runs (and is ended); nothing else may happen
 //   loader copy FROM TO      copies a file (to put a program into /bin)
 //   loader churn DIR MS      writes, syncs and reads back files in DIR for
-//                            MS milliseconds (a disk in use, for the driver
-//                            restart test): counts rounds, EIO failures
-//                            and wrong data (which must never happen)
+//                            MS milliseconds, and reads slices of a file
+//                            larger than the server's cache (a disk in use,
+//                            for the driver restart test): counts rounds,
+//                            EIO failures and wrong data (which must never
+//                            happen)
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -153,10 +155,48 @@ uint64_t now_ms() {
     return static_cast<uint64_t>(t.tv_sec) * 1000 + static_cast<uint64_t>(t.tv_nsec) / 1000000;
 }
 
+// The churn's large file: bigger than the file server's cache, so a slice
+// read each round comes from the disk (in requests several at a time in
+// flight); each byte tells its offset, so a piece lost or misplaced shows.
+constexpr size_t kChurnBig = 4 * 1024 * 1024;
+uint8_t big_byte(size_t at) { return static_cast<uint8_t>((at >> 12) * 7 + at); }
+
+bool make_big(const char* path, uint8_t* chunk, size_t chunk_bytes) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC);
+    bool ok = fd >= 0;
+    for (size_t at = 0; ok && at < kChurnBig; at += chunk_bytes) {
+        for (size_t i = 0; i < chunk_bytes; i++) chunk[i] = big_byte(at + i);
+        ok = write(fd, chunk, chunk_bytes) == static_cast<ssize_t>(chunk_bytes);
+    }
+    ok = ok && fsync(fd) == 0;
+    if (fd >= 0) close(fd);
+    return ok;
+}
+
+// Reads the slice at `at`: -1 if the read failed (errno says why), 0 if a
+// byte is wrong, 1 if right.
+int check_big(const char* path, size_t at, uint8_t* chunk, size_t chunk_bytes) {
+    int fd = open(path, O_RDONLY);
+    bool ok = fd >= 0 && lseek(fd, static_cast<off_t>(at), SEEK_SET) == static_cast<off_t>(at) &&
+              read(fd, chunk, chunk_bytes) == static_cast<ssize_t>(chunk_bytes);
+    int error = errno;
+    if (fd >= 0) close(fd);
+    errno = error;
+    if (!ok) return -1;
+    for (size_t i = 0; i < chunk_bytes; i++)
+        if (chunk[i] != big_byte(at + i)) return 0;
+    return 1;
+}
+
 int churn(const char* dir, uint64_t ms) {
-    constexpr size_t kBytes = 16 * 1024;
+    // Larger than one block-protocol transfer: the file server writes it as
+    // several requests in flight at once.
+    constexpr size_t kBytes = 256 * 1024;
     static uint8_t out[kBytes], in[kBytes];
     int rounds = 0, eio = 0, wrong = 0, other = 0;
+    char big[256];
+    snprintf(big, sizeof big, "%s/churn-big", dir);
+    if (!make_big(big, out, kBytes)) other++;
     for (uint64_t end = now_ms() + ms; now_ms() < end; rounds++) {
         char path[256];
         snprintf(path, sizeof path, "%s/churn-%d", dir, rounds % 4);
@@ -172,6 +212,10 @@ int churn(const char* dir, uint64_t ms) {
         } else if (memcmp(in, out, kBytes) != 0) {
             wrong++;
         }
+        int slice = check_big(big, (static_cast<size_t>(rounds) * 3 * kBytes) % kChurnBig, in, kBytes);
+        if (slice < 0 && errno == EIO) eio++;
+        else if (slice < 0) other++;
+        else if (slice == 0) wrong++;
     }
     printf("loader: churn: %d rounds, %d failed with EIO, %d failed otherwise, %d read back wrong\n", rounds, eio,
            other, wrong);
