@@ -13,7 +13,7 @@ namespace rvos {
 // Milestone 1, item 1: a compositor or network stack needs room to grow, and
 // every limit below is enforced with its own error, never a panic.
 inline constexpr size_t kMaxHandles = 64;      // per process (milestone: >= 32)
-inline constexpr size_t kMaxChannels = 128;    // system-wide (milestone: >= 64)
+inline constexpr size_t kMaxChannels = 256;    // system-wide (milestone: >= 64)
 inline constexpr size_t kMaxServices = 16;     // named services (milestone: >= 8)
 inline constexpr size_t kQueueDepth = 64;      // messages per endpoint (item 2)
 inline constexpr size_t kMaxProcesses = 32;    // kernel tasks + user processes

@@ -524,7 +524,7 @@ struct DepthProbe final : ipc::Object {
 };
 
 TEST_F(ChannelTest, ReleasingADeepChainOfNestedEndpointsIsIterative) {
-    constexpr size_t kChain = 120;  // of kMaxChannels = 128
+    constexpr size_t kChain = 120;  // fewer than kMaxChannels
     std::vector<std::unique_ptr<DepthProbe>> probes;
     DepthProbe::deepest = UINTPTR_MAX;
     DepthProbe::shallowest = 0;

@@ -117,7 +117,9 @@ using random_support::seeds;
 
 // ---- The IPC world --------------------------------------------------------------
 
-constexpr int kProcesses = 4;
+// Enough processes that their handle tables together can fill the channel
+// table (two ends a channel), so ChannelTableFull is reachable.
+constexpr int kProcesses = static_cast<int>(2 * rvos::kMaxChannels / rvos::kMaxHandles);
 constexpr int kNone = -1;
 // Result of the first half of wait() when the task has to sleep.
 constexpr int kBlocked = -2;
