@@ -1,4 +1,4 @@
-// fread, fwrite and fputs in blocks. picolibc 1.8's call the stream's
+// fread and fwrite in blocks. picolibc 1.8's call the stream's
 // get/put once per byte, so 1 MiB through fread was a million indirect
 // calls; on the file streams (stdio_file.cpp) these copy whole runs to and
 // from the stream's buffer, and requests of a buffer or more go straight
@@ -10,7 +10,6 @@
 // musl multiply without checking and move what the wrapped product says).
 #include <errno.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "rvos/stdio_file.h"
 
@@ -50,18 +49,6 @@ size_t fwrite(const void* data, size_t size, size_t nmemb, FILE* stream) {
     for (size_t done = 0; done < bytes; done++)
         if (stream->put(in[done], stream) < 0) return done / size;
     return nmemb;
-}
-
-// EOF on an error, else 0 (as picolibc's).
-int fputs(const char* text, FILE* stream) {
-    size_t length = strlen(text);
-    if (rvos::stdio::is_file_stream(stream))
-        return rvos::stdio::write_bytes(stream, text, length) == length ? 0 : EOF;
-    if (!(stream->flags & __SWR)) return EOF;
-    int result = 0;
-    for (size_t i = 0; i < length; i++)
-        if (stream->put(text[i], stream) < 0) result = EOF;
-    return result;
 }
 
 }  // extern "C"

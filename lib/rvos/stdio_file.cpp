@@ -7,7 +7,7 @@
 // bulk transfer of the file server's protocol, so file data crosses to the
 // file server in large blocks.
 //
-// picolibc's stdio calls put/get per byte; fread, fwrite, fputs and fgets
+// picolibc's stdio calls put/get per byte; fread, fwrite and fgets
 // move whole runs of bytes through the same buffer instead (stdio_file.h).
 // The stream keeps one buffer that is either read ahead (the descriptor is
 // `len - off` bytes past the reader) or written behind (`len` bytes not yet

@@ -1,5 +1,5 @@
 // Block transfers on the file streams of stdio_file.cpp, for the stdio
-// functions that move many bytes at once (fread, fwrite, fputs, fgets in
+// functions that move many bytes at once (fread, fwrite and fgets in
 // stdio_blocks.cpp and stdio_lines.cpp): picolibc 1.8 moves those a byte at
 // a time through the stream's get/put, these copy whole runs to and from
 // the stream's buffer and hand large requests to read/write directly.
