@@ -52,7 +52,7 @@ def without_raw(got):
     return [line for line in got if not line.startswith("raw ")]
 
 
-@pytest.mark.parametrize("check", ["pid", "signal", "rename", "cwd", "env", "tmp", "io", "pipe"])
+@pytest.mark.parametrize("check", ["pid", "signal", "rename", "cwd", "env", "tmp", "io", "stdio", "pipe"])
 def test_c_library_answers_as_the_hosts_does(machine, check, tmp_path):
     guest = guest_lines(machine, check)
     host = host_lines(check, tmp_path)

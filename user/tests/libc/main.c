@@ -24,6 +24,7 @@
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -509,6 +510,228 @@ static void check_io_errors(void) {
     say("at-exit.txt", "%s", read_file("at-exit.txt"));
 }
 
+// ---- stdio in blocks ---------------------------------------------------------
+
+// The file contents the stdio check writes and expects: byte i of a file.
+static unsigned char pattern(size_t i) { return (unsigned char)(i * 7 + i / 1000); }
+
+// Whether `length` bytes at `data` are the pattern from file offset `from`.
+static const char *is_pattern(const unsigned char *data, size_t length, size_t from) {
+    for (size_t i = 0; i < length; i++)
+        if (data[i] != pattern(from + i)) return "no";
+    return "yes";
+}
+
+// The whole file through read(2), not stdio: what stdio has written out.
+static size_t file_bytes(const char *path, unsigned char *out, size_t size) {
+    int fd = open(path, O_RDONLY);
+    size_t total = 0;
+    ssize_t n;
+    while (fd >= 0 && total < size && (n = read(fd, out + total, size - total)) > 0) total += (size_t)n;
+    if (fd >= 0) close(fd);
+    return total;
+}
+
+// What fgets gave, its newline shown as \n.
+static const char *shown(const char *line) {
+    static char text[64];
+    if (!line) return "NULL";
+    size_t n = strcspn(line, "\n");
+    snprintf(text, sizeof text, "%.*s%s", (int)n, line, line[n] ? "\\n" : "");
+    return text;
+}
+
+static void flags(const char *what, FILE *f) {
+    say(what, "ftell %ld feof %d ferror %d", ftell(f), feof(f) != 0, ferror(f) != 0);
+}
+
+#define BIG 150000  // more than two stdio buffers of the guest (64 KiB) and the host (4 KiB)
+static unsigned char big[BIG + 100], back[BIG + 100];
+
+static void check_stdio(void) {
+    for (size_t i = 0; i < BIG; i++) big[i] = pattern(i);
+    // Calls of mixed sizes, small ones buffered and large ones past the buffer.
+    static const size_t sizes[] = {1, 100, 3, 70000, 7, 65536, 1000, 13353};
+    FILE *f = fopen("big.dat", "w");
+    size_t at = 0;
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        if (fwrite(big + at, 1, sizes[k], f) != sizes[k]) say("fwrite failed at", "%zu", at);
+        at += sizes[k];
+    }
+    say("fwrite in calls of mixed sizes", "%zu bytes, ftell %ld", at, ftell(f));
+    result("fclose", fclose(f));
+    size_t n = file_bytes("big.dat", back, sizeof back);
+    say("the file holds them in order", "%zu bytes, %s", n, is_pattern(back, n, 0));
+    // Reading it back in elements of mixed sizes.
+    f = fopen("big.dat", "r");
+    memset(back, 0, sizeof back);
+    static const size_t reads[] = {1, 5000, 17, 65536, 3, 70000, 20000};
+    at = 0;
+    for (size_t k = 0; k < sizeof reads / sizeof reads[0]; k++) {
+        size_t got = fread(back + at, 1, reads[k], f);
+        say("fread", "%zu of %zu, pattern %s", got, reads[k], is_pattern(back + at, got, at));
+        at += got;
+    }
+    flags("after reading past the end", f);
+    say("fread at the end", "%zu", fread(back, 1, 10, f));
+    clearerr(f);
+    flags("after clearerr", f);
+    rewind(f);
+    n = fread(back, 1, BIG, f);
+    say("fread of exactly the file", "%zu, pattern %s", n, is_pattern(back, BIG, 0));
+    flags("then", f);
+    say("one byte more", "%zu", fread(back, 1, 1, f));
+    flags("then", f);
+    // fgetc, ungetc, fread and fgets mixed, with fseek and ftell.
+    rewind(f);
+    int c = fgetc(f);
+    say("fgetc", "%s", yes(c == pattern(0)));
+    ungetc(c, f);
+    flags("after ungetc", f);
+    n = fread(back, 1, 30000, f);
+    say("fread after ungetc", "%zu, pattern %s", n, is_pattern(back, 30000, 0));
+    flags("then", f);
+    ungetc('X', f);
+    flags("after ungetc of another byte", f);
+    n = fread(back, 1, 4, f);
+    say("fread after it", "%zu, X first %s, pattern after %s", n, yes(back[0] == 'X'), is_pattern(back + 1, 3, 30000));
+    flags("then", f);
+    fseek(f, -20000, SEEK_CUR);
+    flags("fseek -20000 from there", f);
+    c = fgetc(f);
+    say("fgetc", "%s", yes(c == pattern(10003)));
+    n = fread(back, 1, 100, f);
+    say("fread", "%zu, pattern %s", n, is_pattern(back, 100, 10004));
+    fseek(f, 5, SEEK_END);
+    flags("fseek past the end", f);
+    say("fread there", "%zu", fread(back, 1, 10, f));
+    flags("then", f);
+    fseek(f, -3, SEEK_END);
+    say("fgetc 3 before the end", "%s", yes(fgetc(f) == pattern(BIG - 3)));
+    fclose(f);
+    // Partial elements at the end: whole ones are counted, the rest is read.
+    write_file("ten.txt", "0123456789");
+    f = fopen("ten.txt", "r");
+    memset(back, 0, sizeof back);
+    say("fread 3 elements of 4 from 10 bytes", "%zu", fread(back, 4, 3, f));
+    say("the bytes", "%s", back);
+    flags("then", f);
+    rewind(f);
+    memset(back, 0, sizeof back);
+    say("fread 5 elements of 3", "%zu", fread(back, 3, 5, f));
+    say("the bytes", "%s", back);
+    rewind(f);
+    // Zero sizes and a size * nmemb that overflows move nothing.
+    say("fread with size 0", "%zu", fread(back, 0, 5, f));
+    say("fread with nmemb 0", "%zu", fread(back, 5, 0, f));
+    say("fread of 2 * (SIZE_MAX / 2 + 1)", "%zu", fread(back, 2, SIZE_MAX / 2 + 1, f));
+    flags("then", f);
+    fclose(f);
+    f = fopen("ten.txt", "a");
+    say("fwrite with size 0", "%zu", fwrite("abc", 0, 3, f));
+    say("fwrite with nmemb 0", "%zu", fwrite("abc", 3, 0, f));
+    say("fwrite of 2 * (SIZE_MAX / 2 + 1)", "%zu", fwrite("abc", 2, SIZE_MAX / 2 + 1, f));
+    flags("then", f);
+    fclose(f);
+    say("ten.txt", "%s", read_file("ten.txt"));
+    // Lines: fgets across buffers and the last line without a newline.
+    f = fopen("lines.txt", "w");
+    fputs("line one\nline two\n", f);
+    for (int i = 0; i < 70000; i++) fputc('a' + i % 26, f);
+    fputs("\nlast", f);
+    fclose(f);
+    f = fopen("lines.txt", "r");
+    static char line[80000];
+    say("fgets", "%s", shown(fgets(line, sizeof line, f)));
+    say("fread 5", "%zu %.5s", fread(line, 1, 5, f), line);
+    say("fgets of 4 bytes", "%s", shown(fgets(line, 4, f)));
+    say("fgetc", "%d", fgetc(f));
+    fseek(f, -4, SEEK_CUR);
+    say("fgets after fseek -4", "%s", shown(fgets(line, sizeof line, f)));
+    flags("then", f);
+    char *got = fgets(line, sizeof line, f);
+    say("fgets of the long line", "%zu bytes, ends in a newline %s", got ? strlen(line) : 0,
+        yes(got && line[strlen(line) - 1] == '\n'));
+    flags("then", f);
+    say("fgets of the last line", "%s", shown(fgets(line, sizeof line, f)));
+    flags("then", f);
+    say("fgets at the end", "%s", shown(fgets(line, sizeof line, f)));
+    fseek(f, 100, SEEK_SET);
+    say("fgets of 1 byte", "%s", fgets(line, 1, f) == line && line[0] == 0 ? "empty" : "other");
+    say("fgets of 11 bytes in the long line", "%s", shown(fgets(line, 11, f)));
+    fclose(f);
+    // "r+": reading, then writing after an fseek, then reading after fflush.
+    write_file("rw.txt", "abcdefghij");
+    f = fopen("rw.txt", "r+");
+    say("fread 3", "%zu %.3s", fread(line, 1, 3, f), line);
+    fseek(f, 0, SEEK_CUR);
+    say("fwrite XYZ", "%zu", fwrite("XYZ", 1, 3, f));
+    flags("then", f);
+    fflush(f);
+    say("fread 2 after fflush", "%zu %.2s", fread(line, 1, 2, f), line);
+    flags("then", f);
+    fseek(f, 1, SEEK_SET);
+    say("fwrite of 70000 after fseek 1", "%zu", fwrite(big, 1, 70000, f));
+    flags("then", f);
+    fseek(f, 0, SEEK_SET);
+    n = fread(back, 1, sizeof back, f);
+    say("all of it", "%zu bytes, a first %s, pattern %s", n, yes(back[0] == 'a'), is_pattern(back + 1, 70000, 0));
+    flags("then", f);
+    fclose(f);
+    // fwrite, then fread of it after fseek ("w+"), large and small.
+    f = fopen("wr.dat", "w+");
+    say("fwrite 70000", "%zu", fwrite(big, 1, 70000, f));
+    fwrite("hello world", 1, 11, f);
+    flags("then", f);
+    fseek(f, 0, SEEK_SET);
+    n = fread(back, 1, 70000, f);
+    say("fread 70000 after fseek 0", "%zu, pattern %s", n, is_pattern(back, 70000, 0));
+    fseek(f, -5, SEEK_END);
+    say("fread 10 of the last 5", "%zu %.5s", fread(line, 1, 10, f), line);
+    flags("then", f);
+    fclose(f);
+    // Append: "a" writes at the end, "a+" reads from the start and writes at the end.
+    write_file("app.txt", "hello");
+    f = fopen("app.txt", "a");
+    flags("\"a\" at open", f);
+    say("fwrite 70000", "%zu", fwrite(big, 1, 70000, f));
+    flags("then", f);
+    fclose(f);
+    n = file_bytes("app.txt", back, sizeof back);
+    say("app.txt", "%zu bytes, %.5s first, pattern after %s", n, back, is_pattern(back + 5, n - 5, 0));
+    write_file("app.txt", "hello");
+    f = fopen("app.txt", "a+");
+    flags("\"a+\" at open", f);
+    say("fread 2", "%zu %.2s", fread(line, 1, 2, f), line);
+    say("fwrite XY", "%zu", fwrite("XY", 1, 2, f));
+    flags("then", f);
+    fseek(f, 0, SEEK_SET);
+    memset(line, 0, 64);
+    say("all of it", "%zu %s", fread(line, 1, 63, f), line);
+    fclose(f);
+    // Buffering: written out at fflush; at once when unbuffered.
+    f = fopen("buf.txt", "w");
+    fwrite("0123456789", 1, 10, f);
+    say("before fflush the file holds", "%zu bytes", file_bytes("buf.txt", back, sizeof back));
+    fflush(f);
+    say("after fflush", "%zu bytes", file_bytes("buf.txt", back, sizeof back));
+    setvbuf(f, NULL, _IONBF, 0);
+    fwrite("abc", 1, 3, f);
+    fputs("de", f);
+    say("unbuffered, at once", "%zu bytes", file_bytes("buf.txt", back, sizeof back));
+    fclose(f);
+    // The wrong direction: EBADF and the error flag, nothing moved.
+    f = fopen("ten.txt", "r");
+    OUTCOME("fwrite of 70000 to a stream opened \"r\"", fwrite(big, 1, 70000, f));
+    flags("then", f);
+    fclose(f);
+    say("ten.txt", "%s", read_file("ten.txt"));
+    f = fopen("w.txt", "w");
+    OUTCOME("fread of 70000 from a stream opened \"w\"", fread(back, 1, 70000, f));
+    flags("then", f);
+    fclose(f);
+}
+
 // Guest only (a host's system() has a shell): what system() refuses to run
 // rather than run wrongly.
 static void check_no_shell(void) {
@@ -726,7 +949,7 @@ int main(int argc, char **argv) {
     self = argv[0];
     if (argc > 1 && !strcmp(argv[1], "child")) return child(argc, argv);
     if (argc < 3) {
-        printf("usage: libc pid|signal|time|rename|cwd|env|spawn|tmp|io|no-shell|pipe <dir>\n");
+        printf("usage: libc pid|signal|time|rename|cwd|env|spawn|tmp|io|stdio|no-shell|pipe <dir>\n");
         return 2;
     }
     check_name = argv[1];
@@ -744,6 +967,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(check_name, "spawn")) check_spawn();
     else if (!strcmp(check_name, "tmp")) check_tmp();
     else if (!strcmp(check_name, "io")) check_io_errors();
+    else if (!strcmp(check_name, "stdio")) check_stdio();
     else if (!strcmp(check_name, "no-shell")) check_no_shell();
     else if (!strcmp(check_name, "pipe")) check_pipe();
     else {
