@@ -97,6 +97,17 @@ struct Client {
 Socket sockets[kMaxSockets];
 Client clients[rvos::kMaxHandles];
 size_t client_count = 0;
+// The clients with a waiting call, in the order they began to wait: the
+// server loop retries them several times a turn, so it looks at these
+// few rather than at every client slot.
+Handle waiters[rvos::kMaxHandles];
+size_t waiter_count = 0;
+
+// Marks the client's waiting call as begun (its Waiting is filled in).
+void start_waiting(Handle client, uint32_t ordinal) {
+    clients[client].waiting.ordinal = ordinal;
+    waiters[waiter_count++] = client;
+}
 
 Socket* find(Handle client, uint32_t id) {
     if (id >= kMaxSockets || !sockets[id].used || sockets[id].owner != client) return nullptr;
@@ -500,10 +511,18 @@ bool retry(Handle client, bool timed_out) {
     return done;
 }
 
-void stop_waiting(Waiting& w) {
+void stop_waiting(Handle client) {
+    Waiting& w = clients[client].waiting;
     free(w.data);
     w.data = nullptr;
+    if (!w.ordinal) return;
     w.ordinal = 0;
+    for (size_t i = 0; i < waiter_count; i++) {
+        if (waiters[i] != client) continue;
+        memmove(waiters + i, waiters + i + 1, (waiter_count - i - 1) * sizeof waiters[0]);
+        waiter_count--;
+        break;
+    }
 }
 
 // Answers at once if it can; otherwise WouldBlock on a non-blocking
@@ -515,9 +534,9 @@ Error begin(Handle client, uint32_t ordinal, Socket& s, uint64_t timeout_ms, boo
     Waiting& w = clients[client].waiting;
     if (w.ordinal) return Error::Busy;
     w = *setup;
-    w.ordinal = ordinal;
     w.socket = id_of(&s);
     w.deadline = timeout_ms ? now_ms() + timeout_ms : rvos::kDeadlineNever;
+    start_waiting(client, ordinal);
     return kDeferred;
 }
 
@@ -730,8 +749,8 @@ struct Handler {
         }
         if (try_poll(client, setup, r.timeout_ms == 0)) return kDeferred;
         w = setup;
-        w.ordinal = proto::PollRequest::kOrdinal;
         w.deadline = r.timeout_ms < 0 ? rvos::kDeadlineNever : now_ms() + static_cast<uint64_t>(r.timeout_ms);
+        start_waiting(client, proto::PollRequest::kOrdinal);
         return kDeferred;
     }
     Error ping(Handle, const proto::PingRequest& r, proto::PingReply&) {
@@ -745,8 +764,8 @@ struct Handler {
         Error e = send_echo(setup, r.ip);
         if (e != Error::None) return e;
         w = setup;
-        w.ordinal = proto::PingRequest::kOrdinal;
         w.deadline = now_ms() + r.timeout_ms;
+        start_waiting(client, proto::PingRequest::kOrdinal);
         return kDeferred;
     }
     Error interface(Handle, const proto::InterfaceRequest&, proto::InterfaceReply& out) {
@@ -786,16 +805,22 @@ void client_gone(Loop&, Handle client, void*) {
     for (Socket& s : sockets)
         if (s.used && s.owner == client) close_socket(s);
     if (clients[client].connected) client_count--;
-    stop_waiting(clients[client].waiting);
+    stop_waiting(client);
     clients[client].connected = false;
 }
 
 uint64_t complete_waiting() {
-    uint64_t earliest = rvos::kDeadlineNever, now = now_ms();
-    for (Handle c = 0; c < static_cast<Handle>(rvos::kMaxHandles); c++) {
+    uint64_t earliest = rvos::kDeadlineNever;
+    if (waiter_count == 0) return earliest;
+    uint64_t now = now_ms();
+    // A copy: answering removes the client from the list.
+    Handle ready[rvos::kMaxHandles];
+    size_t count = waiter_count;
+    memcpy(ready, waiters, count * sizeof ready[0]);
+    for (size_t i = 0; i < count; i++) {
+        Handle c = ready[i];
         Waiting& w = clients[c].waiting;
-        if (!clients[c].connected || !w.ordinal) continue;
-        if (retry(c, now >= w.deadline)) stop_waiting(w);
+        if (retry(c, now >= w.deadline)) stop_waiting(c);
         else earliest = base::min(earliest, w.deadline);
     }
     return earliest;
