@@ -8,11 +8,12 @@
 //
 // Each request costs round trips to other programs (the network stack,
 // the file server), and under QEMU every one is two address-space
-// switches: so a file up to kChunk is read whole with one fs.ReadFile
-// straight into a buffer shared with the file server (no file is opened,
-// so there is nothing to close) and goes out with its header in one send.
-// A larger file is opened and sent a chunk at a time, the first chunk
-// with the header.
+// switches: so a GET first reads the file whole with one fs.ReadFile
+// straight into a buffer shared with the file server (no stat, no file
+// opened, so nothing to close; a directory or a missing file is what the
+// request answers), and a file shorter than kChunk goes out with its
+// header in one send. A larger file is stated, opened and sent a chunk at
+// a time, the first chunk with the header.
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -74,15 +75,21 @@ void make_chunk() {
 }
 
 // The whole file at `path` into `chunk` with one request that opens
-// nothing, if it is shorter than kChunk: its length, or -1 (a larger file,
-// or one that cannot be read so: the caller opens it instead).
+// nothing, if it is shorter than kChunk: its length; -1 for a directory
+// (IsDirectory), -2 for no such file, -3 otherwise (a larger file, or one
+// that cannot be read so: the caller stats and opens it instead).
+constexpr ssize_t kIsDirectory = -1, kMissing = -2, kOpenInstead = -3;
 ssize_t read_small(const char* path) {
-    if (chunk_memory == rvos::kNoHandle) return -1;
+    if (chunk_memory == rvos::kNoHandle) return kOpenInstead;
     auto lent = rvos::sys::handle_duplicate(chunk_memory, rvos::kRightMap | rvos::kRightMapWrite | rvos::kRightTransfer);
-    if (lent.is_error()) return -1;
+    if (lent.is_error()) return kOpenInstead;
     auto read = rvos::fs::read_file(path, lent.value(), 0, kChunk);  // the handle goes with the request
-    if (read.is_error() || read.value() >= kChunk) return -1;
-    return static_cast<ssize_t>(read.value());
+    if (read.is_error()) {
+        if (read.error() == rvos::Error::IsDirectory) return kIsDirectory;
+        if (read.error() == rvos::Error::NotFound) return kMissing;
+        return kOpenInstead;
+    }
+    return read.value() < kChunk ? static_cast<ssize_t>(read.value()) : kOpenInstead;
 }
 
 long now_ms() {
@@ -228,17 +235,20 @@ void answer(Client& c, size_t end) {
     if (!decode(target) || strstr(target, "/..") || strstr(target, "../")) return error_page(c, 400, "Bad Request", head);
     char path[kMaxRequest + 256];
     snprintf(path, sizeof path, "%s%s", strcmp(root, "/") ? root : "", target);
-    struct stat st;
-    if (stat(path, &st) != 0) return error_page(c, 404, "Not Found", head);
-    if (S_ISDIR(st.st_mode)) return listing(c, path, target, head);
-    if (head || st.st_size == 0) return header(c, 200, "OK", content_type(path), static_cast<size_t>(st.st_size));
-    // The file as it is now: its length is what the read found, which is
-    // the header's Content-Length even if the file changed since the stat.
-    ssize_t small = static_cast<size_t>(st.st_size) < kChunk ? read_small(path) : -1;
+    // A GET first tries to read the file whole: one request to the file
+    // server, which also tells a directory or a missing file. The length
+    // is what the read found.
+    ssize_t small = head ? kOpenInstead : read_small(path);
     if (small >= 0) {
         header(c, 200, "OK", content_type(path), static_cast<size_t>(small));
         return put(c, chunk, static_cast<size_t>(small));
     }
+    if (small == kMissing) return error_page(c, 404, "Not Found", head);
+    if (small == kIsDirectory) return listing(c, path, target, head);
+    struct stat st;
+    if (stat(path, &st) != 0) return error_page(c, 404, "Not Found", head);
+    if (S_ISDIR(st.st_mode)) return listing(c, path, target, head);
+    if (head || st.st_size == 0) return header(c, 200, "OK", content_type(path), static_cast<size_t>(st.st_size));
     int fd = open(path, O_RDONLY);
     if (fd < 0) return error_page(c, 404, "Not Found", head);
     header(c, 200, "OK", content_type(path), static_cast<size_t>(st.st_size));
