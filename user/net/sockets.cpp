@@ -80,6 +80,7 @@ struct Waiting {
     uint32_t poll_sockets[rvos::proto::kNetMaxPoll];
     uint16_t poll_events[rvos::proto::kNetMaxPoll];
     uint32_t poll_count = 0;
+    uint32_t poll_read_ahead = 0;
     // Ping: the echo request's identifier and sequence, when it left, and
     // its reply once one came.
     uint16_t ping_id = 0, ping_sequence = 0;
@@ -265,6 +266,27 @@ uint16_t readiness(const Socket& s) {
     return r;
 }
 
+// Up to `max` of a stream's queued bytes into `out` (taken from the queue
+// unless `peek`): how many.
+size_t take(Socket& s, uint8_t* out, size_t max, bool peek) {
+    size_t n = base::min<size_t>(queued(s), max);
+    if (n == 0) return 0;
+    pbuf_copy_partial(s.received, out, static_cast<u16_t>(n), static_cast<u16_t>(s.offset));
+    if (peek) return n;
+    // Free the pbufs read whole; keep the offset into the next.
+    size_t skip = s.offset + n;
+    while (s.received && skip >= s.received->len) {
+        skip -= s.received->len;
+        struct pbuf* rest = s.received->next;
+        if (rest) pbuf_ref(rest);
+        pbuf_free(s.received);
+        s.received = rest;
+    }
+    s.offset = skip;
+    if (s.tcp) tcp_recved(s.tcp, static_cast<u16_t>(n));
+    return n;
+}
+
 // ---- Ping -------------------------------------------------------------------------
 
 struct raw_pcb* icmp = nullptr;
@@ -382,25 +404,11 @@ bool try_receive(Handle client, Socket& s, uint32_t max, bool peek) {
     }
     size_t have = queued(s);
     if (have) {
-        size_t n = base::min<size_t>(have, max);
-        pbuf_copy_partial(s.received, data, static_cast<u16_t>(n), static_cast<u16_t>(s.offset));
+        size_t n = take(s, data, max, peek);
         reply.data = rvos::proto::Bytes(data, n);
         if (s.tcp) {
             reply.ip = host_order(&s.tcp->remote_ip);
             reply.port = s.tcp->remote_port;
-        }
-        if (!peek) {
-            // Free the pbufs read whole; keep the offset into the next.
-            size_t skip = s.offset + n;
-            while (s.received && skip >= s.received->len) {
-                skip -= s.received->len;
-                struct pbuf* rest = s.received->next;
-                if (rest) pbuf_ref(rest);
-                pbuf_free(s.received);
-                s.received = rest;
-            }
-            s.offset = skip;
-            if (s.tcp) tcp_recved(s.tcp, static_cast<u16_t>(n));
         }
         rvos::proto::send_reply(loop, client, Error::None, reply);
         return true;
@@ -488,6 +496,19 @@ bool try_poll(Handle client, Waiting& w, bool timed_out) {
         any |= r != 0;
     }
     if (!any && !timed_out) return false;
+    // Read ahead: the readable streams' queued bytes go with the reply.
+    static uint8_t ahead[kMaxChunk];
+    size_t budget = base::min<size_t>(w.poll_read_ahead, sizeof ahead), used = 0;
+    reply.taken_count = w.poll_count;
+    for (uint32_t i = 0; i < w.poll_count; i++) {
+        Socket* s = find(client, w.poll_sockets[i]);
+        if (!s || !(w.poll_events[i] & rvos::proto::kNetPollReadAhead) || !(reply.revents[i] & rvos::proto::kNetPollIn) ||
+            s->kind != rvos::proto::kNetStream || s->listening)
+            continue;
+        reply.taken[i] = static_cast<uint32_t>(take(*s, ahead + used, budget - used, false));
+        used += reply.taken[i];
+    }
+    reply.data = rvos::proto::Bytes(ahead, used);
     rvos::proto::send_reply(loop, client, Error::None, reply);
     return true;
 }
@@ -572,6 +593,13 @@ struct Handler {
     Error close(Handle, const proto::CloseRequest& r, proto::CloseReply&) {
         Socket* s = find(client, r.socket);
         if (!s) return Error::BadHandle;
+        if (r.unread && s->tcp && !s->listening) {  // bytes read ahead were never read: reset, as Linux does
+            tcp_arg(s->tcp, nullptr);
+            tcp_recv(s->tcp, nullptr);
+            tcp_err(s->tcp, nullptr);
+            tcp_abort(s->tcp);
+            s->tcp = nullptr;
+        }
         close_socket(*s);
         return Error::None;
     }
@@ -743,6 +771,7 @@ struct Handler {
         if (w.ordinal) return Error::Busy;
         Waiting setup;
         setup.poll_count = r.sockets_count;
+        setup.poll_read_ahead = r.read_ahead;
         for (uint32_t i = 0; i < r.sockets_count; i++) {
             setup.poll_sockets[i] = r.sockets[i];
             setup.poll_events[i] = r.events[i];
