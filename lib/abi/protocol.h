@@ -69,5 +69,8 @@ inline constexpr uint16_t kNetPollOut = 0x4;
 inline constexpr uint16_t kNetPollError = 0x8;
 inline constexpr uint16_t kNetPollHangUp = 0x10;
 inline constexpr uint16_t kNetPollInvalid = 0x20;
+// In a Poll's events only: the stack may hand the socket's queued bytes over
+// with the reply (read ahead; TCP only).
+inline constexpr uint16_t kNetPollReadAhead = 0x40;
 
 }  // namespace rvos::proto

@@ -1,7 +1,9 @@
 // poll(): sockets, pipes, files and the console together.
 //
 // - A socket asks the network stack server, which answers once one is
-//   ready or the time is up.
+//   ready or the time is up. A readable TCP socket's queued bytes come
+//   with that answer (read ahead, rvos/socket.h), so the receive after the
+//   poll costs no second call; a socket holding such bytes is readable.
 // - A pipe's read end is a kernel channel: readable when a message is
 //   queued (or part of one is still held), hung up (POLLHUP) when every
 //   writer is gone — the kernel's wait tells without reading.
@@ -20,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,9 +67,16 @@ int look(struct pollfd& f, uint32_t index, Watch& w) {
     if (f.fd < 0) return 0;
     auto socket = rvos::net::socket_of(f.fd);
     if (!socket.is_error()) {
+        uint16_t events = static_cast<uint16_t>(f.events & (POLLIN | POLLOUT));
+        if ((events & POLLIN) && rvos::net::read_ahead_held(f.fd)) {
+            f.revents = POLLIN;  // bytes read ahead wait for it
+            events &= static_cast<uint16_t>(~POLLIN);
+        } else if (events & POLLIN) {
+            events |= rvos::proto::kNetPollReadAhead;
+        }
         w.socket_fd[w.sockets.sockets_count] = index;
         w.sockets.sockets[w.sockets.sockets_count++] = socket.value();
-        w.sockets.events[w.sockets.events_count++] = static_cast<uint16_t>(f.events & (POLLIN | POLLOUT));
+        w.sockets.events[w.sockets.events_count++] = events;
         return 0;
     }
     rvos::fd::Open* open = rvos::fd::get(f.fd);
@@ -141,13 +151,26 @@ int ask_sockets(Watch& w, struct pollfd* fds, int timeout_ms) {
     if (handle.is_error()) return rvos::posix::fail(handle.error());
     if (!reply_buffer) reply_buffer = new rvos::proto::InlineBuffer<p::kMaxReplyBytes>;
     if (!reply_buffer) return rvos::posix::fail(Error::NoMemory);
+    // Bytes are read ahead only into an empty block (the bytes of the
+    // last poll that brought some have all been received).
+    uint8_t* block = rvos::net::read_ahead_block();
+    w.sockets.read_ahead = block ? static_cast<uint32_t>(rvos::proto::kNetMaxChunk) : 0;
     auto got = p::poll<rvos::UserIpc>(handle.value(), w.sockets, *reply_buffer);
     if (got.is_error()) return rvos::posix::fail(got.error());
+    const p::PollReply& reply = got.value();
+    size_t data_used = 0;
     int ready = 0;
-    for (uint32_t i = 0; i < got.value().revents_count && i < w.sockets.sockets_count; i++) {
+    for (uint32_t i = 0; i < reply.revents_count && i < w.sockets.sockets_count; i++) {
         struct pollfd& f = fds[w.socket_fd[i]];
-        f.revents = static_cast<short>(got.value().revents[i]);
-        if (f.revents) ready++;
+        short before = f.revents;
+        f.revents |= static_cast<short>(reply.revents[i]);
+        if (f.revents && !before) ready++;
+        size_t taken = i < reply.taken_count ? reply.taken[i] : 0;
+        if (taken && block && data_used + taken <= reply.data.length) {
+            memcpy(block + data_used, reply.data.data + data_used, taken);
+            rvos::net::read_ahead_hand_over(f.fd, block + data_used, taken);
+            data_used += taken;
+        }
     }
     return ready;
 }

@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -37,8 +38,13 @@ struct Descriptor {
     bool used = false;
     uint32_t socket = 0;
     bool nonblocking = false;
+    // Bytes read ahead (in `ahead_block`), not yet received.
+    const uint8_t* ahead = nullptr;
+    size_t ahead_length = 0;
 };
 Descriptor descriptors[kMaxSockets];
+uint8_t* ahead_block = nullptr;  // made on first use
+size_t ahead_held = 0;           // bytes of it not yet received, over all descriptors
 
 Descriptor* descriptor(int fd) {
     if (fd < kFirstSocket || fd >= kFirstSocket + static_cast<int>(kMaxSockets)) return nullptr;
@@ -70,7 +76,9 @@ int new_descriptor(uint32_t socket) {
     descriptor_ops = &kOps;  // from now on the POSIX layer asks here
     for (size_t i = 0; i < kMaxSockets; i++) {
         if (descriptors[i].used) continue;
-        descriptors[i] = Descriptor{true, socket, false};
+        descriptors[i] = Descriptor{};
+        descriptors[i].used = true;
+        descriptors[i].socket = socket;
         return kFirstSocket + static_cast<int>(i);
     }
     p::CloseRequest r;
@@ -123,6 +131,25 @@ ErrorOr<Handle> stack() {
 
 bool is_socket(int fd) { return descriptor(fd) != nullptr; }
 
+size_t read_ahead_held(int fd) {
+    Descriptor* d = descriptor(fd);
+    return d ? d->ahead_length : 0;
+}
+
+uint8_t* read_ahead_block() {
+    if (ahead_held) return nullptr;
+    if (!ahead_block) ahead_block = static_cast<uint8_t*>(malloc(proto::kNetMaxChunk));
+    return ahead_block;
+}
+
+void read_ahead_hand_over(int fd, const uint8_t* data, size_t length) {
+    Descriptor* d = descriptor(fd);
+    if (!d || length == 0) return;
+    d->ahead = data;
+    d->ahead_length = length;
+    ahead_held += length;
+}
+
 ErrorOr<uint32_t> socket_of(int fd) {
     Descriptor* d = descriptor(fd);
     if (!d) return Error::BadHandle;
@@ -138,6 +165,9 @@ int close(int fd) {
     d->used = false;
     p::CloseRequest r;
     r.socket = d->socket;
+    r.unread = d->ahead_length != 0;
+    ahead_held -= d->ahead_length;
+    d->ahead_length = 0;
     auto done = call(p::close<UserIpc>, r);
     return done.is_error() ? fail(done.error()) : 0;
 }
@@ -155,6 +185,26 @@ int fcntl(int fd, int command, long argument) {
     }
     if (command == F_GETFD || command == F_SETFD) return 0;
     return fail(Error::BadArgument);
+}
+
+// A receive from the bytes a Poll read ahead (there are some): no call,
+// unless the peer's address is asked for.
+ssize_t receive_read_ahead(int fd, void* buffer, size_t length, int flags, struct sockaddr* from, socklen_t* from_length) {
+    Descriptor* d = descriptor(fd);
+    size_t n = base::min(length, d->ahead_length);
+    memcpy(buffer, d->ahead, n);
+    if (!(flags & MSG_PEEK)) {
+        d->ahead += n;
+        d->ahead_length -= n;
+        ahead_held -= n;
+    }
+    if (from && from_length) {
+        p::NamesRequest r;
+        r.socket = d->socket;
+        auto got = call(p::names<UserIpc>, r);
+        if (!got.is_error()) write_address(got.value().peer_ip, got.value().peer_port, from, from_length);
+    }
+    return static_cast<ssize_t>(n);
 }
 
 }  // namespace rvos::net
@@ -263,6 +313,7 @@ ssize_t send(int fd, const void* data, size_t length, int flags) { return sendto
 ssize_t recvfrom(int fd, void* buffer, size_t length, int flags, struct sockaddr* from, socklen_t* from_length) {
     auto s = socket_of(fd);
     if (s.is_error()) return rvos::net::fail(s.error());
+    if (rvos::net::read_ahead_held(fd)) return rvos::net::receive_read_ahead(fd, buffer, length, flags, from, from_length);
     p::ReceiveRequest r;
     r.socket = s.value();
     r.max = static_cast<uint32_t>(base::min(length, proto::kNetMaxChunk));

@@ -36,6 +36,15 @@ extern const DescriptorOps* descriptor_ops;
 inline bool socket_descriptor(int fd) { return descriptor_ops && descriptor_ops->is_socket(fd); }
 // The server's number for the socket behind `fd` (BadHandle if none).
 ErrorOr<uint32_t> socket_of(int fd);
+// Read ahead (poll.cpp): a Poll may bring a stream's queued bytes with its
+// reply; they wait here, in one block per program, for the descriptor's
+// next receive, which then needs no call to the stack. The block is
+// refilled only once every byte of it was read.
+size_t read_ahead_held(int fd);
+// The block to fill (kNetMaxChunk bytes), or null while bytes wait in it.
+uint8_t* read_ahead_block();
+// `length` bytes at `data` (inside the block) are fd's.
+void read_ahead_hand_over(int fd, const uint8_t* data, size_t length);
 ssize_t read(int fd, void* buffer, size_t length);
 ssize_t write(int fd, const void* data, size_t length);
 int close(int fd);

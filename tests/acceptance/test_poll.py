@@ -3,7 +3,9 @@ user/tests/polltest polls a pipe's read end, a UDP socket on the stack's
 loopback and stdin, makes each ready in turn and prints what poll
 reported. The same program built for the host (Linux) gives the lines
 the guest's must match; a line is typed on the console while the
-program polls stdin with a timeout."""
+program polls stdin with a timeout. Then a TCP connection on loopback:
+bytes poll reported are received once each and in order, and a close
+with such bytes unread resets the connection, as on Linux."""
 
 import re
 import shutil
@@ -77,6 +79,17 @@ def test_poll_reports_pipe_socket_and_console_each_for_its_own_reason(tmp_path):
         "polltest: stdin: returned 1 pipe=- sock=- stdin=IN",
         f"polltest: read {TYPED}",
         "polltest: after: returned 0 pipe=- sock=- stdin=-",
+        # TCP bytes a poll reported arrive once each, in order, whatever
+        # the reads' sizes (the stack hands them over with the poll).
+        "polltest: stream: returned 1 IN",
+        'polltest: stream peek 3: 3 "abc"',
+        'polltest: stream read 2: 2 "ab"',
+        "polltest: stream rest: returned 1 IN",
+        'polltest: stream read: 4 "cdef"',
+        "polltest: stream empty: returned 0 -",
+        # Closing with bytes poll reported but never read resets the peer.
+        "polltest: unread: returned 1 IN",
+        "polltest: unread peer: -1 ECONNRESET",
         "polltest: done",
     ]
     assert guest == expected

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "base/format.h"
 #include "base/string.h"
@@ -238,6 +239,27 @@ TEST(StringHelpers, StrCopyTruncatesAndAlwaysTerminates) {
     char untouched = 'Q';
     base::str_copy(&untouched, "abc", 0);
     EXPECT_EQ(untouched, 'Q');
+}
+
+// Every pair of source and destination alignments, lengths across the
+// word loops' edges, each buffer exactly as long as the copy (ASan sees a
+// read or write past either end): every byte arrives, none around it moves.
+TEST(StringHelpers, MemCopyCopiesEveryByteBetweenAnyTwoAlignments) {
+    for (size_t from = 0; from < 8; from++) {
+        for (size_t to = 0; to < 8; to++) {
+            for (size_t n : {0, 1, 7, 8, 15, 16, 31, 32, 33, 39, 40, 41, 63, 64, 65, 100, 1023, 1500}) {
+                std::vector<uint8_t> src_buffer(from + n), dst_buffer(to + n + 1, 0xEE);
+                for (size_t i = 0; i < n; i++) src_buffer[from + i] = static_cast<uint8_t>(i * 13 + from + 1);
+                uint8_t* src = src_buffer.data() + from;
+                uint8_t* dst = dst_buffer.data() + to;
+                base::mem_copy(dst, src, n);
+                for (size_t i = 0; i < to; i++) ASSERT_EQ(dst_buffer[i], 0xEE) << "wrote before the destination";
+                for (size_t i = 0; i < n; i++)
+                    ASSERT_EQ(dst[i], src[i]) << "byte " << i << " of " << n << ", from " << from << " to " << to;
+                ASSERT_EQ(dst[n], 0xEE) << "wrote past n";
+            }
+        }
+    }
 }
 
 TEST(StringHelpers, MemCopySetAndEqualAtAnyAlignment) {

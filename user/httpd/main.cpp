@@ -5,6 +5,15 @@
 // and many clients are served at once from one poll() loop, each socket
 // non-blocking. A client that sends a malformed request gets 400, a
 // request header past 8 KiB 431, and one idle 10 s is closed.
+//
+// Each request costs round trips to other programs (the network stack,
+// the file server), and under QEMU every one is two address-space
+// switches: so a GET first reads the file whole with one fs.ReadFile
+// straight into a buffer shared with the file server (no stat, no file
+// opened, so nothing to close; a directory or a missing file is what the
+// request answers), and a file shorter than kChunk goes out with its
+// header in one send. A larger file is stated, opened and sent a chunk at
+// a time, the first chunk with the header.
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +29,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "rvos/fs.h"
+#include "rvos/syscall.h"
 
 namespace {
 
@@ -44,7 +56,41 @@ struct Client {
 Client clients[kMaxClients];
 size_t base_min(size_t a, size_t b) { return a < b ? a : b; }
 const char* root = "/";
-char chunk[kChunk];
+// Where file data is read to: a memory object the file server can map for
+// a ReadFile (small_files), or, if it could not be made, a static buffer.
+char fallback[kChunk];
+char* chunk = fallback;
+rvos::Handle chunk_memory = rvos::kNoHandle;
+
+void make_chunk() {
+    auto memory = rvos::sys::mem_create(kChunk);
+    if (memory.is_error()) return;
+    auto mapping = rvos::sys::mem_map(memory.value());
+    if (mapping.is_error() || mapping.value().size < kChunk) {
+        rvos::sys::handle_close(memory.value());
+        return;
+    }
+    chunk_memory = memory.value();
+    chunk = static_cast<char*>(mapping.value().address);
+}
+
+// The whole file at `path` into `chunk` with one request that opens
+// nothing, if it is shorter than kChunk: its length; -1 for a directory
+// (IsDirectory), -2 for no such file, -3 otherwise (a larger file, or one
+// that cannot be read so: the caller stats and opens it instead).
+constexpr ssize_t kIsDirectory = -1, kMissing = -2, kOpenInstead = -3;
+ssize_t read_small(const char* path) {
+    if (chunk_memory == rvos::kNoHandle) return kOpenInstead;
+    auto lent = rvos::sys::handle_duplicate(chunk_memory, rvos::kRightMap | rvos::kRightMapWrite | rvos::kRightTransfer);
+    if (lent.is_error()) return kOpenInstead;
+    auto read = rvos::fs::read_file(path, lent.value(), 0, kChunk);  // the handle goes with the request
+    if (read.is_error()) {
+        if (read.error() == rvos::Error::IsDirectory) return kIsDirectory;
+        if (read.error() == rvos::Error::NotFound) return kMissing;
+        return kOpenInstead;
+    }
+    return read.value() < kChunk ? static_cast<ssize_t>(read.value()) : kOpenInstead;
+}
 
 long now_ms() {
     struct timespec t;
@@ -143,6 +189,21 @@ void listing(Client& c, const char* path, const char* url, bool head) {
     free(body);
 }
 
+// Appends the open file's next chunk to the output (closing the file at
+// its end); false if the file shrank: the answer cannot be finished.
+bool next_chunk(Client& c) {
+    if (c.file_left == 0) {
+        close(c.file);
+        c.file = -1;
+        return true;
+    }
+    ssize_t n = read(c.file, chunk, c.file_left < kChunk ? c.file_left : kChunk);
+    if (n <= 0) return false;
+    c.file_left -= static_cast<size_t>(n);
+    put(c, chunk, static_cast<size_t>(n));
+    return true;
+}
+
 // Answers the request at the start of c.request (its header ends at `end`).
 void answer(Client& c, size_t end) {
     char* line = c.request;
@@ -174,18 +235,27 @@ void answer(Client& c, size_t end) {
     if (!decode(target) || strstr(target, "/..") || strstr(target, "../")) return error_page(c, 400, "Bad Request", head);
     char path[kMaxRequest + 256];
     snprintf(path, sizeof path, "%s%s", strcmp(root, "/") ? root : "", target);
+    // A GET first tries to read the file whole: one request to the file
+    // server, which also tells a directory or a missing file. The length
+    // is what the read found.
+    ssize_t small = head ? kOpenInstead : read_small(path);
+    if (small >= 0) {
+        header(c, 200, "OK", content_type(path), static_cast<size_t>(small));
+        return put(c, chunk, static_cast<size_t>(small));
+    }
+    if (small == kMissing) return error_page(c, 404, "Not Found", head);
+    if (small == kIsDirectory) return listing(c, path, target, head);
     struct stat st;
     if (stat(path, &st) != 0) return error_page(c, 404, "Not Found", head);
     if (S_ISDIR(st.st_mode)) return listing(c, path, target, head);
+    if (head || st.st_size == 0) return header(c, 200, "OK", content_type(path), static_cast<size_t>(st.st_size));
     int fd = open(path, O_RDONLY);
     if (fd < 0) return error_page(c, 404, "Not Found", head);
     header(c, 200, "OK", content_type(path), static_cast<size_t>(st.st_size));
-    if (head || st.st_size == 0) {
-        close(fd);
-        return;
-    }
     c.file = fd;
     c.file_left = static_cast<size_t>(st.st_size);
+    // The first chunk goes out with the header.
+    if (!next_chunk(c)) c.keep_alive = false;
 }
 
 // A request's header is complete: answer it and keep what follows (a
@@ -212,15 +282,7 @@ bool flush(Client& c) {
         c.out = nullptr;
         c.out_length = c.out_sent = 0;
         if (c.file < 0) return c.keep_alive;
-        if (c.file_left == 0) {
-            close(c.file);
-            c.file = -1;
-            continue;
-        }
-        ssize_t n = read(c.file, chunk, c.file_left < kChunk ? c.file_left : kChunk);
-        if (n <= 0) return false;  // the file shrank: the answer cannot be finished
-        c.file_left -= static_cast<size_t>(n);
-        put(c, chunk, static_cast<size_t>(n));
+        if (!next_chunk(c)) return false;
     }
 }
 
@@ -291,6 +353,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     fcntl(listener, F_SETFL, O_NONBLOCK);
+    make_chunk();
     printf("httpd: serving %s on port %d\n", root, port);
     fflush(stdout);
     struct pollfd fds[kMaxClients + 1];

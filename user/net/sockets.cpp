@@ -80,6 +80,7 @@ struct Waiting {
     uint32_t poll_sockets[rvos::proto::kNetMaxPoll];
     uint16_t poll_events[rvos::proto::kNetMaxPoll];
     uint32_t poll_count = 0;
+    uint32_t poll_read_ahead = 0;
     // Ping: the echo request's identifier and sequence, when it left, and
     // its reply once one came.
     uint16_t ping_id = 0, ping_sequence = 0;
@@ -97,6 +98,17 @@ struct Client {
 Socket sockets[kMaxSockets];
 Client clients[rvos::kMaxHandles];
 size_t client_count = 0;
+// The clients with a waiting call, in the order they began to wait: the
+// server loop retries them several times a turn, so it looks at these
+// few rather than at every client slot.
+Handle waiters[rvos::kMaxHandles];
+size_t waiter_count = 0;
+
+// Marks the client's waiting call as begun (its Waiting is filled in).
+void start_waiting(Handle client, uint32_t ordinal) {
+    clients[client].waiting.ordinal = ordinal;
+    waiters[waiter_count++] = client;
+}
 
 Socket* find(Handle client, uint32_t id) {
     if (id >= kMaxSockets || !sockets[id].used || sockets[id].owner != client) return nullptr;
@@ -254,6 +266,27 @@ uint16_t readiness(const Socket& s) {
     return r;
 }
 
+// Up to `max` of a stream's queued bytes into `out` (taken from the queue
+// unless `peek`): how many.
+size_t take(Socket& s, uint8_t* out, size_t max, bool peek) {
+    size_t n = base::min<size_t>(queued(s), max);
+    if (n == 0) return 0;
+    pbuf_copy_partial(s.received, out, static_cast<u16_t>(n), static_cast<u16_t>(s.offset));
+    if (peek) return n;
+    // Free the pbufs read whole; keep the offset into the next.
+    size_t skip = s.offset + n;
+    while (s.received && skip >= s.received->len) {
+        skip -= s.received->len;
+        struct pbuf* rest = s.received->next;
+        if (rest) pbuf_ref(rest);
+        pbuf_free(s.received);
+        s.received = rest;
+    }
+    s.offset = skip;
+    if (s.tcp) tcp_recved(s.tcp, static_cast<u16_t>(n));
+    return n;
+}
+
 // ---- Ping -------------------------------------------------------------------------
 
 struct raw_pcb* icmp = nullptr;
@@ -371,25 +404,11 @@ bool try_receive(Handle client, Socket& s, uint32_t max, bool peek) {
     }
     size_t have = queued(s);
     if (have) {
-        size_t n = base::min<size_t>(have, max);
-        pbuf_copy_partial(s.received, data, static_cast<u16_t>(n), static_cast<u16_t>(s.offset));
+        size_t n = take(s, data, max, peek);
         reply.data = rvos::proto::Bytes(data, n);
         if (s.tcp) {
             reply.ip = host_order(&s.tcp->remote_ip);
             reply.port = s.tcp->remote_port;
-        }
-        if (!peek) {
-            // Free the pbufs read whole; keep the offset into the next.
-            size_t skip = s.offset + n;
-            while (s.received && skip >= s.received->len) {
-                skip -= s.received->len;
-                struct pbuf* rest = s.received->next;
-                if (rest) pbuf_ref(rest);
-                pbuf_free(s.received);
-                s.received = rest;
-            }
-            s.offset = skip;
-            if (s.tcp) tcp_recved(s.tcp, static_cast<u16_t>(n));
         }
         rvos::proto::send_reply(loop, client, Error::None, reply);
         return true;
@@ -477,6 +496,19 @@ bool try_poll(Handle client, Waiting& w, bool timed_out) {
         any |= r != 0;
     }
     if (!any && !timed_out) return false;
+    // Read ahead: the readable streams' queued bytes go with the reply.
+    static uint8_t ahead[kMaxChunk];
+    size_t budget = base::min<size_t>(w.poll_read_ahead, sizeof ahead), used = 0;
+    reply.taken_count = w.poll_count;
+    for (uint32_t i = 0; i < w.poll_count; i++) {
+        Socket* s = find(client, w.poll_sockets[i]);
+        if (!s || !(w.poll_events[i] & rvos::proto::kNetPollReadAhead) || !(reply.revents[i] & rvos::proto::kNetPollIn) ||
+            s->kind != rvos::proto::kNetStream || s->listening)
+            continue;
+        reply.taken[i] = static_cast<uint32_t>(take(*s, ahead + used, budget - used, false));
+        used += reply.taken[i];
+    }
+    reply.data = rvos::proto::Bytes(ahead, used);
     rvos::proto::send_reply(loop, client, Error::None, reply);
     return true;
 }
@@ -500,10 +532,18 @@ bool retry(Handle client, bool timed_out) {
     return done;
 }
 
-void stop_waiting(Waiting& w) {
+void stop_waiting(Handle client) {
+    Waiting& w = clients[client].waiting;
     free(w.data);
     w.data = nullptr;
+    if (!w.ordinal) return;
     w.ordinal = 0;
+    for (size_t i = 0; i < waiter_count; i++) {
+        if (waiters[i] != client) continue;
+        memmove(waiters + i, waiters + i + 1, (waiter_count - i - 1) * sizeof waiters[0]);
+        waiter_count--;
+        break;
+    }
 }
 
 // Answers at once if it can; otherwise WouldBlock on a non-blocking
@@ -515,9 +555,9 @@ Error begin(Handle client, uint32_t ordinal, Socket& s, uint64_t timeout_ms, boo
     Waiting& w = clients[client].waiting;
     if (w.ordinal) return Error::Busy;
     w = *setup;
-    w.ordinal = ordinal;
     w.socket = id_of(&s);
     w.deadline = timeout_ms ? now_ms() + timeout_ms : rvos::kDeadlineNever;
+    start_waiting(client, ordinal);
     return kDeferred;
 }
 
@@ -553,6 +593,13 @@ struct Handler {
     Error close(Handle, const proto::CloseRequest& r, proto::CloseReply&) {
         Socket* s = find(client, r.socket);
         if (!s) return Error::BadHandle;
+        if (r.unread && s->tcp && !s->listening) {  // bytes read ahead were never read: reset, as Linux does
+            tcp_arg(s->tcp, nullptr);
+            tcp_recv(s->tcp, nullptr);
+            tcp_err(s->tcp, nullptr);
+            tcp_abort(s->tcp);
+            s->tcp = nullptr;
+        }
         close_socket(*s);
         return Error::None;
     }
@@ -724,14 +771,15 @@ struct Handler {
         if (w.ordinal) return Error::Busy;
         Waiting setup;
         setup.poll_count = r.sockets_count;
+        setup.poll_read_ahead = r.read_ahead;
         for (uint32_t i = 0; i < r.sockets_count; i++) {
             setup.poll_sockets[i] = r.sockets[i];
             setup.poll_events[i] = r.events[i];
         }
         if (try_poll(client, setup, r.timeout_ms == 0)) return kDeferred;
         w = setup;
-        w.ordinal = proto::PollRequest::kOrdinal;
         w.deadline = r.timeout_ms < 0 ? rvos::kDeadlineNever : now_ms() + static_cast<uint64_t>(r.timeout_ms);
+        start_waiting(client, proto::PollRequest::kOrdinal);
         return kDeferred;
     }
     Error ping(Handle, const proto::PingRequest& r, proto::PingReply&) {
@@ -745,8 +793,8 @@ struct Handler {
         Error e = send_echo(setup, r.ip);
         if (e != Error::None) return e;
         w = setup;
-        w.ordinal = proto::PingRequest::kOrdinal;
         w.deadline = now_ms() + r.timeout_ms;
+        start_waiting(client, proto::PingRequest::kOrdinal);
         return kDeferred;
     }
     Error interface(Handle, const proto::InterfaceRequest&, proto::InterfaceReply& out) {
@@ -786,16 +834,22 @@ void client_gone(Loop&, Handle client, void*) {
     for (Socket& s : sockets)
         if (s.used && s.owner == client) close_socket(s);
     if (clients[client].connected) client_count--;
-    stop_waiting(clients[client].waiting);
+    stop_waiting(client);
     clients[client].connected = false;
 }
 
 uint64_t complete_waiting() {
-    uint64_t earliest = rvos::kDeadlineNever, now = now_ms();
-    for (Handle c = 0; c < static_cast<Handle>(rvos::kMaxHandles); c++) {
+    uint64_t earliest = rvos::kDeadlineNever;
+    if (waiter_count == 0) return earliest;
+    uint64_t now = now_ms();
+    // A copy: answering removes the client from the list.
+    Handle ready[rvos::kMaxHandles];
+    size_t count = waiter_count;
+    memcpy(ready, waiters, count * sizeof ready[0]);
+    for (size_t i = 0; i < count; i++) {
+        Handle c = ready[i];
         Waiting& w = clients[c].waiting;
-        if (!clients[c].connected || !w.ordinal) continue;
-        if (retry(c, now >= w.deadline)) stop_waiting(w);
+        if (retry(c, now >= w.deadline)) stop_waiting(c);
         else earliest = base::min(earliest, w.deadline);
     }
     return earliest;

@@ -12,7 +12,15 @@
 //   stdin     after "polltest: type a line" a line is typed: stdin alone is
 //             readable within 20 s, and read(0) gives that line
 //   after     with that line read, nothing is ready (stdin kept open)
+//   stream    a TCP connection on loopback: bytes sent to one end make it
+//             readable; a peek, a short read and the rest give the bytes
+//             once each and in order, readable until all are read, then
+//             not (the stack reads ahead with poll: rvos/socket.h)
+//   unread    that end closed with bytes it was told of but never read:
+//             the connection is reset, as on Linux (the peer's recv fails
+//             with ECONNRESET)
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -61,10 +69,35 @@ void step(const char* name, int timeout_ms, long at_least_ms = 0) {
     fflush(stdout);
 }
 
-void one(const char* name, int fd, short events) {
+void one(const char* name, int fd, short events, int timeout_ms = 1000) {
     struct pollfd f{fd, events, 0};
-    int n = poll(&f, 1, 1000);
+    int n = poll(&f, 1, timeout_ms);
     printf("polltest: %s: returned %d %s\n", name, n, names(f.revents));
+}
+
+// Receives up to `length` bytes and prints them (or the failure).
+void take(const char* name, int fd, size_t length, int flags) {
+    char buffer[64] = {};
+    ssize_t n = recv(fd, buffer, length < sizeof buffer ? length : sizeof buffer - 1, flags);
+    if (n < 0) printf("polltest: %s: -1 %s\n", name, errno == ECONNRESET ? "ECONNRESET" : strerror(errno));
+    else printf("polltest: %s: %zd \"%.*s\"\n", name, n, static_cast<int>(n), buffer);
+}
+
+// A TCP connection over loopback: `server` is the accepted end.
+int stream(int& server) {
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in at{};
+    at.sin_family = AF_INET;
+    at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof at;
+    if (listener < 0 || bind(listener, reinterpret_cast<struct sockaddr*>(&at), sizeof at) != 0 ||
+        listen(listener, 1) != 0 || getsockname(listener, reinterpret_cast<struct sockaddr*>(&at), &length) != 0)
+        return -1;
+    int client = socket(AF_INET, SOCK_STREAM, 0);
+    if (client < 0 || connect(client, reinterpret_cast<struct sockaddr*>(&at), sizeof at) != 0) return -1;
+    server = accept(listener, nullptr, nullptr);
+    close(listener);
+    return server < 0 ? -1 : client;
 }
 
 }  // namespace
@@ -111,6 +144,21 @@ int main() {
     buffer[got > 0 ? got : 0] = 0;
     printf("polltest: read %s", buffer);
     step("after", 0);
+
+    int server = -1, client = stream(server);
+    if (client < 0) return perror("stream"), 1;
+    if (send(client, "abcdef", 6, 0) != 6) return perror("send"), 1;
+    one("stream", server, POLLIN, 5000);
+    take("stream peek 3", server, 3, MSG_PEEK);
+    take("stream read 2", server, 2, 0);
+    one("stream rest", server, POLLIN);
+    take("stream read", server, 63, 0);
+    one("stream empty", server, POLLIN, 300);
+    if (send(client, "ghij", 4, 0) != 4) return perror("send"), 1;
+    one("unread", server, POLLIN, 5000);
+    close(server);
+    take("unread peer", client, 63, 0);
+    close(client);
     printf("polltest: done\n");
     return 0;
 }
