@@ -221,8 +221,7 @@ def test_the_disk_driver_killed_while_files_are_in_use_is_restarted_and_files_wo
         # is round * 31 + i): no piece of a write in flight when the driver
         # died was lost (an older round's bytes would show through).
         for k in range(4):
-            data = subprocess.run([tool("debugfs"), "-R", f"cat /home/churn-{k}", str(disk)], capture_output=True,
-                                  check=True).stdout
+            data = disks.debugfs(disk, f"cat /home/churn-{k}")
             assert len(data) == 256 * 1024, (k, len(data))
             assert len({(b - i) % 256 for i, b in enumerate(data)}) == 1, f"churn-{k} mixes rounds"
     finally:
