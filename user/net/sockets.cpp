@@ -439,6 +439,7 @@ bool try_send(Handle client, Socket& s, const uint8_t* data, uint32_t length, bo
             e = udp_send(s.udp, p);
         }
         pbuf_free(p);
+        flush_interface();  // the datagram leaves before the client runs again
         reply.sent = e == ERR_OK ? length : 0;
         rvos::proto::send_reply(loop, client, error_of(e), reply);
         return true;
@@ -459,6 +460,7 @@ bool try_send(Handle client, Socket& s, const uint8_t* data, uint32_t length, bo
         return false;
     }
     tcp_output(s.tcp);
+    flush_interface();  // the segments leave before the client runs again
     reply.sent = n;
     rvos::proto::send_reply(loop, client, Error::None, reply);
     return true;
