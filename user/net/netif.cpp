@@ -2,7 +2,8 @@
 // connection. Frames lwIP sends are collected and go to the driver as one
 // Transmit batch per turn of the server loop (flush_interface), or sooner
 // when a batch is full; frames the driver receives arrive in Received
-// batches and are handed to lwIP's Ethernet input one by one. The address
+// batches and are handed to lwIP's Ethernet input one by one, and what a
+// batch left for a delayed ACK is acknowledged at its end. The address
 // comes from DHCP.
 #include <string.h>
 

@@ -464,7 +464,7 @@ bool try_send(Handle client, Socket& s, const uint8_t* data, uint32_t length, bo
         return false;
     }
     tcp_output(s.tcp);
-    flush_interface();  // the segments leave before the client runs again
+    flush_interface();  // the segments go to the driver before the client is answered
     reply.sent = n;
     rvos::proto::send_reply(loop, client, Error::None, reply);
     return true;
