@@ -91,6 +91,8 @@ base::ErrorOr<uint16_t> SplitQueue::submit(const Segment* segments, size_t count
     return head;
 }
 
+void SplitQueue::suppress_interrupts() { write_shared(avail_->flags, kAvailNoInterrupt); }
+
 bool SplitQueue::needs_kick() const {
     // The device reads the new index before we read its flags.
     __atomic_thread_fence(__ATOMIC_SEQ_CST);

@@ -56,6 +56,10 @@ public:
     base::ErrorOr<uint16_t> submit(const Segment* segments, size_t count);
     // Whether the device asked to be told about new requests.
     bool needs_kick() const;
+    // Asks the device not to interrupt when it completes requests (a hint
+    // it may ignore): for a queue whose completions the driver takes when
+    // it next needs them.
+    void suppress_interrupts();
     // Takes the next completion off the used ring, if there is one
     // (false when none). DeviceError if the device named a head that is
     // not in flight or wrote more than the chain's writable bytes.

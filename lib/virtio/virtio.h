@@ -50,6 +50,7 @@ struct UsedElement {
     uint32_t length;  // bytes the device wrote
 };
 inline constexpr uint16_t kUsedNoNotify = 1;  // used.flags: the device needs no kick
+inline constexpr uint16_t kAvailNoInterrupt = 1;  // avail.flags: the driver needs no interrupt
 
 inline constexpr uint16_t kMaxQueueSize = 32768;
 

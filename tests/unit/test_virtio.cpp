@@ -130,7 +130,7 @@ struct SimDevice {
         ring[used_index % queue_size] = finished[i];
         finished.erase(finished.begin() + long(i));
         used()->index = ++used_index;
-        interrupt |= kInterruptUsedRing;
+        if (!(avail()->flags & kAvailNoInterrupt)) interrupt |= kInterruptUsedRing;  // as QEMU honours it
     }
     // Publishes an arbitrary element, as a broken device would.
     void publish(UsedElement e) {
@@ -274,6 +274,20 @@ TEST_F(VirtioTest, DeviceCanAskNotToBeKicked) {
     bring_up();
     device.used()->flags = kUsedNoNotify;
     EXPECT_FALSE(queue.needs_kick());
+}
+
+TEST_F(VirtioTest, DriverCanAskForNoInterruptsAndStillTakesCompletions) {
+    bring_up();
+    queue.suppress_interrupts();
+    std::vector<uint8_t> in = {1, 2, 3}, out(4, 0);
+    uint16_t head = request(in, out);
+    transport.notify(0);
+    device.complete(0);
+    EXPECT_EQ(transport.take_interrupt(), 0u);
+    Completion c{};
+    ASSERT_TRUE(queue.take_used(c).value());
+    EXPECT_EQ(c.head, head);
+    EXPECT_EQ(c.written, 3u);
 }
 
 TEST_F(VirtioTest, CompletionsInAnyOrderReturnEveryDescriptor) {

@@ -2,13 +2,15 @@
 // connection. Frames lwIP sends are collected and go to the driver as one
 // Transmit batch per turn of the server loop (flush_interface), or sooner
 // when a batch is full; frames the driver receives arrive in Received
-// batches and are handed to lwIP's Ethernet input one by one. The address
+// batches and are handed to lwIP's Ethernet input one by one, and what a
+// batch left for a delayed ACK is acknowledged at its end. The address
 // comes from DHCP.
 #include <string.h>
 
 #include "lwip/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/pbuf.h"
+#include "lwip/priv/tcp_priv.h"
 #include "proto/frames.h"
 #include "netif/ethernet.h"
 #include "rvos/console.h"
@@ -57,6 +59,20 @@ void status_changed(struct netif* n) {
     rvos::console::print("[net] en0: %s by DHCP, gateway %s\n", ip, gw);
 }
 
+// Acknowledges now what a batch of received frames left for a delayed ACK.
+// lwIP acknowledges every second segment at once and a lone one at its
+// next fast timer, up to 250 ms later; a peer in slow start that sent one
+// segment waits that long (it was most of a 4 MiB transfer's time). The
+// batch already gathered the segments that arrived together, which is what
+// delaying an ACK is for, so each connection gets at most one ACK a batch.
+void acknowledge_batch() {
+    for (struct tcp_pcb* pcb = tcp_active_pcbs; pcb; pcb = pcb->next) {
+        if (!(pcb->flags & TF_ACK_DELAY)) continue;
+        tcp_ack_now(pcb);
+        tcp_output(pcb);
+    }
+}
+
 // A frame from the driver.
 struct DeviceEvents {
     Error info(Handle, const netdev::InfoRequest&, netdev::InfoReply&) { return Error::Unsupported; }
@@ -77,10 +93,12 @@ struct DeviceEvents {
             pbuf_take(p, data, static_cast<u16_t>(length));
             if (interface.input(p, &interface) != ERR_OK) pbuf_free(p);
         }
+        acknowledge_batch();
     }
 };
 
 void on_device(Loop& l, Handle handle, void*, Buffer& message) {
+    read_clock();
     DeviceEvents events;
     netdev::dispatch(l, handle, message, events);
 }

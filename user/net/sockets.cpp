@@ -458,6 +458,11 @@ bool try_send(Handle client, Socket& s, const uint8_t* data, uint32_t length, bo
             e = udp_send(s.udp, p);
         }
         pbuf_free(p);
+        // The datagram goes to the driver, and the driver gets the CPU to
+        // send it, before the client runs again (its next call would come
+        // first: the scheduler prefers it to the busier driver).
+        flush_interface();
+        rvos::sys::yield();
         reply.sent = e == ERR_OK ? length : 0;
         rvos::proto::send_reply(loop, client, error_of(e), reply);
         return true;
@@ -478,6 +483,7 @@ bool try_send(Handle client, Socket& s, const uint8_t* data, uint32_t length, bo
         return false;
     }
     tcp_output(s.tcp);
+    flush_interface();  // the segments go to the driver before the client is answered
     reply.sent = n;
     rvos::proto::send_reply(loop, client, Error::None, reply);
     return true;

@@ -34,6 +34,9 @@ void client_gone(Loop& loop, Handle client, void*);
 // returns the earliest deadline still waited for (kDeadlineNever if none).
 uint64_t complete_waiting();
 
+// The clock in ms as read_clock() last read it (at the top of each turn of
+// the loop and when a message comes).
 uint64_t now_ms();
+void read_clock();
 
 }  // namespace net

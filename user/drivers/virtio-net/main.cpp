@@ -112,6 +112,10 @@ Error bring_up() {
     uint64_t agreed = TRY(device.transport.begin(kFeatureMac));
     TRY(setup_queue(device.rx, kReceiveQueue, 0, kReceiveOffset));
     TRY(setup_queue(device.tx, kTransmitQueue, kRingBytes, kTransmitOffset));
+    // Sent buffers are taken back when the driver next looks (an interrupt
+    // for received frames, or a transmit that finds no free buffer), so
+    // their completion need not wake it: one interrupt less per batch sent.
+    device.tx.ring.suppress_interrupts();
     TRY(device.transport.finish());
     if (agreed & kFeatureMac) {
         uint32_t low = device.transport.config32(0), high = device.transport.config32(4);
