@@ -77,9 +77,16 @@ struct InlineBuffer : Buffer {
 struct Str {
     const char* data = "";
     uint32_t length = 0;
+    bool clean = false;  // no NUL inside, by construction: the Encoder need not look
     Str() = default;
-    Str(const char* text) : data(text), length(static_cast<uint32_t>(base::str_length(text))) {}
+    Str(const char* text) : data(text), length(static_cast<uint32_t>(base::str_length(text))), clean(true) {}
     Str(const char* text, size_t size) : data(text), length(static_cast<uint32_t>(size)) {}
+    // A C string whose length is already known (the first NUL is at `size`).
+    static Str terminated(const char* text, size_t size) {
+        Str s(text, size);
+        s.clean = true;
+        return s;
+    }
 };
 
 struct Bytes {
@@ -128,7 +135,7 @@ public:
     void bool_(bool v) { u8(v ? 1 : 0); }
     void str(const Str& s, size_t bound) {
         if (s.length > bound) return fail();
-        if (base::mem_find_byte(s.data, 0, s.length)) return fail(Error::BadArgument);
+        if (!s.clean && base::mem_find_byte(s.data, 0, s.length)) return fail(Error::BadArgument);
         u32(s.length);
         raw(s.data, s.length);
         u8(0);
@@ -149,6 +156,18 @@ public:
     void handles(const Handle* hs, uint32_t n, size_t bound) {
         count(n, bound);
         for (uint32_t i = 0; i < n && ok_; i++) handle(hs[i]);
+    }
+    // Room for a run of n bytes of fixed-size integers, which the generated
+    // code then stores at their offsets: one check for the run instead of
+    // one a field. Null (and the encoding failed) if they do not fit.
+    uint8_t* reserve(size_t n) {
+        if (!ok_ || n > b_.capacity - b_.length) {
+            fail();
+            return nullptr;
+        }
+        uint8_t* at = b_.data + b_.length;
+        b_.length += n;
+        return at;
     }
 
 private:
@@ -233,6 +252,18 @@ public:
             if (ok_) taken++;
         }
         n = taken;
+    }
+    // The next n bytes, a run of fixed-size integers the generated code
+    // loads from their offsets; null (and the message is bad) if the
+    // message is shorter.
+    const uint8_t* take(size_t n) {
+        if (!ok_ || n > b_.length - position_) {
+            fail();
+            return nullptr;
+        }
+        const uint8_t* at = b_.data + position_;
+        position_ += n;
+        return at;
     }
 
 private:
