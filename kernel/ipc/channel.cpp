@@ -92,7 +92,27 @@ ErrorOr<MessageNode*> MessageNode::allocate(size_t length, size_t handle_count, 
     return node;
 }
 
+namespace {
+bool maybe_cut = false;  // see garbage_possible()
+
+// Only endpoints and processes hold or lead to other objects.
+bool can_reach(const Object& object) {
+    return object.kind() == Object::Kind::Endpoint || object.kind() == Object::Kind::Process;
+}
+}  // namespace
+
+bool garbage_possible() { return maybe_cut; }
+
+void note_dropped(const Object& object) {
+    if (can_reach(object) && object.ref_count() > 1) maybe_cut = true;
+}
+
+void note_sent_by_program(const Object& object) {
+    if (can_reach(object)) maybe_cut = true;
+}
+
 void MessageNode::free(MessageNode* node, bool drop_handles) {
+    if (drop_handles && node->handle_count) maybe_cut = true;  // (whatever they were)
     if (drop_handles)
         for (size_t i = 0; i < node->handle_count; i++)
             if (Object* object = node->handles()[i].object) object->unref();
@@ -203,9 +223,11 @@ void Endpoint::trace(Marker& marker) {
 }
 
 size_t ChannelTable::collect_garbage(void (*mark_roots)(Marker& marker), void (*sweep)(const Marker& marker)) {
+    maybe_cut = false;  // what this collection does not free is reachable
     marker_.reset();
     mark_roots(marker_);
     marker_.propagate();
+    if (marker_.overflowed()) maybe_cut = true;  // it frees nothing: try again next time
     if (sweep) sweep(marker_);  // (it sees overflowed() and spares everything)
     size_t before = in_use_;
     // Every reference to an unmarked endpoint sits in an unmarked queue or

@@ -43,6 +43,7 @@ ErrorOr<HandleEntry> HandleTable::take(rvos::Handle handle) {
 Error HandleTable::close(rvos::Handle handle) {
     auto entry = take(handle);
     if (entry.is_error()) return entry.error();
+    note_dropped(*entry.value().object);
     entry.value().object->unref();
     return Error::None;
 }
