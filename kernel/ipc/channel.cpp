@@ -92,24 +92,7 @@ ErrorOr<MessageNode*> MessageNode::allocate(size_t length, size_t handle_count, 
     return node;
 }
 
-namespace {
-bool maybe_cut = false;  // see garbage_possible()
-
-// Only endpoints and processes hold or lead to other objects.
-bool can_reach(const Object& object) {
-    return object.kind() == Object::Kind::Endpoint || object.kind() == Object::Kind::Process;
-}
-}  // namespace
-
-bool garbage_possible() { return maybe_cut; }
-
-void note_dropped(const Object& object) {
-    if (can_reach(object) && object.ref_count() > 1) maybe_cut = true;
-}
-
-void note_sent_by_program(const Object& object) {
-    if (can_reach(object)) maybe_cut = true;
-}
+bool maybe_cut = false;
 
 void MessageNode::free(MessageNode* node, bool drop_handles) {
     if (drop_handles && node->handle_count) maybe_cut = true;  // (whatever they were)

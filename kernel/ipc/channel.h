@@ -229,11 +229,21 @@ ChannelTable& channels();
 // collection. Every exit used to collect, marking every object in the
 // system (~9,000 instructions a spawn+exit), although most programs'
 // handles all end with them.
-bool garbage_possible();
+extern bool maybe_cut;  // (set by the notes below, cleared by a collection)
+inline bool garbage_possible() { return maybe_cut; }
+// Only endpoints and processes hold or lead to other objects.
+inline bool can_reach(const Object& object) {
+    return object.kind() == Object::Kind::Endpoint || object.kind() == Object::Kind::Process;
+}
 // A reference to `object` is being dropped (HandleTable::close): a cut if
-// the object outlives it.
-void note_dropped(const Object& object);
+// the object outlives it. Inline, the reference count first: most closes
+// end their object, and channel create+close pays this twice.
+inline void note_dropped(const Object& object) {
+    if (object.ref_count() > 1 && can_reach(object)) maybe_cut = true;
+}
 // A user program sent a handle to `object` away.
-void note_sent_by_program(const Object& object);
+inline void note_sent_by_program(const Object& object) {
+    if (can_reach(object)) maybe_cut = true;
+}
 
 }  // namespace ipc
