@@ -258,7 +258,8 @@ def fixed_run_lines(parts, op):
     """A run of fixed-size integers moved with one bounds check (the
     codec's reserve/take) and a store or load each at its offset. When every
     field sits at an offset its size divides, one test of the run's start
-    lets the compiler move each field whole, without a test a field."""
+    lets the compiler move each field whole, without a test a field
+    (for runs of four fields or more)."""
     size = sum(p[2] for p in parts)
     out = []
     if op == "encode":
@@ -281,7 +282,10 @@ def fixed_run_lines(parts, op):
         offsets.append((offset, width))
         offset += width
     align = max(w for _, w in offsets)
-    if align > 1 and all(o % w == 0 for o, w in offsets):
+    # Only for a run of four fields or more: for two or three the second
+    # copy makes a small call's stub too big for GCC to inline (math.Add's
+    # client cost 3 instructions more with it).
+    if len(parts) >= 4 and align > 1 and all(o % w == 0 for o, w in offsets):
         const = "" if op == "encode" else "const "
         out.append(f"    if ((reinterpret_cast<uintptr_t>(at) & {align - 1}) == 0) {{")
         out.append(f"        auto* aligned = static_cast<{const}uint8_t*>(__builtin_assume_aligned(at, {align}));")

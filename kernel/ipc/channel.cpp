@@ -95,10 +95,11 @@ ErrorOr<MessageNode*> MessageNode::allocate(size_t length, size_t handle_count, 
 bool maybe_cut = false;
 
 void MessageNode::free(MessageNode* node, bool drop_handles) {
-    if (drop_handles && node->handle_count) maybe_cut = true;  // (whatever they were)
-    if (drop_handles)
+    if (drop_handles && node->handle_count) {
+        maybe_cut = true;  // (whatever they were)
         for (size_t i = 0; i < node->handle_count; i++)
             if (Object* object = node->handles()[i].object) object->unref();
+    }
     size_t charge = node->charge;
     if (node->account == kReserved) {
         reserved_total -= charge;

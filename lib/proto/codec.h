@@ -100,10 +100,20 @@ struct Bytes {
 // at an aligned position (one load or store), the rest go a byte at a time.
 // A call to mem_copy for each 4-byte field cost ten times as much.
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the wire format is the target's byte order");
+// A 64-bit field after the 4-byte ordinal sits at a 4-byte boundary: two
+// word moves, not eight byte moves.
 template <typename V> inline void store_le(uint8_t* at, V v) {
     if ((reinterpret_cast<uintptr_t>(at) & (sizeof v - 1)) == 0) {
         __builtin_memcpy(__builtin_assume_aligned(at, sizeof v), &v, sizeof v);
         return;
+    }
+    if constexpr (sizeof v == 8) {
+        if ((reinterpret_cast<uintptr_t>(at) & 3) == 0) {
+            auto* words = static_cast<uint32_t*>(__builtin_assume_aligned(at, 4));
+            words[0] = static_cast<uint32_t>(static_cast<uint64_t>(v));
+            words[1] = static_cast<uint32_t>(static_cast<uint64_t>(v) >> 32);
+            return;
+        }
     }
     for (size_t i = 0; i < sizeof v; i++) at[i] = static_cast<uint8_t>(static_cast<uint64_t>(v) >> (8 * i));
 }
@@ -112,6 +122,12 @@ template <typename V> inline V load_le(const uint8_t* at) {
     if ((reinterpret_cast<uintptr_t>(at) & (sizeof v - 1)) == 0) {
         __builtin_memcpy(&v, __builtin_assume_aligned(at, sizeof v), sizeof v);
         return v;
+    }
+    if constexpr (sizeof v == 8) {
+        if ((reinterpret_cast<uintptr_t>(at) & 3) == 0) {
+            auto* words = static_cast<const uint32_t*>(__builtin_assume_aligned(at, 4));
+            return static_cast<V>(words[0] | static_cast<uint64_t>(words[1]) << 32);
+        }
     }
     uint64_t bits = 0;
     for (size_t i = 0; i < sizeof v; i++) bits |= static_cast<uint64_t>(at[i]) << (8 * i);
