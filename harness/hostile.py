@@ -93,7 +93,7 @@ def runs_to(command, last, timeout=120):
 
 
 # Where `park` parks a handle (user/tests/park/main.cpp); `park all` runs them in this order.
-PARK_MODES = ("self", "held", "pair", "chain", "cycle", "orphan", "full", "init", "service", "busy")
+PARK_MODES = ("self", "held", "late", "pair", "chain", "cycle", "orphan", "full", "init", "service", "busy")
 
 
 def parked_handles_leave_nothing_behind(machine, rounds=2):

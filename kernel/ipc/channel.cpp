@@ -92,10 +92,14 @@ ErrorOr<MessageNode*> MessageNode::allocate(size_t length, size_t handle_count, 
     return node;
 }
 
+bool maybe_cut = false;
+
 void MessageNode::free(MessageNode* node, bool drop_handles) {
-    if (drop_handles)
+    if (drop_handles && node->handle_count) {
+        maybe_cut = true;  // (whatever they were)
         for (size_t i = 0; i < node->handle_count; i++)
             if (Object* object = node->handles()[i].object) object->unref();
+    }
     size_t charge = node->charge;
     if (node->account == kReserved) {
         reserved_total -= charge;
@@ -203,9 +207,11 @@ void Endpoint::trace(Marker& marker) {
 }
 
 size_t ChannelTable::collect_garbage(void (*mark_roots)(Marker& marker), void (*sweep)(const Marker& marker)) {
+    maybe_cut = false;  // what this collection does not free is reachable
     marker_.reset();
     mark_roots(marker_);
     marker_.propagate();
+    if (marker_.overflowed()) maybe_cut = true;  // it frees nothing: try again next time
     if (sweep) sweep(marker_);  // (it sees overflowed() and spares everything)
     size_t before = in_use_;
     // Every reference to an unmarked endpoint sits in an unmarked queue or

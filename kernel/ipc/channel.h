@@ -216,4 +216,34 @@ private:
 // The kernel's table.
 ChannelTable& channels();
 
+// Whether a collection could find anything. After one, everything alive is
+// reachable. Only endpoints and processes hold or lead to other objects,
+// and a path to something can only be cut where a reference to one of
+// them moves or goes: a handle closed while its object lives on (an exit
+// closes them all), a message's handles dropped with it (a queue drained
+// as its endpoint ends), or a handle a program sends away (into its own
+// queue, say). A kernel task's handles are roots, and what it sends goes
+// to an endpoint that is reachable unless one of those cuts came first;
+// a received handle goes to the endpoint's holder, reachable too unless
+// one came first. So this is true from the first such cut until the next
+// collection. Every exit used to collect, marking every object in the
+// system (~9,000 instructions a spawn+exit), although most programs'
+// handles all end with them.
+extern bool maybe_cut;  // (set by the notes below, cleared by a collection)
+inline bool garbage_possible() { return maybe_cut; }
+// Only endpoints and processes hold or lead to other objects.
+inline bool can_reach(const Object& object) {
+    return object.kind() == Object::Kind::Endpoint || object.kind() == Object::Kind::Process;
+}
+// A reference to `object` is being dropped (HandleTable::close): a cut if
+// the object outlives it. Inline, the reference count first: most closes
+// end their object, and channel create+close pays this twice.
+inline void note_dropped(const Object& object) {
+    if (object.ref_count() > 1 && can_reach(object)) maybe_cut = true;
+}
+// A user program sent a handle to `object` away.
+inline void note_sent_by_program(const Object& object) {
+    if (can_reach(object)) maybe_cut = true;
+}
+
 }  // namespace ipc

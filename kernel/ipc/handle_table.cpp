@@ -19,18 +19,20 @@ ErrorOr<HandleEntry> HandleTable::lookup(rvos::Handle handle) const {
 }
 
 ErrorOr<rvos::Handle> HandleTable::duplicate(rvos::Handle handle, rvos::Rights rights) {
-    HandleEntry entry = TRY(lookup(handle));
+    if (!valid(handle)) return Error::BadHandle;
+    HandleEntry entry = slots_[handle];
     if (!(entry.rights & rvos::kRightDuplicate) || (rights & ~entry.rights)) return Error::AccessDenied;
-    rvos::Handle copy = TRY(install(entry.object, rights));
+    if (full()) return Error::HandleTableFull;
     entry.object->ref();
-    return copy;
+    // Cannot fail now: a tail call, where unwrapping install's answer and
+    // wrapping it again went through the stack.
+    return install(entry.object, rights);
 }
 
 ErrorOr<HandleEntry> HandleTable::take(rvos::Handle handle) {
     if (!valid(handle)) return Error::BadHandle;
     used_ &= ~(1ull << handle);
-    HandleEntry entry = slots_[handle];
-    slots_[handle] = HandleEntry{nullptr, 0};
+    HandleEntry entry = slots_[handle];  // (the slot is left as it is: a slot not in used_ is never read)
     // Sent away or closed: what the system sends there is no longer ours
     // to pay for (unless another handle here installs it again).
     if (entry.object->kind() == Object::Kind::Endpoint) {
@@ -43,6 +45,7 @@ ErrorOr<HandleEntry> HandleTable::take(rvos::Handle handle) {
 Error HandleTable::close(rvos::Handle handle) {
     auto entry = take(handle);
     if (entry.is_error()) return entry.error();
+    note_dropped(*entry.value().object);
     entry.value().object->unref();
     return Error::None;
 }

@@ -67,7 +67,10 @@ Error send(Task& task, rvos::Handle channel, Buffer bytes, size_t length, const 
         MessageNode::free(node, false);  // the references stay with the task's handles
         return error;
     }
-    for (size_t i = 0; i < count; i++) (void)task.handles.take(carried[i]);  // they travel with the message
+    for (size_t i = 0; i < count; i++) {
+        if (!task.is_kernel) note_sent_by_program(*entries[i].object);
+        (void)task.handles.take(carried[i]);  // they travel with the message
+    }
     return Error::None;
 }
 

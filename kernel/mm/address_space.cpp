@@ -61,19 +61,24 @@ static void fill_page(uint8_t* frame, uintptr_t page_va, const AddressSpace::Fil
                                                                           const FillData& data) {
     if (va % kPageSize || !in_user_range(va, length)) return Error::BadArgument;
     size_t mapped = 0;
+    Pte* entry = nullptr;  // va + mapped's leaf entry: walked once a last-level table
     for (; mapped < length; mapped += kPageSize) {
+        uintptr_t page = va + mapped;
+        Error error = Error::BadAddress;
+        if (!entry || page % PageTable::kTableSpan == 0) entry = table_.leaf_for_map(page, &error);
+        else entry++;
+        if (entry && (*entry & pte::kValid)) error = Error::AlreadyExists;
         // Without data the allocator's zeroed frame is the page; with
         // data the page is written once, whole.
-        auto frame = data.length ? frames().allocate_unzeroed() : frames().allocate();
-        if (!frame.is_error() && data.length) fill_page(static_cast<uint8_t*>(frame.value()), va + mapped, data);
-        base::ErrorOr<void> result = frame.is_error() ? base::ErrorOr<void>(frame.error())
-                                                      : table_.map(va + mapped, reinterpret_cast<uintptr_t>(frame.value()),
-                                                                   flags | pte::kUser);
-        if (result.is_error()) {
-            if (!frame.is_error()) frames().free(frame.value());
+        auto frame = !entry || error == Error::AlreadyExists ? base::ErrorOr<void*>(error)
+                     : data.length                           ? frames().allocate_unzeroed()
+                                                             : frames().allocate();
+        if (frame.is_error()) {
             unmap_pages(va, mapped);
-            return result.error();
+            return frame.error();
         }
+        if (data.length) fill_page(static_cast<uint8_t*>(frame.value()), page, data);
+        PageTable::set_leaf(entry, reinterpret_cast<uintptr_t>(frame.value()), flags | pte::kUser);
         pages_++;
     }
     return {};
@@ -143,6 +148,12 @@ base::ErrorOr<void> AddressSpace::map_fixed(uintptr_t va, size_t length, Pte fla
 base::ErrorOr<void> AddressSpace::reserve_stack(uintptr_t va, size_t length) {
     if (!in_user_range(va, length)) return Error::BadArgument;
     return regions_.insert(Region{va, length, RegionKind::Stack});
+}
+
+base::ErrorOr<void> AddressSpace::prefault_stack(uintptr_t va, size_t length) {
+    if (length == 0 || va % kPageSize || !regions_.maps_on_touch(va) || !regions_.maps_on_touch(va + length - 1))
+        return Error::BadAddress;
+    return map_zeroed(va, length, pte::kRead | pte::kWrite);
 }
 
 base::ErrorOr<void> AddressSpace::fault_in(uintptr_t va) {

@@ -50,9 +50,11 @@ public:
     // be retried. BadAddress if not (the guard page, anywhere else, or a
     // page that is mapped already); NoMemory if no frame is left.
     base::ErrorOr<void> fault_in(uintptr_t va);
-    // Maps the untouched stack pages of [va, va+length) now (the loader's
-    // head start); BadAddress if any page is not stack, NoMemory if out.
-    base::ErrorOr<void> prefault_stack(uintptr_t va, size_t length) { return check(va, length, pte::kUser); }
+    // Maps [va, va+length) of a stack none of whose pages is mapped yet
+    // (the loader's head start, before the table is ever loaded): one
+    // range, one walk, no fence. BadAddress if it is not stack,
+    // AlreadyExists if a page is mapped, NoMemory if out.
+    base::ErrorOr<void> prefault_stack(uintptr_t va, size_t length);
     // Anonymous memory for mmap: zeroed, user-writable pages at the lowest
     // free address in [kMmapBase, kSharedBase), so unmapped addresses are
     // used again. Returns the address.

@@ -40,7 +40,7 @@ base::ErrorOr<void> PageTable::map(uintptr_t va, uintptr_t pa, Pte flags) {
     Pte* entry = walk(va, true, &error);
     if (!entry) return error;
     if (*entry & pte::kValid) return Error::AlreadyExists;
-    *entry = pte::make(pa, flags | pte::kAccessed | pte::kDirty);
+    set_leaf(entry, pa, flags);
     return {};
 }
 

@@ -43,6 +43,14 @@ public:
 
     // Maps one 4 KiB page, allocating intermediate tables as needed.
     base::ErrorOr<void> map(uintptr_t va, uintptr_t pa, Pte flags);
+    // The leaf entry for va, making the tables above it as needed; null
+    // (and `error` set) if there is no memory for them or va lies in a
+    // large page. The entries of one last-level table follow each other,
+    // so a range is mapped with one walk per kTableSpan, not one a page.
+    Pte* leaf_for_map(uintptr_t va, Error* error) { return walk(va, true, error); }
+    static void set_leaf(Pte* entry, uintptr_t pa, Pte flags) {
+        *entry = pte::make(pa, flags | pte::kAccessed | pte::kDirty);
+    }
     // Maps one 2 MiB page (the kernel's RAM mapping).
     base::ErrorOr<void> map_megapage(uintptr_t va, uintptr_t pa, Pte flags);
     // Points this table's root entry at the same subtree as `other`'s, marked
@@ -93,6 +101,18 @@ private:
     Pte* root_ = nullptr;
 };
 
+// Calls visit(entry) for each non-zero entry of a table. A process's tables
+// are mostly empty (a few pages of code, stack and heap in 512 entries
+// each), so eight entries are tested at once: every exit walks them all.
+template <typename Visit>
+inline void for_each_entry(const Pte* table, Visit&& visit) {
+    for (const Pte* group = table; group < table + 512; group += 8) {
+        if ((group[0] | group[1] | group[2] | group[3] | group[4] | group[5] | group[6] | group[7]) == 0) continue;
+        for (size_t k = 0; k < 8; k++)
+            if (group[k]) visit(group[k]);
+    }
+}
+
 template <typename Release>
 void PageTable::free(Release&& release_page) {
     if (!root_) return;
@@ -101,13 +121,14 @@ void PageTable::free(Release&& release_page) {
         Pte top = root_[i];
         if (!(top & pte::kValid) || pte::is_leaf(top) || (top & pte::kGlobal)) continue;
         auto* middle = reinterpret_cast<Pte*>(pte::address(top));
-        for (size_t j = 0; j < 512; j++) {
-            if (!(middle[j] & pte::kValid) || pte::is_leaf(middle[j])) continue;
-            auto* bottom = reinterpret_cast<Pte*>(pte::address(middle[j]));
-            for (size_t k = 0; k < 512; k++)
-                if ((bottom[k] & (pte::kValid | pte::kUser)) == (pte::kValid | pte::kUser)) release_page(bottom[k]);
+        for_each_entry(middle, [&](Pte entry) {
+            if (!(entry & pte::kValid) || pte::is_leaf(entry)) return;
+            auto* bottom = reinterpret_cast<Pte*>(pte::address(entry));
+            for_each_entry(bottom, [&](Pte leaf) {
+                if ((leaf & (pte::kValid | pte::kUser)) == (pte::kValid | pte::kUser)) release_page(leaf);
+            });
             free_frame(bottom);
-        }
+        });
         free_frame(middle);
     }
     free_frame(root_);

@@ -2,6 +2,7 @@
 #include "task/lifecycle.h"
 
 #include "arch/riscv.h"
+#include "ipc/channel.h"
 #include "ipc/wait.h"
 #include "lib/print.h"
 #include "mm/memory.h"
@@ -20,8 +21,9 @@ void exit_current(rvos::ExitReason reason, int32_t code) {
     }
     task->handles.close_all();
     // Its handles may have been all that kept a capability cycle, or a
-    // process holding its own handle, reachable.
-    process::collect_garbage();
+    // process holding its own handle, reachable (if they all ended with
+    // it and no handle is parked in a queue, there is nothing to find).
+    if (ipc::garbage_possible()) process::collect_garbage();
     task->state = TaskState::Exited;
     sched::leave_for_good();
 }

@@ -77,9 +77,16 @@ struct InlineBuffer : Buffer {
 struct Str {
     const char* data = "";
     uint32_t length = 0;
+    bool clean = false;  // no NUL inside, by construction: the Encoder need not look
     Str() = default;
-    Str(const char* text) : data(text), length(static_cast<uint32_t>(base::str_length(text))) {}
+    Str(const char* text) : data(text), length(static_cast<uint32_t>(base::str_length(text))), clean(true) {}
     Str(const char* text, size_t size) : data(text), length(static_cast<uint32_t>(size)) {}
+    // A C string whose length is already known (the first NUL is at `size`).
+    static Str terminated(const char* text, size_t size) {
+        Str s(text, size);
+        s.clean = true;
+        return s;
+    }
 };
 
 struct Bytes {
@@ -93,10 +100,20 @@ struct Bytes {
 // at an aligned position (one load or store), the rest go a byte at a time.
 // A call to mem_copy for each 4-byte field cost ten times as much.
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the wire format is the target's byte order");
+// A 64-bit field after the 4-byte ordinal sits at a 4-byte boundary: two
+// word moves, not eight byte moves.
 template <typename V> inline void store_le(uint8_t* at, V v) {
     if ((reinterpret_cast<uintptr_t>(at) & (sizeof v - 1)) == 0) {
         __builtin_memcpy(__builtin_assume_aligned(at, sizeof v), &v, sizeof v);
         return;
+    }
+    if constexpr (sizeof v == 8) {
+        if ((reinterpret_cast<uintptr_t>(at) & 3) == 0) {
+            auto* words = static_cast<uint32_t*>(__builtin_assume_aligned(at, 4));
+            words[0] = static_cast<uint32_t>(static_cast<uint64_t>(v));
+            words[1] = static_cast<uint32_t>(static_cast<uint64_t>(v) >> 32);
+            return;
+        }
     }
     for (size_t i = 0; i < sizeof v; i++) at[i] = static_cast<uint8_t>(static_cast<uint64_t>(v) >> (8 * i));
 }
@@ -105,6 +122,12 @@ template <typename V> inline V load_le(const uint8_t* at) {
     if ((reinterpret_cast<uintptr_t>(at) & (sizeof v - 1)) == 0) {
         __builtin_memcpy(&v, __builtin_assume_aligned(at, sizeof v), sizeof v);
         return v;
+    }
+    if constexpr (sizeof v == 8) {
+        if ((reinterpret_cast<uintptr_t>(at) & 3) == 0) {
+            auto* words = static_cast<const uint32_t*>(__builtin_assume_aligned(at, 4));
+            return static_cast<V>(words[0] | static_cast<uint64_t>(words[1]) << 32);
+        }
     }
     uint64_t bits = 0;
     for (size_t i = 0; i < sizeof v; i++) bits |= static_cast<uint64_t>(at[i]) << (8 * i);
@@ -128,7 +151,7 @@ public:
     void bool_(bool v) { u8(v ? 1 : 0); }
     void str(const Str& s, size_t bound) {
         if (s.length > bound) return fail();
-        if (base::mem_find_byte(s.data, 0, s.length)) return fail(Error::BadArgument);
+        if (!s.clean && base::mem_find_byte(s.data, 0, s.length)) return fail(Error::BadArgument);
         u32(s.length);
         raw(s.data, s.length);
         u8(0);
@@ -149,6 +172,18 @@ public:
     void handles(const Handle* hs, uint32_t n, size_t bound) {
         count(n, bound);
         for (uint32_t i = 0; i < n && ok_; i++) handle(hs[i]);
+    }
+    // Room for a run of n bytes of fixed-size integers, which the generated
+    // code then stores at their offsets: one check for the run instead of
+    // one a field. Null (and the encoding failed) if they do not fit.
+    uint8_t* reserve(size_t n) {
+        if (!ok_ || n > b_.capacity - b_.length) {
+            fail();
+            return nullptr;
+        }
+        uint8_t* at = b_.data + b_.length;
+        b_.length += n;
+        return at;
     }
 
 private:
@@ -233,6 +268,18 @@ public:
             if (ok_) taken++;
         }
         n = taken;
+    }
+    // The next n bytes, a run of fixed-size integers the generated code
+    // loads from their offsets; null (and the message is bad) if the
+    // message is shorter.
+    const uint8_t* take(size_t n) {
+        if (!ok_ || n > b_.length - position_) {
+            fail();
+            return nullptr;
+        }
+        const uint8_t* at = b_.data + position_;
+        position_ += n;
+        return at;
     }
 
 private:

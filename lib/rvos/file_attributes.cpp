@@ -42,7 +42,7 @@ int fill(const char* path, struct stat* st, bool follow) {
     auto got = fs::attributes(path, follow);
     if (got.is_error()) return fail(got.error());
     const fs::Attributes& a = got.value();
-    base::mem_set(st, 0, sizeof *st);
+    *st = {};  // stores inline: a mem_set call cost stat 50 instructions
     st->st_dev = a.device;
     st->st_ino = static_cast<ino_t>(a.inode);
     st->st_mode = type_bits(a.kind) | (a.mode & 07777);

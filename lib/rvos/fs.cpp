@@ -34,13 +34,14 @@ public:
     ServerPath& operator=(const ServerPath&) = delete;
 
     Error error() const { return error_; }
-    const char* get() const { return path_; }
+    // As a request's str: its length is known, and it has no NUL inside.
+    proto::Str get() const { return proto::Str::terminated(path_, routed_.length); }
     Handle server() const { return routed_.server; }
     const mounts::Mount* mount() const { return routed_.mount; }
 
 private:
     char path_[kMaxPathLength + 1];
-    mounts::Routed routed_{kNoHandle, nullptr};
+    mounts::Routed routed_{kNoHandle, nullptr, 0};
     Error error_ = Error::None;
 };
 

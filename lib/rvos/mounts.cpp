@@ -24,39 +24,50 @@ bool have_disk() {
 const Mount kWithDisk[] = {{"/tmp", "fs", "ramfs"}, {"/", "root", "ext2"}};
 const Mount kWithoutDisk[] = {{"/", "fs", "ramfs"}};
 
-// Rewrites an absolute path in place without ".", ".." or repeated '/'
-// (a trailing '/' is kept: "/tmp/new/" names a directory). False if ".."
-// would go above the root.
-bool canonical(char* path) {
-    char* out = path;  // writes never overtake reads
+// Copies an absolute path into `out` (kMaxPathLength + 1 bytes; it may be
+// `path` itself: writes never overtake reads) without ".", ".." or
+// repeated '/' (a trailing '/' is kept: "/tmp/new/" names a directory).
+// One pass over the path, which also bounds it: a separate length check,
+// copy and rewrite cost every path operation some 400 instructions.
+// TooLong past kMaxPathLength; BadArgument if ".." would go above the root.
+Error canonical(const char* path, char* out, size_t* length) {
     const char* in = path;
-    bool trailing = false;
-    while (*in) {
+    const char* const limit = path + kMaxPathLength;
+    char* at = out;
+    Error error = Error::None;
+    for (;;) {
         while (*in == '/') in++;
-        const char* start = in;
-        while (*in && *in != '/') in++;
-        size_t length = static_cast<size_t>(in - start);
-        trailing = length == 0 || *in == '/';
-        if (length == 0 || (length == 1 && start[0] == '.')) continue;
-        if (length == 2 && start[0] == '.' && start[1] == '.') {
-            if (out == path) return false;
-            while (out > path && *--out != '/') {
-            }
-            continue;
+        if (!*in) break;
+        char* component = at;  // at < in: at least one '/' was read
+        *at++ = '/';
+        for (char c = *in; c && c != '/'; c = *in) {
+            if (in == limit) return Error::TooLong;
+            *at++ = c;
+            in++;
         }
-        *out++ = '/';
-        for (size_t i = 0; i < length; i++) *out++ = start[i];  // out never passes start
+        size_t length = static_cast<size_t>(at - component) - 1;
+        if (component[1] != '.' || length > 2 || (length == 2 && component[2] != '.')) continue;
+        at = component;  // "." or ".." is not kept
+        if (length == 1) continue;
+        if (at == out) error = Error::BadArgument;  // read on: a path too long is TooLong first
+        while (at > out && *--at != '/') {
+        }
     }
-    if (out == path) *out++ = '/';
-    else if (trailing && in > path && in[-1] == '/') *out++ = '/';
-    *out = 0;
-    return true;
+    if (in > limit) return Error::TooLong;  // slashes past the bound
+    if (error != Error::None) return error;
+    if (at == out || in[-1] == '/') *at++ = '/';
+    *at = 0;
+    *length = static_cast<size_t>(at - out);
+    return Error::None;
 }
 
+// Whether `path` is `mount` or below it.
 bool under(const char* path, const char* mount) {
-    size_t n = base::str_length(mount);
-    if (n == 1) return true;  // "/"
-    return base::str_starts_with(path, mount) && (path[n] == 0 || path[n] == '/');
+    if (mount[1] == 0) return true;  // "/"
+    size_t i = 0;
+    for (; mount[i]; i++)
+        if (path[i] != mount[i]) return false;
+    return path[i] == 0 || path[i] == '/';
 }
 
 }  // namespace
@@ -76,15 +87,17 @@ const Mount* table(size_t* count) {
 
 base::ErrorOr<Routed> route(const char* path, char* out) {
     if (!path[0]) return Error::NotFound;
-    if (base::str_length_bounded(path, kMaxPathLength + 1) > kMaxPathLength) return Error::TooLong;
-    if (path[0] == '/') base::str_copy(out, path, kMaxPathLength + 1);
-    else if (!base::path_join(cwd::get(), path, out, kMaxPathLength + 1)) return Error::TooLong;
-    if (!canonical(out)) return Error::BadArgument;
+    if (path[0] != '/') {
+        if (!base::path_join(cwd::get(), path, out, kMaxPathLength + 1)) return Error::TooLong;
+        path = out;
+    }
+    size_t length = 0;
+    TRY_STATUS(canonical(path, out, &length));
     size_t count = 0;
     const Mount* mounts = table(&count);
     for (size_t i = 0; i < count; i++) {
         if (!under(out, mounts[i].path)) continue;
-        return Routed{TRY(server(mounts[i])), &mounts[i]};
+        return Routed{TRY(server(mounts[i])), &mounts[i], length};
     }
     return Error::NotFound;  // cannot happen: "/" is always mounted
 }

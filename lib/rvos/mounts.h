@@ -28,6 +28,7 @@ const Mount* table(size_t* count);
 struct Routed {
     Handle server;
     const Mount* mount;
+    size_t length;  // of the canonical path in `out`
 };
 base::ErrorOr<Routed> route(const char* path, char* out);
 // The channel to a mount's file server.

@@ -30,8 +30,9 @@ def run_park(machine, mode, rounds):
 
 
 def test_nothing_outlives_its_owner_wherever_a_handle_is_parked(machine):
-    """A process handle parked in the process's own queue or handle table,
-    in a pair of processes holding each other, at the end of a chain of 24
+    """A process handle parked in the process's own queue or handle table
+    (also with a copy kept by its owner past a collection, so the copy's
+    close at exit is the only cut), in a pair of processes holding each other, at the end of a chain of 24
     endpoints, in an endpoint cycle (held by the child, or by nobody), in a
     full queue, behind a service registered with init (whose name must be
     free again: the next round registers it anew), or sent to kernel

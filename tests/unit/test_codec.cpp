@@ -836,4 +836,71 @@ TEST_F(Codec, OtherMalformedRepliesAreBadMessage) {
     EXPECT_EQ(init::connect_receive<FakeIpc>(client, small).error(), Error::PeerClosed);
 }
 
+// A struct of integers is moved as one run (one bounds check, each field at
+// its offset; a whole-word move when the run starts aligned). Its wire
+// bytes are still the fields in order, little-endian, aligned or not; a
+// message that ends inside the run is BadMessage, and nothing past its end
+// is read (each prefix sits in a heap block of exactly its length, which
+// ASan guards).
+TEST_F(Codec, AStructOfIntegersIsItsFieldsInOrderAndNeverReadPastTheMessage) {
+    fs::Attributes a;
+    a.inode = 0x0102030405060708;
+    a.size = 9;
+    a.blocks = 10;
+    a.accessed = {-11, 12};
+    a.mode = 0755;
+    a.modified = {13, 14};
+    a.links = 15;
+    a.changed = {0x7fffffffffffffff, 999999999};
+    a.device = 16;
+    a.kind = 2;
+    Wire fields = Wire().u64(a.inode).u64(a.size).u64(a.blocks).u64(static_cast<uint64_t>(a.accessed.seconds))
+                      .u32(a.accessed.nanoseconds).u32(a.mode).u64(static_cast<uint64_t>(a.modified.seconds))
+                      .u32(a.modified.nanoseconds).u32(a.links).u64(static_cast<uint64_t>(a.changed.seconds))
+                      .u32(a.changed.nanoseconds).u32(a.device).u8(a.kind);
+    for (size_t skew : {0, 1, 4}) {  // the run at an aligned and at unaligned offsets
+        std::vector<uint8_t> storage(skew + fs::Attributes::kMaxBytes + 8);
+        proto::Buffer out(storage.data(), storage.size());
+        proto::Encoder encoder(out);
+        for (size_t i = 0; i < skew; i++) encoder.u8(0xee);
+        encode(encoder, a);
+        ASSERT_TRUE(encoder.ok());
+        ASSERT_EQ(out.length, skew + fields.bytes.size());
+        EXPECT_EQ(std::vector<uint8_t>(storage.begin() + static_cast<long>(skew), storage.begin() + static_cast<long>(out.length)),
+                  fields.bytes)
+            << "skew " << skew;
+        for (size_t length = skew; length <= out.length; length++) {
+            std::vector<uint8_t> message(storage.begin(), storage.begin() + static_cast<long>(length));
+            message.shrink_to_fit();
+            proto::Buffer in(message.data(), message.size());
+            in.length = message.size();
+            proto::Decoder decoder(in);
+            uint8_t byte = 0;
+            for (size_t i = 0; i < skew; i++) decoder.u8(byte);
+            fs::Attributes back;
+            decode(decoder, back);
+            if (length < out.length) {
+                EXPECT_FALSE(decoder.finish()) << "a message of " << length << " bytes, skew " << skew;
+                continue;
+            }
+            ASSERT_TRUE(decoder.finish()) << "skew " << skew;
+            EXPECT_EQ(back.inode, a.inode);
+            EXPECT_EQ(back.accessed.seconds, a.accessed.seconds);
+            EXPECT_EQ(back.changed.seconds, a.changed.seconds);
+            EXPECT_EQ(back.changed.nanoseconds, a.changed.nanoseconds);
+            EXPECT_EQ(back.mode, a.mode);
+            EXPECT_EQ(back.links, a.links);
+            EXPECT_EQ(back.device, a.device);
+            EXPECT_EQ(back.kind, a.kind);
+        }
+    }
+    // No room for the run: the encoding fails, and writes nothing past the buffer.
+    std::vector<uint8_t> small(fs::Attributes::kMaxBytes - 1);
+    proto::Buffer out(small.data(), small.size());
+    proto::Encoder encoder(out);
+    encode(encoder, a);
+    EXPECT_FALSE(encoder.ok());
+    EXPECT_EQ(encoder.error(), Error::TooLong);
+}
+
 }  // namespace

@@ -19,6 +19,9 @@
 // (the child's handle 1 is an endpoint `b` whose peer `a` the round keeps):
 //   self     in the child's own queue: sent on `a`, queued at `b`
 //   held     in the child's own handle table (it receives it)
+//   late     as held, but the round keeps a copy of the handle past a
+//            collection (a child started and reaped in between): what
+//            cuts the child off is that copy closing at the round's exit
 //   pair     two children, each holding the other's process handle
 //   chain    at the end of a chain of endpoints, each queued in the next;
 //            the head is queued at `b`
@@ -129,6 +132,21 @@ int round_held() {
     auto parked = start("keep");
     if (parked.is_error()) return 10;
     return hand_over(parked.value(), parked.value().child.process.release()) == Error::None ? 0 : 11;
+}
+
+int round_late() {
+    auto parked = start("keep");
+    if (parked.is_error()) return 10;
+    Handle process = parked.value().child.process.release();
+    auto copy = sys::handle_duplicate(process, rvos::kRightRead | rvos::kRightTransfer | rvos::kRightWait);
+    if (copy.is_error()) return 11;
+    if (hand_over(parked.value(), copy.value()) != Error::None) return 12;
+    // Another program's exit collects: the child is still reachable
+    // through `process`, and nothing is freed.
+    auto other = rvos::spawn("park", "round idle");
+    if (other.is_error()) return 13;
+    (void)rvos::wait_exit(other.value());
+    return 0;  // `process` closes at exit, the child lives on: cut off now
 }
 
 int round_pair() {
@@ -295,7 +313,7 @@ int round_service() {
     return 0;  // the last handle of ours closes at exit
 }
 
-constexpr const char* kModes[] = {"self", "held", "pair", "chain", "cycle", "orphan", "full", "init", "service", "busy"};
+constexpr const char* kModes[] = {"self", "held", "late", "pair", "chain", "cycle", "orphan", "full", "init", "service", "busy"};
 
 // Parks children in their own queues one after another while this round
 // lives on, far more than the process table holds: a full table is
@@ -323,6 +341,7 @@ int round_busy() {
 int run_round(const char* mode) {
     if (strcmp(mode, "self") == 0) return round_self();
     if (strcmp(mode, "held") == 0) return round_held();
+    if (strcmp(mode, "late") == 0) return round_late();
     if (strcmp(mode, "pair") == 0) return round_pair();
     if (strcmp(mode, "chain") == 0) return round_chain();
     if (strcmp(mode, "cycle") == 0) return round_cycle();
