@@ -14,6 +14,7 @@
 #include "rvos/shared_memory.h"
 #include "rvos/syscall.h"
 #include "virtio/transport.h"
+#include "drivers/driver.h"
 
 namespace {
 
@@ -23,7 +24,7 @@ using rvos::proto::Buffer;
 namespace blk = rvos::proto::block;
 using BlockServer = rvos::Server<blk::kMaxRequestBytes, blk::kMaxReplyBytes>;
 
-constexpr Handle kRegisters = 1, kInterrupt = 2, kDma = 3;
+using driver::kInterrupt;
 constexpr uint32_t kSector = rvos::proto::kBlockSectorSize;
 constexpr uint32_t kMaxTransfer = rvos::proto::kBlockMaxTransfer;
 
@@ -61,11 +62,8 @@ struct Slot {
     uint16_t head = 0;
 };
 
-struct Device {
-    virtio::Transport<virtio::MappedRegisters> transport{virtio::MappedRegisters{nullptr}};
+struct Device : driver::Window {
     virtio::SplitQueue queue;
-    uint8_t* dma = nullptr;
-    uint64_t dma_physical = 0;
     uint64_t sectors = 0;
     bool read_only = false, can_flush = false;
     Slot slots[kMaxSlots];
@@ -74,29 +72,18 @@ struct Device {
 Device device;
 BlockServer server;
 Client clients[rvos::kMaxHandles];
-char service_name[8];
 
 RequestHeader& header(size_t slot) {
     return reinterpret_cast<RequestHeader*>(device.dma + kHeadersOffset)[slot];
 }
 uint8_t& status_byte(size_t slot) { return device.dma[kHeadersOffset + kMaxSlots * sizeof(RequestHeader) + slot]; }
 uint8_t* bounce(size_t slot) { return device.dma + kSlotsOffset + slot * kMaxTransfer; }
-uint64_t physical(const void* p) { return device.dma_physical + (static_cast<const uint8_t*>(p) - device.dma); }
+uint64_t physical(const void* p) { return device.physical(p); }
 
 // ---- Bringing the device up --------------------------------------------------------
 
 Error bring_up() {
-    auto registers = TRY(rvos::sys::mem_map(kRegisters, true));
-    auto dma = TRY(rvos::sys::mem_map(kDma, true));
-    auto dma_physical = TRY(rvos::sys::mem_physical(kDma));
-    if (dma.size < rvos::kDriverDmaSize) return Error::NoMemory;
-    device.dma = static_cast<uint8_t*>(dma.address);
-    device.dma_physical = reinterpret_cast<uint64_t>(dma_physical.address);
-    base::mem_set(device.dma, 0, dma.size);  // a restarted driver starts clean
-    device.transport = virtio::Transport<virtio::MappedRegisters>{
-        virtio::MappedRegisters{static_cast<volatile uint32_t*>(registers.address)}};
-    if (TRY(device.transport.probe()) != virtio::kBlock) return Error::Unsupported;
-    uint64_t agreed = TRY(device.transport.begin(kFeatureReadOnly | kFeatureFlush));
+    uint64_t agreed = TRY(driver::open_device(device, virtio::kBlock, kFeatureReadOnly | kFeatureFlush));
     device.read_only = agreed & kFeatureReadOnly;
     device.can_flush = agreed & kFeatureFlush;
     uint16_t size = base::min(kQueueSize, device.transport.queue_size_max(0));
@@ -269,22 +256,6 @@ void client_gone(BlockServer&, Handle client, void*) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const char* unit = argc > 1 ? argv[1] : "0";
-    Error error = bring_up();
-    if (error != Error::None) {
-        rvos::console::print("virtio-blk %s: cannot start the device: %s\n", unit, rvos::error_name(error));
-        return 1;
-    }
-    base::str_copy(service_name, "blk", sizeof service_name);
-    base::str_copy(service_name + 3, unit, sizeof service_name - 3);
-    auto listen = rvos::register_service(service_name);
-    if (listen.is_error()) {
-        rvos::console::print("virtio-blk: cannot register %s: %s\n", service_name, rvos::error_name(listen.error()));
-        return 1;
-    }
-    // An interrupt left pending by a driver that died is taken now.
-    rvos::sys::interrupt_ack(kInterrupt);
-    server.watch_signals(kInterrupt, rvos::kSignalFired, on_interrupt, nullptr);
-    server.listen(listen.release_value().release(), handle_client, client_gone);
-    server.run();
+    return driver::serve_device("blk", argc > 1 ? argv[1] : "0", bring_up(), server, handle_client, client_gone,
+                                on_interrupt);
 }

@@ -15,6 +15,7 @@
 #include "rvos/service.h"
 #include "rvos/syscall.h"
 #include "virtio/transport.h"
+#include "drivers/driver.h"
 
 namespace {
 
@@ -24,7 +25,7 @@ using rvos::proto::Buffer;
 namespace netdev = rvos::proto::netdev;
 using NetServer = rvos::Server<netdev::kMaxRequestBytes, netdev::kMaxReplyBytes>;
 
-constexpr Handle kRegisters = 1, kInterrupt = 2, kDma = 3;
+using driver::kInterrupt;
 constexpr size_t kMaxFrame = rvos::proto::kNetMaxFrame;
 
 // virtio-net (virtio 1.1, 5.1): the MAC address feature, the two queues and
@@ -55,10 +56,7 @@ struct Queue {
     bool busy[kQueueSize];
 };
 
-struct Device {
-    virtio::Transport<virtio::MappedRegisters> transport{virtio::MappedRegisters{nullptr}};
-    uint8_t* dma = nullptr;
-    uint64_t dma_physical = 0;
+struct Device : driver::Window {
     uint8_t mac[6] = {};
     Queue rx, tx;
     Handle subscriber = rvos::kNoHandle;
@@ -69,10 +67,9 @@ Device device;
 NetServer server;
 uint8_t batch_bytes[rvos::proto::kNetMaxBatch];
 rvos::proto::FrameBatchWriter batch(batch_bytes, sizeof batch_bytes);
-char service_name[8];
 
 uint8_t* buffer(const Queue& q, size_t slot) { return device.dma + q.buffers + slot * kBufferSize; }
-uint64_t physical(const void* p) { return device.dma_physical + (static_cast<const uint8_t*>(p) - device.dma); }
+uint64_t physical(const void* p) { return device.physical(p); }
 
 // ---- Bringing the device up --------------------------------------------------------
 
@@ -99,17 +96,7 @@ void offer_receive(size_t slot) {
 }
 
 Error bring_up() {
-    auto registers = TRY(rvos::sys::mem_map(kRegisters, true));
-    auto dma = TRY(rvos::sys::mem_map(kDma, true));
-    auto dma_physical = TRY(rvos::sys::mem_physical(kDma));
-    if (dma.size < rvos::kDriverDmaSize) return Error::NoMemory;
-    device.dma = static_cast<uint8_t*>(dma.address);
-    device.dma_physical = reinterpret_cast<uint64_t>(dma_physical.address);
-    base::mem_set(device.dma, 0, dma.size);  // a restarted driver starts clean
-    device.transport = virtio::Transport<virtio::MappedRegisters>{
-        virtio::MappedRegisters{static_cast<volatile uint32_t*>(registers.address)}};
-    if (TRY(device.transport.probe()) != virtio::kNet) return Error::Unsupported;
-    uint64_t agreed = TRY(device.transport.begin(kFeatureMac));
+    uint64_t agreed = TRY(driver::open_device(device, virtio::kNet, kFeatureMac));
     TRY(setup_queue(device.rx, kReceiveQueue, 0, kReceiveOffset));
     TRY(setup_queue(device.tx, kTransmitQueue, kRingBytes, kTransmitOffset));
     // Sent buffers are taken back when the driver next looks (an interrupt
@@ -269,21 +256,6 @@ void client_gone(NetServer&, Handle client, void*) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const char* unit = argc > 1 ? argv[1] : "0";
-    Error error = bring_up();
-    if (error != Error::None) {
-        rvos::console::print("virtio-net %s: cannot start the device: %s\n", unit, rvos::error_name(error));
-        return 1;
-    }
-    base::str_copy(service_name, "net", sizeof service_name);
-    base::str_copy(service_name + 3, unit, sizeof service_name - 3);
-    auto listen = rvos::register_service(service_name);
-    if (listen.is_error()) {
-        rvos::console::print("virtio-net: cannot register %s: %s\n", service_name, rvos::error_name(listen.error()));
-        return 1;
-    }
-    rvos::sys::interrupt_ack(kInterrupt);
-    server.watch_signals(kInterrupt, rvos::kSignalFired, on_interrupt, nullptr);
-    server.listen(listen.release_value().release(), handle_client, client_gone);
-    server.run();
+    return driver::serve_device("net", argc > 1 ? argv[1] : "0", bring_up(), server, handle_client, client_gone,
+                                on_interrupt);
 }
