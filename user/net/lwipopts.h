@@ -61,7 +61,10 @@
 #define TCP_SND_QUEUELEN (4 * TCP_SND_BUF / TCP_MSS)
 #define TCP_SNDLOWAT (TCP_SND_BUF / 4)
 #define TCP_QUEUE_OOSEQ 1
-#define TCP_LISTEN_BACKLOG 0
+// A listener's backlog is lwIP's: a SYN past it is dropped (the peer sends
+// it again later, as with Linux), not answered with a reset; a connection
+// waiting in the socket's accept queue counts until the program accepts it.
+#define TCP_LISTEN_BACKLOG 1
 #define TCP_MSL 2000UL
 #define LWIP_WND_SCALE 0
 

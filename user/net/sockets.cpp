@@ -210,6 +210,7 @@ err_t on_tcp_accept(void* arg, struct tcp_pcb* pcb, err_t err) {
     attach(s, pcb);
     s.connected = true;
     listener->backlog[listener->backlog_count++] = id;
+    tcp_backlog_delayed(pcb);  // counted against the backlog until accepted
     return ERR_OK;
 }
 
@@ -366,6 +367,7 @@ bool try_accept(Handle client, Socket& s) {
     proto::AcceptReply reply;
     reply.socket = id;
     if (a.tcp) {
+        tcp_backlog_accepted(a.tcp);
         reply.ip = host_order(&a.tcp->remote_ip);
         reply.port = a.tcp->remote_port;
     }
