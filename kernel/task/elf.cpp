@@ -8,20 +8,6 @@ namespace elf {
 
 namespace {
 
-struct Header {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
-struct ProgramHeader {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-
 constexpr uint16_t kTypeExec = 2;
 constexpr uint16_t kMachineRiscV = 243;
 constexpr uint32_t kLoad = 1;

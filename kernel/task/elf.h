@@ -9,6 +9,24 @@
 
 namespace elf {
 
+// The ELF64 file layout (System V gABI): the file header and one program
+// header, as the file holds them (little-endian). Declared here so the
+// host tests build images with the reader's own layout.
+struct Header {
+    uint8_t ident[16];
+    uint16_t type, machine;
+    uint32_t version;
+    uint64_t entry, phoff, shoff;
+    uint32_t flags;
+    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+
+struct ProgramHeader {
+    uint32_t type, flags;
+    uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+static_assert(sizeof(Header) == 64 && sizeof(ProgramHeader) == 56);
+
 // Where an image's bytes are: `size` bytes, either contiguous at `data` or
 // in pages of rvos::kPageSize whose addresses page(context, index) gives.
 struct Source {

@@ -20,19 +20,8 @@ namespace {
 
 using rvos::Error;
 
-struct Header {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct ProgramHeader {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-static_assert(sizeof(Header) == 64 && sizeof(ProgramHeader) == 56);
+using elf::Header;
+using elf::ProgramHeader;
 
 constexpr uint32_t kR = 4, kW = 2, kX = 1;
 constexpr uint64_t kCode = 0x4000'0000, kData = 0x4001'0000;
