@@ -186,18 +186,30 @@ Error mkdir(const char* path) {
     return reply.is_error() ? reply.error() : Error::None;
 }
 
-Error rename(const char* from, const char* to) {
+namespace {
+
+// A request naming two paths (`from`, `to`) that one volume carries out:
+// both are routed, and a pair on two volumes is CrossDevice (there is no
+// atomic rename or link across two).
+template <typename Request, typename ReplyBuffer, typename Call>
+Error on_one_volume(const char* from, const char* to, Call call) {
     ServerPath source(from), target(to);
     TRY_STATUS(source.error());
     TRY_STATUS(target.error());
-    // Each volume renames within itself; across two there is no atomic move.
     if (source.mount() != target.mount()) return Error::CrossDevice;
-    fsp::RenameRequest request;
+    Request request;
     request.from = source.get();
     request.to = target.get();
-    fsp::RenameReplyBuffer buffer;
-    auto reply = fsp::rename<UserIpc>(source.server(), request, buffer);
+    ReplyBuffer buffer;
+    auto reply = call(source.server(), request, buffer);
     return reply.is_error() ? reply.error() : Error::None;
+}
+
+}  // namespace
+
+Error rename(const char* from, const char* to) {
+    return on_one_volume<fsp::RenameRequest, fsp::RenameReplyBuffer>(
+        from, to, [](auto server, auto& request, auto& buffer) { return fsp::rename<UserIpc>(server, request, buffer); });
 }
 
 Error sync_all() {
@@ -239,16 +251,8 @@ base::ErrorOr<Attributes> attributes(const char* path, bool follow) {
 }
 
 Error link(const char* from, const char* to) {
-    ServerPath source(from), target(to);
-    TRY_STATUS(source.error());
-    TRY_STATUS(target.error());
-    if (source.mount() != target.mount()) return Error::CrossDevice;
-    fsp::LinkRequest request;
-    request.from = source.get();
-    request.to = target.get();
-    fsp::LinkReplyBuffer buffer;
-    auto reply = fsp::link<UserIpc>(source.server(), request, buffer);
-    return reply.is_error() ? reply.error() : Error::None;
+    return on_one_volume<fsp::LinkRequest, fsp::LinkReplyBuffer>(
+        from, to, [](auto server, auto& request, auto& buffer) { return fsp::link<UserIpc>(server, request, buffer); });
 }
 
 Error symlink(const char* target, const char* path) {
